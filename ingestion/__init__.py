@@ -1,0 +1,1 @@
+"""Ingestion: source contracts, export readers, validation, quarantine and the Parquet lake."""

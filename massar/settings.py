@@ -1,0 +1,96 @@
+"""Where things live. Every path the platform uses is derived here, from one environment variable.
+
+``MASSAR_HOME`` (default: ``<repo>/data``, gitignored) holds all data files:
+
+    exports/      synthetic or real operational exports (CSV drops)
+    lake/         the Parquet lake, hive-partitioned by entity, school year and region
+    warehouse/    candidate.duckdb (dbt builds here) and published/ versions
+    airflow/      AIRFLOW_HOME (SQLite metadata, logs)
+    gx/           Great Expectations project (suites, validation results, Data Docs)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+DAGS_DIR = REPO_ROOT / "dags"
+DASHBOARDS_DIR = REPO_ROOT / "dashboards"
+REFERENCE_DIR = SEEDS_DIR / "geo"
+
+HOME_ENV = "MASSAR_HOME"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """All data locations under one root."""
+
+    home: Path
+
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def lake(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.lake / "_quarantine"
+
+    @property
+    def load_log(self) -> Path:
+        return self.lake / "_load_log"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def candidate_db(self) -> Path:
+        return self.warehouse / "candidate.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse / "published"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def gx_root(self) -> Path:
+        return self.home / "gx"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt-target"
+
+
+def paths() -> Paths:
+    """The current data locations (re-read from the environment on every call)."""
+    home = Path(os.environ.get(HOME_ENV) or REPO_ROOT / "data").resolve()
+    return Paths(home=home)
+
+
+def export_environment() -> dict[str, str]:
+    """Environment variables that dbt, Airflow and subprocesses need, derived from ``paths()``.
+
+    Sets them in ``os.environ`` too, so that child processes inherit the same locations.
+    """
+    p = paths()
+    env = {
+        HOME_ENV: str(p.home),
+        "MASSAR_LAKE_DIR": str(p.lake),
+        "MASSAR_CANDIDATE_DB": str(p.candidate_db),
+        "AIRFLOW_HOME": os.environ.get("AIRFLOW_HOME") or str(p.airflow_home),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(p.dbt_target),
+    }
+    os.environ.update(env)
+    return env
