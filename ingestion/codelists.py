@@ -17,7 +17,9 @@ def seed_path(name: str) -> Path:
     """The seed CSV named ``name`` (searched in every seed folder)."""
     matches = sorted(SEEDS_DIR.rglob(f"{name}.csv"))
     if len(matches) != 1:
-        raise FileNotFoundError(f"expected exactly one seed named {name}.csv under {SEEDS_DIR}, found {matches}")
+        raise FileNotFoundError(
+            f"expected exactly one seed named {name}.csv under {SEEDS_DIR}, found {matches}"
+        )
     return matches[0]
 
 

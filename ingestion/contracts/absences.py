@@ -26,7 +26,12 @@ CONTRACT = Contract(
         SCHOOL_CODE,
         CLASS_CODE,
         STUDENT_CODE,
-        Column("absence_date", "date", "Day of the missed session (dd/mm/yyyy).", aliases=("date_absence", "date")),
+        Column(
+            "absence_date",
+            "date",
+            "Day of the missed session (dd/mm/yyyy).",
+            aliases=("date_absence", "date"),
+        ),
         Column(
             "session_number",
             "int",
@@ -35,7 +40,12 @@ CONTRACT = Contract(
             max=8,
             aliases=("seance", "séance"),
         ),
-        Column("justified", "bool", "Whether the absence was justified (1/0).", aliases=("justifiee", "justifiée")),
+        Column(
+            "justified",
+            "bool",
+            "Whether the absence was justified (1/0).",
+            aliases=("justifiee", "justifiée"),
+        ),
         Column(
             "reason_code",
             "string",
@@ -46,9 +56,13 @@ CONTRACT = Contract(
         ),
     ),
     foreign_keys=(
-        ForeignKey(("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"),
+        ForeignKey(
+            ("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"
+        ),
         ForeignKey(("school_year", "class_code"), "classes", ("school_year", "class_code"), "unknown_class"),
-        ForeignKey(("school_year", "student_code"), "pupils", ("school_year", "student_code"), "unknown_pupil"),
+        ForeignKey(
+            ("school_year", "student_code"), "pupils", ("school_year", "student_code"), "unknown_pupil"
+        ),
     ),
     rules=(
         RowRule(

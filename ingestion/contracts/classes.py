@@ -32,6 +32,8 @@ CONTRACT = Contract(
         ),
     ),
     foreign_keys=(
-        ForeignKey(("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"),
+        ForeignKey(
+            ("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"
+        ),
     ),
 )

@@ -38,9 +38,13 @@ CONTRACT = Contract(
         Column("event_date", "date", "Date of the movement (dd/mm/yyyy).", aliases=("date_mouvement",)),
     ),
     foreign_keys=(
-        ForeignKey(("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"),
+        ForeignKey(
+            ("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"
+        ),
         ForeignKey(("school_year", "class_code"), "classes", ("school_year", "class_code"), "unknown_class"),
-        ForeignKey(("school_year", "student_code"), "pupils", ("school_year", "student_code"), "unknown_pupil"),
+        ForeignKey(
+            ("school_year", "student_code"), "pupils", ("school_year", "student_code"), "unknown_pupil"
+        ),
     ),
     rules=(
         RowRule(
@@ -51,9 +55,11 @@ CONTRACT = Contract(
         RowRule(
             "class_not_in_school",
             "the class code must belong to the school",
-            lambda: pl.col("class_code").is_null()
-            | pl.col("school_code").is_null()
-            | pl.col("class_code").str.starts_with(pl.col("school_code")),
+            lambda: (
+                pl.col("class_code").is_null()
+                | pl.col("school_code").is_null()
+                | pl.col("class_code").str.starts_with(pl.col("school_code"))
+            ),
         ),
     ),
 )

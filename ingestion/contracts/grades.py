@@ -57,7 +57,9 @@ CONTRACT = Contract(
     ),
     foreign_keys=(
         ForeignKey(("school_year", "class_code"), "classes", ("school_year", "class_code"), "unknown_class"),
-        ForeignKey(("school_year", "student_code"), "pupils", ("school_year", "student_code"), "unknown_pupil"),
+        ForeignKey(
+            ("school_year", "student_code"), "pupils", ("school_year", "student_code"), "unknown_pupil"
+        ),
     ),
     rules=(
         RowRule(

@@ -16,7 +16,13 @@ CONTRACT = Contract(
         Column("last_name_ar", "string", "Family name in Arabic script.", sensitive=True, aliases=("النسب",)),
         Column("first_name_ar", "string", "Given name in Arabic script.", sensitive=True, aliases=("الاسم",)),
         Column("last_name_fr", "string", "Family name in Latin script.", sensitive=True, aliases=("nom",)),
-        Column("first_name_fr", "string", "Given name in Latin script.", sensitive=True, aliases=("prenom", "prénom")),
+        Column(
+            "first_name_fr",
+            "string",
+            "Given name in Latin script.",
+            sensitive=True,
+            aliases=("prenom", "prénom"),
+        ),
         Column("sex", "string", "M or F.", allowed=("M", "F"), aliases=("genre", "sexe")),
         Column(
             "birth_date",
@@ -38,10 +44,15 @@ CONTRACT = Contract(
         RowRule(
             "impossible_date",
             "birth date must be between 1990-01-01 and the start of the school year",
-            lambda: pl.col("birth_date").is_null()
-            | (
-                (pl.col("birth_date") >= pl.date(1990, 1, 1))
-                & (pl.col("birth_date") < pl.date(pl.col("school_year").str.slice(0, 4).cast(pl.Int32, strict=False), 9, 1))
+            lambda: (
+                pl.col("birth_date").is_null()
+                | (
+                    (pl.col("birth_date") >= pl.date(1990, 1, 1))
+                    & (
+                        pl.col("birth_date")
+                        < pl.date(pl.col("school_year").str.slice(0, 4).cast(pl.Int32, strict=False), 9, 1)
+                    )
+                )
             ),
         ),
     ),

@@ -1,6 +1,14 @@
 """Teachers (enseignants) and their main school."""
 
-from ingestion.contracts.base import REGION_CODE, SCHOOL_CODE, SCHOOL_YEAR, SUBJECT_CODE, Column, Contract, ForeignKey
+from ingestion.contracts.base import (
+    REGION_CODE,
+    SCHOOL_CODE,
+    SCHOOL_YEAR,
+    SUBJECT_CODE,
+    Column,
+    Contract,
+    ForeignKey,
+)
 
 CONTRACT = Contract(
     name="teachers",
@@ -32,6 +40,8 @@ CONTRACT = Contract(
         ),
     ),
     foreign_keys=(
-        ForeignKey(("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"),
+        ForeignKey(
+            ("school_year", "school_code"), "schools", ("school_year", "school_code"), "unknown_school"
+        ),
     ),
 )

@@ -26,7 +26,9 @@ CONTRACT = Contract(
         Column("weekly_hours", "float", "Weekly hours taught.", min=0.5, max=30, aliases=("heures",)),
     ),
     foreign_keys=(
-        ForeignKey(("school_year", "teacher_code"), "teachers", ("school_year", "teacher_code"), "unknown_teacher"),
+        ForeignKey(
+            ("school_year", "teacher_code"), "teachers", ("school_year", "teacher_code"), "unknown_teacher"
+        ),
         ForeignKey(("school_year", "class_code"), "classes", ("school_year", "class_code"), "unknown_class"),
     ),
 )

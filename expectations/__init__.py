@@ -1,0 +1,1 @@
+"""Great Expectations suites and the quality gate that decides whether a candidate may be published."""
