@@ -93,7 +93,6 @@ def read_batch(export: ExportFile, contract: Contract) -> RawBatch:
             io.StringIO(text),
             separator=separator,
             infer_schema=False,
-            missing_utf8_is_empty_string=False,
             truncate_ragged_lines=True,
             quote_char='"',
         )

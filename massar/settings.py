@@ -68,6 +68,10 @@ class Paths:
         return self.home / "gx"
 
     @property
+    def data_docs_index(self) -> Path:
+        return self.gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    @property
     def dbt_target(self) -> Path:
         return self.home / "dbt-target"
 
@@ -89,6 +93,8 @@ def export_environment() -> dict[str, str]:
         "MASSAR_LAKE_DIR": str(p.lake),
         "MASSAR_CANDIDATE_DB": str(p.candidate_db),
         "AIRFLOW_HOME": os.environ.get("AIRFLOW_HOME") or str(p.airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(p.dbt_target),
     }

@@ -157,7 +157,7 @@ LEVEL_CODE = Column(
     "string",
     "School level (1AP..6AP, 1AC..3AC, TC, 1BAC, 2BAC, preschool PS1/PS2).",
     codelist="levels",
-    aliases=("niveau", "code_niveau", "Niveau"),
+    aliases=("niveau", "code_niveau"),
 )
 SUBJECT_CODE = Column(
     "subject_code",

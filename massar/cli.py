@@ -1,0 +1,200 @@
+"""The ``massar`` command: every pipeline stage, callable by hand and by the Airflow DAGs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from massar import pipeline
+from massar.settings import DASHBOARDS_DIR, export_environment, paths
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    summary = pipeline.generate_exports(
+        pupils=args.pupils, seed=args.seed, years=args.years, out=args.out, fault_rate=args.fault_rate
+    )
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    regions = args.region or pipeline.export_regions()
+    if not regions:
+        print(f"no exports under {paths().exports}: run `massar generate` first", file=sys.stderr)
+        return 1
+    for region in regions:
+        print(region, pipeline.ingest_region(region))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    with pl.Config(tbl_rows=200, tbl_cols=20):
+        print("Load log (per region and entity):")
+        print(pipeline.load_report())
+        print("Quarantined rows by reason:")
+        print(pipeline.quarantine_report())
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    pipeline.build_warehouse(full_refresh=args.full_refresh)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from expectations.gate import GateFailedError
+
+    try:
+        pipeline.check_candidate()
+    except GateFailedError:
+        return 2
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    print(pipeline.publish_candidate(keep=args.keep))
+    return 0
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    from warehouse.publish import current, versions
+
+    live = current(paths().published_dir)
+    for name in versions(paths().published_dir):
+        print(("* " if live and live.version == name else "  ") + name)
+    return 0
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from warehouse.publish import rollback
+
+    print(rollback(paths().published_dir, args.version).version)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from massar.orchestration import run_dag
+
+    if args.generate or not any(paths().exports.glob("*/manifest.json")):
+        pipeline.generate_exports(pupils=args.pupils, seed=args.seed, years=args.years)
+    state = run_dag(args.dag)
+    print(f"DAG {args.dag}: {state}")
+    if state != "success":
+        return 1
+    p = paths()
+    print(f"Published warehouse: {p.published_dir}")
+    print(f"Data Docs (quality reports): {p.data_docs_index}")
+    print("Load report: massar report    Dashboards: massar serve")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    env = {**os.environ, **export_environment()}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARDS_DIR / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--server.port",
+        str(args.port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    print(f"Dashboards: http://localhost:{args.port}", flush=True)
+    return subprocess.call(cmd, env=env)
+
+
+def _cmd_docs(args: argparse.Namespace) -> int:
+    pipeline.run_dbt("docs", "generate")
+    if args.serve:
+        pipeline.run_dbt("docs", "serve", "--port", str(args.port), "--no-browser")
+        return 0
+    print(f"dbt docs written to {paths().dbt_target}")
+    print("serve them with: massar docs --serve")
+    return 0
+
+
+def _cmd_paths(args: argparse.Namespace) -> int:
+    p = paths()
+    for name in ("home", "exports", "lake", "candidate_db", "published_dir", "airflow_home", "gx_root"):
+        print(f"{name:14} {getattr(p, name)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="massar", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="write synthetic Massar exports")
+    g.add_argument("--pupils", type=int, default=5000)
+    g.add_argument("--seed", type=int, default=42)
+    g.add_argument("--years", type=int, default=1)
+    g.add_argument("--out", type=Path, default=None, help="default: $MASSAR_HOME/exports")
+    g.add_argument("--fault-rate", type=float, default=0.01, help="share of rows with an injected fault")
+    g.set_defaults(func=_cmd_generate)
+
+    i = sub.add_parser("ingest", help="validate exports and load them into the Parquet lake")
+    i.add_argument("--region", action="append", help="region code (repeatable); default: all")
+    i.set_defaults(func=_cmd_ingest)
+
+    sub.add_parser("report", help="load log and quarantine summary").set_defaults(func=_cmd_report)
+
+    b = sub.add_parser("build", help="dbt build into the candidate warehouse")
+    b.add_argument("--full-refresh", action="store_true")
+    b.set_defaults(func=_cmd_build)
+
+    sub.add_parser("check", help="run the quality gate on the candidate").set_defaults(func=_cmd_check)
+
+    pb = sub.add_parser("publish", help="publish the candidate atomically")
+    pb.add_argument("--keep", type=int, default=5, help="published versions to keep")
+    pb.set_defaults(func=_cmd_publish)
+
+    sub.add_parser("versions", help="list published versions (* = current)").set_defaults(func=_cmd_versions)
+    rb = sub.add_parser("rollback", help="point readers back to an earlier published version")
+    rb.add_argument("version", nargs="?", default=None)
+    rb.set_defaults(func=_cmd_rollback)
+
+    r = sub.add_parser("run", help="run the whole pipeline through the Airflow DAG")
+    r.add_argument("--dag", default="massar_pipeline")
+    r.add_argument("--generate", action="store_true", help="(re)generate exports first")
+    r.add_argument("--pupils", type=int, default=5000)
+    r.add_argument("--seed", type=int, default=42)
+    r.add_argument("--years", type=int, default=1)
+    r.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("serve", help="start the dashboards")
+    s.add_argument("--port", type=int, default=8501)
+    s.set_defaults(func=_cmd_serve)
+
+    d = sub.add_parser("docs", help="generate dbt docs (offline), optionally serve them")
+    d.add_argument("--serve", action="store_true")
+    d.add_argument("--port", type=int, default=8081)
+    d.set_defaults(func=_cmd_docs)
+    sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
+    )
+    export_environment()
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
