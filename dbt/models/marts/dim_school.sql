@@ -1,0 +1,61 @@
+with
+
+schools as (
+
+    select * from {{ ref('stg_massar__schools') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('regions') }}
+
+),
+
+provinces as (
+
+    select * from {{ ref('provinces') }}
+
+),
+
+latest_schools as (
+
+    select * from schools
+
+    qualify
+        row_number() over (
+            partition by school_code
+            order by school_year desc, region_code desc
+        ) = 1
+
+),
+
+final as (
+
+    select
+        latest_schools.school_code,
+        latest_schools.school_name_fr,
+        latest_schools.school_name_ar,
+        latest_schools.region_code,
+        regions.name_fr as region_name_fr,
+        regions.name_ar as region_name_ar,
+        regions.aref_name_fr,
+        regions.aref_name_ar,
+        latest_schools.province_code,
+        provinces.name_fr as province_name_fr,
+        provinces.name_ar as province_name_ar,
+        latest_schools.sector,
+        latest_schools.area,
+        latest_schools.cycle_code
+
+    from latest_schools
+
+    left join regions
+        on latest_schools.region_code = regions.region_code
+
+    left join provinces
+        on latest_schools.province_code = provinces.province_code
+
+)
+
+select * from final

@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('massar', 'absences') }}
+
+),
+
+renamed as (
+
+    select
+        trim(cast(school_year as varchar)) as school_year,
+        trim(cast(region_code as varchar)) as region_code,
+        trim(cast(school_code as varchar)) as school_code,
+        trim(cast(class_code as varchar)) as class_code,
+        trim(cast(student_code as varchar)) as student_code,
+        cast(absence_date as date) as absence_date,
+        cast(session_number as bigint) as session_number,
+        cast(justified as boolean) as justified,
+        nullif(trim(cast(reason_code as varchar)), '') as reason_code,
+        cast(_batch_id as varchar) as _batch_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('massar', 'classes') }}
+
+),
+
+renamed as (
+
+    select
+        trim(cast(school_year as varchar)) as school_year,
+        trim(cast(region_code as varchar)) as region_code,
+        trim(cast(school_code as varchar)) as school_code,
+        trim(cast(class_code as varchar)) as class_code,
+        trim(cast(level_code as varchar)) as level_code,
+        nullif(trim(cast(stream_code as varchar)), '') as stream_code,
+        cast(_batch_id as varchar) as _batch_id
+
+    from source
+
+)
+
+select * from renamed

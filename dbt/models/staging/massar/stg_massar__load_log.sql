@@ -1,0 +1,47 @@
+{#- The load-log folder may be empty (no ingestion yet): then an empty, typed relation. -#}
+{%- set load_log = source('massar', 'load_log') -%}
+
+with
+
+source as (
+
+    {% if lake_source_has_files(load_log) -%}
+        select * from {{ load_log }}
+    {%- else -%}
+        select
+            cast(null as varchar) as batch_id,
+            cast(null as varchar) as entity,
+            cast(null as varchar) as source_file,
+            cast(null as varchar) as school_year,
+            cast(null as varchar) as region_code,
+            cast(null as bigint) as rows_in,
+            cast(null as bigint) as rows_accepted,
+            cast(null as bigint) as rows_quarantined,
+            cast(null as varchar) as status,
+            cast(null as varchar) as message,
+            cast(null as timestamp) as loaded_at
+        where false
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        trim(cast(batch_id as varchar)) as batch_id,
+        trim(cast(entity as varchar)) as entity,
+        cast(source_file as varchar) as source_file,
+        trim(cast(school_year as varchar)) as school_year,
+        trim(cast(region_code as varchar)) as region_code,
+        cast(rows_in as bigint) as rows_in,
+        cast(rows_accepted as bigint) as rows_accepted,
+        cast(rows_quarantined as bigint) as rows_quarantined,
+        trim(cast(status as varchar)) as status,
+        cast(message as varchar) as message,
+        cast(loaded_at as timestamp) as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('massar', 'pupils') }}
+
+),
+
+renamed as (
+
+    select
+        trim(cast(school_year as varchar)) as school_year,
+        trim(cast(region_code as varchar)) as region_code,
+        trim(cast(student_code as varchar)) as student_code,
+        trim(cast(last_name_ar as varchar)) as last_name_ar,
+        trim(cast(first_name_ar as varchar)) as first_name_ar,
+        trim(cast(last_name_fr as varchar)) as last_name_fr,
+        trim(cast(first_name_fr as varchar)) as first_name_fr,
+        trim(cast(sex as varchar)) as sex,
+        cast(birth_date as date) as birth_date,
+        nullif(trim(cast(guardian_name as varchar)), '') as guardian_name,
+        cast(_batch_id as varchar) as _batch_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,49 @@
+{#-
+    The quarantine folder may hold no file at all (no rejected row yet): then an empty, typed
+    relation instead of a read_parquet error.
+-#}
+{%- set quarantine = source('massar', 'quarantine') -%}
+
+with
+
+source as (
+
+    {% if lake_source_has_files(quarantine) -%}
+        select * from {{ quarantine }}
+    {%- else -%}
+        select
+            cast(null as varchar) as _batch_id,
+            cast(null as varchar) as _source_file,
+            cast(null as bigint) as _line_number,
+            cast(null as varchar) as reason_code,
+            cast(null as varchar) as message,
+            cast(null as varchar) as raw,
+            cast(null as varchar) as school_year,
+            cast(null as varchar) as region_code,
+            cast(null as varchar) as filename
+        where false
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        -- the entity is the first folder under _quarantine/ in the file's path
+        regexp_extract(
+            replace(filename, '\', '/'), '_quarantine/([^/]+)/', 1
+        ) as entity,
+        trim(cast(school_year as varchar)) as school_year,
+        trim(cast(region_code as varchar)) as region_code,
+        cast(_batch_id as varchar) as _batch_id,
+        cast(_source_file as varchar) as _source_file,
+        cast(_line_number as bigint) as _line_number,
+        trim(cast(reason_code as varchar)) as reason_code,
+        cast(message as varchar) as message,
+        cast(raw as varchar) as raw
+
+    from source
+
+)
+
+select * from renamed
