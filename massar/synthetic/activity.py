@@ -1,0 +1,236 @@
+"""What happens in class: absences (one row per missed session) and grades (one row per test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from massar.synthetic import parameters as P
+from massar.synthetic.curriculum import curriculum
+from massar.synthetic.enrollment import Stints
+from massar.synthetic.population import Pupils
+from massar.synthetic.reference import absence_reasons, check_codes, cycles, levels, subjects
+from massar.synthetic.schools import Classes, SchoolRegistry
+
+# (semester, assessment type) of the tests of a subject in a year, in date order.
+TEST_SLOTS: tuple[tuple[int, str], ...] = tuple((s, a) for s in (1, 2) for a in P.ASSESSMENT_WINDOWS)
+
+
+@dataclass
+class YearContext:
+    """What the activity generators share for one region and school year."""
+
+    school_year: str
+    region_code: str
+    days: np.ndarray  # datetime64[D], the school days
+    day_series: pl.Series  # the same, as a polars Date series (for gathering)
+    second_semester: int  # index of the first school day of semester 2
+    student_codes: pl.Series  # per pupil
+    class_codes: pl.Series  # per class
+    school_codes: pl.Series  # per school
+
+    @property
+    def n_days(self) -> int:
+        return len(self.days)
+
+
+def daily_absence_probability(pupils: Pupils, registry: SchoolRegistry, school: np.ndarray) -> np.ndarray:
+    """Per pupil: probability of missing at least one session on a school day (lognormal, heavy tail)."""
+    median = np.array([P.ABSENCE_DAILY_MEDIAN[c] for c in cycles()])[pupils.cycle_index()]
+    rural = np.array(registry.rural, dtype=bool)[school] if len(school) else np.zeros(0, dtype=bool)
+    p = median * np.exp(P.ABSENCE_SIGMA * pupils.absence_z)
+    p = p * np.where(rural, P.ABSENCE_FACTOR_RURAL, 1.0) * np.where(pupils.female, 1.0, P.ABSENCE_FACTOR_BOY)
+    return np.minimum(p, P.ABSENCE_MAX_DAILY)
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.ndarray:
+    p = np.array(list(shares.values()))
+    return rng.choice(len(p), size=size, p=p / p.sum())
+
+
+def absences(
+    rng: np.random.Generator,
+    ctx: YearContext,
+    pupils: Pupils,
+    st: Stints,
+    classes: Classes,
+    registry: SchoolRegistry,
+    p_daily: np.ndarray,
+) -> pl.DataFrame:
+    """The absences entity (typed)."""
+    check_codes(list(P.JUSTIFIED_REASONS), "absence_reasons")
+    check_codes(list(P.UNJUSTIFIED_REASONS), "absence_reasons")
+    if set(P.JUSTIFIED_REASONS) - set(absence_reasons(True)):
+        raise ValueError("JUSTIFIED_REASONS must be justifiable reasons of the seed")
+    n_days = ctx.n_days
+    length = np.maximum(st.end - st.start, 0)
+    k = rng.binomial(length, p_daily[st.pupil])
+    rep = np.repeat(np.arange(len(length)), k)
+    day = st.start[rep] + np.floor(rng.random(len(rep)) * length[rep]).astype(np.int64)
+    key = np.unique(rep * n_days + day)  # one draw per stint and day, sorted
+    rep, day = key // n_days, key % n_days
+    # some schools record nothing on some days
+    gap = np.array(registry.recording_gap)[:, None] if len(registry) else np.zeros((0, 1))
+    silent = rng.random((len(registry), n_days)) < gap
+    keep = ~silent[st.school[rep], day]
+    rep, day = rep[keep], day[keep]
+
+    pupil = st.pupil[rep]
+    spd = levels().sessions_per_day[pupils.level[pupil]]
+    saturday = ctx.days.astype("datetime64[D]").view("int64")[day] % 7 == 2  # 1970-01-01 was a Thursday
+    held = np.where(saturday, spd // 2, spd)
+    half = spd // 2
+    pattern = _pick(rng, P.ABSENCE_PATTERN, len(day))  # 0 full, 1 half, 2 one or two sessions
+    morning = rng.random(len(day)) < 0.5
+    count_sessions = np.minimum(rng.integers(1, 3, len(day)), held)
+    first = np.where(
+        pattern == 0,
+        1,
+        np.where(
+            pattern == 1,
+            np.where(morning | saturday, 1, half + 1),
+            1 + np.floor(rng.random(len(day)) * (held - count_sessions + 1)).astype(np.int64),
+        ),
+    )
+    count = np.where(
+        pattern == 0, held, np.where(pattern == 1, np.where(saturday, held, half), count_sessions)
+    )
+    justified = rng.random(len(day)) < P.JUSTIFIED_SHARE
+    just_codes = list(P.JUSTIFIED_REASONS)
+    unjust_codes = list(P.UNJUSTIFIED_REASONS)
+    reason_codes = pl.Series([*just_codes, *[c or None for c in unjust_codes]], dtype=pl.String)
+    reason = np.where(
+        justified,
+        _pick(rng, P.JUSTIFIED_REASONS, len(day)),
+        len(just_codes) + _pick(rng, P.UNJUSTIFIED_REASONS, len(day)),
+    )
+
+    row_day = np.repeat(np.arange(len(day)), count)
+    session = first[row_day] + np.arange(len(row_day)) - np.repeat(np.cumsum(count) - count, count)
+    klass = st.klass[rep][row_day]
+    order = np.lexsort((session, pupil[row_day], day[row_day], klass))
+    row_day, session, klass = row_day[order], session[order], klass[order]
+    n = len(row_day)
+    return pl.DataFrame(
+        {
+            "school_year": pl.Series([ctx.school_year] * n, dtype=pl.String),
+            "region_code": pl.Series([ctx.region_code] * n, dtype=pl.String),
+            "school_code": ctx.school_codes.gather(classes.school[klass]),
+            "class_code": ctx.class_codes.gather(klass),
+            "student_code": ctx.student_codes.gather(pupil[row_day]),
+            "absence_date": ctx.day_series.gather(day[row_day]),
+            "session_number": pl.Series(session, dtype=pl.Int64),
+            "justified": pl.Series(justified[row_day], dtype=pl.Boolean),
+            "reason_code": reason_codes.gather(reason[row_day]),
+        }
+    )
+
+
+def grades(
+    rng: np.random.Generator,
+    ctx: YearContext,
+    pupils: Pupils,
+    st: Stints,
+    classes: Classes,
+    registry: SchoolRegistry,
+    p_daily: np.ndarray,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """The grades entity (typed) and each pupil's mean grade of the year (NaN when never graded)."""
+    check_codes(["ABJ", "ABN", "DIS"], "missed_test_codes")
+    check_codes([a for _, a in TEST_SLOTS], "assessment_types")
+    lv, cur = levels(), curriculum()
+    n_slots = len(TEST_SLOTS)
+    graded_level = np.array([c in P.GRADED_CYCLES for c in lv.cycles])
+    # S2 has no unified test in the final year of a cycle
+    slot_allowed = np.ones((len(lv.codes), n_slots), dtype=bool)
+    for j, (semester, kind) in enumerate(TEST_SLOTS):
+        if semester == 2 and kind == "UNI":
+            slot_allowed[:, j] = ~lv.final_of_cycle
+
+    # test dates per class, subject and slot
+    class_item, class_entry = cur.expand(cur.ids(classes.level, classes.stream))
+    class_first_row = np.concatenate([[0], np.cumsum(cur.sizes()[cur.ids(classes.level, classes.stream)])])
+    windows = np.array([P.ASSESSMENT_WINDOWS[a] for _, a in TEST_SLOTS])
+    sem_lo = np.array([0 if s == 1 else ctx.second_semester for s, _ in TEST_SLOTS])
+    sem_len = np.array(
+        [ctx.second_semester if s == 1 else ctx.n_days - ctx.second_semester for s, _ in TEST_SLOTS]
+    )
+    u = rng.random((len(class_item), n_slots))
+    frac = windows[:, 0] + u * (windows[:, 1] - windows[:, 0])
+    test_day = (sem_lo + np.floor(frac * sem_len)).astype(np.int64).ravel()
+
+    # candidate rows: every stint of a graded pupil x subject x slot
+    graded = graded_level[classes.level[st.klass]]
+    stint = np.flatnonzero(graded)
+    size = cur.sizes()[cur.ids(classes.level[st.klass[stint]], classes.stream[st.klass[stint]])] * n_slots
+    rep = np.repeat(stint, size)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(size) - size, size)
+    pos, slot = within // n_slots, within % n_slots
+    klass = st.klass[rep]
+    row = class_first_row[klass] + pos
+    day = test_day[row * n_slots + slot]
+    keep = slot_allowed[classes.level[klass], slot] & (day >= st.start[rep]) & (day < st.end[rep])
+    rep, pos, slot, klass, row, day = rep[keep], pos[keep], slot[keep], klass[keep], row[keep], day[keep]
+    pupil = st.pupil[rep]
+    # a pupil who changed class mid-year keeps the test taken in the first class
+    max_pos = int(cur.sizes().max())
+    test_key = (pupil * max_pos + pos) * n_slots + slot
+    first_stint = rep < len(pupils)
+    dup = ~first_stint & np.isin(test_key, test_key[first_stint])
+    rep, pos, slot, klass, row, day, pupil = (a[~dup] for a in (rep, pos, slot, klass, row, day, pupil))
+
+    subject = cur.subject[class_entry[row]]
+    subject_shift = np.array([P.GRADE_SUBJECT_SHIFT.get(s, 0.0) for s in subjects()])
+    cycle_shift = np.array([P.GRADE_CYCLE_SHIFT.get(c, 0.0) for c in cycles()])
+    unified = np.array([a == "UNI" for _, a in TEST_SLOTS])
+    pupil_subject = rng.standard_normal((len(pupils), max_pos)) * P.GRADE_PUPIL_SUBJECT_SD
+    value = (
+        P.GRADE_MEAN
+        + P.GRADE_ABILITY_SD * pupils.ability[pupil]
+        + np.array(registry.effect)[classes.school[klass]]
+        + subject_shift[subject]
+        + cycle_shift[pupils.cycle_index()[pupil]]
+        + pupil_subject[pupil, pos]
+        + P.GRADE_UNIFIED_SHIFT * unified[slot]
+        + rng.normal(0.0, P.GRADE_NOISE_SD, len(pupil))
+    )
+    value = np.round(np.clip(value, 0.0, 20.0), 1)
+
+    p_missed = np.minimum(P.MISSED_BASE + P.MISSED_PER_ABSENCE * p_daily[pupil], P.MISSED_MAX)
+    missed = rng.random(len(pupil)) < p_missed
+    missed_code = np.where(rng.random(len(pupil)) < P.MISSED_JUSTIFIED_SHARE, 0, 1)  # ABJ, ABN
+    exempt = rng.random(len(pupils)) < P.EPS_EXEMPT_SHARE
+    dispensed = exempt[pupil] & (subject == subjects().index("EPS"))
+    missed_code = np.where(dispensed, 2, np.where(missed, missed_code, 3))
+    has_grade = missed_code == 3
+
+    sums = np.bincount(pupil[has_grade], weights=value[has_grade], minlength=len(pupils))
+    counts = np.bincount(pupil[has_grade], minlength=len(pupils))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_grade = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+    order = np.lexsort((pupil, slot, pos, klass))
+    pupil, slot, klass, day, subject, value, missed_code, has_grade = (
+        a[order] for a in (pupil, slot, klass, day, subject, value, missed_code, has_grade)
+    )
+    n = len(pupil)
+    return (
+        pl.DataFrame(
+            {
+                "school_year": pl.Series([ctx.school_year] * n, dtype=pl.String),
+                "region_code": pl.Series([ctx.region_code] * n, dtype=pl.String),
+                "school_code": ctx.school_codes.gather(classes.school[klass]),
+                "class_code": ctx.class_codes.gather(klass),
+                "student_code": ctx.student_codes.gather(pupil),
+                "subject_code": pl.Series(subjects(), dtype=pl.String).gather(subject),
+                "semester": pl.Series(np.array([s for s, _ in TEST_SLOTS])[slot], dtype=pl.Int64),
+                "assessment_type": pl.Series([a for _, a in TEST_SLOTS], dtype=pl.String).gather(slot),
+                "assessment_date": ctx.day_series.gather(day),
+                "grade": pl.Series(np.where(has_grade, value, np.nan), dtype=pl.Float64).fill_nan(None),
+                "missed_code": pl.Series(["ABJ", "ABN", "DIS", None], dtype=pl.String).gather(missed_code),
+            }
+        ),
+        mean_grade,
+    )
