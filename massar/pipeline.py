@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 WRITER_POOL = "duckdb_writer"
 
+# dbt runs layer by layer; each selector's tests run with it (their parents are built by then).
+DBT_LAYERS: tuple[tuple[str, str], ...] = (
+    ("seeds", "resource_type:seed"),
+    ("staging", "path:models/staging"),
+    ("marts", "path:models/intermediate path:models/marts path:models/restricted path:models/audit"),
+)
+
 
 def generate_exports(
     pupils: int, seed: int = 42, years: int = 1, out: Path | None = None, fault_rate: float = 0.01
@@ -58,6 +65,15 @@ def ingest_region(region_code: str) -> dict[str, int]:
         totals["rows_quarantined"] += r.rows_quarantined
         totals["rejected_files"] += r.status == "rejected"
     log.info("region %s: %s", region_code, totals)
+    return totals
+
+
+def reconcile_regions(per_region: list[dict[str, int]]) -> dict[str, int]:
+    """National totals of the regional loads; fails when rows in != accepted + quarantined."""
+    keys = ("files", "rows_in", "rows_accepted", "rows_quarantined", "rejected_files")
+    totals = {k: sum(r[k] for r in per_region) for k in keys}
+    if totals["rows_in"] != totals["rows_accepted"] + totals["rows_quarantined"]:
+        raise ValueError(f"rows in != accepted + quarantined: {totals}")
     return totals
 
 

@@ -99,4 +99,5 @@ def export_environment() -> dict[str, str]:
         "DBT_TARGET_PATH": str(p.dbt_target),
     }
     os.environ.update(env)
+    p.warehouse.mkdir(parents=True, exist_ok=True)
     return env

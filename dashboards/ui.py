@@ -1,0 +1,120 @@
+"""Shared page helpers: language (kept in the URL), right-to-left layout, URL-bound filters, chart styling."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.i18n import LANGS, Lang, is_rtl, normalize_lang, plotly_separators, t
+
+T = TypeVar("T")
+
+DASHBOARDS_DIR: Final[Path] = Path(__file__).resolve().parent
+STATIC_DIR: Final[Path] = DASHBOARDS_DIR / "static"
+REGIONS_GEOJSON: Final[Path] = STATIC_DIR / "geo" / "morocco_12_regions.geojson"
+#: where the browser fetches plotly's base map (served by `--server.enableStaticServing true`)
+PLOTLY_CONFIG: Final[dict[str, Any]] = {"topojsonURL": "/app/static/topojson/", "displaylogo": False}
+
+LANG_PARAM: Final[str] = "lang"
+_LANG_KEY: Final[str] = "lang"
+
+_RTL_CSS: Final[str] = """
+<style>
+[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stSidebar"],
+[data-testid="stSidebarContent"], [data-testid="stHeader"], [data-testid="stTable"], table,
+[data-testid="stMetric"], [data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"],
+[data-testid="stAlert"] {
+    direction: rtl;
+    text-align: right;
+}
+[data-testid="stTable"] th, [data-testid="stTable"] td { text-align: right !important; }
+/* plotly draws its own (SVG) layout: an inherited rtl direction would flip its text anchors */
+.js-plotly-plot, .stPlotlyChart { direction: ltr; }
+</style>
+"""
+
+
+def current_lang() -> Lang:
+    """The chosen language: the sidebar switch once it exists, else ``?lang=`` in the URL, else French."""
+    if _LANG_KEY in st.session_state:
+        return normalize_lang(st.session_state[_LANG_KEY])
+    return normalize_lang(st.query_params.get(LANG_PARAM))
+
+
+def language_switch() -> Lang:
+    """Sidebar switch Français / العربية, mirrored in the URL (``?lang=fr|ar``)."""
+    lang = current_lang()
+    chosen = st.sidebar.radio(
+        t("app.language", lang),
+        LANGS,
+        index=LANGS.index(lang),
+        format_func=lambda code: t(f"language.{code}", lang),
+        key=_LANG_KEY,
+        horizontal=True,
+    )
+    lang = normalize_lang(chosen)
+    if st.query_params.get(LANG_PARAM) != lang:
+        st.query_params[LANG_PARAM] = lang
+    return lang
+
+
+def apply_direction(lang: str) -> None:
+    """Right-to-left layout for Arabic (main container, sidebar, tables, metrics, text)."""
+    if is_rtl(lang):
+        st.html(_RTL_CSS)
+
+
+def url_selectbox(
+    label: str,
+    options: Sequence[T],
+    *,
+    param: str,
+    to_url: Callable[[T], str | None],
+    format_func: Callable[[T], str],
+    default_index: int = 0,
+    container: Any = None,
+) -> T:
+    """A selectbox whose value is kept in the URL query string (``?<param>=<to_url(value)>``).
+
+    On a fresh session the URL wins; afterwards the widget does, and the URL follows it (a value
+    whose ``to_url`` is ``None`` removes the parameter). The widget key is ``filter_<param>``, so the
+    choice survives a change of language (labels change, identity does not).
+    """
+    keys = [to_url(o) for o in options]
+    from_url = st.query_params.get(param)
+    index = keys.index(from_url) if from_url is not None and from_url in keys else default_index
+    target = container if container is not None else st
+    value: T = target.selectbox(label, options, index=index, format_func=format_func, key=f"filter_{param}")
+    key = to_url(value)
+    if key is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != key:
+        st.query_params[param] = key
+    return value
+
+
+@cache
+def regions_geojson() -> dict[str, Any]:
+    """The 12 regions (features keyed by ``properties.hcp_code``), loaded once per process."""
+    with REGIONS_GEOJSON.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
+    """Title, number separators and reading direction of a plotly figure for the language."""
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        title={"text": title, "x": 0.99 if rtl else 0.01, "xanchor": "right" if rtl else "left"},
+        separators=plotly_separators(lang),
+        font={"family": "Source Sans Pro, DejaVu Sans, Noto Sans Arabic, sans-serif"},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+    return fig

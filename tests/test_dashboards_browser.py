@@ -1,0 +1,194 @@
+"""The dashboards served by `streamlit run` (as `massar serve` does) and drawn by headless Chromium.
+
+Checks what only a browser shows: the map is really drawn offline (12 region paths, base map fetched from
+the app's own static folder), no exception element, right-to-left layout in Arabic, and the language
+switch writing `?lang=` into the URL. Screenshots are saved under pytest's tmp path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from dashboard_fixtures import build_fixture_warehouse
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_TIMEOUT_S = 60
+RENDER_TIMEOUT_MS = 60_000
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+
+
+def labels(lang: str) -> dict[str, str]:
+    with (REPO_ROOT / "dashboards" / "i18n" / f"{lang}.json").open(encoding="utf-8") as f:
+        data: dict[str, str] = json.load(f)
+    return data
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run dashboards/app.py` on a free port, from the repository root; always terminated."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "MASSAR_HOME": str(published_home)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboards/app.py",
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit not healthy after {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
+                time.sleep(0.25)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(app_url: str) -> Iterator[Browser]:
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_deep_link_to_the_page(app_url: str, browser: Browser) -> None:
+    """The page's own URL, as the server's very first request, still runs inside the entry page.
+
+    Runs first on purpose: a `pages/` folder next to app.py would make this first request bypass app.py.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/national_overview?lang=ar")
+        page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator("h1").first.inner_text().strip() == labels("ar")["overview.title"]
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_by_text(labels("ar")["language.fr"], exact=True).count() == 1
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_overview_draws_the_regions(
+    app_url: str, browser: Browser, lang: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    responses: dict[str, int] = {}
+    page.on("response", lambda r: responses.__setitem__(r.url, r.status))
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{app_url}/?lang={lang}")
+        page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function(
+            "document.querySelectorAll('path.choroplethlocation').length >= 12", timeout=RENDER_TIMEOUT_MS
+        )
+        page.wait_for_timeout(500)  # let the bar chart and table settle before the screenshot
+
+        assert page.locator("path.choroplethlocation").count() == 12
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator("h1").first.inner_text().strip() == labels(lang)["overview.title"]
+        assert page.locator(".js-plotly-plot").count() == 2
+        # the base map comes from the app's static folder, not from a CDN
+        assert any(url.endswith("/app/static/topojson/world_110m.json") for url in responses), responses
+        assert all(status == 200 for url, status in responses.items() if "/app/static/" in url)
+        assert not [e for e in console_errors if "topojson" in e.lower()], console_errors
+
+        direction = page.locator('[data-testid="stMain"]').evaluate("e => getComputedStyle(e).direction")
+        assert direction == ("rtl" if lang == "ar" else "ltr")
+        assert f"lang={lang}" in page.url
+
+        shot = tmp_path_factory.mktemp("screenshots") / f"national_overview_{lang}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 20_000
+        print(f"screenshot: {shot}")
+    finally:
+        page.close()
+
+
+def test_language_switch_writes_the_url(app_url: str, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{app_url}/?lang=fr")
+        page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
+        page.locator('[data-testid="stSidebar"]').get_by_text(labels("fr")["language.ar"], exact=True).click()
+        page.wait_for_function(
+            "t => document.querySelector('h1') && document.querySelector('h1').innerText.trim() === t",
+            arg=labels("ar")["overview.title"],
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        page.wait_for_url("**lang=ar**", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
