@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from dashboard_fixtures import build_fixture_warehouse
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -11,8 +11,8 @@ import pytest
 
 from ingestion.contracts import CONTRACTS
 from ingestion.errors import UnreadableFileError
-from ingestion.loader import ingest_region
 from ingestion.load_log import read_log
+from ingestion.loader import ingest_region
 from ingestion.reader import locate, read_batch
 from ingestion.validate import validate
 
@@ -112,7 +112,11 @@ def test_grade_rules(tmp_path: Path) -> None:
     raw = batch(tmp_path, "grades", "\r\n".join([header, *rows]) + "\r\n")
     result = validate(raw.frame, CONTRACTS["grades"])
     assert result.accepted["grade"].to_list() == [12.5, None]
-    assert result.quarantined["reason_code"].to_list() == ["out_of_range", "invalid_type", "grade_or_missed_code"]
+    assert result.quarantined["reason_code"].to_list() == [
+        "out_of_range",
+        "invalid_type",
+        "grade_or_missed_code",
+    ]
 
 
 def test_unreadable_file_is_rejected_with_a_clear_error(tmp_path: Path) -> None:
