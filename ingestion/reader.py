@@ -114,15 +114,19 @@ def read_batch(export: ExportFile, contract: Contract) -> RawBatch:
             )
         else:
             renames[col] = canonical
-    missing = [c for c in contract.column_names if c not in renames.values()]
+    present = set(renames.values())
+    missing = [c.name for c in contract.columns if c.required and c.name not in present]
     if missing:
         raise UnreadableFileError(
             export.relative_path,
             "missing_columns",
             f"missing column(s) {', '.join(missing)} for {contract.name}",
         )
+    # Optional columns an export leaves out are read as empty.
+    absent_optional = [c for c in contract.column_names if c not in present]
     frame = (
         frame.rename(renames)
+        .with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent_optional])
         .select(contract.column_names)
         .with_columns(
             pl.all().str.strip_chars().replace("", None),
