@@ -19,7 +19,9 @@ if str(_REPO_ROOT) not in sys.path:  # `streamlit run dashboards/app.py` only pu
 
 import streamlit as st  # noqa: E402
 
+from dashboards.auth import sign_out, signed_in_user  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
+from dashboards.sign_in import render as render_sign_in  # noqa: E402
 from dashboards.ui import apply_direction, current_lang, language_switch  # noqa: E402
 
 # One file per page, routed by st.navigation below. The folder must NOT be called `pages/`: a `pages/`
@@ -28,6 +30,11 @@ from dashboards.ui import apply_direction, current_lang, language_switch  # noqa
 # file (no sys.path, no language switch), and AppTest reruns skip this file altogether.
 _PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 
+# (file in app_pages/, title label, icon, URL path, default)
+PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("national_overview.py", "nav.national_overview", ":material/map:", "national_overview", True),
+)
+
 
 def main() -> None:
     lang = current_lang()
@@ -35,17 +42,34 @@ def main() -> None:
     st.set_page_config(page_title=t("app.page_title", lang), layout="wide")
     lang = language_switch()
     apply_direction(lang)
-    page = st.navigation(
-        [
-            st.Page(
-                _PAGES_DIR / "national_overview.py",
-                title=t("nav.national_overview", lang),
-                icon=":material/map:",
-                url_path="national_overview",
-                default=True,
-            ),
-        ]
-    )
+    user = signed_in_user()
+
+    def sign_in_page() -> None:
+        render_sign_in(lang)
+
+    # Before sign-in every route serves the sign-in form under the page's own URL, so a deep link
+    # (`/national_overview?...`) survives the sign-in; no page's code runs before it.
+    pages = [
+        st.Page(
+            (_PAGES_DIR / file) if user else sign_in_page,
+            title=t(title_key, lang),
+            icon=icon,
+            url_path=url_path,
+            default=default,
+        )
+        for file, title_key, icon, url_path, default in PAGES
+    ]
+    page = st.navigation(pages, position="sidebar" if user else "hidden")
+    if user is None:
+        page.run()
+        return
+    scope = user.scope
+    st.sidebar.caption(t("login.signed_in_as", lang, name=user.display_name))
+    code = scope.school_code or scope.province_code or scope.region_code or ""
+    st.sidebar.caption(t(f"scope.{scope.role}", lang, code=code))
+    if st.sidebar.button(t("login.sign_out", lang), key="sign_out"):
+        sign_out()
+        st.rerun()
     page.run()
 
 

@@ -23,6 +23,9 @@ from dashboard_fixtures import build_fixture_warehouse
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from dashboards.auth import User
+from dashboards.scope import NATIONAL
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DASHBOARDS = REPO_ROOT / "dashboards"
 APP = DASHBOARDS / "app.py"
@@ -81,10 +84,16 @@ def labels(lang: str) -> dict[str, str]:
     return data
 
 
-def run_app(query_params: dict[str, str] | None = None) -> AppTest:
+MINISTRY = User("ministere", "Ministère", NATIONAL)
+
+
+def run_app(query_params: dict[str, str] | None = None, user: User | None = MINISTRY) -> AppTest:
+    """The internal app, with ``user`` already signed in (None: nobody)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
+    if user is not None:
+        at.session_state["auth_user"] = user
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -305,17 +314,17 @@ def test_data_access(published_home: Path) -> None:
     current = warehouse_file(published_home)
     assert da.published_version() == current.stem
     year = latest_year(published_home)
-    assert da.school_years()[0] == year
+    assert da.school_years(scope=NATIONAL)[0] == year
 
-    by_region = da.pupils_by_region(year)
+    by_region = da.pupils_by_region(year, scope=NATIONAL)
     assert by_region.height == 12
     assert by_region["pupils"].sum() == sql_value(
         published_home, "select sum(pupils) from marts.agg_enrollment_by_region where school_year = ?", year
     )
-    girls = da.pupils_by_region(year, sex="F")
+    girls = da.pupils_by_region(year, sex="F", scope=NATIONAL)
     assert girls["pupils"].sum() == girls["girls"].sum() == by_region["girls"].sum()
 
-    scoped = da.pupils_by_region(year, cycle="primary", scope="06")
+    scoped = da.pupils_by_region(year, cycle="primary", scope=NATIONAL, region="06")
     assert scoped["region_code"].to_list() == ["06"]
     assert scoped["pupils"][0] == sql_value(
         published_home,
@@ -325,16 +334,16 @@ def test_data_access(published_home: Path) -> None:
         "primary",
         "06",
     )
-    detail = da.pupils_by_region_cycle_sex(year)
+    detail = da.pupils_by_region_cycle_sex(year, scope=NATIONAL)
     assert detail["pupils"].sum() == by_region["pupils"].sum()
     assert da.cycles()["cycle_code"].to_list() == sql_column(
         published_home, "select cycle_code from reference.cycles order by cycle_order"
     )
-    assert da.regions()["region_code"].to_list() == sql_column(
+    assert da.regions(scope=NATIONAL)["region_code"].to_list() == sql_column(
         published_home, "select region_code from reference.regions order by region_code"
     )
     # a value that looks like SQL stays a value
-    assert da.pupils_by_region("x' or '1'='1")["pupils"].sum() == 0
+    assert da.pupils_by_region("x' or '1'='1", scope=NATIONAL)["pupils"].sum() == 0
 
 
 def test_published_version_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,7 +360,7 @@ def test_published_version_resolution(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "warehouse" / "candidate.duckdb").touch()
     assert da.published_version() is None  # not a bare name: never leaves the published folder
     with pytest.raises(da.NoPublishedWarehouse):
-        da.school_years()
+        da.school_years(scope=NATIONAL)
     build_fixture_warehouse(tmp_path, version="v20300101T000000Z")
     assert da.published_version() == "v20300101T000000Z"  # CURRENT holds the version
     (published / "CURRENT").write_text("v20300101T000000Z.duckdb\n", encoding="utf-8")

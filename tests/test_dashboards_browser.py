@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
 
@@ -120,6 +120,19 @@ def browser(app_url: str) -> Iterator[Browser]:
             chromium.close()
 
 
+DEMO_USER, DEMO_PASSWORD = "ministere", "ministere-demo"  # dashboards/users.demo.toml (README)
+
+
+def open_signed_in(page: Page, url: str) -> None:
+    """Open ``url``; the internal app first asks for a sign-in, done with the demo ministry account."""
+    page.goto(url)
+    page.wait_for_selector('input[type="password"]', timeout=RENDER_TIMEOUT_MS)
+    assert page.locator(".js-plotly-plot").count() == 0, "no chart may show before sign-in"
+    page.locator('input[type="text"]').first.fill(DEMO_USER)
+    page.locator('input[type="password"]').fill(DEMO_PASSWORD)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+
+
 def test_deep_link_to_the_page(app_url: str, browser: Browser) -> None:
     """The page's own URL, as the server's very first request, still runs inside the entry page.
 
@@ -127,7 +140,8 @@ def test_deep_link_to_the_page(app_url: str, browser: Browser) -> None:
     """
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{app_url}/national_overview?lang=ar")
+        # the overview is the default page: its URL is the root (Streamlit ignores a default page's url_path)
+        open_signed_in(page, f"{app_url}/?lang=ar")
         page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator("h1").first.inner_text().strip() == labels("ar")["overview.title"]
@@ -147,7 +161,7 @@ def test_overview_draws_the_regions(
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(f"{app_url}/?lang={lang}")
+        open_signed_in(page, f"{app_url}/?lang={lang}")
         page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
         page.wait_for_function(
             "document.querySelectorAll('path.choroplethlocation').length >= 12", timeout=RENDER_TIMEOUT_MS
@@ -178,7 +192,7 @@ def test_overview_draws_the_regions(
 def test_language_switch_writes_the_url(app_url: str, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{app_url}/?lang=fr")
+        open_signed_in(page, f"{app_url}/?lang=fr")
         page.wait_for_selector(".js-plotly-plot", timeout=RENDER_TIMEOUT_MS)
         page.locator('[data-testid="stSidebar"]').get_by_text(labels("fr")["language.ar"], exact=True).click()
         page.wait_for_function(

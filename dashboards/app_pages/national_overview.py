@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data_access as da
+from dashboards.auth import current_scope
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
 from dashboards.ui import PLOTLY_CONFIG, current_lang, regions_geojson, style_figure, url_selectbox
 
@@ -142,6 +143,7 @@ def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 def main() -> None:
     lang = current_lang()
+    scope = current_scope()
     st.title(t("overview.title", lang))
 
     published = da.published_warehouse()
@@ -149,7 +151,7 @@ def main() -> None:
         no_published_data()
         return
     try:
-        years = da.school_years()
+        years = da.school_years(scope=scope)
         cycles = da.cycles()
     except da.NoPublishedWarehouse:  # unpublished between the two reads
         no_published_data()
@@ -186,8 +188,8 @@ def main() -> None:
         )
     )
 
-    by_region = da.pupils_by_region(year, cycle=cycle)
-    by_cycle_sex = da.pupils_by_region_cycle_sex(year)
+    by_region = da.pupils_by_region(year, cycle=cycle, scope=scope)
+    by_cycle_sex = da.pupils_by_region_cycle_sex(year, scope=scope)
     if cycle is not None:
         by_cycle_sex = by_cycle_sex.filter(pl.col("cycle_code") == cycle)
     total = int(by_region["pupils"].sum())
@@ -201,7 +203,7 @@ def main() -> None:
     k4.metric(t("kpi.girls_share", lang), fmt_pct(share(girls, total), lang), border=True)
     k5.metric(
         t("kpi.schools", lang),
-        fmt_int(da.school_count(cycle=cycle), lang),
+        fmt_int(da.school_count(cycle=cycle, scope=scope), lang),
         help=t("kpi.schools_help", lang),
         border=True,
     )

@@ -1,0 +1,60 @@
+"""What a user may see: the whole country, one region, one province or one school.
+
+The scope is enforced in the data-access layer (``dashboards.data_access``): every query function takes a
+``Scope`` and filters by it in SQL; asking for a region outside the scope returns nothing. Pages never
+filter by role themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["ministry", "region", "province", "school"]
+ROLES: tuple[Role, ...] = ("ministry", "region", "province", "school")
+
+
+class ScopeError(PermissionError):
+    """A user asked for data outside their territory."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A territory. ``region_code`` is set for every role but ministry; finer roles set more."""
+
+    role: Role
+    region_code: str | None = None
+    province_code: str | None = None
+    school_code: str | None = None
+
+    def __post_init__(self) -> None:
+        needed = {
+            "ministry": (),
+            "region": ("region_code",),
+            "province": ("region_code", "province_code"),
+            "school": ("region_code", "province_code", "school_code"),
+        }[self.role]
+        for name in needed:
+            if not getattr(self, name):
+                raise ValueError(f"a {self.role} scope needs {name}")
+
+    @property
+    def is_national(self) -> bool:
+        return self.role == "ministry"
+
+    @property
+    def finer_than_region(self) -> bool:
+        return self.role in ("province", "school")
+
+    def allows_region(self, region_code: str | None) -> bool:
+        """Whether a requested region filter (None = all the scope sees) stays within the scope."""
+        return region_code is None or self.region_code is None or region_code == self.region_code
+
+    def region_filter(self, requested: str | None = None) -> str | None:
+        """The region to filter on: the requested one if allowed (ScopeError otherwise), else the scope's."""
+        if not self.allows_region(requested):
+            raise ScopeError(f"region {requested} is outside this user's scope")
+        return requested or self.region_code
+
+
+NATIONAL = Scope("ministry")

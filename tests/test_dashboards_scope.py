@@ -1,0 +1,147 @@
+"""Roles and territory: the scope is enforced by the data-access layer, and the internal app needs a sign-in.
+
+Expected numbers come from SQL run directly on the published warehouse of the real pipeline run.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import data_access as da
+from dashboards.auth import authenticate, hash_password, load_users, verify_password
+from dashboards.scope import NATIONAL, Scope, ScopeError
+
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+REGION_01 = Scope("region", region_code="01")
+OTHER_REGION = "06"
+
+
+def _sql(db: Path, sql: str, *params: object) -> object:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchone()[0]
+
+
+def _year(db: Path) -> str:
+    return str(_sql(db, "select max(school_year) from marts.agg_enrollment_by_region"))
+
+
+def _scoped_functions() -> list[str]:
+    return [
+        name
+        for name, fn in inspect.getmembers(da, inspect.isfunction)
+        if fn.__module__ == da.__name__
+        and not name.startswith("_")
+        and "scope" in inspect.signature(fn).parameters
+    ]
+
+
+def test_every_query_function_takes_a_scope() -> None:
+    public = [
+        name
+        for name, fn in inspect.getmembers(da, inspect.isfunction)
+        if fn.__module__ == da.__name__ and not name.startswith("_")
+    ]
+    unscoped = set(public) - set(_scoped_functions())
+    # only reference data and the version lookup are the same for everyone
+    assert unscoped == {"cycles", "published_version", "published_warehouse", "clear_caches"}
+
+
+def test_region_user_asking_for_another_region_gets_nothing(published_db: Path) -> None:
+    year = _year(published_db)
+    calls = {
+        "school_years": lambda **kw: da.school_years(**kw),
+        "regions": lambda **kw: da.regions(**kw),
+        "pupils_by_region": lambda **kw: da.pupils_by_region(year, **kw),
+        "pupils_by_region_cycle_sex": lambda **kw: da.pupils_by_region_cycle_sex(year, **kw),
+        "school_count": lambda **kw: da.school_count(**kw),
+    }
+    assert set(calls) == set(_scoped_functions()), "a new scoped function needs a line here"
+    for call in calls.values():
+        with pytest.raises(ScopeError):
+            call(scope=REGION_01, region=OTHER_REGION)
+        # the ministry may ask for that region
+        call(scope=NATIONAL, region=OTHER_REGION)
+
+
+def test_region_user_sees_only_their_region(published_db: Path) -> None:
+    year = _year(published_db)
+    by_region = da.pupils_by_region(year, scope=REGION_01)
+    assert by_region["region_code"].to_list() == ["01"]
+    assert by_region["pupils"][0] == _sql(
+        published_db,
+        "select sum(pupils) from marts.agg_enrollment_by_region where school_year = ? and region_code = '01'",
+        year,
+    )
+    detail = da.pupils_by_region_cycle_sex(year, scope=REGION_01)
+    assert set(detail["region_code"].to_list()) == {"01"}
+    assert da.school_count(scope=REGION_01) == _sql(
+        published_db, "select count(*) from marts.dim_school where region_code = '01'"
+    )
+
+
+def test_province_and_school_users_see_only_their_territory(published_db: Path) -> None:
+    year = _year(published_db)
+    school, province, region = (
+        duckdb.connect(str(published_db), read_only=True)
+        .execute(
+            "select school_code, province_code, region_code from marts.fct_enrollment "
+            "group by all order by count(*) desc limit 1"
+        )
+        .fetchone()
+    )
+    for scope, column, value in (
+        (Scope("province", region_code=region, province_code=province), "province_code", province),
+        (
+            Scope("school", region_code=region, province_code=province, school_code=school),
+            "school_code",
+            school,
+        ),
+    ):
+        got = da.pupils_by_region(year, scope=scope)
+        assert got["region_code"].to_list() == [region]
+        want = _sql(
+            published_db,
+            f"select count(*) from marts.fct_enrollment where school_year = ? and {column} = ?",
+            year,
+            value,
+        )
+        assert got["pupils"][0] == want
+
+
+def test_password_hashing() -> None:
+    encoded = hash_password("s3cret")
+    assert encoded.startswith("pbkdf2_sha256$") and "s3cret" not in encoded
+    assert verify_password("s3cret", encoded)
+    assert not verify_password("s3cret!", encoded)
+    assert not verify_password("s3cret", "garbage")
+
+
+def test_demo_users_and_authentication() -> None:
+    users = load_users()
+    assert users["ministere"][1].scope == NATIONAL
+    assert users["aref_rsk"][1].scope.region_code == "04"
+    assert authenticate("ministere", "ministere-demo") is not None
+    assert authenticate("ministere", "wrong") is None
+    assert authenticate("nobody", "ministere-demo") is None
+
+
+def test_internal_app_requires_sign_in(published_home: Path) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert not at.get("plotly_chart"), "no data before sign-in"
+    at.text_input(key="login_username").input("aref_tta")
+    at.text_input(key="login_password").input("wrong")
+    at.button[0].click().run()
+    assert at.error and not at.get("plotly_chart")
+    at.text_input(key="login_username").input("aref_tta")
+    at.text_input(key="login_password").input("aref-demo")
+    at.button[0].click().run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    assert any("01" in c.value for c in at.sidebar.caption)
