@@ -1,0 +1,36 @@
+"""Entry page of the PUBLIC app (no sign-in): the parent and pupil lookup.
+
+Run on its own port, apart from the internal dashboards::
+
+    streamlit run dashboards/public/app.py --server.headless true --server.port 8502
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(_REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(_REPO_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards.i18n import t  # noqa: E402
+from dashboards.ui import apply_direction, current_lang, language_switch  # noqa: E402
+
+_PAGES = Path(__file__).resolve().parent / "pages_public"
+
+
+def main() -> None:
+    lang = current_lang()
+    st.set_page_config(page_title=t("public.title", lang), layout="centered")
+    lang = language_switch()
+    apply_direction(lang)
+    page = st.navigation(
+        [st.Page(_PAGES / "parent_lookup.py", title=t("nav.lookup", lang), url_path="lookup", default=True)]
+    )
+    page.run()
+
+
+main()

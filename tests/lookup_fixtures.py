@@ -1,0 +1,111 @@
+"""A hand-made serving store for the lookup tests: three pupils with known secrets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import duckdb
+
+ITERATIONS = 1_000
+PUPILS = {
+    # code: (secret, first_fr, last_fr, first_ar, last_ar, school, school_fr, school_ar)
+    "M100000001": (
+        "soleil-42",
+        "Salma",
+        "Alaoui",
+        "سلمى",
+        "العلوي",
+        "01511A",
+        "Ecole Ibn Battouta",
+        "مدرسة ابن بطوطة",
+    ),
+    "M100000002": (
+        "lune-17",
+        "Youssef",
+        "Bennani",
+        "يوسف",
+        "بناني",
+        "04101B",
+        "Collège Al Amal",
+        "إعدادية الأمل",
+    ),
+    "M100000003": (
+        "etoile-9",
+        "Imane",
+        "Tazi",
+        "إيمان",
+        "التازي",
+        "04101B",
+        "Collège Al Amal",
+        "إعدادية الأمل",
+    ),
+}
+
+
+def encode(secret: str, code: str) -> str:
+    salt = hashlib.sha256(code.encode()).digest()[:16]
+    digest = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, ITERATIONS)
+    return f"pbkdf2_sha256${ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+DDL = """
+create schema lookup;
+create table lookup.pupil (
+    student_code varchar primary key, secret_hash varchar, school_year varchar,
+    first_name_fr varchar, last_name_fr varchar, first_name_ar varchar, last_name_ar varchar,
+    school_code varchar, school_name_fr varchar, school_name_ar varchar, level_code varchar,
+    level_fr varchar, level_ar varchar, class_code varchar, annual_average double, decision varchar,
+    decision_fr varchar, decision_ar varchar, verification_code varchar
+);
+create table lookup.subject_result (
+    student_code varchar, semester integer, subject_code varchar,
+    subject_fr varchar, subject_ar varchar, average double, rank_in_class integer
+);
+create table lookup.absence (student_code varchar, absence_date date, sessions integer, justified boolean);
+create table lookup.timetable (
+    student_code varchar, weekday integer, session_number integer, subject_fr varchar, subject_ar varchar
+);
+create table lookup.exam (
+    student_code varchar, exam_code varchar, exam_fr varchar, exam_ar varchar, exam_session varchar,
+    subject_code varchar, subject_fr varchar, subject_ar varchar, grade double
+);
+"""
+
+
+def build_store(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute(DDL)
+        for i, (code, (secret, ffr, lfr, far, lar, school, sfr, sar)) in enumerate(PUPILS.items(), start=1):
+            con.execute(
+                "insert into lookup.pupil values (?, ?, '2024-2025', ?, ?, ?, ?, ?, ?, ?, '1AC',"
+                " '1ère année collège', 'السنة الأولى إعدادي', ?, ?, 'promote', 'Admis(e)', 'ناجح(ة)', ?)",
+                [
+                    code,
+                    encode(secret, code),
+                    ffr,
+                    lfr,
+                    far,
+                    lar,
+                    school,
+                    sfr,
+                    sar,
+                    f"{school}-1AC-01",
+                    10 + i,
+                    f"VER-{i:04d}",
+                ],
+            )
+            for semester in (1, 2):
+                con.execute(
+                    "insert into lookup.subject_result values "
+                    "(?, ?, 'MATH', 'Mathématiques', 'الرياضيات', ?, ?)",
+                    [code, semester, 9.5 + i + semester / 10, i],
+                )
+            con.execute(
+                "insert into lookup.absence values (?, cast(? as date), 2, ?)",
+                [code, f"2024-10-0{i}", i % 2 == 0],
+            )
+            con.execute("insert into lookup.timetable values (?, 1, 1, 'Mathématiques', 'الرياضيات')", [code])
+    return path
