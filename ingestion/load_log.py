@@ -57,6 +57,11 @@ def already_loaded(load_log_root: Path, region_code: str, batch_id: str) -> bool
     return log_path(load_log_root, region_code, batch_id).exists()
 
 
+def committed_batches(load_log_root: Path, region_code: str) -> set[str]:
+    """Batch ids of the region that have a load-log record (committed or rejected)."""
+    return {p.stem for p in (load_log_root / f"region_code={region_code}").glob("*.parquet")}
+
+
 def write_record(load_log_root: Path, record: LoadRecord) -> None:
     """Reconcile, then persist. The load-log file is written last: it marks the batch as committed."""
     record.check()

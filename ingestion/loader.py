@@ -1,22 +1,31 @@
 """Ingest a region's export files into the lake: read, validate, quarantine, write, log.
 
-Files are processed entity by entity in reference order (schools before classes before enrollments...),
-so that foreign keys are checked against the rows already accepted in the lake.
+Files are processed per school year, entity by entity in reference order (schools before classes before
+enrollments...), and within an entity by drop date (bulk export first, then the daily drops in date
+order, a day's deletions after its rows): foreign keys and enrollment periods are checked against the
+current state of the lake at that point. Each file is one batch, identified by its content and committed
+atomically (see ``ingestion.lake``); a file whose content was loaded already is skipped.
+
+The lake state a file is checked against is read once per run and per partition (``LakeCache``), and
+only the partitions a file touches are read or written: a daily drop costs in proportion to the drop and
+to the referenced partitions, never to the history of its own entity.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from ingestion.contracts import CONTRACTS, load_order
+from ingestion import lake as lk
+from ingestion.contracts import CONTRACTS, Contract, load_order
 from ingestion.errors import UnreadableFileError
-from ingestion.lake import read_partition, with_lineage, write_accepted, write_quarantine
-from ingestion.load_log import LoadRecord, already_loaded, write_record
-from ingestion.reader import ExportFile, batch_id_of, locate, read_batch
+from ingestion.load_log import LoadRecord, already_loaded, committed_batches, write_record
+from ingestion.reader import ExportFile, batch_id_of, deletion_contract, locate, read_batch
+from ingestion.state import current_state
+from ingestion.validate import validate
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +39,19 @@ def discover(exports_root: Path, region_code: str | None = None) -> list[ExportF
         export = locate(path, exports_root)
         if export is not None:
             found.append(export)
-    return sorted(
-        found, key=lambda e: (e.school_year, e.region_code, order.get(e.entity, 99), e.relative_path)
-    )
+
+    def key(e: ExportFile) -> tuple:
+        known = e.entity in CONTRACTS and e.school_year in _years()
+        drop = e.drop_date.isoformat() if known else ""
+        return (e.school_year, e.region_code, order.get(e.entity, 99), drop, e.deleted, e.relative_path)
+
+    return sorted(found, key=key)
+
+
+def _years() -> set[str]:
+    from ingestion.calendar import first_days
+
+    return set(first_days())
 
 
 def regions_in(exports_root: Path) -> list[str]:
@@ -40,26 +59,86 @@ def regions_in(exports_root: Path) -> list[str]:
     return sorted({e.region_code for e in discover(exports_root)})
 
 
-def _references(lake: Path, export: ExportFile) -> dict[str, pl.DataFrame]:
-    refs: dict[str, pl.DataFrame] = {}
-    for fk in CONTRACTS[export.entity].foreign_keys:
-        frame = read_partition(lake, fk.entity, export.school_year, export.region_code)
-        refs[fk.entity] = (
-            frame
-            if frame is not None
-            else pl.DataFrame(schema={c: CONTRACTS[fk.entity].column(c).polars_type for c in fk.ref_columns})
-        )
-    return refs
+def _empty(contract: Contract) -> pl.DataFrame:
+    return pl.DataFrame(schema=contract.polars_schema)
 
 
-def ingest_file(export: ExportFile, lake: Path, quarantine: Path, load_log: Path) -> LoadRecord:
-    """Ingest one file. Idempotent: a file whose content was already loaded is skipped."""
+class LakeCache:
+    """The accepted versions and deletions of the partitions read during one run, kept up to date as
+    batches are committed; the current state is derived from them on demand.
+
+    A file is checked against every version loaded so far, but only against the deletions dropped on or
+    before its own drop date: a deletion does not reach back to rows dropped before it."""
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self._versions: dict[tuple[str, str, str], pl.DataFrame] = {}
+        self._deletions: dict[tuple[str, str, str], pl.DataFrame | None] = {}
+        self._current: dict[tuple[str, str, str, object], pl.DataFrame] = {}
+
+    def _load(self, key: tuple[str, str, str]) -> None:
+        if key not in self._versions:
+            entity, year, region = key
+            frame = lk.read_partition(self.lake, entity, year, region)
+            self._versions[key] = frame if frame is not None else _empty(CONTRACTS[entity])
+            self._deletions[key] = lk.read_partition(self.lake / lk.DELETIONS, entity, year, region)
+
+    def current(self, entity: str, year: str, region: str, as_of: date | None = None) -> pl.DataFrame:
+        key = (entity, year, region)
+        self._load(key)
+        deletions = self._deletions[key]
+        if deletions is not None and as_of is not None:
+            deletions = deletions.filter(pl.col("_drop_date") <= as_of)
+        cutoff = None if deletions is None or deletions.height == 0 else deletions["_drop_date"].max()
+        if (*key, cutoff) not in self._current:
+            self._current[(*key, cutoff)] = current_state(
+                self._versions[key], list(CONTRACTS[entity].primary_key), deletions
+            )
+        return self._current[(*key, cutoff)]
+
+    def committed(self, entity: str, year: str, region: str, rows: pl.DataFrame, deleted: bool) -> None:
+        """A batch of ``entity`` was committed: fold its rows in, when the partition is cached."""
+        key = (entity, year, region)
+        if key not in self._versions:
+            return
+        rows = rows.with_columns(pl.lit(year).alias("school_year"), pl.lit(region).alias("region_code"))
+        if deleted:
+            old = self._deletions[key]
+            self._deletions[key] = rows if old is None else pl.concat([old, rows], how="diagonal_relaxed")
+        else:
+            self._versions[key] = pl.concat([self._versions[key], rows], how="diagonal_relaxed")
+        for cached in [k for k in self._current if k[:3] == key]:
+            del self._current[cached]
+
+
+def _references(cache: LakeCache, export: ExportFile, contract: Contract) -> dict[str, pl.DataFrame]:
+    needed = {fk.entity for fk in contract.foreign_keys} | {c.entity for c in contract.state_checks}
+    year, region, as_of = export.school_year, export.region_code, export.drop_date
+    return {e: cache.current(e, year, region, as_of) for e in sorted(needed)}
+
+
+def _message(encoding: str, unknown: tuple[str, ...]) -> str:
+    message = f"encoding {encoding}"
+    if unknown:
+        message += f"; ignored unknown column(s) {', '.join(unknown)}"
+    return message
+
+
+def ingest_file(
+    export: ExportFile, lake: Path, *, load_log: Path | None = None, cache: LakeCache | None = None
+) -> LoadRecord:
+    """Ingest one file as one atomic batch. Idempotent: a file whose content was already loaded is skipped.
+
+    ``cache``: the lake state shared by the files of one run (a fresh one reads the lake).
+    """
+    load_log = lake / lk.LOAD_LOG if load_log is None else load_log
+    cache = cache or LakeCache(lake)
     now = datetime.now(UTC).replace(tzinfo=None)
     contract = CONTRACTS.get(export.entity)
+    content = export.path.read_bytes()
+    batch_id = batch_id_of(content, export)
 
-    def record(
-        batch_id: str, rows_in: int, accepted: int, quarantined: int, status: str, msg: str
-    ) -> LoadRecord:
+    def record(rows_in: int, accepted: int, quarantined: int, status: str, msg: str) -> LoadRecord:
         return LoadRecord(
             batch_id=batch_id,
             entity=export.entity,
@@ -74,53 +153,114 @@ def ingest_file(export: ExportFile, lake: Path, quarantine: Path, load_log: Path
             loaded_at=now,
         )
 
-    content_id = batch_id_of(export.path.read_bytes())
-    if already_loaded(load_log, export.region_code, content_id):
-        return record(content_id, 0, 0, 0, "skipped", "already loaded (same content)")
-    if contract is None:
-        rec = record(content_id, 0, 0, 0, "rejected", f"unknown entity {export.entity!r}")
-        write_record(load_log, rec)
-        return rec
+    if already_loaded(load_log, export.region_code, batch_id):
+        return record(0, 0, 0, "skipped", "already loaded (same content)")
     try:
-        batch = read_batch(export, contract)
-    except UnreadableFileError as exc:
-        log.error("rejected %s: %s", export.relative_path, exc.message)
-        rec = record(content_id, 0, 0, 0, "rejected", f"{exc.reason}: {exc.message}")
+        if contract is None:
+            raise UnreadableFileError(
+                export.relative_path, "unknown_entity", f"no contract {export.entity!r}"
+            )
+        drop_date = export.drop_date
+        file_contract = deletion_contract(contract) if export.deleted else contract
+        batch = read_batch(export, file_contract, raw=content, batch_id=batch_id)
+    except (UnreadableFileError, KeyError) as exc:
+        reason = exc.reason if isinstance(exc, UnreadableFileError) else "unknown_school_year"
+        text = exc.message if isinstance(exc, UnreadableFileError) else str(exc)
+        log.error("rejected %s: %s", export.relative_path, text)
+        rec = record(0, 0, 0, "rejected", f"{reason}: {text}")
         write_record(load_log, rec)
         return rec
-
-    from ingestion.validate import validate
 
     result = validate(
         batch.frame,
-        contract,
-        references=_references(lake, export),
+        file_contract,
+        references=_references(cache, export, file_contract),
         expected_partition={"school_year": export.school_year, "region_code": export.region_code},
     )
-    accepted = with_lineage(result.accepted, batch.batch_id, export.relative_path, now)
-    quarantined = with_lineage(result.quarantined, batch.batch_id, export.relative_path, now)
-    write_accepted(lake, export.entity, accepted, export.school_year, export.region_code, batch.batch_id)
-    write_quarantine(
-        quarantine, export.entity, quarantined, export.school_year, export.region_code, batch.batch_id
-    )
-    message = f"encoding {batch.encoding}"
-    if batch.unknown_columns:
-        message += f"; ignored unknown column(s) {', '.join(batch.unknown_columns)}"
+    accepted = with_drop_date(result.accepted, drop_date)
+    accepted = lk.with_lineage(accepted, batch_id, export.relative_path, now)
+    quarantined = lk.with_lineage(result.quarantined, batch_id, export.relative_path, now)
+    where = (export.entity, export.school_year, export.region_code, batch_id)
+    target = lk.deletions_path(lake, *where) if export.deleted else lk.accepted_path(lake, *where)
     rec = record(
-        batch.batch_id,
         batch.frame.height,
         result.rows_accepted,
         result.rows_quarantined,
         "loaded",
-        message,
+        _message(batch.encoding, batch.unknown_columns),
     )
-    write_record(load_log, rec)
+    rec.check()
+    staged = lk.StagedBatch(
+        lake,
+        export.region_code,
+        batch_id,
+        [(lk.lake_frame(accepted), target), (quarantined, lk.quarantine_path(lake, *where))],
+    )
+    staged.commit(lambda: write_record(load_log, rec))
+    cache.committed(export.entity, export.school_year, export.region_code, accepted, export.deleted)
     return rec
+
+
+def with_drop_date(frame: pl.DataFrame, drop_date: date) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(drop_date, dtype=pl.Date).alias("_drop_date"))
+
+
+FINGERPRINTS = "_fingerprints"
+FINGERPRINT_SCHEMA = {"source_file": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "batch_id": pl.String}
+
+
+def _fingerprint_path(lake: Path, region_code: str) -> Path:
+    return lake / FINGERPRINTS / f"region_code={region_code}" / "files.parquet"
+
+
+def _read_fingerprints(lake: Path, region_code: str) -> dict[str, tuple[int, int, str]]:
+    """Size, mtime and batch id of the files already seen: an unchanged file is not read (nor hashed)
+    again. A cache only: without it every file is hashed, with the same result."""
+    path = _fingerprint_path(lake, region_code)
+    if not path.exists():
+        return {}
+    frame = pl.read_parquet(path)
+    return {r[0]: (r[1], r[2], r[3]) for r in frame.iter_rows()}
 
 
 def ingest_region(exports_root: Path, lake: Path, region_code: str) -> list[LoadRecord]:
     """Ingest every export file of one region (all school years). Safe to run per region in parallel:
-    each region writes only its own partitions."""
-    quarantine = lake / "_quarantine"
-    load_log = lake / "_load_log"
-    return [ingest_file(e, lake, quarantine, load_log) for e in discover(exports_root, region_code)]
+    each region writes only its own partitions. First undoes any batch of the region left half-done by
+    an interrupted run."""
+    load_log = lake / lk.LOAD_LOG
+    committed = committed_batches(load_log, region_code)
+    rolled_back = lk.recover(lake, region_code, committed)
+    if rolled_back:
+        log.warning("region %s: rolled back %d interrupted batch(es)", region_code, len(rolled_back))
+    cache = LakeCache(lake)
+    seen = _read_fingerprints(lake, region_code)
+    records = []
+    for export in discover(exports_root, region_code):
+        stat = export.path.stat()
+        known = seen.get(export.relative_path)
+        if known and known[:2] == (stat.st_size, stat.st_mtime_ns) and known[2] in committed:
+            records.append(_unchanged(export, known[2]))
+            continue
+        record = ingest_file(export, lake, load_log=load_log, cache=cache)
+        records.append(record)
+        committed.add(record.batch_id)
+        seen[export.relative_path] = (stat.st_size, stat.st_mtime_ns, record.batch_id)
+    frame = pl.DataFrame([(k, *v) for k, v in sorted(seen.items())], schema=FINGERPRINT_SCHEMA, orient="row")
+    lk.write_atomic(frame, _fingerprint_path(lake, region_code))
+    return records
+
+
+def _unchanged(export: ExportFile, batch_id: str) -> LoadRecord:
+    return LoadRecord(
+        batch_id=batch_id,
+        entity=export.entity,
+        source_file=export.relative_path,
+        school_year=export.school_year,
+        region_code=export.region_code,
+        rows_in=0,
+        rows_accepted=0,
+        rows_quarantined=0,
+        status="skipped",
+        message="already loaded (file unchanged since)",
+        loaded_at=datetime.now(UTC).replace(tzinfo=None),
+    )

@@ -19,29 +19,10 @@ import pytest
 from ingestion.codelists import allowed_codes, read_seed
 from ingestion.contracts import CONTRACTS, Contract
 from massar.synthetic.calendar import first_day, holidays, last_day, school_days
-from massar.synthetic.generate import generate
+from massar.synthetic.generate import DAILY_DAYS, generate
 
 BOM = b"\xef\xbb\xbf"
 REGIONS = sorted(r["region_code"] for r in read_seed("regions"))
-ALL_FAULTS = {
-    "invalid_student_code",
-    "duplicate_row",
-    "grade_out_of_range",
-    "grade_not_a_number",
-    "unknown_school",
-    "missing_mandatory",
-    "future_date",
-}
-# The check each fault class must trip (see `violations`).
-EXPECTED_CHECK = {
-    "invalid_student_code": "pattern:student_code",
-    "duplicate_row": "duplicate",
-    "grade_out_of_range": "range:grade",
-    "grade_not_a_number": "type:grade",
-    "unknown_school": "fk:unknown_school",
-    "missing_mandatory": "missing:",
-    "future_date": "rule:impossible_date",
-}
 TYPE_PATTERNS = {
     "int": r"^-?[0-9]+$",
     "float": r"^-?[0-9]+(,[0-9]+)?$",
@@ -137,17 +118,29 @@ def violations(frame: pl.DataFrame, contract: Contract) -> dict[int, set[str]]:
     return found
 
 
+def entity_files(root: Path, school_year: str, region: str, entity: str) -> list[Path]:
+    """The bulk file, then the daily drops by date (deletion files left out)."""
+    folder = root / school_year / region
+    daily = sorted(p for p in folder.glob(f"{entity}__*.csv") if not p.name.endswith("__deleted.csv"))
+    return [folder / f"{entity}.csv", *daily]
+
+
 def load_year(root: Path, school_year: str) -> dict[tuple[str, str], pl.DataFrame]:
-    return {
-        (region, entity): read_export(root / school_year / region / f"{entity}.csv", contract)
-        for region in REGIONS
-        for entity, contract in CONTRACTS.items()
-    }
+    """Every row of an entity in a region-year, bulk file and daily drops (``_line`` numbers the
+    concatenation: only meaningful for clean files)."""
+    out = {}
+    for region in REGIONS:
+        for entity, contract in CONTRACTS.items():
+            frames = [read_export(p, contract) for p in entity_files(root, school_year, region, entity)]
+            out[(region, entity)] = pl.concat(frames).drop("_line").with_row_index("_line", offset=2)
+    return out
 
 
 def all_violations(root: Path, school_year: str) -> dict[str, dict[int, set[str]]]:
     """Violations per file (path relative to root), foreign keys included (same year and region)."""
-    frames = load_year(root, school_year)
+    frames = {
+        k: v.with_columns(pl.col("_line").cast(pl.Int64)) for k, v in load_year(root, school_year).items()
+    }
     out: dict[str, dict[int, set[str]]] = {}
     for region in REGIONS:
         per_entity = {e: violations(frames[(region, e)], c) for e, c in CONTRACTS.items()}
@@ -191,14 +184,7 @@ def sha256(path: Path) -> str:
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("clean")
-    generate(root, pupils=600, seed=7, years=2, fault_rate=0.0)
-    return root
-
-
-@pytest.fixture(scope="module")
-def faulty(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("faulty")
-    generate(root, pupils=600, seed=11, years=1, fault_rate=0.2)
+    generate(root, pupils=600, seed=7, years=2, fault_rate=0.0, daily_days=DAILY_DAYS)
     return root
 
 
@@ -213,8 +199,17 @@ def test_same_arguments_give_byte_identical_files(tmp_path: Path) -> None:
         files = sorted(p for p in (tmp_path / name).rglob("*") if p.is_file())
         digests.append({p.relative_to(tmp_path / name).as_posix(): sha256(p) for p in files})
     assert digests[0] == digests[1]
-    assert len(digests[0]) == 2 * (12 * len(CONTRACTS) + 2)
-    changed = [p for p in digests[0] if digests[0][p] != digests[2][p]]
+    manifests = [
+        json.loads((tmp_path / "a" / y / "manifest.json").read_text()) for y in ("2024-2025", "2025-2026")
+    ]
+    listed = {f["path"] for m in manifests for f in m["files"]}
+    extra = {
+        f"{y}/{n}"
+        for y in ("2024-2025", "2025-2026")
+        for n in ("manifest.json", "faults.csv", "parent_secrets.csv")
+    }
+    assert set(digests[0]) == listed | extra
+    changed = [p for p in digests[0] if digests[0][p] != digests[2].get(p)]
     assert len(changed) > len(digests[0]) // 2, "another seed should change the data"
 
 
@@ -357,42 +352,6 @@ def test_pupils_are_unique_and_stable_across_years(clean: Path) -> None:
     assert 0.03 < repeat_share < 0.25
 
 
-def test_faults_csv_points_to_the_faulty_lines(faulty: Path) -> None:
-    faults = read_faults(faulty, "2024-2025")
-    assert {f for *_, f in faults} == ALL_FAULTS
-    assert all(e not in ("schools", "classes") for _, _, e, _ in faults)
-    found = all_violations(faulty, "2024-2025")
-    by_file: dict[str, dict[int, str]] = {}
-    for path, line, entity, fault in faults:
-        assert path.endswith(f"/{entity}.csv")
-        assert line not in by_file.setdefault(path, {}), "two faults on one line"
-        by_file[path][line] = fault
-    for path, lines in found.items():
-        recorded = by_file.get(path, {})
-        assert set(lines) == set(recorded), f"{path}: invalid lines differ from faults.csv"
-        for line, fault in recorded.items():
-            expected = EXPECTED_CHECK[fault]
-            assert any(v.startswith(expected) for v in lines[line]), (path, line, fault, lines[line])
-    manifest = json.loads((faulty / "2024-2025" / "manifest.json").read_text(encoding="utf-8"))
-    share = len(faults) / sum(
-        f["rows"] for f in manifest["files"] if f["entity"] not in ("schools", "classes")
-    )
-    assert 0.05 < share < 0.3
-
-
-def test_manifest_matches_the_files(faulty: Path) -> None:
-    manifest = json.loads((faulty / "2024-2025" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["school_year"] == "2024-2025" and manifest["seed"] == 11 and manifest["pupils"] == 600
-    assert len(manifest["files"]) == 12 * len(CONTRACTS)
-    assert [f["path"] for f in manifest["files"]] == sorted(f["path"] for f in manifest["files"])
-    for entry in manifest["files"]:
-        path = faulty / entry["path"]
-        data = path.read_bytes()
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
-        assert data.count(b"\r\n") - 1 == entry["rows"]
-        assert entry["path"] == f"2024-2025/{entry['region_code']}/{entry['entity']}.csv"
-
-
 def test_plausible_population(tmp_path: Path) -> None:
     summary = generate(tmp_path, pupils=5000, seed=3, fault_rate=0.0)
     assert summary.pupils_by_year == {"2024-2025": 5000}
@@ -443,3 +402,137 @@ def test_calendar() -> None:
     nxt = school_days("2025-2026")
     assert nxt[0].year == 2025 and nxt[0].weekday() == 0 and 5 <= nxt[0].day <= 12
     assert not set(days) & set(nxt)
+
+
+def test_parent_secrets_are_hashed_in_the_export_and_plain_in_a_separate_file(clean: Path) -> None:
+    import base64
+    import hashlib as h
+
+    hashes: dict[str, str] = {}
+    for school_year in ("2024-2025", "2025-2026"):
+        pupils = pl.concat(
+            [read_export(clean / school_year / r / "pupils.csv", CONTRACTS["pupils"]) for r in REGIONS]
+        )
+        text = (clean / school_year / "parent_secrets.csv").read_bytes()
+        assert text.startswith(BOM)
+        lines = text[len(BOM) :].decode("utf-8").split("\r\n")
+        assert lines[0] == "student_code;secret" and lines[-1] == ""
+        secrets = dict(line.split(";") for line in lines[1:-1])
+        assert set(secrets) == set(pupils["student_code"]), "one secret per pupil of the year"
+        assert len(set(secrets.values())) == len(secrets), "secrets are distinct"
+        for code, stored in zip(pupils["student_code"], pupils["parent_secret_hash"], strict=True):
+            if code in hashes:
+                assert hashes[code] == stored, "a pupil keeps the same secret across years"
+            hashes[code] = stored
+        # verify a sample by hand: pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>
+        for code, stored in list(zip(pupils["student_code"], pupils["parent_secret_hash"], strict=True))[:50]:
+            algorithm, iterations, salt, key = stored.split("$")
+            assert algorithm == "pbkdf2_sha256" and int(iterations) >= 100
+            derived = h.pbkdf2_hmac("sha256", secrets[code].encode(), base64.b64decode(salt), int(iterations))
+            assert derived == base64.b64decode(key)
+            wrong = h.pbkdf2_hmac("sha256", b"WRONG", base64.b64decode(salt), int(iterations))
+            assert wrong != derived
+        assert secrets[pupils["student_code"][0]] not in pupils.to_pandas().to_csv()
+    salts = [v.split("$")[2] for v in hashes.values()]
+    assert len(set(salts)) == len(salts), "a salt per pupil"
+
+
+def test_timetables_follow_the_levels_and_the_teaching_assignments(clean: Path) -> None:
+    levels = {r["level_code"]: int(r["sessions_per_day"]) for r in read_seed("levels")}
+    frames = load_year(clean, "2024-2025")
+    for region in REGIONS:
+        tt = frames[(region, "timetables")]
+        classes = frames[(region, "classes")].select("class_code", "level_code")
+        assign = frames[(region, "teaching_assignments")]
+        t = tt.join(classes, on="class_code").with_columns(
+            pl.col("level_code").replace_strict(levels, return_dtype=pl.Int64).alias("spd"),
+            pl.col("weekday").cast(pl.Int64),
+            pl.col("session_number").cast(pl.Int64),
+        )
+        assert t.height == tt.height
+        assert (
+            t.filter(pl.col("weekday") == 6).filter(pl.col("session_number") > pl.col("spd") // 2).height == 0
+        )
+        assert t.filter(pl.col("session_number") > pl.col("spd")).height == 0
+        assert t["weekday"].is_between(1, 6).all()
+        # the teacher of a session is the class's teacher of that subject
+        pairs = assign.select("class_code", "subject_code", "teacher_code")
+        joined = t.join(pairs, on=["class_code", "subject_code"], how="left", suffix="_assigned")
+        assert (joined["teacher_code"] == joined["teacher_code_assigned"]).all()
+        # sessions per subject follow the weekly hours (rounded, never more than the hours + 1)
+        sessions = t.group_by("class_code", "subject_code").len()
+        hours = assign.group_by("class_code", "subject_code").agg(
+            pl.col("weekly_hours").str.replace(",", ".").cast(pl.Float64).sum()
+        )
+        both = sessions.join(hours, on=["class_code", "subject_code"])
+        assert both.height == sessions.height
+        assert (both["len"] <= both["weekly_hours"] + 1).all()
+        assert classes.join(tt, on="class_code", how="anti").height == 0, "every class has a timetable"
+
+
+def test_exam_results_sessions_and_candidates(clean: Path) -> None:
+    frames = load_year(clean, "2024-2025")
+    exams = pl.concat([frames[(r, "exam_results")] for r in REGIONS])
+    enrol = pl.concat([frames[(r, "enrollments")] for r in REGIONS])
+    level_of = enrol.filter(pl.col("event_type").is_in(["entry", "re_enrollment"])).select(
+        "student_code", "level_code"
+    )
+    seed_level = {r["exam_code"]: r["level_code"] for r in read_seed("exams")}
+    checked = exams.join(level_of, on="student_code")
+    assert checked.height == exams.height
+    assert (checked["level_code"] == checked["exam_code"].replace_strict(seed_level)).all()
+    assert set(exams.filter(exam_session="resit")["exam_code"]) == {"BAC_NAT"}
+    grade = pl.col("grade").str.replace(",", ".").cast(pl.Float64)
+    normal = (
+        exams.filter(exam_code="BAC_NAT", exam_session="normal")
+        .group_by("student_code")
+        .agg(grade.mean().alias("mean"), pl.col("grade").is_not_null().any().alias("present"))
+    )
+    resit = exams.filter(exam_session="resit")["student_code"].unique()
+    below = normal.filter(pl.col("present") & (pl.col("mean") < 10))["student_code"]
+    assert sorted(resit) == sorted(below), "the resit is for the candidates below 10 in June"
+    days = exams.with_columns(pl.col("exam_date").str.to_date("%d/%m/%Y"))
+    assert days.filter(exam_session="normal")["exam_date"].dt.month().is_in([5, 6]).all()
+    assert days.filter(exam_session="resit")["exam_date"].dt.month().is_in([7]).all()
+    assert (days["exam_date"].dt.weekday() != 7).all()
+    dropped = enrol.filter(event_type="dropout")["student_code"]
+    assert not exams["student_code"].is_in(dropped.implode()).any(), "dropouts sit no exam"
+
+
+def test_absences_are_seasonal(tmp_path: Path) -> None:
+    generate(tmp_path, pupils=3000, seed=4, fault_rate=0.0)
+    frames = load_year(tmp_path, "2024-2025")
+    rows = pl.concat(
+        [
+            frames[(r, "absences")]
+            .select("school_code", "student_code", "absence_date")
+            .unique()
+            .join(frames[(r, "schools")].select("school_code", "area"), on="school_code")
+            for r in REGIONS
+        ]
+    ).with_columns(pl.col("absence_date").str.to_date("%d/%m/%Y"))
+    days = pl.DataFrame({"absence_date": school_days("2024-2025")})
+    per_day = days.join(
+        rows.group_by("absence_date", "area").len().pivot("area", index="absence_date", values="len"),
+        on="absence_date",
+        how="left",
+    ).fill_null(0)
+    per_day = per_day.with_columns(
+        pl.col("absence_date").dt.weekday().alias("wd"), pl.col("absence_date").dt.month().alias("m")
+    )
+    total = per_day.with_columns((pl.col("urban") + pl.col("rural")).alias("all"))
+    friday = total.filter(wd=5)["all"].mean()
+    midweek = total.filter(pl.col("wd").is_in([2, 3, 4]))["all"].mean()
+    assert friday > 1.15 * midweek, (friday, midweek)
+    winter = per_day.filter(pl.col("m").is_in([12, 1, 2]))
+    other = per_day.filter(~pl.col("m").is_in([12, 1, 2]))
+    rural_lift = winter["rural"].mean() / other["rural"].mean()
+    urban_lift = winter["urban"].mean() / other["urban"].mean()
+    assert rural_lift > 1.2 * urban_lift, (rural_lift, urban_lift)
+    # the school days next to a break are heavier than the others
+    dates = school_days("2024-2025")
+    near = {
+        d for i, d in enumerate(dates[1:-1], 1) if (dates[i + 1] - d).days > 2 or (d - dates[i - 1]).days > 2
+    }
+    around = total.filter(pl.col("absence_date").is_in(sorted(near)) & (pl.col("wd") != 5))["all"].mean()
+    assert around > 1.3 * midweek, (around, midweek)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ingestion.contracts.base import Column, Contract, ForeignKey, RowRule
+from ingestion.contracts.base import Column, Contract, ForeignKey, RowRule, StateCheck
 
 _NOT_ENTITIES = {"base", "rules"}
 
@@ -28,15 +28,20 @@ def _discover() -> dict[str, Contract]:
 CONTRACTS: dict[str, Contract] = _discover()
 
 
+def depends_on(contract: Contract) -> set[str]:
+    """Entities a contract's rows are checked against: foreign keys and state checks."""
+    return {fk.entity for fk in contract.foreign_keys} | {c.entity for c in contract.state_checks}
+
+
 def load_order() -> list[str]:
-    """Entities sorted so that every referenced entity comes before the entities referencing it."""
+    """Entities sorted so that every entity a contract is checked against comes before it."""
     order: list[str] = []
     pending = dict(CONTRACTS)
     while pending:
         ready = [
             name
             for name, c in sorted(pending.items())
-            if all(fk.entity in order or fk.entity == name for fk in c.foreign_keys)
+            if all(dep in order or dep == name for dep in depends_on(c))
         ]
         if not ready:
             raise ValueError(f"cyclic references between contracts: {sorted(pending)}")
@@ -53,4 +58,4 @@ def get(name: str) -> Contract:
         raise KeyError(f"no contract for entity {name!r}; known: {sorted(CONTRACTS)}") from None
 
 
-__all__ = ["CONTRACTS", "Column", "Contract", "ForeignKey", "RowRule", "get", "load_order"]
+__all__ = ["CONTRACTS", "Column", "Contract", "ForeignKey", "RowRule", "StateCheck", "get", "load_order"]

@@ -1,7 +1,6 @@
 """Absences: one row per missed session (séance) of a pupil."""
 
-import polars as pl
-
+from ingestion.calendar import is_school_day
 from ingestion.contracts.base import (
     CLASS_CODE,
     REGION_CODE,
@@ -12,6 +11,7 @@ from ingestion.contracts.base import (
     Contract,
     ForeignKey,
     RowRule,
+    StateCheck,
 )
 from ingestion.contracts.rules import date_within_school_year
 
@@ -72,8 +72,16 @@ CONTRACT = Contract(
         ),
         RowRule(
             "non_school_day",
-            "no absence can be recorded on a weekend (Saturday afternoon and Sunday are closed)",
-            lambda: pl.col("absence_date").is_null() | (pl.col("absence_date").dt.weekday() != 7),
+            "no absence can be recorded on a non-school day (outside the school year's first and last day, "
+            "a Sunday or a holiday of the calendar seed)",
+            lambda: is_school_day("absence_date"),
+        ),
+    ),
+    state_checks=(
+        StateCheck(
+            "outside_enrollment",
+            "the pupil is not enrolled in the region on the absence date (before entry or after leaving)",
+            "enrollments",
         ),
     ),
 )

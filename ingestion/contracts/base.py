@@ -75,6 +75,17 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class StateCheck:
+    """A check against the current state of an entity in the lake (same school year and region), beyond
+    a key lookup: for example "the pupil is enrolled on the absence date". Implemented in
+    ``ingestion.state`` under the name ``reason``; runs after the foreign keys."""
+
+    reason: str
+    message: str
+    entity: str
+
+
+@dataclass(frozen=True)
 class Contract:
     """A source entity's contract."""
 
@@ -84,6 +95,7 @@ class Contract:
     primary_key: tuple[str, ...]
     foreign_keys: tuple[ForeignKey, ...] = ()
     rules: tuple[RowRule, ...] = ()
+    state_checks: tuple[StateCheck, ...] = ()
     partition_by: tuple[str, ...] = ("school_year", "region_code")
     massar_module: str = ""
     extra: dict[str, str] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from ingestion.contracts.base import (
     Contract,
     ForeignKey,
     RowRule,
+    StateCheck,
 )
 from ingestion.contracts.rules import date_within_school_year
 
@@ -60,6 +61,13 @@ CONTRACT = Contract(
                 | pl.col("school_code").is_null()
                 | pl.col("class_code").str.starts_with(pl.col("school_code"))
             ),
+        ),
+    ),
+    state_checks=(
+        StateCheck(
+            "duplicate_enrollment",
+            "a second entry or re-enrollment of a pupil already enrolled (no transfer or dropout between)",
+            "enrollments",
         ),
     ),
 )

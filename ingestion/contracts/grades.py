@@ -1,7 +1,5 @@
 """Grades: one row per pupil and assessment (continuous test or unified test)."""
 
-import polars as pl
-
 from ingestion.contracts.base import (
     CLASS_CODE,
     REGION_CODE,
@@ -14,7 +12,7 @@ from ingestion.contracts.base import (
     ForeignKey,
     RowRule,
 )
-from ingestion.contracts.rules import date_within_school_year
+from ingestion.contracts.rules import date_within_school_year, grade_or_missed_code
 
 CONTRACT = Contract(
     name="grades",
@@ -65,7 +63,7 @@ CONTRACT = Contract(
         RowRule(
             "grade_or_missed_code",
             "exactly one of grade and missed_code must be given",
-            lambda: pl.col("grade").is_null() ^ pl.col("missed_code").is_null(),
+            grade_or_missed_code,
         ),
         RowRule(
             "impossible_date",

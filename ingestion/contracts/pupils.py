@@ -39,6 +39,15 @@ CONTRACT = Contract(
             sensitive=True,
             aliases=("tuteur", "nom_tuteur"),
         ),
+        Column(
+            "parent_secret_hash",
+            "string",
+            "Salted slow hash of the parent access secret: pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>.",
+            required=False,
+            sensitive=True,
+            pattern=r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$",
+            aliases=("hash_code_acces",),
+        ),
     ),
     rules=(
         RowRule(

@@ -13,3 +13,8 @@ def date_within_school_year(column: str) -> pl.Expr:
     start = school_year_start()
     end = pl.date(pl.col("school_year").str.slice(5, 4).cast(pl.Int32, strict=False), 8, 31)
     return pl.col(column).is_null() | ((pl.col(column) >= start) & (pl.col(column) <= end))
+
+
+def grade_or_missed_code() -> pl.Expr:
+    """Exactly one of ``grade`` and ``missed_code`` is given."""
+    return pl.col("grade").is_null() ^ pl.col("missed_code").is_null()

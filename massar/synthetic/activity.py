@@ -45,6 +45,26 @@ def daily_absence_probability(pupils: Pupils, registry: SchoolRegistry, school: 
     return np.minimum(p, P.ABSENCE_MAX_DAILY)
 
 
+def day_weights(days: np.ndarray) -> np.ndarray:
+    """Weight of each school day in the draw of absent days: [urban, rural] x day, mean 1 over the year."""
+    d = days.astype("datetime64[D]")
+    weekday = (d.view("int64") + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
+    month = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    gap_after = np.diff(d.view("int64"), append=d.view("int64")[-1:] + 1) if len(d) else np.zeros(0, int)
+    gap_before = np.diff(d.view("int64"), prepend=d.view("int64")[:1] - 1) if len(d) else np.zeros(0, int)
+    # a break or holiday ahead of / behind a day: more than a Sunday between two school days
+    long_after = np.convolve((gap_after > 2) | ((gap_after > 1) & (weekday != 5)), [1, 1], mode="full")[1:]
+    long_before = np.convolve((gap_before > 2) | ((gap_before > 1) & (weekday != 0)), [1, 1], mode="full")[
+        :-1
+    ]
+    base = np.where(weekday == 4, P.ABSENCE_WEIGHT_FRIDAY, 1.0)
+    base = base * np.where((long_after > 0) | (long_before > 0), P.ABSENCE_WEIGHT_AROUND_HOLIDAY, 1.0)
+    winter = np.isin(month, P.ABSENCE_WINTER_MONTHS)
+    rural = base * np.where(winter, P.ABSENCE_WEIGHT_RURAL_WINTER, 1.0)
+    out = np.vstack([base, rural])
+    return out / out.mean(axis=1, keepdims=True) if len(d) else out
+
+
 def _pick(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.ndarray:
     p = np.array(list(shares.values()))
     return rng.choice(len(p), size=size, p=p / p.sum())
@@ -68,7 +88,17 @@ def absences(
     length = np.maximum(st.end - st.start, 0)
     k = rng.binomial(length, p_daily[st.pupil])
     rep = np.repeat(np.arange(len(length)), k)
-    day = st.start[rep] + np.floor(rng.random(len(rep)) * length[rep]).astype(np.int64)
+    # the days: drawn within the stint in proportion to the day weights of the school's area
+    weights = day_weights(ctx.days)
+    cum = np.concatenate([np.zeros((2, 1)), np.cumsum(weights, axis=1)], axis=1)
+    area = np.array(registry.rural, dtype=np.int64)[st.school[rep]] if len(registry) else np.zeros(0, int)
+    lo, hi = cum[area, st.start[rep]], cum[area, st.end[rep]]
+    target = lo + rng.random(len(rep)) * (hi - lo)
+    day = np.empty(len(rep), dtype=np.int64)
+    for a in (0, 1):
+        sel = area == a
+        day[sel] = np.searchsorted(cum[a], target[sel], side="right") - 1
+    day = np.clip(day, st.start[rep], np.maximum(st.end[rep] - 1, st.start[rep]))
     key = np.unique(rep * n_days + day)  # one draw per stint and day, sorted
     rep, day = key // n_days, key % n_days
     # some schools record nothing on some days

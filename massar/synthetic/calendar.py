@@ -1,18 +1,13 @@
-"""The school calendar: first and last day, holidays and school days of a school year.
+"""The school calendar, read from the calendar seeds: the single calendar of the project.
 
-Used by the generator (absences and tests fall on school days only) and meant to be imported by the
-ingestion to check "absence on a non-school day".
+``dbt/seeds/calendar/school_calendar.csv`` (first and last day, start of semester 2 of each school year)
+and ``dbt/seeds/calendar/school_holidays.csv`` (every day off but Sundays, with its label) are read
+through :func:`ingestion.codelists.read_seed`, the same files the ingestion uses to reject absences on
+non-school days and that dbt loads. How the seeds were built (SOURCED 2024-25 breaks of the rules
+file, civil holidays on fixed dates, Hijri holidays approximated by 354.367 days per Hijri year,
+UNVERIFIED +-1 day) is documented in docs/synthetic.md.
 
-- Classes start on the Monday nearest to 9 September (2024-25: Monday 9 September, rules §3,
-  SOURCED) and end on the last day before 1 July that is not a Sunday.
-- Breaks: the five 2024-25 breaks of the rules file (SOURCED), Sunday to Sunday, moved for other
-  years to the same weekday nearest to the same calendar date.
-- Civil holidays on fixed dates: 1 and 11 January, Yennayer (14 January, since 2024), 1 May,
-  6 and 18 November.
-- Religious holidays follow the Hijri calendar: approximated from their 2024-25 dates in Morocco
-  (Mawlid 16 Sept 2024, Eid al-Fitr 31 March 2025, Eid al-Adha 7 June 2025, 1 Muharram 27 June 2025)
-  moved by 354.367 days per Hijri year (UNVERIFIED: the real dates depend on moon sighting, +-1 day).
-- Sundays are closed; Saturday afternoon is closed too (only the morning half of the sessions).
+Sundays are closed; Saturday afternoon is closed too (only the morning half of the sessions).
 """
 
 from __future__ import annotations
@@ -20,36 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-REFERENCE_YEAR = 2024
-_HIJRI_YEAR_DAYS = 354.367
-
-# (label, first day, last day) of the 2024-25 breaks, inclusive; they run Sunday to Sunday.
-_BREAKS_2024: tuple[tuple[str, date, date], ...] = (
-    ("Vacances intermédiaires (octobre)", date(2024, 10, 20), date(2024, 10, 27)),
-    ("Vacances intermédiaires (décembre)", date(2024, 12, 8), date(2024, 12, 15)),
-    ("Vacances de mi-année", date(2025, 1, 26), date(2025, 2, 2)),
-    ("Vacances intermédiaires (mars)", date(2025, 3, 16), date(2025, 3, 23)),
-    ("Vacances intermédiaires (mai)", date(2025, 5, 4), date(2025, 5, 11)),
-)
-MID_YEAR_BREAK = "Vacances de mi-année"
-
-# (label, month, day)
-_FIXED_HOLIDAYS: tuple[tuple[str, int, int], ...] = (
-    ("Nouvel an", 1, 1),
-    ("Manifeste de l'indépendance", 1, 11),
-    ("Nouvel an amazigh (Yennayer)", 1, 14),
-    ("Fête du travail", 5, 1),
-    ("Marche verte", 11, 6),
-    ("Fête de l'indépendance", 11, 18),
-)
-
-# (label, a 2024-25 date in Morocco, number of days off)
-_HIJRI_HOLIDAYS: tuple[tuple[str, date, int], ...] = (
-    ("Aïd al-Mawlid", date(2024, 9, 16), 2),
-    ("Aïd al-Fitr", date(2025, 3, 31), 2),
-    ("Aïd al-Adha", date(2025, 6, 7), 2),
-    ("Nouvel an de l'Hégire", date(2025, 6, 27), 1),
-)
+from ingestion.codelists import read_seed
 
 
 def school_year_label(first_year: int) -> str:
@@ -65,68 +31,45 @@ def first_year_of(school_year: str) -> int:
     return int(start)
 
 
+@cache
+def _year_row(school_year: str) -> dict[str, str]:
+    first_year_of(school_year)
+    for row in read_seed("school_calendar"):
+        if row["school_year"] == school_year:
+            return row
+    raise ValueError(f"the calendar seed has no school year {school_year!r}")
+
+
 def first_day(school_year: str) -> date:
-    """First day of classes: the Monday nearest to 9 September."""
-    d = date(first_year_of(school_year), 9, 9)
-    back = d.weekday()
-    return d - timedelta(days=back) if back <= 3 else d + timedelta(days=7 - back)
+    """First day of classes."""
+    return date.fromisoformat(_year_row(school_year)["first_day"])
 
 
 def last_day(school_year: str) -> date:
-    """Last day of classes: 30 June, or the Saturday before when it is a Sunday."""
-    d = date(first_year_of(school_year) + 1, 6, 30)
-    return d - timedelta(days=1) if d.weekday() == 6 else d
+    """Last day of classes."""
+    return date.fromisoformat(_year_row(school_year)["last_day"])
 
 
-def _same_weekday_near(d: date, years: int) -> date:
-    """The date with ``d``'s weekday nearest to ``d`` moved by ``years`` calendar years."""
-    try:
-        target = d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        target = d.replace(year=d.year + years, day=28)
-    shift = (d.weekday() - target.weekday()) % 7
-    if shift > 3:
-        shift -= 7
-    return target + timedelta(days=shift)
-
-
-def breaks(school_year: str) -> list[tuple[str, date, date]]:
-    """The school breaks of the year: (label, first day, last day), inclusive, in date order."""
-    years = first_year_of(school_year) - REFERENCE_YEAR
-    out = []
-    for label, start, end in _BREAKS_2024:
-        new_start = _same_weekday_near(start, years)
-        out.append((label, new_start, new_start + (end - start)))
-    return out
+def second_semester_start(school_year: str) -> date:
+    """First school day of semester 2 (semester 1 ends before it)."""
+    return date.fromisoformat(_year_row(school_year)["semester2_start"])
 
 
 @cache
 def _holidays(school_year: str) -> tuple[tuple[date, str], ...]:
-    y = first_year_of(school_year)
-    window_start, window_end = date(y, 7, 1), date(y + 1, 8, 31)
-    found: dict[date, str] = {}
-    for label, start, end in breaks(school_year):
-        for i in range((end - start).days + 1):
-            found.setdefault(start + timedelta(days=i), label)
-    for label, month, day in _FIXED_HOLIDAYS:
-        for year in (y, y + 1):
-            d = date(year, month, day)
-            if window_start <= d <= window_end:
-                found.setdefault(d, label)
-    for label, ref, days_off in _HIJRI_HOLIDAYS:
-        for k in range(-40, 60):
-            start = ref + timedelta(days=round(k * _HIJRI_YEAR_DAYS))
-            for i in range(days_off):
-                d = start + timedelta(days=i)
-                if window_start <= d <= window_end:
-                    found.setdefault(d, label)
+    _year_row(school_year)
+    found = {
+        date.fromisoformat(r["holiday_date"]): r["label_fr"]
+        for r in read_seed("school_holidays")
+        if r["school_year"] == school_year
+    }
     return tuple(sorted(found.items()))
 
 
 def holidays(school_year: str) -> dict[date, str]:
-    """Every day off (breaks, civil and religious holidays) from 1 July to 31 August, with its label.
+    """Every day off (breaks, civil and religious holidays) of the school year, with its label.
 
-    Sundays are not listed (they are always closed); days inside a break are, Sundays included.
+    Sundays are not listed unless they fall inside a break.
     """
     return dict(_holidays(school_year))
 
@@ -159,9 +102,3 @@ def sessions_on(d: date, sessions_per_day: int) -> int:
     if d.weekday() == 5:
         return sessions_per_day // 2
     return sessions_per_day
-
-
-def second_semester_start(school_year: str) -> date:
-    """First school day after the mid-year break: semester 1 ends before it."""
-    end_of_break = next(end for label, _, end in breaks(school_year) if label == MID_YEAR_BREAK)
-    return next(d for d in _school_days(school_year) if d > end_of_break)

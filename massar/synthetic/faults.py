@@ -1,16 +1,29 @@
 """Fault injection: a registry of fault classes, each a small function over rows already in text form.
 
 A fault class names the entities it applies to (or a test on the contract) and either *mutates*
-rows (returns corrupted copies) or *duplicates* them. The engine (:func:`inject`) picks
-``Binomial(rows, fault_rate)`` rows of a file, spreads them evenly over the classes that apply, and
-records each faulty line. Every faulty line carries exactly one fault class:
+rows (returns corrupted copies) or *duplicates* them. The engine (:func:`inject`) corrupts
+``Binomial(rows, rate)`` rows of a file per class (``rate`` = ``fault_rate`` spread evenly over the
+classes that apply, or the class's own rate), among the rows the class can corrupt, and records each
+faulty line. Every faulty line carries exactly one fault class:
 
 - rows of leaf entities (no other entity references them) are replaced by their corrupted copy;
 - rows of referenced entities (pupils, teachers) are never replaced: the corrupted copy is *added*,
   with a fresh identifier that exists nowhere else, so that the rows referring to the real pupil or
   teacher stay valid (no cascade of foreign-key failures);
-- a duplicate is an exact copy of a clean row, inserted after it; the copy is the faulty line;
+- a duplicate is an exact copy of a clean row, inserted after it; the copy is the faulty line (an
+  *insert* class likewise adds a mutated copy after the clean row, e.g. ``duplicate_enrollment``);
+- enrollment start events of pupils with absences or exam results are never replaced (the absences
+  would fall outside any enrollment, the results would lose their enrollment);
 - schools and classes are never touched, so that referential checks stay meaningful.
+
+Every class declares the outcome the ingestion must give its faulty line (:attr:`FaultClass.outcome`:
+a quarantine reason code, or ``read_ok``, ``superseded``, ``deleted``) and its level (``row`` or
+``file``). File-level classes and the classes tied to daily drops (truncated last line, encoding,
+headers, late correction, deleted enrollment) are declared here too, with :func:`declare`, and applied
+by :mod:`massar.synthetic.drops`. docs/faults.md lists them all.
+
+A mutated row whose primary key would collide with another row of the file is left clean, so that a
+faulty line never trips a second check (duplicate key) besides its own.
 
 Add a class with :func:`register` (see the examples below): nothing else needs to change.
 """
@@ -34,10 +47,27 @@ _FAULT = "_fault"
 
 
 @dataclass(frozen=True)
+class RegionYear:
+    """What some fault classes need to know about the region and year besides the file itself."""
+
+    first_day: date
+    last_day: date
+    school_days: frozenset[date]
+    holidays: tuple[date, ...]  # days off between the first and the last day (Sundays excluded)
+    classes: pl.DataFrame  # class_code, school_code, level_code
+    windows: pl.DataFrame  # student_code, school_code, start (date), end (date or null), moved (bool)
+    dependent_pupils: pl.Series  # pupils whose rows need their enrollment: with absences or exam results
+
+
+@dataclass(frozen=True)
 class FaultContext:
     contract: Contract
     school_year: str
     rng: np.random.Generator
+    region: RegionYear | None = None
+
+
+Eligible = Callable[[pl.DataFrame, FaultContext], pl.Series]
 
 
 @dataclass(frozen=True)
@@ -45,38 +75,68 @@ class FaultClass:
     name: str
     applies: Callable[[Contract], bool]
     mutate: Callable[[pl.DataFrame, FaultContext], pl.DataFrame] | None = None
-    eligible: Callable[[pl.DataFrame], pl.Series] | None = None  # rows the class can corrupt
-    duplicate: bool = False
+    eligible: Eligible | None = None  # rows the class can corrupt
+    duplicate: bool = False  # the faulty line is an exact copy of a clean row, inserted after it
+    insert: bool = False  # the faulty line is a mutated copy of a clean row, inserted after it
+    outcome: str = ""  # what the ingestion must do with the faulty line
+    level: str = "row"  # "row" or "file"
+    engine: bool = True  # applied by inject(); False: applied by massar.synthetic.drops
     description: str = ""
 
 
 REGISTRY: dict[str, FaultClass] = {}
 
 
+def _where(entities: tuple[str, ...] | None, applies: Callable[[Contract], bool] | None) -> Callable:
+    def where(contract: Contract) -> bool:
+        if contract.name in PROTECTED_ENTITIES:
+            return False
+        if entities is not None and contract.name not in entities:
+            return False
+        return applies(contract) if applies else True
+
+    return where
+
+
 def register(
     name: str,
     *,
+    outcome: str,
     entities: tuple[str, ...] | None = None,
     applies: Callable[[Contract], bool] | None = None,
-    eligible: Callable[[pl.DataFrame], pl.Series] | None = None,
+    eligible: Eligible | None = None,
     duplicate: bool = False,
+    insert: bool = False,
 ) -> Callable[[Callable[[pl.DataFrame, FaultContext], pl.DataFrame]], Callable[..., pl.DataFrame]]:
-    """Decorator registering a fault class. ``entities`` and ``applies`` both restrict where it applies."""
+    """Decorator registering a row fault class applied by :func:`inject`.
+
+    ``entities`` and ``applies`` both restrict where it applies."""
 
     def decorator(fn: Callable[[pl.DataFrame, FaultContext], pl.DataFrame]) -> Callable[..., pl.DataFrame]:
-        def where(contract: Contract) -> bool:
-            if contract.name in PROTECTED_ENTITIES:
-                return False
-            if entities is not None and contract.name not in entities:
-                return False
-            return applies(contract) if applies else True
-
         REGISTRY[name] = FaultClass(
-            name, where, None if duplicate else fn, eligible, duplicate, (fn.__doc__ or "").strip()
+            name,
+            _where(entities, applies),
+            None if duplicate else fn,
+            eligible,
+            duplicate,
+            insert,
+            outcome,
+            "row",
+            True,
+            (fn.__doc__ or "").strip(),
         )
         return fn
 
     return decorator
+
+
+def declare(
+    name: str, *, outcome: str, level: str, description: str, entities: tuple[str, ...] | None = None
+) -> None:
+    """Declare a class applied outside :func:`inject` (by :mod:`massar.synthetic.drops`)."""
+    REGISTRY[name] = FaultClass(
+        name, _where(entities, None), outcome=outcome, level=level, engine=False, description=description
+    )
 
 
 def referenced_entities() -> set[str]:
@@ -103,7 +163,9 @@ def _choice(rng: np.random.Generator, values: list[str], size: int) -> list[str]
 # --- the fault classes ----------------------------------------------------------------------------
 
 
-@register("invalid_student_code", applies=lambda c: "student_code" in c.column_names)
+@register(
+    "invalid_student_code", outcome="invalid_format", applies=lambda c: "student_code" in c.column_names
+)
 def invalid_student_code(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """The pupil code breaks its pattern: lower-case letter, 8 or 10 digits, or a digit for the letter."""
     variant = ctx.rng.integers(0, 4, rows.height)
@@ -120,31 +182,41 @@ def invalid_student_code(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     return rows.with_columns(pl.Series("student_code", out, dtype=pl.String))
 
 
-@register("duplicate_row", duplicate=True)
+@register("duplicate_row", outcome="duplicate_row", duplicate=True)
 def duplicate_row(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """An exact copy of a clean row, later in the file (the copy is the faulty line)."""
     return rows
 
 
-def _graded(rows: pl.DataFrame) -> pl.Series:
+def _graded(rows: pl.DataFrame, ctx: FaultContext) -> pl.Series:
     return rows["grade"].is_not_null()
 
 
-@register("grade_out_of_range", applies=lambda c: "grade" in c.column_names, eligible=_graded)
+@register(
+    "grade_out_of_range",
+    outcome="out_of_range",
+    applies=lambda c: "grade" in c.column_names,
+    eligible=_graded,
+)
 def grade_out_of_range(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """The grade is a number outside 0-20."""
     values = ["23,5", "-1", "20,5", "21", "-0,5", "105"]
     return rows.with_columns(pl.Series("grade", _choice(ctx.rng, values, rows.height), dtype=pl.String))
 
 
-@register("grade_not_a_number", applies=lambda c: "grade" in c.column_names, eligible=_graded)
+@register(
+    "grade_not_a_number",
+    outcome="invalid_type",
+    applies=lambda c: "grade" in c.column_names,
+    eligible=_graded,
+)
 def grade_not_a_number(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """The grade is not a number."""
     values = ["abs", "12,5x", "1O,5", "?", "dix", "12,,5"]
     return rows.with_columns(pl.Series("grade", _choice(ctx.rng, values, rows.height), dtype=pl.String))
 
 
-@register("unknown_school", entities=("enrollments", "absences"))
+@register("unknown_school", outcome="unknown_school", entities=("enrollments", "absences", "exam_results"))
 def unknown_school(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """A school code that matches the pattern but exists nowhere.
 
@@ -173,7 +245,7 @@ def _blankable(contract: Contract) -> list[str]:
     return [c.name for c in contract.columns if c.required and c.name not in skip]
 
 
-@register("missing_mandatory", applies=lambda c: bool(_blankable(c)))
+@register("missing_mandatory", outcome="missing_mandatory", applies=lambda c: bool(_blankable(c)))
 def missing_mandatory(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """A mandatory field is empty."""
     candidates = _blankable(ctx.contract)
@@ -197,7 +269,7 @@ def _future(text: str, school_year: str) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-@register("future_date", applies=lambda c: bool(_date_columns(c)))
+@register("future_date", outcome="impossible_date", applies=lambda c: bool(_date_columns(c)))
 def future_date(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     """A date lies in a later school year (about three years on, same weekday)."""
     candidates = _date_columns(ctx.contract)
@@ -212,6 +284,219 @@ def future_date(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
     return out
 
 
+_IMPOSSIBLE_DAYS = ("30/02", "31/02", "29/02", "31/04", "31/06", "31/09", "31/11", "00/01", "32/12", "15/13")
+
+
+@register("impossible_date", outcome="invalid_type", applies=lambda c: bool(_date_columns(c)))
+def impossible_date(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """A date that does not exist on the calendar (31/02/2025, 31/04/2025, 15/13/2025...), same year.
+
+    29/02 is only used in years that are not leap years."""
+    candidates = _date_columns(ctx.contract)
+    which = ctx.rng.integers(0, len(candidates), rows.height)
+    pick = ctx.rng.integers(0, len(_IMPOSSIBLE_DAYS), rows.height)
+    out = rows
+    for i, name in enumerate(candidates):
+        values = []
+        for v, w, p in zip(rows[name].to_list(), which.tolist(), pick.tolist(), strict=True):
+            if w != i or not v:
+                values.append(v)
+                continue
+            year = int(v[6:10])
+            day = _IMPOSSIBLE_DAYS[p]
+            if day == "29/02" and (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+                day = "30/02"
+            values.append(f"{day}/{year}")
+        out = out.with_columns(pl.Series(name, values, dtype=pl.String))
+    return out
+
+
+def _class_parts(klass: str) -> tuple[str, str]:
+    school, level, _ = klass.rsplit("-", 2) if klass.count("-") == 2 else (klass, "", "")
+    return school, level
+
+
+@register("unknown_class", outcome="unknown_class", applies=lambda c: "class_code" in c.column_names)
+def unknown_class(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """A class code of the right pattern, of the row's (existing) school and level, that does not exist
+    (section numbers 90-99: no school has that many classes of a level)."""
+    numbers = ctx.rng.integers(90, 100, rows.height)
+    out = []
+    for klass, nn in zip(rows["class_code"].to_list(), numbers.tolist(), strict=True):
+        school, level = _class_parts(klass)
+        out.append(f"{school}-{level}-{nn:02d}")
+    return rows.with_columns(pl.Series("class_code", out, dtype=pl.String))
+
+
+def _starts_elsewhere(rows: pl.DataFrame, ctx: FaultContext) -> pl.Series:
+    """Start events (entry, re_enrollment) of pupils without a transfer whose level has another school."""
+    assert ctx.region is not None
+    level_schools = ctx.region.classes.group_by("level_code").agg(pl.col("school_code").n_unique().alias("n"))
+    moved = ctx.region.windows.filter(pl.col("moved")).select("student_code").unique()
+    probe = rows.select("student_code", "level_code", "event_type").with_row_index("_i")
+    ok = (
+        probe.join(level_schools, on="level_code", how="left")
+        .join(moved.with_columns(pl.lit(True).alias("_moved")), on="student_code", how="left")
+        .sort("_i")
+        .select(
+            pl.col("event_type").is_in(["entry", "re_enrollment"])
+            & (pl.col("n").fill_null(0) > 1)
+            & pl.col("_moved").is_null()
+        )
+        .to_series()
+    )
+    return ok
+
+
+@register("duplicate_enrollment", outcome="duplicate_enrollment", entities=("enrollments",),
+          eligible=_starts_elsewhere, insert=True)  # fmt: skip
+def duplicate_enrollment(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """The same pupil enrolled a second time in the year: a copy of the start event (entry or
+    re_enrollment) in a class of the same level at another school of the region, without a transfer."""
+    assert ctx.region is not None
+    classes = ctx.region.classes
+    by_level = {
+        level: (frame["class_code"].to_list(), frame["school_code"].to_list())
+        for (level,), frame in classes.sort("class_code").group_by("level_code", maintain_order=True)
+    }
+    out_class, out_school = [], []
+    for school, level in zip(rows["school_code"].to_list(), rows["level_code"].to_list(), strict=True):
+        codes_, schools_ = by_level[level]
+        others = [i for i, s in enumerate(schools_) if s != school]
+        i = others[int(ctx.rng.integers(len(others)))]
+        out_class.append(codes_[i])
+        out_school.append(schools_[i])
+    return rows.with_columns(
+        pl.Series("school_code", out_school, dtype=pl.String),
+        pl.Series("class_code", out_class, dtype=pl.String),
+    )
+
+
+def _parse(text: str) -> date:
+    return date(int(text[6:10]), int(text[3:5]), int(text[0:2]))
+
+
+def _windows_of(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """Per row: the pupil's enrollment window at the row's school (start, end exclusive or null, moved)."""
+    assert ctx.region is not None
+    return (
+        rows.select("student_code", "school_code")
+        .with_row_index("_i")
+        .join(ctx.region.windows, on=["student_code", "school_code"], how="left")
+        .sort("_i")
+    )
+
+
+def _in_window(rows: pl.DataFrame, ctx: FaultContext) -> pl.Series:
+    w = _windows_of(rows, ctx)
+    return w["start"].is_not_null()
+
+
+def _move_dates(rows: pl.DataFrame, ctx: FaultContext, choices: Callable[[dict], list[date]]) -> pl.DataFrame:
+    """Replace ``absence_date`` by the choice nearest to the original date; ``choices(window)`` lists the
+    allowed dates of a row. Keys stay unique among the moved rows (else the next nearest is taken).
+    """
+    w = _windows_of(rows, ctx)
+    used: set[tuple[str, date, str]] = set()
+    out: list[str | None] = []
+    for row, window in zip(rows.iter_rows(named=True), w.iter_rows(named=True), strict=True):
+        original = _parse(row["absence_date"])
+        options = sorted(choices(window), key=lambda d: (abs((d - original).days), d))
+        chosen = None
+        for d in options:
+            key = (row["student_code"], d, row["session_number"])
+            if key not in used:
+                used.add(key)
+                chosen = d
+                break
+        # no free date left: the row stays as it was (the engine then leaves it clean)
+        out.append(chosen.strftime("%d/%m/%Y") if chosen else row["absence_date"])
+    return rows.with_columns(pl.Series("absence_date", out, dtype=pl.String))
+
+
+def _within(days: list[date], window: dict) -> list[date]:
+    start, end = window["start"], window["end"]
+    return [d for d in days if d >= start and (end is None or d < end)]
+
+
+@register("absence_on_holiday", outcome="non_school_day", entities=("absences",), eligible=_in_window)
+def absence_on_holiday(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """The absence falls on a holiday or a break day (while the pupil is enrolled at the school)."""
+    assert ctx.region is not None
+    days = [d for d in ctx.region.holidays if d.weekday() != 6]
+    return _move_dates(rows, ctx, lambda w: _within(days, w))
+
+
+@register("absence_on_weekend", outcome="non_school_day", entities=("absences",), eligible=_in_window)
+def absence_on_weekend(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """The absence falls on a Sunday (while the pupil is enrolled at the school)."""
+    assert ctx.region is not None
+    first = ctx.region.first_day + timedelta(days=(6 - ctx.region.first_day.weekday()) % 7)
+    sundays = [first + timedelta(weeks=k) for k in range((ctx.region.last_day - first).days // 7 + 1)]
+    return _move_dates(rows, ctx, lambda w: _within(sundays, w))
+
+
+def _outside(window: dict, ctx: FaultContext) -> list[date]:
+    assert ctx.region is not None
+    start, end = window["start"], window["end"]
+    return [d for d in ctx.region.school_days if d < start or (end is not None and d >= end)]
+
+
+def _outside_possible(rows: pl.DataFrame, ctx: FaultContext) -> pl.Series:
+    assert ctx.region is not None
+    w = _windows_of(rows, ctx)
+    first = min(ctx.region.school_days)
+    return (
+        w["start"].is_not_null()
+        & ~w["moved"].fill_null(True)
+        & ((w["start"] > first) | w["end"].is_not_null())
+    )
+
+
+@register("absence_outside_enrollment", outcome="outside_enrollment", entities=("absences",),
+          eligible=_outside_possible)  # fmt: skip
+def absence_outside_enrollment(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """The absence falls on a school day before the pupil's entry or after the pupil's dropout (pupils
+    who did not change school that year, so the window is the same for the pupil and the school)."""
+    return _move_dates(rows, ctx, lambda w: _outside(w, ctx))
+
+
+# Classes applied by massar.synthetic.drops (file rendering and daily drops).
+declare(
+    "truncated_last_line",
+    outcome="truncated_line",
+    level="row",
+    description="The file's last line is cut in the middle of a row, without a final line end.",
+)
+declare(
+    "encoding_cp1256",
+    outcome="read_ok",
+    level="file",
+    description="The whole file is written in Windows-1256 instead of UTF-8 (no BOM); line 0.",
+)
+declare(
+    "renamed_header",
+    outcome="read_ok",
+    level="file",
+    description="A header is spelled with one of the contract's aliases; line 1.",
+)
+declare(
+    "reordered_header",
+    outcome="read_ok",
+    level="file",
+    description="The columns come in another order (header and data); line 1.",
+)
+declare(
+    "late_correction",
+    outcome="superseded",
+    level="row",
+    entities=("grades",),
+    description="A later daily drop repeats a grade's key with a new mark (the correcting line).",
+)
+declare("deleted_enrollment", outcome="deleted", level="row", entities=("enrollments",),
+        description="An enrollment listed in an enrollments__<date>__deleted.csv file.")  # fmt: skip
+
+
 # --- the engine -----------------------------------------------------------------------------------
 
 
@@ -224,8 +509,38 @@ class Injection:
 
 
 def applicable(contract: Contract) -> list[FaultClass]:
-    classes = [f for f in REGISTRY.values() if f.applies(contract)]
+    """The classes :func:`inject` applies to the contract's files (duplicates last)."""
+    classes = [f for f in REGISTRY.values() if f.engine and f.applies(contract)]
     return [f for f in classes if not f.duplicate] + [f for f in classes if f.duplicate]
+
+
+def class_rates(contract: Contract, fault_rate: float, rates: dict[str, float] | None) -> dict[str, float]:
+    """Per applicable class: the share of the file's rows it corrupts (``fault_rate`` spread evenly over
+    the classes, unless ``rates`` names the class)."""
+    classes = applicable(contract)
+    even = fault_rate / len(classes) if classes else 0.0
+    return {f.name: min(1.0, (rates or {}).get(f.name, even)) for f in classes}
+
+
+def _keys(frame: pl.DataFrame, key: list[str]) -> pl.Series:
+    return frame.select(
+        pl.concat_str([pl.col(c).fill_null("\x00") for c in key], separator="\x1f")
+    ).to_series()
+
+
+def _absence_anchors(text: pl.DataFrame, contract: Contract, region: RegionYear | None) -> np.ndarray:
+    """Per row: an enrollment start event (entry, re_enrollment, transfer_in) of a dependent pupil."""
+    if contract.name != "enrollments" or region is None or text.height == 0:
+        return np.zeros(text.height, dtype=bool)
+    return (
+        text.select(
+            pl.col("event_type").is_in(["entry", "re_enrollment", "transfer_in"])
+            & pl.col("student_code").is_in(region.dependent_pupils.implode())
+        )
+        .to_series()
+        .fill_null(False)
+        .to_numpy()
+    )
 
 
 def inject(
@@ -235,34 +550,46 @@ def inject(
     fault_rate: float,
     rng: np.random.Generator,
     fresh_keys: Callable[[int], dict[str, pl.Series]] | None = None,
+    region: RegionYear | None = None,
+    rates: dict[str, float] | None = None,
 ) -> Injection:
     """Corrupt about ``fault_rate`` of the rows of one file (text form, contract columns).
 
     ``fresh_keys(n)`` gives ``n`` new identifiers for the referenced columns of a referenced entity
-    (``student_code`` of pupils, ``teacher_code`` of teachers).
+    (``student_code`` of pupils, ``teacher_code`` of teachers). ``rates`` sets the rate of single classes.
     """
     classes = applicable(contract)
     n = text.height
-    if fault_rate <= 0 or n == 0 or not classes:
+    per_class = class_rates(contract, fault_rate, rates)
+    if n == 0 or not classes or not any(per_class.values()):
         return Injection(text)
-    total = int(rng.binomial(n, min(fault_rate, 1.0)))
-    counts = rng.multinomial(total, np.full(len(classes), 1.0 / len(classes)))
+    counts = [int(rng.binomial(n, per_class[f.name])) for f in classes]
     adds = contract.name in referenced_entities()
     if adds and fresh_keys is None:
         raise ValueError(f"{contract.name} is referenced by other entities: fault injection needs fresh_keys")
-    ctx = FaultContext(contract, school_year, rng)
+    ctx = FaultContext(contract, school_year, rng, region)
+    key = list(contract.primary_key)
+    file_keys: pl.Series | None = None
+    taken: set[str] = set()  # keys of the faulty lines already made
     used = np.zeros(n, dtype=bool)
+    # enrollment rows other rows depend on (start events of pupils with absences or exam results) are never
+    # replaced: the pupil's absences would fall outside any enrollment, the results lose their region
+    keep_clean = _absence_anchors(text, contract, region)
     replaced: list[pl.DataFrame] = []
     added: list[pl.DataFrame] = []
-    for fault, count in zip(classes, counts.tolist(), strict=True):
-        ok = ~used
+    for fault, count in zip(classes, counts, strict=True):
+        pool = np.flatnonzero(~used if (fault.duplicate or fault.insert) else ~used & ~keep_clean)
+        if count == 0 or len(pool) == 0:
+            continue
+        candidates = np.sort(rng.choice(pool, size=min(len(pool), 10 * count + 50), replace=False))
         if fault.eligible is not None:
-            ok &= fault.eligible(text).to_numpy()
-        pool = np.flatnonzero(ok)
-        k = min(count, len(pool))
+            candidates = candidates[fault.eligible(text[candidates], ctx).fill_null(False).to_numpy()]
+            if len(candidates) < count:  # a rare kind of row: look at the whole file
+                candidates = pool[fault.eligible(text[pool], ctx).fill_null(False).to_numpy()]
+        pick = np.sort(rng.permutation(candidates)[:count])
+        k = len(pick)
         if k == 0:
             continue
-        pick = np.sort(rng.choice(pool, size=k, replace=False))
         rows = text[pick]
         if fault.duplicate:
             used[pick] = True
@@ -270,14 +597,34 @@ def inject(
             added.append(rows.with_columns(pl.Series(_ROW, 2 * after + 1), pl.lit(fault.name).alias(_FAULT)))
             continue
         assert fault.mutate is not None
-        if adds and fresh_keys is not None:
-            rows = rows.with_columns(**fresh_keys(k))
-            bad = fault.mutate(rows, ctx)
+        fresh = adds and fresh_keys is not None
+        if fresh:
+            rows = rows.with_columns(**fresh_keys(k))  # type: ignore[misc]
+        bad = fault.mutate(rows, ctx)
+        # keep the mutations that changed the row and whose key collides with no other row
+        changed = ~pl.select(pl.all_horizontal(bad[c].eq_missing(rows[c]) for c in text.columns)).to_series()
+        old_keys, new_keys = _keys(rows, key), _keys(bad, key)
+        moved = (old_keys != new_keys).fill_null(True)
+        if moved.any() and file_keys is None:
+            file_keys = _keys(text, key)
+        clash = moved & new_keys.is_in(file_keys.implode()) if file_keys is not None else moved & False
+        seen = [k_ in taken for k_ in new_keys.to_list()]
+        ok = (changed & ~clash & ~pl.Series(seen)).to_numpy()
+        ok &= ~new_keys.is_duplicated().to_numpy() | new_keys.is_first_distinct().to_numpy()
+        taken.update(new_keys.filter(pl.Series(ok)).to_list())
+        pick, bad = pick[ok], bad.filter(pl.Series(ok))
+        k = len(pick)
+        if k == 0:
+            continue
+        if fresh:
             where = np.floor(rng.random(k) * n).astype(np.int64)
             added.append(bad.with_columns(pl.Series(_ROW, 2 * where + 1), pl.lit(fault.name).alias(_FAULT)))
+        elif fault.insert:
+            used[pick] = True
+            after = pick + np.floor(rng.random(k) * (n - pick)).astype(np.int64)
+            added.append(bad.with_columns(pl.Series(_ROW, 2 * after + 1), pl.lit(fault.name).alias(_FAULT)))
         else:
             used[pick] = True
-            bad = fault.mutate(rows, ctx)
             replaced.append(bad.with_columns(pl.Series(_ROW, 2 * pick), pl.lit(fault.name).alias(_FAULT)))
     if not replaced and not added:
         return Injection(text)

@@ -12,22 +12,28 @@ Existing files with the same names are overwritten; other files under ``out_dir`
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from tqdm import tqdm
 
-from ingestion.contracts import CONTRACTS
+from ingestion.contracts import CONTRACTS, Contract
 from massar.synthetic import codes
 from massar.synthetic import parameters as P
-from massar.synthetic.calendar import school_year_label
-from massar.synthetic.faults import inject, key_columns_referenced
+from massar.synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
+from massar.synthetic.drops import FILE_CLASSES, DropPlan, check_registry, files_of
+from massar.synthetic.faults import REGISTRY, RegionYear, applicable, inject, key_columns_referenced
 from massar.synthetic.reference import Region, allocate, regions
 from massar.synthetic.simulation import FAULT_STREAM, RegionSimulation, year_rng
 from massar.synthetic.writer import (
+    BOM,
+    LINE_END,
+    SEPARATOR,
     WrittenFile,
     format_frame,
     render,
@@ -35,6 +41,17 @@ from massar.synthetic.writer import (
     write_file,
     write_manifest,
 )
+
+# Daily drops: the architecture's default is the last DAILY_DAYS school days of a year. generate()'s own
+# default stays 0 (bulk files only) until tests/test_end_to_end.py reads daily drops and corrections; pass
+# daily_days=DAILY_DAYS (the module's command line does) for the full export layout.
+DAILY_DAYS = 5
+# Classes injected only when fault_rates names them. deleted_enrollment: the quality gate's pupil count
+# (expectations/) does not yet take deletions into account, so default exports would block publishing.
+OFF_BY_DEFAULT: tuple[str, ...] = ("deleted_enrollment",)
+
+
+SECRETS_FILE = "parent_secrets.csv"
 
 
 @dataclass
@@ -48,6 +65,17 @@ class GenerationSummary:
     pupils_by_year: dict[str, int] = field(default_factory=dict)  # distinct clean pupils per school year
     seed: int = 42
     seconds: float = 0.0
+    seconds_by_step: dict[str, float] = field(default_factory=dict)  # "simulation" and each entity's files
+    rss_by_step: dict[str, int] = field(default_factory=dict)  # highest resident set (bytes) after a step
+
+
+def _rss() -> int:
+    """Current resident set size in bytes (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
 
 
 def pupils_by_region(pupils: int) -> dict[str, int]:
@@ -55,6 +83,14 @@ def pupils_by_region(pupils: int) -> dict[str, int]:
     codes_ = [r.code for r in regions()]
     weights = [sum(P.REGION_PUPIL_ESTIMATES[c]) for c in codes_]
     return dict(zip(codes_, allocate(pupils, weights).tolist(), strict=True))
+
+
+def _start_secrets(out_dir: Path, label: str) -> Path:
+    """``exports/<school_year>/parent_secrets.csv`` (student_code;secret): demo only, never ingested."""
+    target = out_dir / label / SECRETS_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(BOM + f"student_code{SEPARATOR}secret{LINE_END}".encode())
+    return target
 
 
 class _FreshKeys:
@@ -81,6 +117,60 @@ class _FreshKeys:
         return fresh
 
 
+def _windows(enrollments: pl.DataFrame) -> pl.DataFrame:
+    """Per pupil and school, from enrollment rows in text form: start, end (exclusive, or null), moved."""
+    dated = enrollments.with_columns(pl.col("event_date").str.to_date("%d/%m/%Y", strict=False))
+    arrive = pl.col("event_type").is_in(["entry", "re_enrollment", "transfer_in"])
+    leave = pl.col("event_type").is_in(["transfer_out", "dropout"])
+    moved = dated.filter(pl.col("event_type").is_in(["transfer_in", "transfer_out"]))["student_code"].unique()
+    return (
+        dated.group_by("student_code", "school_code")
+        .agg(
+            pl.col("event_date").filter(arrive).min().alias("start"),
+            pl.col("event_date").filter(leave).min().alias("end"),
+        )
+        .with_columns(pl.col("student_code").is_in(moved.implode()).alias("moved"))
+    )
+
+
+def _region_year(frames: dict[str, pl.DataFrame], label: str, enrollments: pl.DataFrame) -> RegionYear:
+    """What the fault classes need: calendar, classes, enrollment windows (from ``enrollments``, text)."""
+    days = school_days(label)
+    start, end = first_day(label), last_day(label)
+    off = tuple(sorted(d for d in holidays(label) if start <= d <= end and d.weekday() != 6))
+    return RegionYear(
+        first_day=start,
+        last_day=end,
+        school_days=frozenset(days),
+        holidays=off,
+        classes=frames["classes"].select("class_code", "school_code", "level_code"),
+        windows=_windows(enrollments),
+        dependent_pupils=pl.concat(
+            [frames["absences"]["student_code"], frames["exam_results"]["student_code"]]
+        ).unique(),
+    )
+
+
+def _daily_days(label: str, daily_days: int, daily_from: date | None) -> tuple[date, ...]:
+    days = school_days(label)
+    if daily_from is not None:
+        return tuple(d for d in days if d >= daily_from)
+    return tuple(days[-daily_days:]) if daily_days > 0 else ()
+
+
+def _drop_rates(contract: Contract, fault_rate: float, file_fault_rate: float,
+                fault_rates: dict[str, float] | None) -> dict[str, float]:  # fmt: skip
+    """Rates of the classes applied by massar.synthetic.drops for this entity."""
+    rates = dict.fromkeys(FILE_CLASSES, file_fault_rate)
+    n = max(1, len(applicable(contract)))
+    if contract.name == "grades":
+        rates["late_correction"] = fault_rate / n
+    if contract.name == "enrollments":
+        rates["deleted_enrollment"] = 0.0 if "deleted_enrollment" in OFF_BY_DEFAULT else fault_rate / n
+    rates.update({k: v for k, v in (fault_rates or {}).items() if k in rates})
+    return rates
+
+
 def generate(
     out_dir: Path,
     pupils: int,
@@ -89,12 +179,28 @@ def generate(
     first_year: int = 2024,
     fault_rate: float = 0.01,
     progress: bool = False,
+    *,
+    fault_rates: dict[str, float] | None = None,
+    file_fault_rate: float = 0.0,
+    daily_days: int = 0,
+    daily_from: date | None = None,
 ) -> GenerationSummary:
-    """Generate ``years`` school years of exports into ``out_dir``; ``pupils`` is the first year's total."""
+    """Generate ``years`` school years of exports into ``out_dir``; ``pupils`` is the first year's total.
+
+    ``fault_rate`` is the share of rows made faulty, spread evenly over the row fault classes that apply
+    to a file; ``fault_rates`` sets single classes (a share of rows; for the file-level classes a
+    probability per file); ``file_fault_rate`` is the default probability per file of each file-level
+    class. Absences and grades of the last ``daily_days`` school days of a year (or from ``daily_from``)
+    go to daily drops (``daily_days=DAILY_DAYS`` for the architecture's layout; late corrections need them).
+    """
     if pupils < 0 or years < 1:
         raise ValueError("pupils must be >= 0 and years >= 1")
-    if not 0 <= fault_rate <= 1:
-        raise ValueError("fault_rate must be between 0 and 1")
+    if not 0 <= fault_rate <= 1 or not 0 <= file_fault_rate <= 1:
+        raise ValueError("fault rates must be between 0 and 1")
+    unknown = set(fault_rates or {}) - set(REGISTRY)
+    if unknown:
+        raise ValueError(f"unknown fault classes: {sorted(unknown)}")
+    check_registry()
     started = time.perf_counter()
     out_dir = Path(out_dir)
     labels = [school_year_label(first_year + i) for i in range(years)]
@@ -106,30 +212,64 @@ def generate(
     bar = tqdm(
         total=len(allocation) * years, desc="synthetic exports", unit="region-year", disable=not progress
     )
+    secrets_files = {label: _start_secrets(out_dir, label) for label in labels}
+    step_seconds: dict[str, float] = {}
+    step_rss: dict[str, int] = {}
+
+    def lap(step: str, since: float) -> float:
+        now = time.perf_counter()
+        step_seconds[step] = step_seconds.get(step, 0.0) + now - since
+        step_rss[step] = max(step_rss.get(step, 0), _rss())
+        return now
+
     for region in regions():
         sim = RegionSimulation(region, allocation[region.code], seed)
         fresh = _FreshKeys(region)
         for offset, label in enumerate(labels):
             year = first_year + offset
             bar.set_postfix_str(f"{label} region {region.code}")
+            clock = time.perf_counter()
             output = sim.year(year)
             fault_rng = year_rng(seed, year, region.code, FAULT_STREAM)
             pupil_counts[label] += output.frames["pupils"].height
-            for entity in sorted(CONTRACTS):
+            with secrets_files[label].open("ab") as f:
+                f.write(render(output.secrets)[len(BOM) :].split(LINE_END.encode(), 1)[1])
+            days = _daily_days(label, daily_days, daily_from)
+            clock = lap("simulation", clock)
+            missing = set(CONTRACTS) - set(output.frames)
+            if missing:
+                raise NotImplementedError(f"the synthetic source does not generate {sorted(missing)} yet")
+            texts = {e: format_frame(output.frames[e], CONTRACTS[e]) for e in ("enrollments", "classes")}
+            context = _region_year(output.frames, label, texts["enrollments"])
+            # enrollments first: the absences' faults need the enrollment windows that stay valid
+            for entity in ["enrollments", *sorted(set(CONTRACTS) - {"enrollments"})]:
                 contract = CONTRACTS[entity]
-                if entity not in output.frames:
-                    raise NotImplementedError(
-                        f"the synthetic source does not generate the {entity!r} entity yet"
-                    )
-                text = format_frame(output.frames.pop(entity), contract)
-                injected = inject(text, contract, label, fault_rate, fault_rng, fresh.for_entity(entity))
-                relative = f"{label}/{region.code}/{entity}.csv"
-                digest = write_file(out_dir, relative, render(injected.text))
-                written[label].append(
-                    WrittenFile(relative, entity, region.code, injected.text.height, digest)
+                frame = output.frames.pop(entity)
+                text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
+                del frame
+                injected = inject(
+                    text,
+                    contract,
+                    label,
+                    fault_rate,
+                    fault_rng,
+                    fresh.for_entity(entity),
+                    region=context,
+                    rates=fault_rates,
                 )
-                rows[entity] += injected.text.height
-                fault_rows[label].extend((relative, line, entity, name) for line, name in injected.faults)
+                plan = DropPlan(
+                    label, region.code, days, _drop_rates(contract, fault_rate, file_fault_rate, fault_rates)
+                )
+                if entity == "enrollments":
+                    faulty = [line - 2 for line, _ in injected.faults]
+                    valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
+                    context = replace(context, windows=_windows(valid.drop("_i")))
+                for out in files_of(injected.text, injected.faults, contract, plan, fault_rng, context):
+                    digest = write_file(out_dir, out.relative, out.data)
+                    written[label].append(WrittenFile(out.relative, entity, region.code, out.rows, digest))
+                    rows[entity] += out.rows
+                    fault_rows[label].extend((out.relative, line, entity, name) for line, name in out.faults)
+                clock = lap(entity, clock)
             bar.update(1)
     bar.close()
     by_class: dict[str, int] = {}
@@ -148,6 +288,8 @@ def generate(
         pupils_by_year=pupil_counts,
         seed=seed,
         seconds=time.perf_counter() - started,
+        seconds_by_step=step_seconds,
+        rss_by_step=step_rss,
     )
 
 
@@ -159,9 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=1)
     parser.add_argument("--first-year", type=int, default=2024)
     parser.add_argument("--fault-rate", type=float, default=0.01)
+    parser.add_argument("--file-fault-rate", type=float, default=0.0, help="per file, each file-level class")
+    parser.add_argument("--daily-days", type=int, default=DAILY_DAYS, help="last school days in daily drops")
     args = parser.parse_args(argv)
     summary = generate(
-        args.out_dir, args.pupils, args.seed, args.years, args.first_year, args.fault_rate, progress=True
+        args.out_dir,
+        args.pupils,
+        args.seed,
+        args.years,
+        args.first_year,
+        args.fault_rate,
+        progress=True,
+        file_fault_rate=args.file_fault_rate,
+        daily_days=args.daily_days,
     )
     print(
         f"{summary.files} files, {sum(summary.rows.values())} rows, {summary.faults} faults "

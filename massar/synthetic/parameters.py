@@ -283,6 +283,11 @@ STATUTORY_HOURS: dict[str, int] = {
     "lower_secondary": 24,
     "upper_secondary": 21,
 }
+# Teachers take classes up to this multiple of their statutory load (overtime hours, teachers shared
+# between schools of a town). Tuned (UNVERIFIED) so that about 278,627 public teachers serve 7.39 M
+# public pupils nationally (press 2023-2024 teachers); the ratio is scale-dependent: small samples have
+# small schools, hence more teachers per pupil (see docs/synthetic.md).
+TEACHER_LOAD_FACTOR = 1.3
 # Share of women among teachers (UNVERIFIED).
 TEACHER_FEMALE_SHARE: dict[str, float] = {
     "preschool": 0.9,
@@ -306,11 +311,13 @@ LATE_START_DAYS = 15
 TRANSFER_RATE = 0.015
 # In-year dropout by cycle. press: public dropout rate 4.4% in 2023-24 (all cycles), 2019-20 by cycle
 # college 10.4%, primary 2.1%, qualifiant 7.4%; rates below average ~4% over primary+secondary.
+# The 2019-20 rates by cycle scaled by 4.4 / 5.3 (their weighted mean) to the 2023-24 total, a little
+# lower again because public schools are more rural than private ones (rural factor below).
 DROPOUT_RATE: dict[str, float] = {
     "preschool": 0.005,
-    "primary": 0.015,
-    "lower_secondary": 0.08,
-    "upper_secondary": 0.06,
+    "primary": 0.0165,
+    "lower_secondary": 0.084,
+    "upper_secondary": 0.060,
 }
 # press 2022-2023 dropouts: 38.64% girls, 45.5% rural (rural pupils ~40%).
 DROPOUT_FACTOR_BOY = 1.25
@@ -349,6 +356,13 @@ REPETITION_FACTOR_GIRL = 6.5 / 8.9
 REPETITION_GRADE_SLOPE = 0.6
 
 # --- Absences ------------------------------------------------------------------------------------
+# Seasonality (UNVERIFIED: the shape commonly reported by teachers, no public series): a day's weight in
+# the draw of a pupil's absent days. Fridays (Friday prayer, long weekend), the two school days before
+# and after a break or holiday, and, in rural schools, the winter months (cold, rain, roads).
+ABSENCE_WEIGHT_FRIDAY = 1.3
+ABSENCE_WEIGHT_AROUND_HOLIDAY = 1.6
+ABSENCE_WEIGHT_RURAL_WINTER = 1.4
+ABSENCE_WINTER_MONTHS = (12, 1, 2)
 # Daily probability that a pupil misses at least one session: lognormal around the cycle's median with
 # a heavy tail of chronic absentees (UNVERIFIED; no public figure found).
 ABSENCE_DAILY_MEDIAN: dict[str, float] = {
@@ -402,3 +416,48 @@ EPS_EXEMPT_SHARE = 0.02
 # --- Names ---------------------------------------------------------------------------------------
 GUARDIAN_FATHER_SHARE = 0.88
 GUARDIAN_MOTHER_SHARE = 0.09  # the rest has no guardian name (optional column)
+
+# --- Certificate exams (exams seed: 3AC_REG, BAC_REG, BAC_NAT) ------------------------------------
+# Bac 2024, normal session, enrolled candidates: 67.8 % admitted of those present, girls 72.0 %,
+# boys 62.6 %; 97.4 % of the candidates present (SOURCED: MENPS communiqué 26 June 2024 via libe.ma,
+# education_stats/morocco_education_official_figures_from_press.csv). A candidate passes when the mean
+# of the BAC_NAT normal-session marks is >= 10 (simplification of the real weighting: 25 % regional,
+# 25 % continuous, 50 % national). Marks are drawn so that P(mean >= 10) hits these rates by sex.
+BAC_PASS_RATE_NORMAL = {"F": 0.720, "M": 0.626}
+BAC_PASS_RATE_NORMAL_ALL = 0.678
+EXAM_PRESENT_SHARE = 0.974
+# Rattrapage 2024: 126,870 sat, 72,054 passed = 56.8 % (SOURCED: lenew.ma). Candidates below 10 at
+# the normal session take the July resit; the resit mean is the normal mean plus a gain (UNVERIFIED,
+# tuned so that about half of them pass).
+BAC_RESIT_PASS_RATE = 0.568
+EXAM_RESIT_GAIN = 1.3
+EXAM_RESIT_GAIN_SD = 1.2
+# Spread of the candidate's level (ability) and of a paper around it (UNVERIFIED).
+EXAM_LEVEL_SD = 2.5
+EXAM_PAPER_SD = 2.5
+# Regional exams (3AC, 1BAC): mean mark of a paper and the girls' advantage (UNVERIFIED).
+EXAM_REGIONAL_MEAN = 10.8
+EXAM_REGIONAL_GIRL_SHIFT = 0.6
+# Subjects of each exam (the stream's curriculum limits them). 1BAC regional: the general subjects;
+# 2BAC national: the rest but physical education (SOURCED in outline: the bac regional exam covers
+# French, Arabic, Islamic education and history-geography for most streams). Only the subjects the
+# class's curriculum has are sat; a 2BAC stream with fewer than three national subjects adds AR and HG.
+EXAM_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "3AC_REG": ("AR", "FR", "MATH", "PC", "SVT", "HG", "ISL", "EN"),
+    "BAC_REG": ("AR", "FR", "ISL", "HG"),
+    "BAC_NAT": ("MATH", "PC", "SVT", "PHILO", "EN", "INFO"),
+}
+EXAM_NATIONAL_FALLBACK = ("AR", "HG")
+# First day of each exam's papers (month, day of the second calendar year), then one paper per school
+# day, Sundays and holidays skipped (UNVERIFIED, close to the 2024 and 2025 timetables).
+EXAM_START: dict[tuple[str, str], tuple[int, int]] = {
+    ("BAC_REG", "normal"): (5, 29),
+    ("BAC_NAT", "normal"): (6, 2),
+    ("3AC_REG", "normal"): (6, 11),
+    ("BAC_NAT", "resit"): (7, 7),
+}
+
+# --- Timetables ----------------------------------------------------------------------------------
+# Weekly sessions of a subject = its weekly hours rounded (one session = one hour), scaled down when
+# they exceed the week's sessions (levels seed sessions_per_day; Saturday afternoon closed).
+TIMETABLE_ROOM_OF_SUBJECT: dict[str, str] = {"EPS": "TERRAIN", "PC": "LABO-PC", "SVT": "LABO-SVT"}

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from massar.synthetic import activity, codes, names
+from massar.synthetic import activity, codes, names, parent_access
 from massar.synthetic import parameters as P
 from massar.synthetic.calendar import school_days, school_year_label, second_semester_start
 from massar.synthetic.enrollment import NONE, Movements, enrollment_frame, movements, stints
+from massar.synthetic.exams import exam_results
 from massar.synthetic.population import (
     GUARDIAN_FATHER,
     GUARDIAN_MOTHER,
@@ -29,6 +30,7 @@ from massar.synthetic.population import (
 from massar.synthetic.reference import Region, cycles, levels
 from massar.synthetic.schools import SchoolRegistry, consolidate_streams, form_classes
 from massar.synthetic.staff import TeacherPool, staff
+from massar.synthetic.timetables import timetables
 
 # Stream of numbers for the Generator of the data and for the one of the faults.
 DATA_STREAM, FAULT_STREAM = 0, 1
@@ -42,6 +44,7 @@ def year_rng(seed: int, year: int, region_code: str, stream: int = DATA_STREAM) 
 class YearOutput:
     school_year: str
     frames: dict[str, pl.DataFrame]  # typed entity frames, contract column names
+    secrets: pl.DataFrame  # student_code, secret: the plain parent access secrets (demo file only)
 
 
 class RegionSimulation:
@@ -55,6 +58,7 @@ class RegionSimulation:
         self.teachers = TeacherPool(region.code)
         self.next_number = 0
         self.carry: Pupils | None = None  # pupils continuing into the next year
+        self._access: dict[int, tuple[str, str]] = {}  # pupil number -> (secret, hash), for ever
 
     def _numbers(self, count: int) -> int:
         first = self.next_number
@@ -110,10 +114,11 @@ class RegionSimulation:
         teachers, assignments = staff(rng, classes, self.registry, self.teachers, label)
         absences = activity.absences(rng, ctx, pupils, st, classes, self.registry, p_daily)
         grades, mean_grade = activity.grades(rng, ctx, pupils, st, classes, self.registry, p_daily)
+        secrets, hashes = self._parent_access(pupils, ctx.student_codes)
         frames = {
             "schools": self.registry.frame(label),
             "classes": classes.frame(label, self.region.code, self.registry),
-            "pupils": self._pupil_frame(pupils, ctx),
+            "pupils": self._pupil_frame(pupils, ctx, hashes),
             "enrollments": enrollment_frame(
                 pupils,
                 pupil_class,
@@ -129,11 +134,31 @@ class RegionSimulation:
             "teaching_assignments": assignments,
             "absences": absences,
             "grades": grades,
+            "timetables": timetables(rng, classes, ctx.school_codes, assignments, label, self.region.code),
+            "exam_results": exam_results(
+                rng, pupils, m, ctx.school_codes, ctx.student_codes, label, self.region.code
+            ),
         }
         self.carry = self._next_year(rng, pupils, m, mean_grade)
-        return YearOutput(label, frames)
+        order = np.argsort(ctx.student_codes.to_numpy(), kind="stable")
+        secrets_frame = pl.DataFrame(
+            {"student_code": ctx.student_codes, "secret": pl.Series(secrets, dtype=pl.String)}
+        )[order]
+        return YearOutput(label, frames, secrets_frame)
 
-    def _pupil_frame(self, pupils: Pupils, ctx: activity.YearContext) -> pl.DataFrame:
+    def _parent_access(self, pupils: Pupils, student_codes: pl.Series) -> tuple[list[str], list[str]]:
+        """Each pupil's parent secret and its hash, computed once per pupil (they never change)."""
+        numbers = pupils.number.tolist()
+        todo = [i for i, k in enumerate(numbers) if k not in self._access]
+        if todo:
+            codes_todo = student_codes.gather(todo).to_list()
+            new_secrets, new_hashes = parent_access.secrets_and_hashes(self.seed, codes_todo)
+            for i, s, h in zip(todo, new_secrets, new_hashes, strict=True):
+                self._access[numbers[i]] = (s, h)
+        pairs = [self._access[k] for k in numbers]
+        return [s for s, _ in pairs], [h for _, h in pairs]
+
+    def _pupil_frame(self, pupils: Pupils, ctx: activity.YearContext, hashes: list[str]) -> pl.DataFrame:
         n = len(pupils)
         male = pl.DataFrame(names.MALE_FIRST_NAMES, schema=["fr", "ar"], orient="row")
         female = pl.DataFrame(names.FEMALE_FIRST_NAMES, schema=["fr", "ar"], orient="row")
@@ -164,6 +189,7 @@ class RegionSimulation:
                 "sex": pl.Series(np.where(pupils.female, "F", "M"), dtype=pl.String),
                 "birth_date": pl.Series(pupils.birth.astype("datetime64[D]")).cast(pl.Date),
                 "guardian_name": pl.select(pl.when(has_guardian).then(guardian)).to_series(),
+                "parent_secret_hash": pl.Series(hashes, dtype=pl.String),
             }
         )
         return frame[order]
@@ -185,7 +211,17 @@ class RegionSimulation:
         mean_weight = np.bincount(nxt.level, weights=weight, minlength=len(lv.codes)) / np.maximum(
             np.bincount(nxt.level, minlength=len(lv.codes)), 1
         )
-        repeat = rng.random(len(nxt)) < np.minimum(0.95, rate * weight / mean_weight[nxt.level])
+        # the cap at 0.95 cuts the tail of weak pupils: scale each level up until the mean rate is met again
+        p_repeat = rate * weight / mean_weight[nxt.level]
+        counts = np.maximum(np.bincount(nxt.level, minlength=len(lv.codes)), 1)
+        target = np.bincount(nxt.level, weights=rate, minlength=len(lv.codes)) / counts
+        boost = np.ones(len(lv.codes))
+        for _ in range(8):
+            got = np.bincount(
+                nxt.level, weights=np.minimum(0.95, p_repeat * boost[nxt.level]), minlength=len(lv.codes)
+            )
+            boost *= np.where(got > 0, target * counts / np.maximum(got, 1e-12), 1.0)
+        repeat = rng.random(len(nxt)) < np.minimum(0.95, p_repeat * boost[nxt.level])
         next_level = lv.next_index[nxt.level]
         exit_rate = np.array([P.END_OF_CYCLE_EXIT.get(c, 0.0) for c in lv.codes])[nxt.level]
         leaves = ~repeat & ((next_level < 0) | (rng.random(len(nxt)) < exit_rate))

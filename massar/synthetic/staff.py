@@ -92,7 +92,7 @@ def staff(
     b_sg = blocks // n_classes  # school * n_groups + group
     b_school = b_sg // n_groups
     statutory = np.array([P.STATUTORY_HOURS[c] for c in cycles()])[np.array(registry.cycle, dtype=np.int64)]
-    slot = _greedy_slots(b_sg, block_hours, statutory[b_school])
+    slot = _greedy_slots(b_sg, block_hours, statutory[b_school] * P.TEACHER_LOAD_FACTOR)
     teacher_key = b_sg * _SLOTS + slot
     keys, teacher_of_block = np.unique(teacher_key, return_inverse=True)
     k_school = keys // _SLOTS // n_groups

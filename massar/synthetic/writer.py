@@ -17,6 +17,7 @@ import polars as pl
 
 from ingestion.contracts import Contract
 
+BOM = b"\xef\xbb\xbf"
 SEPARATOR = ";"
 LINE_END = "\r\n"
 DATE_FORMAT = "%d/%m/%Y"

@@ -1,0 +1,221 @@
+"""From a region-year's injected rows to files: bulk file and daily drops, deletions, late corrections,
+and the file-level faults (truncated last line, Windows-1256, renamed or reordered header).
+
+Conventions (docs/architecture.md, "Drops, corrections and deletions"): absences and grades dated on a
+school day on or after ``daily_from`` go to the daily drop ``<entity>__<yyyy-mm-dd>.csv`` of their date,
+everything else to the bulk file ``<entity>.csv``. A late correction repeats a bulk grade's key with
+a new mark in a later daily drop; a deletion lists an enrollment's key in
+``enrollments__<yyyy-mm-dd>__deleted.csv``.
+
+Every faulty line keeps exactly one fault class: the row faults of :mod:`massar.synthetic.faults` are
+carried to the file and line where the row lands; a truncated last line is only made of a clean line;
+file-level faults are recorded on line 0 (encoding) or line 1 (header), at most one header fault a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from ingestion.contracts import Contract
+from massar.synthetic.faults import PROTECTED_ENTITIES, REGISTRY, RegionYear
+from massar.synthetic.writer import BOM, LINE_END, SEPARATOR, render
+
+DAILY_DATE_COLUMN = {"absences": "absence_date", "grades": "assessment_date"}
+FILE_CLASSES = ("truncated_last_line", "encoding_cp1256", "renamed_header", "reordered_header")
+
+
+@dataclass
+class FileOut:
+    """One file to write: its bytes, data lines and faults (line, class)."""
+
+    relative: str
+    entity: str
+    data: bytes
+    rows: int
+    faults: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DropPlan:
+    school_year: str
+    region_code: str
+    daily_days: tuple[date, ...]  # the school days whose rows go to daily drops (sorted)
+    rates: dict[str, float]  # rate of the classes applied here (per row, or per file for FILE_CLASSES)
+
+
+def _split_daily(text: pl.DataFrame, entity: str, plan: DropPlan) -> pl.Series:
+    """Per row: the daily drop date (ISO text) or null for the bulk file."""
+    if entity not in DAILY_DATE_COLUMN or not plan.daily_days:
+        return pl.repeat(None, text.height, dtype=pl.String, eager=True).alias("drop")
+    parsed = text[DAILY_DATE_COLUMN[entity]].str.to_date("%d/%m/%Y", strict=False)
+    days = pl.Series(list(plan.daily_days), dtype=pl.Date)
+    return pl.select(pl.when(parsed.is_in(days.implode())).then(parsed.dt.to_string("%Y-%m-%d"))).to_series()
+
+
+def _late_corrections(
+    text: pl.DataFrame, faulty: np.ndarray, drop: pl.Series, plan: DropPlan, rng: np.random.Generator
+) -> dict[str, pl.DataFrame]:
+    """Corrections of bulk grades (clean, graded) into later daily drops: date -> rows."""
+    rate = plan.rates.get("late_correction", 0.0)
+    if rate <= 0 or not plan.daily_days:
+        return {}
+    ok = np.flatnonzero(~faulty & drop.is_null().to_numpy() & text["grade"].is_not_null().to_numpy())
+    k = min(int(rng.binomial(text.height, rate)), len(ok))
+    if k == 0:
+        return {}
+    pick = np.sort(rng.choice(ok, size=k, replace=False))
+    rows = text[pick]
+    old = rows["grade"].str.replace(",", ".").cast(pl.Float64).to_numpy()
+    delta = rng.choice([-1, 1], size=k) * rng.uniform(0.5, 4.0, size=k)
+    new = np.clip(old + delta, 0.0, 20.0)
+    new = np.where(np.abs(new - old) < 0.05, np.where(old > 10, old - 1, old + 1), new)
+    tenths = np.round(new * 10).astype(np.int64)
+    marks = [f"{t // 10},{t % 10}" for t in tenths.tolist()]
+    when = rng.integers(0, len(plan.daily_days), k)
+    rows = rows.with_columns(
+        pl.Series("grade", marks, dtype=pl.String), pl.lit(None, pl.String).alias("missed_code")
+    )
+    out: dict[str, pl.DataFrame] = {}
+    for i in np.unique(when).tolist():
+        out[plan.daily_days[i].isoformat()] = rows.filter(pl.Series(when == i))
+    return out
+
+
+def _deletions(
+    text: pl.DataFrame,
+    faulty: np.ndarray,
+    contract: Contract,
+    plan: DropPlan,
+    rng: np.random.Generator,
+    region: RegionYear | None,
+) -> tuple[str, pl.DataFrame] | None:
+    """Deleted enrollments: clean rows whose key goes to ``enrollments__<last daily day>__deleted.csv``.
+
+    Only the single enrollment row of a pupil without absences or exam results is deleted, so that no
+    other row depends on it (no absence falls outside an enrollment because of the deletion)."""
+    rate = plan.rates.get("deleted_enrollment", 0.0)
+    if rate <= 0 or not plan.daily_days:
+        return None
+    codes = text["student_code"]
+    alone = codes.is_unique()
+    if region is not None:
+        alone &= ~codes.is_in(region.dependent_pupils.implode())
+    ok = np.flatnonzero(~faulty & alone.to_numpy())
+    k = min(int(rng.binomial(text.height, rate)), len(ok))
+    if k == 0:
+        return None
+    pick = np.sort(rng.choice(ok, size=k, replace=False))
+    columns = ["school_year", "region_code", *[c for c in contract.primary_key if c != "school_year"]]
+    return plan.daily_days[-1].isoformat(), text[pick].select(columns)
+
+
+def _encode(
+    text: pl.DataFrame,
+    contract: Contract,
+    faults: list[tuple[int, str]],
+    plan: DropPlan,
+    rng: np.random.Generator,
+) -> tuple[bytes, list[tuple[int, str]], int]:
+    """The file's bytes with the file-level faults drawn for it, and the lines added (0 or 1)."""
+    faults = list(faults)
+    if contract.name in PROTECTED_ENTITIES:
+        return render(text), faults, 0
+    header_fault = None
+    draws = {name: rng.random() < plan.rates.get(name, 0.0) for name in FILE_CLASSES}
+    if draws["renamed_header"]:
+        aliased = [c for c in contract.columns if c.aliases]
+        if aliased:
+            col = aliased[int(rng.integers(len(aliased)))]
+            alias = col.aliases[int(rng.integers(len(col.aliases)))]
+            text = text.rename({col.name: alias})
+            header_fault = "renamed_header"
+    if draws["reordered_header"] and header_fault is None and text.width > 1:
+        order = list(rng.permutation(text.width))
+        if order == sorted(order):
+            order = order[1:] + order[:1]
+        text = text.select([text.columns[i] for i in order])
+        header_fault = "reordered_header"
+    if header_fault:
+        faults.append((1, header_fault))
+    data = render(text)
+    truncated = False
+    if draws["truncated_last_line"] and text.height:
+        # an export cut short: a copy of one of the file's rows, cut before its last field, ends the file
+        # without a line end (the rows before it are all there, so nothing refers to a lost row)
+        line = render(text[int(rng.integers(text.height))])[len(BOM) :].decode("utf-8").split(LINE_END)[1]
+        cut = line.rfind(SEPARATOR)
+        if cut > 0:
+            keep = line[: max(1, cut - int(rng.integers(0, max(1, cut // 2))))]
+            data += keep.encode("utf-8")
+            faults.append((text.height + 2, "truncated_last_line"))
+            truncated = True
+    if draws["encoding_cp1256"]:
+        try:
+            data = data[len(BOM) :].decode("utf-8").encode("cp1256")
+            faults.append((0, "encoding_cp1256"))
+        except UnicodeEncodeError:
+            pass
+    return data, faults, int(truncated)
+
+
+def files_of(
+    text: pl.DataFrame,
+    faults: list[tuple[int, str]],
+    contract: Contract,
+    plan: DropPlan,
+    rng: np.random.Generator,
+    region: RegionYear | None = None,
+) -> list[FileOut]:
+    """The files of one entity of a region-year: bulk file, daily drops, deletions."""
+    entity = contract.name
+    base = f"{plan.school_year}/{plan.region_code}/{entity}"
+    fault_of = np.full(text.height, None, dtype=object)
+    for line, name in faults:
+        fault_of[line - 2] = name
+    faulty = fault_of != None  # noqa: E711 - element-wise
+    drop = _split_daily(text, entity, plan)
+    groups: dict[str | None, np.ndarray] = {}
+    drop_values = drop.to_numpy()
+    for key in [None, *sorted(drop.drop_nulls().unique().to_list())]:
+        mask = drop.is_null().to_numpy() if key is None else (drop_values == key)
+        groups[key] = np.flatnonzero(mask)
+    corrections = _late_corrections(text, faulty, drop, plan, rng) if entity == "grades" else {}
+    deletion = _deletions(text, faulty, contract, plan, rng, region) if entity == "enrollments" else None
+    for key in corrections:
+        groups.setdefault(key, np.zeros(0, dtype=np.int64))
+    out: list[FileOut] = []
+    for key in [None, *sorted(k for k in groups if k is not None)]:
+        index = groups[key]
+        part = text if len(index) == text.height else text[index]
+        at = np.flatnonzero(faulty[index])
+        part_faults = [(int(i) + 2, fault_of[index[i]]) for i in at]
+        if key in corrections:
+            extra = corrections[key]
+            part_faults += [(part.height + 2 + i, "late_correction") for i in range(extra.height)]
+            part = pl.concat([part, extra], how="vertical")
+        data, file_faults, extra_lines = _encode(part, contract, part_faults, plan, rng)
+        relative = f"{base}.csv" if key is None else f"{base}__{key}.csv"
+        out.append(FileOut(relative, entity, data, part.height + extra_lines, file_faults))
+    if deletion is not None:
+        key, rows = deletion
+        out.append(
+            FileOut(
+                f"{base}__{key}__deleted.csv",
+                entity,
+                render(rows),
+                rows.height,
+                [(i + 2, "deleted_enrollment") for i in range(rows.height)],
+            )
+        )
+    return out
+
+
+def check_registry() -> None:
+    """The classes applied here are declared in the registry."""
+    for name in (*FILE_CLASSES, "late_correction", "deleted_enrollment"):
+        if name not in REGISTRY or REGISTRY[name].engine:
+            raise ValueError(f"{name} must be declared with faults.declare")

@@ -1,0 +1,180 @@
+"""Certificate exam results: 3AC regional exam, bac regional (1BAC) and national (2BAC) exams.
+
+Candidates are the pupils still enrolled at the end of the year in 3AC, 1BAC and 2BAC, at their final
+school. Every exam has a June normal session; BAC_NAT also has the July resit, sat by the candidates
+whose normal-session mean is below 10. Marks depend on the pupil's persistent ability (standardised
+among the region's candidates) and on sex, so that the bac pass rate by sex matches the 2024 figures
+(see parameters.BAC_PASS_RATE_NORMAL).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from statistics import NormalDist
+
+import numpy as np
+import polars as pl
+
+from massar.synthetic import parameters as P
+from massar.synthetic.calendar import first_year_of, holidays
+from massar.synthetic.curriculum import curriculum
+from massar.synthetic.enrollment import NONE, Movements
+from massar.synthetic.population import Pupils
+from massar.synthetic.reference import check_codes, levels, subjects
+
+EXAM_LEVEL = {"3AC_REG": "3AC", "BAC_REG": "1BAC", "BAC_NAT": "2BAC"}
+_COLUMNS = ("exam", "session", "pupil", "subject", "day", "grade", "missed")
+
+
+def exam_dates(school_year: str, exam: str, session: str, count: int) -> list[date]:
+    """``count`` consecutive exam days from the exam's start: Sundays and holidays skipped."""
+    month, day = P.EXAM_START[(exam, session)]
+    d = date(first_year_of(school_year) + 1, month, day)
+    off = holidays(school_year)
+    out: list[date] = []
+    while len(out) < count:
+        if d.weekday() != 6 and d not in off:
+            out.append(d)
+        d += timedelta(days=1)
+    return out
+
+
+def _subjects_of(exam: str, level: int, stream: int) -> list[int]:
+    cur = curriculum()
+    cid = int(cur.ids(np.array([level]), np.array([stream]))[0])
+    have = [subjects()[s] for s in cur.subject[cur.offsets[cid] : cur.offsets[cid + 1]]]
+    chosen = [s for s in P.EXAM_SUBJECTS[exam] if s in have]
+    if exam == "BAC_NAT" and len(chosen) < 3:
+        chosen += [s for s in P.EXAM_NATIONAL_FALLBACK if s in have and s not in chosen]
+    return [subjects().index(s) for s in chosen]
+
+
+def _standardised(x: np.ndarray) -> np.ndarray:
+    if len(x) < 2 or x.std() == 0:
+        return x - x.mean() if len(x) else x
+    return (x - x.mean()) / x.std()
+
+
+def _papers(
+    rng: np.random.Generator, candidates: np.ndarray, pupils: Pupils, exam: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(candidate position, subject index) of every paper of ``candidates``, subjects in exam order."""
+    pos, subj = [], []
+    keys = pupils.stream[candidates]
+    level = levels().index(EXAM_LEVEL[exam])
+    for stream in np.unique(keys).tolist():
+        who = np.flatnonzero(keys == stream)
+        subject_list = np.array(_subjects_of(exam, level, stream), dtype=np.int64)
+        pos.append(np.repeat(who, len(subject_list)))
+        subj.append(np.tile(subject_list, len(who)))
+    if not pos:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(pos), np.concatenate(subj)
+
+
+def _draw_marks(rng: np.random.Generator, level: np.ndarray) -> np.ndarray:
+    marks = level + rng.normal(0.0, P.EXAM_PAPER_SD, len(level))
+    return np.round(np.clip(marks, 0.0, 20.0), 1)
+
+
+def exam_results(
+    rng: np.random.Generator,
+    pupils: Pupils,
+    m: Movements,
+    school_codes: pl.Series,
+    student_codes: pl.Series,
+    school_year: str,
+    region_code: str,
+) -> pl.DataFrame:
+    """The exam_results entity (typed)."""
+    check_codes(list(EXAM_LEVEL), "exams")
+    check_codes(["ABN"], "missed_test_codes")
+    lv = levels()
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
+
+    def add(exam: int, session: int, pupil: np.ndarray, subject: np.ndarray, day: np.ndarray,
+            grade: np.ndarray, missed: np.ndarray) -> None:  # fmt: skip
+        for name, values in zip(_COLUMNS, (np.full(len(pupil), exam), np.full(len(pupil), session),
+                                           pupil, subject, day, grade, missed), strict=True):  # fmt: skip
+            parts[name].append(values)
+
+    exam_names = list(EXAM_LEVEL)
+    all_dates: list[date] = []
+    for e, exam in enumerate(exam_names):
+        candidates = np.flatnonzero((pupils.level == lv.index(EXAM_LEVEL[exam])) & (m.dropout == NONE))
+        pos, subj = _papers(rng, candidates, pupils, exam)
+        n_papers = np.bincount(pos, minlength=len(candidates))
+        r = _standardised(pupils.ability[candidates])
+        female = pupils.female[candidates]
+        present = rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE
+        if exam == "BAC_NAT":
+            z = np.where(
+                female,
+                NormalDist().inv_cdf(P.BAC_PASS_RATE_NORMAL["F"]),
+                NormalDist().inv_cdf(P.BAC_PASS_RATE_NORMAL["M"]),
+            )
+            # the mean of k papers ~ N(level, total^2): 10 + total * z puts P(mean >= 10) at the target
+            total = np.sqrt(P.EXAM_LEVEL_SD**2 + P.EXAM_PAPER_SD**2 / np.maximum(n_papers, 1))
+            level = 10.0 + total * z + P.EXAM_LEVEL_SD * r
+        else:
+            level = (
+                P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
+            )
+        marks = _draw_marks(rng, level[pos])
+        # the k-th subject of the exam is sat on the k-th exam day
+        order = list(dict.fromkeys(P.EXAM_SUBJECTS[exam] + P.EXAM_NATIONAL_FALLBACK))
+        rank = np.zeros(len(subjects()), dtype=np.int64)
+        rank[[subjects().index(s) for s in order]] = np.arange(len(order))
+        day_index = rank[subj]
+        dates = exam_dates(school_year, exam, "normal", len(order))
+        base = len(all_dates)
+        all_dates += dates
+        sat = present[pos]
+        add(e, 0, candidates[pos], subj, base + day_index, np.where(sat, marks, np.nan), ~sat)
+        if exam != "BAC_NAT":
+            continue
+        sums = np.bincount(pos, weights=np.where(sat, marks, 0.0), minlength=len(candidates))
+        mean = sums / np.maximum(n_papers, 1)
+        resit = present & (mean < 10.0)
+        gain = P.EXAM_RESIT_GAIN + rng.normal(0.0, P.EXAM_RESIT_GAIN_SD, len(candidates))
+        keep = resit[pos]
+        resit_marks = _draw_marks(rng, (mean + gain)[pos[keep]])
+        resit_present = (rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE)[pos[keep]]
+        dates = exam_dates(school_year, exam, "resit", len(order))
+        base = len(all_dates)
+        all_dates += dates
+        add(
+            e,
+            1,
+            candidates[pos[keep]],
+            subj[keep],
+            base + day_index[keep],
+            np.where(resit_present, resit_marks, np.nan),
+            ~resit_present,
+        )
+    cols = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+    exam = cols["exam"].astype(np.int64)
+    session = cols["session"].astype(np.int64)
+    pupil = cols["pupil"].astype(np.int64)
+    subject = cols["subject"].astype(np.int64)
+    day = cols["day"].astype(np.int64)
+    order = np.lexsort((day, pupil, session, exam))
+    exam, session, pupil, subject, day = (a[order] for a in (exam, session, pupil, subject, day))
+    grade, missed = cols["grade"][order], cols["missed"].astype(bool)[order]
+    n = len(pupil)
+    return pl.DataFrame(
+        {
+            "school_year": pl.Series([school_year] * n, dtype=pl.String),
+            "region_code": pl.Series([region_code] * n, dtype=pl.String),
+            "school_code": school_codes.gather(m.final_school[pupil]),
+            "student_code": student_codes.gather(pupil),
+            "exam_code": pl.Series(exam_names, dtype=pl.String).gather(exam),
+            "exam_session": pl.Series(["normal", "resit"], dtype=pl.String).gather(session),
+            "subject_code": pl.Series(subjects(), dtype=pl.String).gather(subject),
+            "exam_date": pl.Series(all_dates, dtype=pl.Date).gather(day)
+            if n
+            else pl.Series([], dtype=pl.Date),
+            "grade": pl.Series(grade, dtype=pl.Float64).fill_nan(None),
+            "missed_code": pl.Series(["ABN", None], dtype=pl.String).gather(np.where(missed, 0, 1)),
+        }
+    )
