@@ -43,7 +43,13 @@ YEAR = "2024-2025"
 
 
 def _write(
-    lake: Path, entity: str, region: str, rows: list[dict], types: dict[str, pa.DataType], batch: str
+    lake: Path,
+    entity: str,
+    region: str,
+    rows: list[dict],
+    types: dict[str, pa.DataType],
+    batch: str,
+    drop_date: date = date(2024, 9, 9),
 ) -> None:
     folder = lake / entity / f"school_year={YEAR}" / f"region_code={region}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,6 +58,7 @@ def _write(
     columns["_source_file"] = pa.array([f"{YEAR}/{region}/{entity}.csv"] * len(rows), pa.string())
     columns["_line_number"] = pa.array(range(2, len(rows) + 2), pa.int64())
     columns["_loaded_at"] = pa.array([datetime(2025, 1, 1)] * len(rows), pa.timestamp("us"))
+    columns["_drop_date"] = pa.array([drop_date] * len(rows), pa.date32())
     pq.write_table(pa.table(columns), folder / f"{batch}.parquet")
     log = lake / "_load_log" / f"region_code={region}"
     log.mkdir(parents=True, exist_ok=True)
@@ -360,9 +367,24 @@ def test_build_and_marts(built: Path) -> None:
         con.close()
 
 
+def _write_deletion(lake: Path, entity: str, region: str, keys: list[dict], types: dict, drop: date) -> None:
+    folder = lake / "_deletions" / entity / f"school_year={YEAR}" / f"region_code={region}"
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = {name: pa.array([k[name] for k in keys], type) for name, type in types.items()}
+    columns["_drop_date"] = pa.array([drop] * len(keys), pa.date32())
+    columns["_batch_id"] = pa.array([f"{entity}-deleted"] * len(keys), pa.string())
+    columns["_source_file"] = pa.array(
+        [f"{YEAR}/{region}/{entity}__{drop}__deleted.csv"] * len(keys), pa.string()
+    )
+    columns["_line_number"] = pa.array(range(2, len(keys) + 2), pa.int64())
+    columns["_loaded_at"] = pa.array([datetime(2025, 2, 1)] * len(keys), pa.timestamp("us"))
+    pq.write_table(pa.table(columns), folder / f"{entity}-deleted.parquet")
+
+
 def test_incremental_equals_full_refresh(built: Path) -> None:
     lake = built / "lake"
-    # new batch in one partition, a whole partition removed, another partition corrected in place
+    # new batch in one partition, a whole partition removed, another partition corrected in place,
+    # a correction (same key, later drop) and a deletion (later drop) of single records
     s, i, d, b = pa.string(), pa.int64(), pa.date32(), pa.bool_()
     types = {
         "school_code": s,
@@ -376,23 +398,39 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
     _write(
         lake, "absences", "01", _absences(["A000000003", "A000000004"], "01511A", 8), types, "absences-01-b"
     )
+    corrected = _absences(["A000000002"], "01511A", 1)  # A..2 was unjustified on 1 Oct: now justified
+    corrected[0].update(justified=True, reason_code="FAM")
+    _write(lake, "absences", "01", corrected, types, "absences-01-c", drop_date=date(2024, 10, 3))
     shutil.rmtree(lake / "absences" / f"school_year={YEAR}" / "region_code=03")
     grades = lake / "grades" / f"school_year={YEAR}" / "region_code=01" / "grades-01.parquet"
     table = pq.read_table(grades)
     pq.write_table(table.slice(1), grades)
+    grade_key = {"student_code": "C000000002", "subject_code": "AR", "semester": 1, "assessment_type": "CC1"}
+    grade_key_types = {"student_code": s, "subject_code": s, "semester": i, "assessment_type": s}
+    _write_deletion(lake, "grades", "03", [grade_key], grade_key_types, date(2024, 12, 1))
 
-    dbt(built, built / "candidate.duckdb", "run", "--select", "fct_absence", "fct_grade")
+    facts = ("fct_absence", "fct_grade", "fct_absence_daily")
+    # "+": staging views are re-created too (stg_massar__deletions now has files), as `dbt build` does
+    dbt(built, built / "candidate.duckdb", "run", "--select", "+fct_absence_daily", "+fct_grade")
     dbt(built, built / "full.duckdb", "build", "--full-refresh")
 
     con = duckdb.connect()
     try:
         con.execute(f"attach '{built / 'candidate.duckdb'}' as incr (read_only)")
         con.execute(f"attach '{built / 'full.duckdb'}' as full_refresh (read_only)")
-        for table_name in ("fct_absence", "fct_grade"):
+        for table_name in facts:
             incr = sorted(con.execute(f"select * from incr.marts.{table_name}").fetchall(), key=repr)
             full = sorted(con.execute(f"select * from full_refresh.marts.{table_name}").fetchall(), key=repr)
             assert incr == full, table_name
         assert con.execute("select count(*) from incr.marts.fct_absence").fetchall() == [(8,)]
-        assert con.execute("select count(*) from incr.marts.fct_grade").fetchall() == [(9,)]
+        assert con.execute("select count(*) from incr.marts.fct_grade").fetchall() == [(8,)]
+        key = hashlib.sha256((SALT + "A000000002").encode()).hexdigest()[:16]
+        assert con.execute(
+            "select justified, reason_code from incr.marts.fct_absence where student_key = ?", [key]
+        ).fetchall() == [(True, "FAM")]
+        deleted = hashlib.sha256((SALT + "C000000002").encode()).hexdigest()[:16]
+        assert con.execute(
+            "select count(*) from incr.marts.fct_grade where student_key = ?", [deleted]
+        ).fetchall() == [(0,)]
     finally:
         con.close()

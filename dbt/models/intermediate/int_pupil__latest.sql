@@ -25,7 +25,8 @@ latest as (
         first_name_fr,
         sex,
         birth_date,
-        guardian_name
+        guardian_name,
+        parent_secret_hash
 
     from pupils
 

@@ -18,6 +18,26 @@ provinces as (
 
 ),
 
+directions as (
+
+    -- one directorate per province; a province split into several (Casablanca) gets a collective name
+    select
+        substr(territory_hcp_code, 1, 6) as province_code,
+        case when count(*) = 1 then min(dp_key) else substr(min(dp_key), 1, 5) end as direction_code,
+        case
+            when count(*) = 1 then min(direction_provinciale_fr)
+        end as direction_name_fr,
+        case
+            when count(*) = 1 then min(direction_provinciale_ar)
+        end as direction_name_ar,
+        count(*) as n_directions
+
+    from {{ ref('directions_provinciales') }}
+
+    group by substr(territory_hcp_code, 1, 6)
+
+),
+
 latest_schools as (
 
     select * from schools
@@ -44,6 +64,15 @@ final as (
         latest_schools.province_code,
         provinces.name_fr as province_name_fr,
         provinces.name_ar as province_name_ar,
+        directions.direction_code,
+        coalesce(
+            directions.direction_name_fr,
+            provinces.name_fr || ' (' || directions.n_directions || ' directions provinciales)'
+        ) as direction_name_fr,
+        coalesce(
+            directions.direction_name_ar,
+            provinces.name_ar || ' (' || directions.n_directions || ' مديريات إقليمية)'
+        ) as direction_name_ar,
         latest_schools.sector,
         latest_schools.area,
         latest_schools.cycle_code
@@ -55,6 +84,9 @@ final as (
 
     left join provinces
         on latest_schools.province_code = provinces.province_code
+
+    left join directions
+        on latest_schools.province_code = directions.province_code
 
 )
 

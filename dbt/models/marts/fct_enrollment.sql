@@ -30,11 +30,83 @@ levels as (
 
 ),
 
+years as (
+
+    -- school years present in the data: the last one has no observed next year (flows censored)
+    select max(school_year) as last_school_year from pupil_years
+
+),
+
+with_neighbours as (
+
+    select
+        pupil_years.*,
+        cast(substr(pupil_years.school_year, 1, 4) as integer) as start_year,
+        levels.level_order,
+        levels.next_level_code is null as is_final_level,
+        min(pupil_years.school_year) over (partition by pupil_years.student_code) as first_school_year
+
+    from pupil_years
+
+    left join levels
+        on pupil_years.level_code = levels.level_code
+
+),
+
+flows as (
+
+    select
+        current_year.*,
+        previous_year.level_code as previous_level_code,
+        next_year.level_code as next_level_code_observed,
+        -- status of the year (see docs/marts.md): exits first, then completion, then how the pupil came in
+        case
+            when current_year.exit_type = 'dropout' then 'dropped_out'
+            when current_year.exit_type = 'transfer_out' and next_year.student_code is null
+                then 'transferred_out'
+            when previous_year.student_code is not null
+                and current_year.level_order > previous_year.level_order
+                then 'promoted'
+            when previous_year.student_code is not null then 'repeater'
+            when current_year.entry_type = 'transfer_in' then 'transferred_in'
+            when current_year.school_year > current_year.first_school_year then 're_entrant'
+            else 'new_entrant'
+        end as status,
+        -- UIS flow from this year to the next (promotion / repetition / dropout rates)
+        case
+            when next_year.student_code is not null and next_year.level_order > current_year.level_order
+                then 'promoted'
+            when next_year.student_code is not null then 'repeated'
+            when current_year.school_year = years.last_school_year then null
+            when current_year.exit_type = 'transfer_out' then 'transferred_out'
+            when current_year.is_final_level and current_year.exit_type is null then 'completed'
+            else 'dropped_out'
+        end as next_year_flow
+
+    from with_neighbours as current_year
+
+    cross join years
+
+    left join with_neighbours as previous_year
+        on
+            current_year.student_code = previous_year.student_code
+            and current_year.start_year = previous_year.start_year + 1
+
+    left join with_neighbours as next_year
+        on
+            current_year.student_code = next_year.student_code
+            and current_year.start_year + 1 = next_year.start_year
+
+),
+
 final as (
 
     select
         {{ student_key('pupil_years.student_code') }} as student_key,
         pupil_years.school_year,
+        -- the annual key: one per pupil and school year
+        substr(sha256({{ student_key('pupil_years.student_code') }} || '|' || pupil_years.school_year), 1, 16)
+            as student_year_key,
         pupil_years.school_code,
         pupil_years.class_code,
         pupil_years.level_code,
@@ -46,9 +118,14 @@ final as (
         schools.area,
         pupil_years.entry_date,
         pupil_years.exit_date,
-        pupil_years.exit_type
+        pupil_years.exit_type,
+        pupil_years.entry_type,
+        pupil_years.status,
+        pupil_years.previous_level_code,
+        pupil_years.next_year_flow,
+        pupil_years.next_level_code_observed
 
-    from pupil_years
+    from flows as pupil_years
 
     left join schools
         on

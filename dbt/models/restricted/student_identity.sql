@@ -19,7 +19,8 @@ final as (
         first_name_fr,
         sex,
         birth_date,
-        guardian_name
+        guardian_name,
+        parent_secret_hash
 
     from pupils
 

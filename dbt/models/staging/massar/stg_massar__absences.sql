@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'absences') }}
+    {{ lake_current_state(
+        source('massar', 'absences'), 'absences',
+        ['school_year', 'student_code', 'absence_date', 'session_number']
+    ) }}
 
 ),
 
@@ -18,6 +23,7 @@ renamed as (
         cast(session_number as bigint) as session_number,
         cast(justified as boolean) as justified,
         nullif(trim(cast(reason_code as varchar)), '') as reason_code,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'classes') }}
+    {{ lake_current_state(
+        source('massar', 'classes'), 'classes',
+        ['school_year', 'class_code']
+    ) }}
 
 ),
 
@@ -15,6 +20,7 @@ renamed as (
         trim(cast(class_code as varchar)) as class_code,
         trim(cast(level_code as varchar)) as level_code,
         nullif(trim(cast(stream_code as varchar)), '') as stream_code,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'enrollments') }}
+    {{ lake_current_state(
+        source('massar', 'enrollments'), 'enrollments',
+        ['school_year', 'student_code', 'school_code', 'event_type', 'event_date']
+    ) }}
 
 ),
 
@@ -17,6 +22,7 @@ renamed as (
         trim(cast(level_code as varchar)) as level_code,
         trim(cast(event_type as varchar)) as event_type,
         cast(event_date as date) as event_date,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'grades') }}
+    {{ lake_current_state(
+        source('massar', 'grades'), 'grades',
+        ['school_year', 'student_code', 'subject_code', 'semester', 'assessment_type']
+    ) }}
 
 ),
 
@@ -20,6 +25,7 @@ renamed as (
         cast(assessment_date as date) as assessment_date,
         cast(grade as double) as grade,
         nullif(trim(cast(missed_code as varchar)), '') as missed_code,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'pupils') }}
+    {{ lake_current_state(
+        source('massar', 'pupils'), 'pupils', ['school_year', 'student_code'],
+        {'parent_secret_hash': 'varchar'}
+    ) }}
 
 ),
 
@@ -19,6 +24,8 @@ renamed as (
         trim(cast(sex as varchar)) as sex,
         cast(birth_date as date) as birth_date,
         nullif(trim(cast(guardian_name as varchar)), '') as guardian_name,
+        nullif(trim(cast(parent_secret_hash as varchar)), '') as parent_secret_hash,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

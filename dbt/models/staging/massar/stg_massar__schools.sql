@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'schools') }}
+    {{ lake_current_state(
+        source('massar', 'schools'), 'schools',
+        ['school_year', 'school_code']
+    ) }}
 
 ),
 
@@ -18,6 +23,7 @@ renamed as (
         trim(cast(sector as varchar)) as sector,
         trim(cast(area as varchar)) as area,
         trim(cast(cycle_code as varchar)) as cycle_code,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'teachers') }}
+    {{ lake_current_state(
+        source('massar', 'teachers'), 'teachers',
+        ['school_year', 'teacher_code']
+    ) }}
 
 ),
 
@@ -18,6 +23,7 @@ renamed as (
         trim(cast(sex as varchar)) as sex,
         trim(cast(subject_code as varchar)) as subject_code,
         cast(statutory_hours as bigint) as statutory_hours,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,8 +1,13 @@
+{#- Current state of the entity: latest version per primary key, deletions applied
+    (macro lake_current_state). -#}
 with
 
 source as (
 
-    select * from {{ source('massar', 'teaching_assignments') }}
+    {{ lake_current_state(
+        source('massar', 'teaching_assignments'), 'teaching_assignments',
+        ['school_year', 'teacher_code', 'class_code', 'subject_code']
+    ) }}
 
 ),
 
@@ -16,6 +21,7 @@ renamed as (
         trim(cast(class_code as varchar)) as class_code,
         trim(cast(subject_code as varchar)) as subject_code,
         cast(weekly_hours as double) as weekly_hours,
+        cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
     from source

@@ -1,0 +1,71 @@
+{#-
+    Current state of a lake entity (docs/architecture.md, "Drops, corrections and deletions").
+
+    Every accepted lake row carries `_drop_date` (the date of the export drop it came from). A later row
+    with the same primary key is a correction and supersedes the earlier one; a deletion (lake/_deletions,
+    read by stg_massar__deletions) removes the key when its drop date is on or after the version's.
+    Per primary key, the version kept is the one of the latest drop (ties: latest `_loaded_at`, then
+    highest `_line_number`), unless such a deletion exists.
+
+    `UNION ALL BY NAME` with an empty typed relation guarantees the lineage columns exist: a lake
+    written before `_drop_date` was introduced reads as drop date null (ordered first), so the
+    latest-loaded version wins there too.
+
+    Arguments: relation (the lake source), entity (its name in the deletions), key_columns (the
+    contract's primary key, school_year included), optional_columns (name: SQL type of columns a lake
+    written by an older ingestion may lack; they read as null).
+-#}
+{% macro lake_current_state(relation, entity, key_columns, optional_columns={}) -%}
+    with
+
+    versions as (
+
+        select * from {{ relation }}
+
+        union all by name
+
+        select
+            cast(null as date) as _drop_date,
+            cast(null as timestamp) as _loaded_at,
+            {%- for name, type in optional_columns.items() %}
+            cast(null as {{ type }}) as {{ name }},
+            {%- endfor %}
+            cast(null as bigint) as _line_number
+        where false
+
+    ),
+
+    latest_versions as (
+
+        select * from versions
+
+        qualify
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by _drop_date desc nulls last, _loaded_at desc nulls last, _line_number desc nulls last
+            ) = 1
+
+    ),
+
+    deletions as (
+
+        select * from {{ ref('stg_massar__deletions') }}
+
+        where entity = {{ massar_string_literal(entity) }}
+
+    )
+
+    select latest_versions.*
+
+    from latest_versions
+
+    where not exists (
+        select 1
+        from deletions
+        where
+            {% for key in key_columns -%}
+                {{ "and " if not loop.first }}deletions.{{ key }} = latest_versions.{{ key }}
+            {% endfor -%}
+            and deletions._drop_date >= coalesce(latest_versions._drop_date, cast('1900-01-01' as date))
+    )
+{%- endmacro %}

@@ -1,0 +1,77 @@
+{#-
+    Certificate results for dashboards, by school year x region x province x sector x sex x
+    certificate (3AC, BAC): candidates, passed, pass rate, passed at the normal session (bac) and
+    pupils per mention (bac).
+-#}
+
+with
+
+bac as (
+
+    select * from {{ ref('fct_baccalaureate') }}
+
+),
+
+certificate_3ac as (
+
+    select * from {{ ref('fct_certificate_3ac') }}
+
+),
+
+results as (
+
+    select
+        school_year,
+        region_code,
+        province_code,
+        sector,
+        sex,
+        'BAC' as certificate_code,
+        passed,
+        session_passed,
+        mention
+
+    from bac
+
+    union all
+
+    select
+        school_year,
+        region_code,
+        province_code,
+        sector,
+        sex,
+        '3AC' as certificate_code,
+        passed,
+        case when passed then 'normal' end as session_passed,
+        cast(null as varchar) as mention
+
+    from certificate_3ac
+
+),
+
+final as (
+
+    select
+        school_year,
+        region_code,
+        province_code,
+        sector,
+        sex,
+        certificate_code,
+        count(*) as candidates,
+        count(*) filter (where passed) as passed,
+        count(*) filter (where passed) / count(*) as pass_rate,
+        count(*) filter (where session_passed = 'normal') as passed_normal_session,
+        count(*) filter (where mention = 'passable') as mention_passable,
+        count(*) filter (where mention = 'assez_bien') as mention_assez_bien,
+        count(*) filter (where mention = 'bien') as mention_bien,
+        count(*) filter (where mention = 'tres_bien') as mention_tres_bien
+
+    from results
+
+    group by school_year, region_code, province_code, sector, sex, certificate_code
+
+)
+
+select * from final

@@ -1,0 +1,252 @@
+{#-
+    Survival to each grade of a cycle, two methods side by side, by school year x region x level.
+    reconstructed_survival_rate (UIS reconstructed-cohort method, aggregate flow rates of year t, no
+    limit on repetition): survival to grade k = product over grades g < k of p_g / (1 - r_g), with
+    p, r the promotion and repetition rates of agg_flow_rates (all sectors and sexes of the region).
+    true_cohort_survival_rate (only possible with a unique pupil ID): of the pupils in the first grade
+    of the cycle in year t for the first time (status not repeater), the share ever seen in grade k in
+    year t or later. cohort_years_observed tells whether grade k could be reached without repeating
+    (years observed after t >= k - 1): rates of unreachable grades are censored (null).
+-#}
+
+with
+
+flows as (
+
+    select * from {{ ref('agg_flow_rates') }}
+
+),
+
+enrollment as (
+
+    select * from {{ ref('fct_enrollment') }}
+
+),
+
+levels as (
+
+    select * from {{ ref('dim_level') }}
+
+),
+
+region_rates as (
+
+    select
+        flows.school_year,
+        flows.region_code,
+        flows.cycle_code,
+        flows.level_code,
+        flows.grade_in_cycle,
+        sum(flows.promoted) / nullif(sum(flows.rate_base), 0) as promotion_rate,
+        sum(flows.repeated) / nullif(sum(flows.rate_base), 0) as repetition_rate
+
+    from flows
+
+    group by flows.school_year, flows.region_code, flows.cycle_code, flows.level_code, flows.grade_in_cycle
+
+),
+
+rate_years as (
+
+    select distinct
+        school_year,
+        region_code,
+        cycle_code
+
+    from region_rates
+
+),
+
+ratios as (
+
+    -- every grade of the cycle, with its rates when the region has some
+    select
+        years.school_year,
+        years.region_code,
+        years.cycle_code,
+        levels.grade_in_cycle,
+        region_rates.promotion_rate / nullif(1 - region_rates.repetition_rate, 0) as survival_ratio
+
+    from rate_years as years
+
+    inner join levels
+        on years.cycle_code = levels.cycle_code
+
+    left join region_rates
+        on
+            years.school_year = region_rates.school_year
+            and years.region_code = region_rates.region_code
+            and years.cycle_code = region_rates.cycle_code
+            and levels.grade_in_cycle = region_rates.grade_in_cycle
+
+),
+
+reconstructed as (
+
+    -- product over the lower grades of p / (1 - r): 1 for the first grade, 0 when a lower grade has
+    -- ratio 0, null when a lower grade has no rate
+    select
+        school_year,
+        region_code,
+        cycle_code,
+        grade_in_cycle,
+        case
+            when grade_in_cycle = 1 then 1.0
+            when min(survival_ratio) over lower_grades = 0 then 0.0
+            when count(survival_ratio) over lower_grades = grade_in_cycle - 1
+                then round(exp(sum(ln(survival_ratio)) over lower_grades), 6)
+        end as reconstructed_survival_rate
+
+    from ratios
+
+    window lower_grades as (
+        partition by school_year, region_code, cycle_code
+        order by grade_in_cycle
+        rows between unbounded preceding and 1 preceding
+    )
+
+),
+
+with_levels as (
+
+    select
+        enrollment.student_key,
+        enrollment.school_year,
+        cast(substr(enrollment.school_year, 1, 4) as integer) as start_year,
+        enrollment.region_code,
+        enrollment.status,
+        levels.cycle_code,
+        levels.grade_in_cycle
+
+    from enrollment
+
+    inner join levels
+        on enrollment.level_code = levels.level_code
+
+),
+
+cohorts as (
+
+    select
+        student_key,
+        school_year,
+        start_year,
+        region_code,
+        cycle_code
+
+    from with_levels
+
+    where grade_in_cycle = 1 and status != 'repeater'
+
+),
+
+last_year as (
+
+    select max(start_year) as last_start_year from with_levels
+
+),
+
+reached as (
+
+    select distinct
+        cohorts.school_year,
+        cohorts.region_code,
+        cohorts.cycle_code,
+        cohorts.student_key,
+        later.grade_in_cycle
+
+    from cohorts
+
+    inner join with_levels as later
+        on
+            cohorts.student_key = later.student_key
+            and cohorts.cycle_code = later.cycle_code
+            and cohorts.start_year <= later.start_year
+
+),
+
+cohort_sizes as (
+
+    select
+        school_year,
+        region_code,
+        cycle_code,
+        count(*) as cohort_size
+
+    from cohorts
+
+    group by school_year, region_code, cycle_code
+
+),
+
+true_cohort as (
+
+    select
+        reached.school_year,
+        reached.region_code,
+        reached.cycle_code,
+        reached.grade_in_cycle,
+        count(*) as cohort_reached
+
+    from reached
+
+    group by reached.school_year, reached.region_code, reached.cycle_code, reached.grade_in_cycle
+
+),
+
+grid as (
+
+    select
+        cohort_sizes.school_year,
+        cohort_sizes.region_code,
+        cohort_sizes.cycle_code,
+        cohort_sizes.cohort_size,
+        levels.level_code,
+        levels.grade_in_cycle
+
+    from cohort_sizes
+
+    inner join levels
+        on cohort_sizes.cycle_code = levels.cycle_code
+
+),
+
+final as (
+
+    select
+        grid.school_year,
+        grid.region_code,
+        grid.cycle_code,
+        grid.level_code,
+        grid.grade_in_cycle,
+        reconstructed.reconstructed_survival_rate,
+        grid.cohort_size,
+        coalesce(true_cohort.cohort_reached, 0) as cohort_reached,
+        last_year.last_start_year - cast(substr(grid.school_year, 1, 4) as integer) as cohort_years_observed,
+        case
+            when last_year.last_start_year - cast(substr(grid.school_year, 1, 4) as integer)
+                >= grid.grade_in_cycle - 1
+                then round(coalesce(true_cohort.cohort_reached, 0) / grid.cohort_size, 6)
+        end as true_cohort_survival_rate
+
+    from grid
+
+    cross join last_year
+
+    left join reconstructed
+        on
+            grid.school_year = reconstructed.school_year
+            and grid.region_code = reconstructed.region_code
+            and grid.cycle_code = reconstructed.cycle_code
+            and grid.grade_in_cycle = reconstructed.grade_in_cycle
+
+    left join true_cohort
+        on
+            grid.school_year = true_cohort.school_year
+            and grid.region_code = true_cohort.region_code
+            and grid.cycle_code = true_cohort.cycle_code
+            and grid.grade_in_cycle = true_cohort.grade_in_cycle
+
+)
+
+select * from final

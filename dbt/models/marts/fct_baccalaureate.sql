@@ -1,0 +1,284 @@
+{#-
+    One row per candidate of the national baccalaureate exam and year.
+    Rule (seed certificate_weights, BAC): bac_average = national exam x 0.50 + regional exam x 0.25 +
+    continuous assessment x 0.25. National exam: coefficient-weighted mean (seed subject_coefficients,
+    level 2BAC and the pupil's stream) of the papers; after the resit session each subject keeps the
+    better of its normal and resit marks. Regional exam: the candidate's latest regional exam (taken in
+    1BAC, normally the previous year; level 1BAC coefficients). Continuous: the 2BAC annual average
+    (fct_annual_result). A missed exam paper counts 0. Passed when the final average reaches
+    var('certificate_pass_mark'); session_passed says whether at the normal session or the resit;
+    mention from seed bac_mentions (passed candidates only).
+-#}
+
+with
+
+exam_results as (
+
+    select * from {{ ref('stg_massar__exam_results') }}
+
+),
+
+exams as (
+
+    select * from {{ ref('exams') }}
+
+),
+
+weights as (
+
+    select
+        max(weight) filter (where component = 'national_exam') as national_weight,
+        max(weight) filter (where component = 'regional_exam') as regional_weight,
+        max(weight) filter (where component = 'continuous') as continuous_weight
+
+    from {{ ref('certificate_weights') }}
+
+    where certificate_code = 'BAC'
+
+),
+
+mentions as (
+
+    select * from {{ ref('bac_mentions') }}
+
+),
+
+annual as (
+
+    select * from {{ ref('fct_annual_result') }}
+
+),
+
+enrollment as (
+
+    select * from {{ ref('fct_enrollment') }}
+
+),
+
+classes as (
+
+    select * from {{ ref('stg_massar__classes') }}
+
+),
+
+papers as (
+
+    select
+        {{ student_key('exam_results.student_code') }} as student_key,
+        exam_results.school_year,
+        exams.scope,
+        exam_results.exam_session,
+        exam_results.subject_code,
+        exam_results.school_code as exam_school_code,
+        exam_results.region_code as exam_region_code,
+        coalesce(exam_results.grade, 0) as grade
+
+    from exam_results
+
+    inner join exams
+        on exam_results.exam_code = exams.exam_code
+
+    where exams.level_code in ('1BAC', '2BAC')
+
+),
+
+candidates as (
+
+    select
+        national_candidates.student_key,
+        national_candidates.school_year,
+        -- the last school of the year; the exam's school when the pupil has no enrollment that year
+        coalesce(enrollment.school_code, national_candidates.exam_school_code) as school_code,
+        coalesce(enrollment.region_code, national_candidates.exam_region_code) as region_code,
+        enrollment.province_code,
+        enrollment.sex,
+        enrollment.sector,
+        classes.stream_code,
+        national_candidates.took_resit
+
+    from (
+        select
+            student_key,
+            school_year,
+            max(exam_school_code) as exam_school_code,
+            max(exam_region_code) as exam_region_code,
+            bool_or(exam_session = 'resit') as took_resit
+        from papers
+        where scope = 'national'
+        group by student_key, school_year
+    ) as national_candidates
+
+    left join enrollment
+        on
+            national_candidates.student_key = enrollment.student_key
+            and national_candidates.school_year = enrollment.school_year
+
+    left join classes
+        on
+            enrollment.school_year = classes.school_year
+            and enrollment.class_code = classes.class_code
+
+),
+
+national_subjects as (
+
+    select
+        papers.student_key,
+        papers.school_year,
+        papers.subject_code,
+        max(papers.grade) filter (where papers.exam_session = 'normal') as normal_grade,
+        -- resit: the better of the normal and resit marks of the subject
+        max(papers.grade) as best_grade,
+        max({{ subject_coefficient("'2BAC'", 'candidates.stream_code', 'papers.subject_code') }})
+            as coefficient
+
+    from papers
+
+    inner join candidates
+        on
+            papers.student_key = candidates.student_key
+            and papers.school_year = candidates.school_year
+
+    where papers.scope = 'national'
+
+    group by papers.student_key, papers.school_year, papers.subject_code
+
+),
+
+national_averages as (
+
+    select
+        student_key,
+        school_year,
+        sum(coalesce(normal_grade, 0) * coefficient) / sum(coefficient) as national_normal_average,
+        sum(best_grade * coefficient) / sum(coefficient) as national_final_average
+
+    from national_subjects
+
+    group by student_key, school_year
+
+),
+
+regional_years as (
+
+    -- the candidate's latest regional exam year up to the bac year
+    select
+        candidates.student_key,
+        candidates.school_year,
+        max(papers.school_year) as regional_school_year
+
+    from candidates
+
+    inner join papers
+        on
+            candidates.student_key = papers.student_key
+            and candidates.school_year >= papers.school_year
+            and papers.scope = 'regional'
+
+    group by candidates.student_key, candidates.school_year
+
+),
+
+regional as (
+
+    select
+        regional_years.student_key,
+        regional_years.school_year,
+        sum(
+            papers.grade
+            * {{ subject_coefficient("'1BAC'", 'candidates.stream_code', 'papers.subject_code') }}
+        )
+        / sum({{ subject_coefficient("'1BAC'", 'candidates.stream_code', 'papers.subject_code') }})
+            as regional_exam_average
+
+    from regional_years
+
+    inner join candidates
+        on
+            regional_years.student_key = candidates.student_key
+            and regional_years.school_year = candidates.school_year
+
+    inner join papers
+        on
+            regional_years.student_key = papers.student_key
+            and regional_years.regional_school_year = papers.school_year
+            and papers.scope = 'regional'
+            and papers.exam_session = 'normal'
+
+    group by regional_years.student_key, regional_years.school_year
+
+),
+
+combined as (
+
+    select
+        candidates.*,
+        national_averages.national_normal_average,
+        national_averages.national_final_average,
+        regional.regional_exam_average,
+        annual.annual_average as continuous_average,
+        national_averages.national_normal_average * weights.national_weight
+        + regional.regional_exam_average * weights.regional_weight
+        + annual.annual_average * weights.continuous_weight as normal_session_average,
+        national_averages.national_final_average * weights.national_weight
+        + regional.regional_exam_average * weights.regional_weight
+        + annual.annual_average * weights.continuous_weight as bac_average
+
+    from candidates
+
+    cross join weights
+
+    left join national_averages
+        on
+            candidates.student_key = national_averages.student_key
+            and candidates.school_year = national_averages.school_year
+
+    left join regional
+        on
+            candidates.student_key = regional.student_key
+            and candidates.school_year = regional.school_year
+
+    left join annual
+        on
+            candidates.student_key = annual.student_key
+            and candidates.school_year = annual.school_year
+
+),
+
+final as (
+
+    select
+        combined.student_key,
+        combined.school_year,
+        combined.school_code,
+        combined.region_code,
+        combined.province_code,
+        combined.sex,
+        combined.sector,
+        combined.stream_code,
+        combined.took_resit,
+        combined.national_normal_average,
+        combined.national_final_average,
+        combined.regional_exam_average,
+        combined.continuous_average,
+        combined.normal_session_average,
+        combined.bac_average,
+        coalesce(combined.bac_average >= {{ var('certificate_pass_mark') }}, false) as passed,
+        case
+            when combined.normal_session_average >= {{ var('certificate_pass_mark') }} then 'normal'
+            when combined.bac_average >= {{ var('certificate_pass_mark') }} then 'resit'
+        end as session_passed,
+        case
+            when combined.bac_average >= {{ var('certificate_pass_mark') }} then mentions.mention_code
+        end as mention
+
+    from combined
+
+    left join mentions
+        on
+            combined.bac_average >= mentions.min_average
+            and combined.bac_average < mentions.max_average
+
+)
+
+select * from final

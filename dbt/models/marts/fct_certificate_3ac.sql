@@ -1,0 +1,211 @@
+{#-
+    One row per candidate of the 3AC regional exam (certificat de l'enseignement collégial) and year.
+    Rule (seed certificate_weights, 3AC): certificate_average = regional exam x 0.40 + school unified
+    tests x 0.30 + continuous tests x 0.30, each component a coefficient-weighted mean over subjects
+    (seed subject_coefficients, level 3AC). Regional exam: the normal session; a missed paper counts
+    0. School exam: the year's unified tests; continuous: the year's continuous-test means (per
+    subject, averaged over the semesters). Passed when the average reaches var('certificate_pass_mark').
+    The average is null when a component is missing.
+-#}
+
+with
+
+exam_results as (
+
+    select * from {{ ref('stg_massar__exam_results') }}
+
+),
+
+exams as (
+
+    select * from {{ ref('exams') }}
+
+),
+
+weights as (
+
+    select
+        max(weight) filter (where component = 'regional_exam') as regional_weight,
+        max(weight) filter (where component = 'school_exam') as school_weight,
+        max(weight) filter (where component = 'continuous') as continuous_weight
+
+    from {{ ref('certificate_weights') }}
+
+    where certificate_code = '3AC'
+
+),
+
+subject_averages as (
+
+    select * from {{ ref('fct_subject_average') }}
+
+),
+
+enrollment as (
+
+    select * from {{ ref('fct_enrollment') }}
+
+),
+
+classes as (
+
+    select * from {{ ref('stg_massar__classes') }}
+
+),
+
+regional_papers as (
+
+    select
+        {{ student_key('exam_results.student_code') }} as student_key,
+        exam_results.school_year,
+        exam_results.subject_code,
+        exam_results.school_code as exam_school_code,
+        exam_results.region_code as exam_region_code,
+        coalesce(exam_results.grade, 0) as grade
+
+    from exam_results
+
+    inner join exams
+        on exam_results.exam_code = exams.exam_code
+
+    where
+        exams.level_code = '3AC'
+        and exams.scope = 'regional'
+        and exam_results.exam_session = 'normal'
+
+),
+
+candidates as (
+
+    select
+        regional_papers.student_key,
+        regional_papers.school_year,
+        -- the last school of the year; the exam's school when the pupil has no enrollment that year
+        coalesce(enrollment.school_code, regional_papers.exam_school_code) as school_code,
+        coalesce(enrollment.region_code, regional_papers.exam_region_code) as region_code,
+        enrollment.province_code,
+        enrollment.sex,
+        enrollment.sector,
+        classes.stream_code
+
+    from (
+        select
+            student_key,
+            school_year,
+            max(exam_school_code) as exam_school_code,
+            max(exam_region_code) as exam_region_code
+        from regional_papers
+        group by student_key, school_year
+    ) as regional_papers
+
+    left join enrollment
+        on
+            regional_papers.student_key = enrollment.student_key
+            and regional_papers.school_year = enrollment.school_year
+
+    left join classes
+        on
+            enrollment.school_year = classes.school_year
+            and enrollment.class_code = classes.class_code
+
+),
+
+regional as (
+
+    select
+        regional_papers.student_key,
+        regional_papers.school_year,
+        sum(
+            regional_papers.grade
+            * {{ subject_coefficient("'3AC'", 'candidates.stream_code', 'regional_papers.subject_code') }}
+        )
+        / sum({{ subject_coefficient("'3AC'", 'candidates.stream_code', 'regional_papers.subject_code') }})
+            as regional_exam_average
+
+    from regional_papers
+
+    inner join candidates
+        on
+            regional_papers.student_key = candidates.student_key
+            and regional_papers.school_year = candidates.school_year
+
+    group by regional_papers.student_key, regional_papers.school_year
+
+),
+
+school_year_subjects as (
+
+    select
+        student_key,
+        school_year,
+        subject_code,
+        avg(unified_grade) as unified_grade,
+        avg(continuous_average) as continuous_average,
+        max(coefficient) as coefficient
+
+    from subject_averages
+
+    where level_code = '3AC'
+
+    group by student_key, school_year, subject_code
+
+),
+
+school_parts as (
+
+    select
+        student_key,
+        school_year,
+        sum(unified_grade * coefficient)
+        / nullif(sum(coefficient) filter (where unified_grade is not null), 0) as school_exam_average,
+        sum(continuous_average * coefficient)
+        / nullif(sum(coefficient) filter (where continuous_average is not null), 0) as continuous_average
+
+    from school_year_subjects
+
+    group by student_key, school_year
+
+),
+
+final as (
+
+    select
+        candidates.student_key,
+        candidates.school_year,
+        candidates.school_code,
+        candidates.region_code,
+        candidates.province_code,
+        candidates.sex,
+        candidates.sector,
+        regional.regional_exam_average,
+        school_parts.school_exam_average,
+        school_parts.continuous_average,
+        regional.regional_exam_average * weights.regional_weight
+        + school_parts.school_exam_average * weights.school_weight
+        + school_parts.continuous_average * weights.continuous_weight
+            as certificate_average,
+        coalesce(
+            regional.regional_exam_average * weights.regional_weight
+            + school_parts.school_exam_average * weights.school_weight
+            + school_parts.continuous_average * weights.continuous_weight
+            >= {{ var('certificate_pass_mark') }},
+            false
+        ) as passed
+
+    from candidates
+
+    cross join weights
+
+    inner join regional
+        on
+            candidates.student_key = regional.student_key
+            and candidates.school_year = regional.school_year
+
+    left join school_parts
+        on
+            candidates.student_key = school_parts.student_key
+            and candidates.school_year = school_parts.school_year
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+{{ config(materialized='table', schema='serving') }}
+
+with
+
+pupils as (
+
+    select * from {{ ref('lookup_pupil') }}
+
+),
+
+identity as (
+
+    select * from {{ ref('student_identity') }}
+
+),
+
+days as (
+
+    select * from {{ ref('fct_absence_daily') }}
+
+),
+
+final as (
+
+    select
+        pupils.student_code,
+        days.absence_date,
+        days.sessions_missed as sessions,
+        days.sessions_justified = days.sessions_missed as justified
+
+    from pupils
+
+    inner join identity
+        on pupils.student_code = identity.student_code
+
+    inner join days
+        on
+            identity.student_key = days.student_key
+            and pupils.school_year = days.school_year
+
+)
+
+select * from final
