@@ -16,17 +16,33 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 import polars as pl
-from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations.suites import CRITICAL, dim_school_suite, enrollment_by_region_suite, raw_entity_suite
+from expectations.suites import (
+    CRITICAL,
+    absence_anomaly_suite,
+    dim_school_suite,
+    enrollment_by_region_suite,
+    freshness_suite,
+    mart_contract_suite,
+    mart_contracts,
+    mart_profile_sql,
+    raw_entity_suite,
+)
 from ingestion.codelists import allowed_codes
 from ingestion.contracts import CONTRACTS
-from massar.settings import Paths
+from massar.settings import DBT_PROJECT_DIR, Paths
+from warehouse.publish import candidate_fingerprint
 
 log = logging.getLogger(__name__)
 
 DATASOURCE = "massar_frames"
 RAW_ENTITIES = ("pupils",)
+MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
+ANOMALY_K = 3.0  # standard deviations: a region's last-day absences beyond this are flagged (warning)
+ANOMALY_WINDOW = 20  # previous school days the mean and deviation are computed on
+ANOMALY_MIN_DAYS = 5  # fewer previous days: no judgement
+FRESHNESS_MAX_LAG_DAYS = 1
 
 
 class GateFailedError(Exception):
@@ -50,6 +66,7 @@ class GateResult:
     suites: dict[str, bool] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     data_docs: str | None = None
+    candidate: str = ""
 
     @property
     def critical(self) -> list[Failure]:
@@ -62,6 +79,17 @@ class GateResult:
     @property
     def publishable(self) -> bool:
         return not self.critical
+
+    def verdict(self) -> dict[str, object]:
+        """What publishing records with the version (``audit.publication``)."""
+        return {
+            "publishable": self.publishable,
+            "verdict": "blocked" if not self.publishable else ("warn" if self.warnings else "pass"),
+            "warnings": len(self.warnings),
+            "critical": len(self.critical),
+            "run_at": self.run_at,
+            "data_docs": self.data_docs,
+        }
 
     def summary(self) -> str:
         lines = [f"quality gate: {'PASS' if self.publishable else 'BLOCKED'} ({len(self.suites)} suites)"]
@@ -92,6 +120,111 @@ def _mart(candidate_db: Path, table: str) -> pd.DataFrame:
         return con.execute(f"select * from {table}").df()  # table names are constants of this module
 
 
+def _mart_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Tables of the candidate's ``marts`` schema and their columns (marts still being added are absent)."""
+    rows = con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+    ).fetchall()
+    tables: dict[str, set[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, set()).add(column)
+    return tables
+
+
+def _lake_glob(lake: Path, entity: str) -> str | None:
+    if not any((lake / entity).glob("*/*/*.parquet")):
+        return None
+    return (
+        f"read_parquet('{lake / entity}/*/*/*.parquet', hive_partitioning=true, "
+        "hive_types={'school_year': 'VARCHAR', 'region_code': 'VARCHAR'}, union_by_name=true)"
+    )
+
+
+def freshness_frame(con: duckdb.DuckDBPyConnection, lake: Path) -> pd.DataFrame | None:
+    """Per region: the last school day loaded (latest drop date of accepted absences in the lake; the
+    absence date when the lake has no drop dates) and the last absence day in ``marts.fct_absence``."""
+    source = _lake_glob(lake, "absences")
+    if source is None:
+        return None
+    columns = {r[0] for r in con.execute(f"describe select * from {source}").fetchall()}
+    loaded = "max(_drop_date)" if "_drop_date" in columns else "max(absence_date)"
+    return con.execute(
+        f"""
+        with lake as (
+            select region_code, {loaded} as last_day_loaded, max(absence_date) as lake_last_absence
+            from {source} group by 1
+        ),
+        mart as (select region_code, max(absence_date) as mart_last_absence from marts.fct_absence group by 1)
+        select lake.region_code, last_day_loaded, lake_last_absence, mart_last_absence,
+            coalesce(date_diff('day', mart_last_absence, lake_last_absence), 9999) as mart_lag_days,
+            date_diff('day', last_day_loaded, max(last_day_loaded) over ()) as days_behind_national
+        from lake left join mart using (region_code)
+        order by 1
+        """
+    ).df()
+
+
+def anomaly_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per region: absences on its last day against the mean and deviation of the previous days."""
+    return con.execute(
+        f"""
+        with daily as (
+            select region_code, absence_date, count(*) as absences
+            from marts.fct_absence group by 1, 2
+        ),
+        ranked as (
+            select *, row_number() over (partition by region_code order by absence_date desc) as back
+            from daily
+        ),
+        history as (
+            select region_code, avg(absences) as mean_absences, stddev_samp(absences) as std_absences,
+                count(*) as days
+            from ranked where back between 2 and {ANOMALY_WINDOW + 1} group by 1
+        )
+        select r.region_code, r.absence_date as last_day, r.absences as last_day_absences,
+            h.mean_absences, h.std_absences,
+            case when h.days >= {ANOMALY_MIN_DAYS} and h.std_absences > 0
+                then (r.absences - h.mean_absences) / h.std_absences end as z_score
+        from ranked r left join history h using (region_code)
+        where r.back = 1
+        order by 1
+        """
+    ).df()
+
+
+def mart_plan(candidate_db: Path, lake: Path) -> list[tuple[gx.ExpectationSuite, pd.DataFrame]]:
+    """Suites and frames for the marts present in the candidate (a mart not built yet is skipped)."""
+    plan: list[tuple[gx.ExpectationSuite, pd.DataFrame]] = []
+    contracts = mart_contracts(MARTS_DIR)
+    with duckdb.connect(str(candidate_db), read_only=True) as con:
+        present = _mart_columns(con)
+        profiles: dict[str, tuple] = {}
+        wide: list[pd.DataFrame] = []
+        for name, contract in sorted(contracts.items()):
+            if name not in present:
+                continue
+            profile = con.execute(mart_profile_sql(f"marts.{name}", contract, present[name])).df()
+            profiles[name] = (contract, list(profile.columns))
+            wide.append(profile.add_prefix(f"{name}__"))
+        if wide:
+            plan.append((mart_contract_suite(profiles), pd.concat(wide, axis=1)))
+        if "agg_enrollment_by_region" in present:
+            plan.append(
+                (
+                    enrollment_by_region_suite(_expected_pupils(lake), sorted(allowed_codes("regions"))),
+                    con.execute("select * from marts.agg_enrollment_by_region").df(),
+                )
+            )
+        if "dim_school" in present:
+            plan.append((dim_school_suite(), con.execute("select * from marts.dim_school").df()))
+        if "fct_absence" in present:
+            fresh = freshness_frame(con, lake)
+            if fresh is not None:
+                plan.append((freshness_suite(FRESHNESS_MAX_LAG_DAYS), fresh))
+            plan.append((absence_anomaly_suite(ANOMALY_K), anomaly_frame(con)))
+    return plan
+
+
 def _validate(context: gx.data_context.AbstractDataContext, suite: gx.ExpectationSuite, frame: pd.DataFrame):
     source = context.data_sources.add_or_update_pandas(DATASOURCE)
     asset_name = suite.name
@@ -111,7 +244,8 @@ def _validate(context: gx.data_context.AbstractDataContext, suite: gx.Expectatio
         gx.Checkpoint(
             name=f"gate_{suite.name}",
             validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            # Data Docs are rebuilt once per gate run (``run_gate``), not after every suite.
+            actions=[],
             result_format={"result_format": "SUMMARY"},
         )
     )
@@ -124,20 +258,16 @@ def run_gate(paths: Paths, candidate_db: Path | None = None) -> GateResult:
     candidate_db = candidate_db or paths.candidate_db
     paths.gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(paths.gx_root))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     result = GateResult(run_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
+    result.candidate = candidate_fingerprint(candidate_db)
     plan: list[tuple[gx.ExpectationSuite, pd.DataFrame]] = []
     for entity in RAW_ENTITIES:
         frame = _lake_frame(paths.lake, entity)
         lake_cols = [c for c in frame.columns if not c.startswith("_")]
         plan.append((raw_entity_suite(CONTRACTS[entity]), frame.select(lake_cols).to_pandas()))
-    plan.append(
-        (
-            enrollment_by_region_suite(_expected_pupils(paths.lake), sorted(allowed_codes("regions"))),
-            _mart(candidate_db, "marts.agg_enrollment_by_region"),
-        )
-    )
-    plan.append((dim_school_suite(), _mart(candidate_db, "marts.dim_school")))
+    plan.extend(mart_plan(candidate_db, paths.lake))
 
     for suite, frame in plan:
         checkpoint_result = _validate(context, suite, frame)
@@ -159,6 +289,7 @@ def run_gate(paths: Paths, candidate_db: Path | None = None) -> GateResult:
                         observed=str(observed)[:200],
                     )
                 )
+    context.build_data_docs()
     docs = context.get_docs_sites_urls()
     result.data_docs = docs[0]["site_url"] if docs else None
     _append_history(paths.gx_root, result)
@@ -169,6 +300,9 @@ def _append_history(gx_root: Path, result: GateResult) -> None:
     record = {
         "run_at": result.run_at,
         "publishable": result.publishable,
+        "verdict": result.verdict()["verdict"],
+        "candidate": result.candidate,
+        "data_docs": result.data_docs,
         "suites": result.suites,
         "failures": [asdict(f) for f in result.failures],
     }

@@ -35,10 +35,13 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import polars as pl
 
-    with pl.Config(tbl_rows=200, tbl_cols=20):
-        print("Load log (per region and entity):")
+    with pl.Config(tbl_rows=-1, tbl_cols=20, fmt_str_lengths=80, tbl_width_chars=200):
+        if args.batches:
+            print("Per batch (file) / par lot (fichier) / حسب الدفعة:")
+            print(pipeline.batch_report())
+        print("Load log per region and entity / Journal de chargement par région et entité / سجل التحميل:")
         print(pipeline.load_report())
-        print("Quarantined rows by reason:")
+        print("Quarantined rows by reason / Lignes en quarantaine par motif / الأسطر المعزولة حسب السبب:")
         print(pipeline.quarantine_report())
     return 0
 
@@ -59,32 +62,75 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    print(pipeline.publish_candidate(keep=args.keep))
+    from warehouse.publish import PublishError
+
+    try:
+        print(pipeline.publish_candidate(keep=args.keep))
+    except PublishError as exc:
+        print(f"not published: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
-def _cmd_versions(args: argparse.Namespace) -> int:
-    from warehouse.publish import current, versions
+def _publication(path: Path) -> str:
+    import duckdb
 
-    live = current(paths().published_dir)
-    for name in versions(paths().published_dir):
-        print(("* " if live and live.version == name else "  ") + name)
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute(
+                "select gate_verdict, warnings_count, published_at from audit.publication "
+                "order by published_at desc limit 1"
+            ).fetchall()
+    except duckdb.Error:
+        return ""
+    return f"  {row[0][0]} ({row[0][1]} warning(s)), published {row[0][2]:%Y-%m-%d %H:%M:%S}" if row else ""
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    from warehouse.publish import SUFFIX, current, versions
+
+    published = paths().published_dir
+    live = current(published)
+    for name in versions(published):
+        mark = "* " if live and live.version == name else "  "
+        print(mark + name + _publication(published / f"{name}{SUFFIX}"))
     return 0
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from warehouse.publish import rollback
+    from warehouse.publish import PublishError, rollback
 
-    print(rollback(paths().published_dir, args.version).version)
+    try:
+        print(rollback(paths().published_dir, args.version).version)
+    except PublishError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_maintenance(args: argparse.Namespace) -> int:
+    print(json.dumps(pipeline.compact_lake()))
+    removed = pipeline.prune_versions(args.keep)
+    print(f"pruned {len(removed)} version(s): {', '.join(removed) or '-'}")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from massar.orchestration import run_dag
 
+    conf: dict[str, object] = {}
+    if args.dag == "massar_daily" and args.day:
+        conf["day"] = args.day
+    if args.dag == "massar_backfill":
+        if not (args.start and args.end):
+            print("massar_backfill needs --start and --end", file=sys.stderr)
+            return 2
+        conf.update(start=args.start, end=args.end)
+    if args.dag == "massar_school_year":
+        conf["phase"] = args.phase
     if args.generate or not any(paths().exports.glob("*/manifest.json")):
         pipeline.generate_exports(pupils=args.pupils, seed=args.seed, years=args.years)
-    state = run_dag(args.dag)
+    state = run_dag(args.dag, conf or None)
     print(f"DAG {args.dag}: {state}")
     if state != "success":
         return 1
@@ -126,6 +172,13 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from massar.synthetic.calibration import calibration_report
+
+    calibration_report(args.exports if args.exports is not None else paths().exports)
+    return 0
+
+
 def _cmd_paths(args: argparse.Namespace) -> int:
     p = paths()
     for name in ("home", "exports", "lake", "candidate_db", "published_dir", "airflow_home", "gx_root"):
@@ -150,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--region", action="append", help="region code (repeatable); default: all")
     i.set_defaults(func=_cmd_ingest)
 
-    sub.add_parser("report", help="load log and quarantine summary").set_defaults(func=_cmd_report)
+    rp = sub.add_parser("report", help="load log and quarantine summary, per region (and per batch)")
+    rp.add_argument("--batches", action="store_true", help="also one line per batch (file), reasons included")
+    rp.set_defaults(func=_cmd_report)
 
     b = sub.add_parser("build", help="dbt build into the candidate warehouse")
     b.add_argument("--full-refresh", action="store_true")
@@ -167,13 +222,31 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("version", nargs="?", default=None)
     rb.set_defaults(func=_cmd_rollback)
 
-    r = sub.add_parser("run", help="run the whole pipeline through the Airflow DAG")
-    r.add_argument("--dag", default="massar_pipeline")
+    r = sub.add_parser("run", help="run a pipeline DAG through Airflow (dag.test)")
+    r.add_argument(
+        "--dag",
+        default="massar_pipeline",
+        choices=[
+            "massar_pipeline",
+            "massar_daily",
+            "massar_backfill",
+            "massar_school_year",
+            "massar_maintenance",
+        ],
+    )
     r.add_argument("--generate", action="store_true", help="(re)generate exports first")
     r.add_argument("--pupils", type=int, default=5000)
     r.add_argument("--seed", type=int, default=42)
     r.add_argument("--years", type=int, default=1)
+    r.add_argument("--day", help="massar_daily: the school day to load (yyyy-mm-dd)")
+    r.add_argument("--start", help="massar_backfill: first day (yyyy-mm-dd)")
+    r.add_argument("--end", help="massar_backfill: last day (yyyy-mm-dd)")
+    r.add_argument("--phase", choices=["start", "close"], default="start", help="massar_school_year")
     r.set_defaults(func=_cmd_run)
+
+    m = sub.add_parser("maintenance", help="compact small lake files and prune old published versions")
+    m.add_argument("--keep", type=int, default=5, help="published versions to keep")
+    m.set_defaults(func=_cmd_maintenance)
 
     s = sub.add_parser("serve", help="start the dashboards")
     s.add_argument("--port", type=int, default=8501)
@@ -184,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=8081)
     d.set_defaults(func=_cmd_docs)
     sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
+
+    cal = sub.add_parser("calibrate", help="synthetic exports' marginals beside the reference figures")
+    cal.add_argument("--exports", type=Path, default=None, help="default: $MASSAR_HOME/exports")
+    cal.set_defaults(func=_cmd_calibrate)
     return parser
 
 

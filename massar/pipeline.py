@@ -82,7 +82,7 @@ def ingest_all() -> dict[str, dict[str, int]]:
 
 
 def load_report() -> pl.DataFrame:
-    """Per region and entity: rows in, accepted, quarantined; and quarantined rows by reason."""
+    """Per region and entity: files, rows in, accepted, quarantined, rejected files (from the load log)."""
     from ingestion.load_log import read_log
 
     frame = read_log(paths().load_log)
@@ -99,14 +99,75 @@ def load_report() -> pl.DataFrame:
     )
 
 
-def quarantine_report() -> pl.DataFrame:
-    files = sorted(paths().quarantine.glob("*/*/*/*.parquet"))
-    if not files:
-        return pl.DataFrame(schema={"entity": pl.String, "reason_code": pl.String, "rows": pl.UInt32})
-    frame = pl.concat(
-        [pl.read_parquet(f).with_columns(pl.lit(f.parts[-4]).alias("entity")) for f in files], how="diagonal"
+def _quarantine_counts() -> pl.DataFrame:
+    """Quarantined rows per batch and reason: batch_id, region_code, entity, reason_code, rows."""
+    quarantine = paths().quarantine
+    schema = {
+        "batch_id": pl.String,
+        "region_code": pl.String,
+        "entity": pl.String,
+        "reason_code": pl.String,
+        "rows": pl.UInt32,
+    }
+    if not any(quarantine.glob("*/*/*/*.parquet")):
+        return pl.DataFrame(schema=schema)
+    return (
+        pl.scan_parquet(
+            str(quarantine / "*" / "*" / "*" / "*.parquet"),
+            hive_partitioning=False,
+            include_file_paths="__path",
+        )
+        .select(
+            pl.col("_batch_id").alias("batch_id"),
+            pl.col("__path").str.extract(r"region_code=([^/]+)/").alias("region_code"),
+            pl.col("__path").str.extract(r"_quarantine/([^/]+)/").alias("entity"),
+            "reason_code",
+        )
+        .group_by("batch_id", "region_code", "entity", "reason_code")
+        .agg(pl.len().alias("rows"))
+        .sort("region_code", "entity", "batch_id", "reason_code")
+        .collect()
     )
-    return frame.group_by("entity", "reason_code").agg(pl.len().alias("rows")).sort("entity", "reason_code")
+
+
+def quarantine_report() -> pl.DataFrame:
+    """Per region and entity: quarantined rows by reason."""
+    return (
+        _quarantine_counts()
+        .group_by("region_code", "entity", "reason_code")
+        .agg(pl.col("rows").sum())
+        .sort("region_code", "entity", "reason_code")
+    )
+
+
+def batch_report() -> pl.DataFrame:
+    """Per batch (one file): status, rows in, accepted, quarantined, and the quarantined rows by reason
+    (``reasons``: ``reason=count`` pairs, most frequent first)."""
+    from ingestion.load_log import read_log
+
+    log_ = read_log(paths().load_log)
+    reasons = (
+        _quarantine_counts()
+        .sort("rows", "reason_code", descending=[True, False])
+        .group_by("batch_id", maintain_order=True)
+        .agg(pl.concat_str("reason_code", pl.lit("="), pl.col("rows").cast(pl.String)).str.join(", "))
+        .rename({"reason_code": "reasons"})
+    )
+    return (
+        log_.join(reasons, on="batch_id", how="left")
+        .select(
+            "region_code",
+            "source_file",
+            "batch_id",
+            "status",
+            "rows_in",
+            "rows_accepted",
+            "rows_quarantined",
+            pl.col("reasons").fill_null(""),
+            "message",
+        )
+        .sort("region_code", "source_file")
+    )
 
 
 def dbt_executable() -> str:
@@ -130,31 +191,190 @@ def run_dbt(*args: str) -> None:
         raise RuntimeError(f"dbt {' '.join(args)} failed (exit {completed.returncode})")
 
 
-def build_warehouse(full_refresh: bool = False) -> None:
-    """dbt build (seeds, models, tests, unit tests) into the candidate warehouse."""
+def prepare_candidate() -> str | None:
+    """Start the candidate warehouse from the current published version (write-audit-publish step 1).
+
+    Returns the version copied (None when nothing is published yet: dbt then builds from scratch)."""
+    from warehouse.publish import prepare_candidate as _prepare
+
+    p = paths()
+    copied = _prepare(p.candidate_db, p.published_dir)
+    log.info("candidate starts from %s", copied or "an empty warehouse")
+    return copied
+
+
+def build_warehouse(full_refresh: bool = False, fresh_candidate: bool = True) -> None:
+    """dbt build (seeds, models, tests, unit tests) into the candidate warehouse.
+
+    The candidate first becomes a copy of the published version (``fresh_candidate``), so incremental models
+    continue from what is published and a failed build never touches a published file."""
     paths().warehouse.mkdir(parents=True, exist_ok=True)
+    if fresh_candidate:
+        prepare_candidate()
     run_dbt("build", *(["--full-refresh"] if full_refresh else []))
 
 
 def check_candidate() -> dict[str, object]:
-    """Run the quality gate on the candidate; raise ``GateFailedError`` when a critical check fails."""
+    """Run the quality gate on the candidate; raise ``GateFailedError`` when a critical check fails.
+
+    Returns the verdict that ``publish_candidate`` records with the version."""
     from expectations.gate import enforce, run_gate
 
     result = run_gate(paths())
     print(result.summary())
     enforce(result)
+    return result.verdict()
+
+
+def _last_verdict() -> dict[str, object] | None:
+    """The gate's last record, if it was made on the candidate as it is now."""
+    import json
+
+    from warehouse.publish import candidate_fingerprint
+
+    p = paths()
+    history = p.gx_root / "gate_history.jsonl"
+    if not history.exists():
+        return None
+    lines = history.read_text(encoding="utf-8").strip().splitlines()
+    if not lines:
+        return None
+    record = json.loads(lines[-1])
+    if record.get("candidate") != candidate_fingerprint(p.candidate_db):
+        return None
     return {
-        "publishable": result.publishable,
-        "warnings": len(result.warnings),
-        "data_docs": result.data_docs,
+        "publishable": record["publishable"],
+        "verdict": record.get("verdict", "pass"),
+        "warnings": sum(f["severity"] != "critical" for f in record["failures"]),
+        "critical": sum(f["severity"] == "critical" for f in record["failures"]),
+        "run_at": record["run_at"],
+        "data_docs": record.get("data_docs"),
     }
 
 
-def publish_candidate(keep: int = 5) -> str:
-    """Publish the checked candidate atomically; returns the new version name."""
-    from warehouse.publish import publish
+def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> str:
+    """Publish the checked candidate atomically; returns the new version name.
+
+    ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used, and it must have
+    been made on the candidate as it is now (a changed or unchecked candidate is refused)."""
+    from warehouse.publish import PublishError, Verdict, publish
+
+    gate = gate or _last_verdict()
+    if gate is None:
+        raise PublishError("the candidate was not checked by the gate since its build: run massar check")
+    if not gate["publishable"]:
+        raise PublishError("the quality gate blocked this candidate (critical failures): not publishing")
+    verdict = Verdict(
+        verdict=str(gate.get("verdict", "pass")),
+        warnings=int(gate.get("warnings", 0)),  # type: ignore[call-overload]
+        critical=int(gate.get("critical", 0)),  # type: ignore[call-overload]
+        gate_run_at=str(gate.get("run_at") or "") or None,
+        data_docs=str(gate.get("data_docs") or "") or None,
+    )
+    p = paths()
+    version = publish(p.candidate_db, p.published_dir, keep=keep, verdict=verdict)
+    log.info("published %s (%s, %s warning(s))", version.version, verdict.verdict, verdict.warnings)
+    return version.version
+
+
+def drop_files(region_code: str, days: list[str] | None = None) -> list:
+    """A region's export files (``ingestion.reader.ExportFile``); with ``days`` (``yyyy-mm-dd``), only the
+    daily drops of those days (``<entity>__<day>.csv`` and ``<entity>__<day>__deleted.csv``)."""
+    from ingestion.loader import discover
+
+    files = discover(paths().exports, region_code)
+    if days is None:
+        return files
+    wanted = set(days)
+    return [e for e in files if e.period in wanted]
+
+
+def _ingest_exports(region_code: str, exports: list, label: str) -> dict[str, int]:
+    """Ingest some of a region's files, after undoing any batch an interrupted run left half-done."""
+    from ingestion.lake import recover
+    from ingestion.loader import LakeCache, ingest_file
 
     p = paths()
-    version = publish(p.candidate_db, p.published_dir, keep=keep)
-    log.info("published %s", version.version)
-    return version.version
+    rolled_back = recover(p.lake, region_code)
+    if rolled_back:
+        log.warning("region %s: rolled back %d interrupted batch(es)", region_code, len(rolled_back))
+    cache = LakeCache(p.lake)
+    totals = {"files": 0, "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0, "rejected_files": 0}
+    for export in exports:
+        r = ingest_file(export, p.lake, load_log=p.load_log, cache=cache)
+        r.check()
+        totals["files"] += 1
+        totals["rows_in"] += r.rows_in
+        totals["rows_accepted"] += r.rows_accepted
+        totals["rows_quarantined"] += r.rows_quarantined
+        totals["rejected_files"] += r.status == "rejected"
+    log.info("%s: %s", label, totals)
+    return totals
+
+
+def ingest_region_drops(region_code: str, days: list[str]) -> dict[str, int]:
+    """Ingest only the daily drops of ``days`` for one region (idempotent: loaded content is skipped)."""
+    return _ingest_exports(
+        region_code, drop_files(region_code, days), f"region {region_code}, drops of {', '.join(days)}"
+    )
+
+
+def ingest_region_entities(region_code: str, entities: list[str]) -> dict[str, int]:
+    """Ingest a region's bulk (whole-period) exports of ``entities``: the school-year DAG's start-of-year
+    (enrollments, classes, timetables …) and year-close (results, decisions …) loads."""
+    wanted = set(entities)
+    exports = [e for e in drop_files(region_code) if e.entity in wanted]
+    return _ingest_exports(region_code, exports, f"region {region_code}, entities {', '.join(entities)}")
+
+
+def ingest_region_bulk(region_code: str) -> dict[str, int]:
+    """Ingest a region's bulk exports only (``<entity>.csv``), leaving the daily drops to the daily DAG."""
+    exports = [e for e in drop_files(region_code) if e.period is None]
+    return _ingest_exports(region_code, exports, f"region {region_code}, bulk exports")
+
+
+def daily_dbt_selector(days: list[str]) -> str:
+    """dbt selection for a daily build: only what depends on the sources that received drops on ``days``.
+
+    The candidate is a copy of the published warehouse, so every model outside this selection is already
+    current there; seeds are left as published (the school-year DAG rebuilds everything). With nothing
+    published yet, everything is selected."""
+    from warehouse.publish import current
+
+    if current(paths().published_dir) is None:
+        return "fqn:*"
+    entities: set[str] = set()
+    deletions = False
+    for region in export_regions():
+        for export in drop_files(region, days):
+            entities.add(export.entity)
+            deletions = deletions or export.deleted
+    sources = sorted(entities) + ["load_log", "quarantine"] + (["deletions"] if deletions else [])
+    return " ".join(f"source:massar.{name}+" for name in sources)
+
+
+def school_days(start: str, end: str) -> list[str]:
+    """Days from ``start`` to ``end`` (inclusive, ``yyyy-mm-dd``) that are not Sundays."""
+    from datetime import date, timedelta
+
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if last < first:
+        raise ValueError(f"empty date range {start}..{end}")
+    days = (first + timedelta(n) for n in range((last - first).days + 1))
+    return [d.isoformat() for d in days if d.weekday() != 6]
+
+
+def compact_lake() -> dict[str, int]:
+    """Maintenance: merge small committed Parquet files per lake partition (see ``warehouse.compaction``)."""
+    from warehouse.compaction import compact_lake as _compact
+
+    report = _compact(paths().lake)
+    log.info("lake compaction: %s", report)
+    return asdict(report)
+
+
+def prune_versions(keep: int = 5) -> list[str]:
+    """Maintenance: delete published versions older than the newest ``keep`` (never the current one)."""
+    from warehouse.publish import prune
+
+    return prune(paths().published_dir, keep)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+
+from ingestion.contracts import CONTRACTS
+from massar.synthetic.faults import REGISTRY
 
 PERSONAL = {
     "student_code",
@@ -27,17 +31,46 @@ PERSONAL = {
 }
 
 
-def _read_exports(exports: Path, entity: str) -> pl.DataFrame:
-    frames = []
-    for path in sorted(exports.glob(f"*/*/{entity}.csv")):
-        text = path.read_bytes().decode("utf-8-sig")
-        frame = pl.read_csv(io.StringIO(text), separator=";", infer_schema=False)
-        frames.append(
-            frame.with_row_index("line", offset=2).with_columns(
-                pl.lit(path.relative_to(exports).as_posix()).alias("path"), pl.col("line").cast(pl.Int64)
-            )
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1256")  # the synthetic source writes some files as Arabic Windows exports
+
+
+def _read_file(path: Path, exports: Path, entity: str) -> pl.DataFrame:
+    """One export file as text columns with canonical names, its line numbers, path and drop order."""
+    aliases = {a.lower(): c.name for c in CONTRACTS[entity].columns for a in (c.name, *c.aliases)}
+    frame = pl.read_csv(
+        io.StringIO(_decode(path)), separator=";", infer_schema=False, truncate_ragged_lines=True
+    )
+    frame = frame.rename({col: aliases[col.strip().lower()] for col in frame.columns})
+    stem_parts = path.stem.split("__")
+    drop = date.fromisoformat(stem_parts[1]) if len(stem_parts) > 1 else date.min  # bulk files come first
+    return frame.with_row_index("line", offset=2).with_columns(
+        pl.col("line").cast(pl.Int64),
+        pl.lit(path.relative_to(exports).as_posix()).alias("path"),
+        pl.lit(drop).alias("drop"),
+    )
+
+
+def _current_state(exports: Path, entity: str, faulty: pl.DataFrame) -> pl.DataFrame:
+    """Rows of every drop minus the faulty lines; per key the latest drop wins; deletions remove keys."""
+    files = [p for p in sorted(exports.glob(f"*/*/{entity}*.csv")) if p.stem.split("__")[0] == entity]
+    rows = [_read_file(p, exports, entity) for p in files if not p.stem.endswith("__deleted")]
+    frame = pl.concat(rows, how="diagonal").join(faulty, on=["path", "line"], how="anti")
+    key = list(CONTRACTS[entity].primary_key)
+    frame = frame.sort("drop", "path", "line").unique(key, keep="last", maintain_order=True)
+    deletions = [_read_file(p, exports, entity) for p in files if p.stem.endswith("__deleted")]
+    if deletions:
+        gone = pl.concat(deletions, how="diagonal").select(*key, pl.col("drop").alias("deleted_on"))
+        frame = (
+            frame.join(gone, on=key, how="left")
+            .filter(pl.col("deleted_on").is_null() | (pl.col("deleted_on") < pl.col("drop")))
+            .drop("deleted_on")
         )
-    return pl.concat(frames, how="vertical")
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +81,17 @@ def expected(pipeline_home: Path) -> dict[str, pl.DataFrame]:
             pl.read_csv(io.StringIO(p.read_bytes().decode("utf-8-sig")), separator=";", infer_schema=False)
             for p in sorted(exports.glob("*/faults.csv"))
         ]
-    ).select(pl.col("path"), pl.col("line").cast(pl.Int64))
+    )
+    # Lines the source made faulty and that ingestion must quarantine (the others are corrections,
+    # deletions or file-level quirks whose rows are good).
+    good_outcomes = {"read_ok", "superseded", "deleted"}
+    quarantined_classes = [name for name, fault in REGISTRY.items() if fault.outcome not in good_outcomes]
+    faulty = faults.filter(pl.col("fault_class").is_in(quarantined_classes)).select(
+        pl.col("path"), pl.col("line").cast(pl.Int64)
+    )
 
     def clean(entity: str) -> pl.DataFrame:
-        return _read_exports(exports, entity).join(faults, on=["path", "line"], how="anti")
+        return _current_state(exports, entity, faulty)
 
     schools = clean("schools")
     classes = clean("classes").join(
@@ -96,9 +136,7 @@ def test_load_log_reconciles_with_the_files(pipeline_home: Path, con: duckdb.Duc
     exports = pipeline_home / "exports"
     data_lines = 0
     for path in exports.glob("*/*/*.csv"):
-        data_lines += (
-            sum(1 for _ in csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig")), delimiter=";")) - 1
-        )
+        data_lines += sum(1 for _ in csv.reader(io.StringIO(_decode(path)), delimiter=";")) - 1
     rows_in, accepted, quarantined = con.execute(
         "select sum(rows_in), sum(rows_accepted), sum(rows_quarantined) from audit.load_log"
     ).fetchone()

@@ -1,15 +1,22 @@
 """Write-audit-publish for the DuckDB warehouse.
 
-dbt writes ``candidate.duckdb``; once the quality gate passes, ``publish`` copies it to a new immutable
-version in ``published/`` and then switches the ``CURRENT`` pointer with an atomic rename. A reader
-resolves ``CURRENT`` and opens that version read-only, so it sees the old version or the new one,
-never a mix. The last ``keep`` versions are kept for ``rollback``.
+1. ``prepare_candidate`` starts ``candidate.duckdb`` from a copy of the current published version, so that
+   dbt's incremental models continue from what readers see and a failed build never touches a published
+   file.
+2. dbt builds into the candidate; the quality gate validates it (``expectations.gate``).
+3. ``publish`` copies the candidate (with its write-ahead log, untouched) to a temporary file, records the
+   publication in ``audit.publication`` of that copy, checkpoints and checks it, renames it to a new
+   immutable version, and only then switches the ``CURRENT`` pointer with an atomic rename. A reader
+   resolves ``CURRENT`` and opens that version read-only: it sees the old version or the new one, never a
+   mix. A crash (even ``kill -9``) at any point leaves ``CURRENT`` naming a complete, checked version.
+4. The last ``keep`` versions are kept for ``rollback``; stale temporary files are removed by ``prune``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +25,18 @@ import duckdb
 
 POINTER = "CURRENT"
 SUFFIX = ".duckdb"
+PUBLICATION_TABLE = "audit.publication"
+PUBLICATION_DDL = f"""
+create table if not exists {PUBLICATION_TABLE} (
+    version varchar not null,
+    published_at timestamp not null,
+    gate_verdict varchar not null,
+    warnings_count integer not null,
+    critical_count integer not null,
+    gate_run_at varchar,
+    data_docs varchar
+)
+"""
 
 
 class PublishError(Exception):
@@ -28,6 +47,22 @@ class PublishError(Exception):
 class PublishedVersion:
     version: str
     path: Path
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the quality gate said about the candidate being published (recorded with the version)."""
+
+    verdict: str = "unchecked"  # pass | warn | unchecked
+    warnings: int = 0
+    critical: int = 0
+    gate_run_at: str | None = None
+    data_docs: str | None = None
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -41,8 +76,7 @@ def _fsync_dir(folder: Path) -> None:
 def _write_pointer(published_dir: Path, version: str) -> None:
     tmp = published_dir / f".{POINTER}.tmp-{os.getpid()}"
     tmp.write_text(version + "\n", encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    _fsync_file(tmp)
     os.replace(tmp, published_dir / POINTER)
     _fsync_dir(published_dir)
 
@@ -63,28 +97,126 @@ def current(published_dir: Path) -> PublishedVersion | None:
     return PublishedVersion(version, published_dir / f"{version}{SUFFIX}")
 
 
-def _new_version_name() -> str:
-    return "v" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+def connect_current(published_dir: Path, attempts: int = 3) -> duckdb.DuckDBPyConnection:
+    """Open the current published version read-only.
+
+    Retries when the version named by ``CURRENT`` disappeared between reading the pointer and opening the
+    file (a reader slower than ``keep`` publications), by re-reading the pointer."""
+    for attempt in range(attempts):
+        live = current(published_dir)
+        if live is None:
+            raise PublishError(f"nothing published under {published_dir}")
+        try:
+            return duckdb.connect(str(live.path), read_only=True)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
-def publish(candidate_db: Path, published_dir: Path, keep: int = 5) -> PublishedVersion:
-    """Copy the candidate into a new version and switch readers to it atomically."""
+def _new_version_name(published_dir: Path) -> str:
+    while True:
+        name = "v" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        if not (published_dir / f"{name}{SUFFIX}").exists():
+            return name
+
+
+def _wal(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
+def prepare_candidate(candidate_db: Path, published_dir: Path) -> str | None:
+    """Start the candidate from the current published version (or from nothing when none exists).
+
+    Whatever a previous, failed build left in the candidate is discarded. Returns the version copied."""
+    candidate_db.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (candidate_db, _wal(candidate_db)):
+        stale.unlink(missing_ok=True)
+    live = current(published_dir)
+    if live is None or not live.path.exists():
+        return None
+    tmp = candidate_db.with_name(f".{candidate_db.name}.tmp-{os.getpid()}")
+    shutil.copyfile(live.path, tmp)
+    os.replace(tmp, candidate_db)
+    return live.version
+
+
+def candidate_fingerprint(candidate_db: Path) -> str:
+    """Identifies the candidate's content as built (size and mtime of the file and its log): the gate
+    records it, and publishing refuses a candidate changed since it was checked."""
+    parts = []
+    for f in (candidate_db, _wal(candidate_db)):
+        if f.exists():
+            st = f.stat()
+            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def validate_version(path: Path) -> int:
+    """Open a version read-only and check it is complete: it holds tables and its own publication record.
+
+    Returns the number of tables; raises when the file is unreadable or inconsistent."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute("select count(*) from information_schema.tables").fetchall()[0][0]
+        recorded = con.execute(
+            f"select version from {PUBLICATION_TABLE} order by published_at desc limit 1"
+        ).fetchall()
+    version = path.name.removesuffix(SUFFIX)
+    if not recorded or recorded[0][0] != version:
+        raise PublishError(f"{path.name}: its last publication record is {recorded}, not {version}")
+    return int(tables)
+
+
+def _stage(candidate_db: Path, tmp: Path, version: str, verdict: Verdict) -> None:
+    """Copy the candidate (and its log) to ``tmp`` and record the publication inside the copy."""
+    shutil.copyfile(candidate_db, tmp)
+    if _wal(candidate_db).exists():
+        shutil.copyfile(_wal(candidate_db), _wal(tmp))
+    with duckdb.connect(str(tmp)) as con:
+        con.execute("create schema if not exists audit")
+        con.execute(PUBLICATION_DDL)
+        con.execute(
+            f"insert into {PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                version,
+                datetime.now(UTC).replace(tzinfo=None),
+                verdict.verdict,
+                verdict.warnings,
+                verdict.critical,
+                verdict.gate_run_at,
+                verdict.data_docs,
+            ],
+        )
+        con.execute("checkpoint")
+    _wal(tmp).unlink(missing_ok=True)
+    _fsync_file(tmp)
+
+
+def publish(
+    candidate_db: Path, published_dir: Path, keep: int = 5, verdict: Verdict | None = None
+) -> PublishedVersion:
+    """Copy the candidate into a new version and switch readers to it atomically.
+
+    The candidate itself is only read. The gate's verdict is recorded in the version's
+    ``audit.publication`` table (the dashboards show a flag when it is ``warn``)."""
     if not candidate_db.exists():
         raise PublishError(f"no candidate warehouse at {candidate_db}: run the dbt build first")
-    # Fold any write-ahead log into the file so that the copy is complete on its own.
-    with duckdb.connect(str(candidate_db)) as con:
-        con.execute("checkpoint")
+    verdict = verdict or Verdict()
+    if verdict.critical:
+        raise PublishError(f"the quality gate found {verdict.critical} critical failure(s): not publishing")
     published_dir.mkdir(parents=True, exist_ok=True)
-    version = _new_version_name()
+    version = _new_version_name(published_dir)
     target = published_dir / f"{version}{SUFFIX}"
     tmp = published_dir / f".{version}{SUFFIX}.tmp"
-    shutil.copyfile(candidate_db, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    # Check that the copy opens before anyone is pointed at it.
+    _stage(candidate_db, tmp, version, verdict)
+    # Check that the copy opens and is complete before anyone is pointed at it.
     with duckdb.connect(str(tmp), read_only=True) as con:
-        con.execute("select count(*) from information_schema.tables").fetchall()
+        recorded = con.execute(f"select max(version) from {PUBLICATION_TABLE} where version = ?", [version])
+        if recorded.fetchall()[0][0] != version:
+            raise PublishError(f"the staged copy of {version} lacks its publication record")
     os.replace(tmp, target)
+    _fsync_dir(published_dir)
     _write_pointer(published_dir, version)
     prune(published_dir, keep)
     return PublishedVersion(version, target)
@@ -92,6 +224,7 @@ def publish(candidate_db: Path, published_dir: Path, keep: int = 5) -> Published
 
 def prune(published_dir: Path, keep: int) -> list[str]:
     """Delete all but the newest ``keep`` versions (never the current one) and stale temporary files."""
+    keep = max(keep, 1)
     live = current(published_dir)
     names = versions(published_dir)
     removed = []

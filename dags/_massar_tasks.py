@@ -1,0 +1,146 @@
+"""Task building shared by the Massar DAG files (kept thin: every task calls ``massar.pipeline``).
+
+Imported by the DAG files, listed in ``.airflowignore`` so the DAG processor does not parse it as a DAG file.
+Nothing heavy runs at import: Cosmos operators are built from a fixed list of dbt layers, no dbt parse.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import Asset, TaskGroup, task
+from airflow.sdk.definitions.callback import SyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
+from airflow.sdk.exceptions import AirflowFailException
+from cosmos import ProfileConfig
+from cosmos.constants import InvocationMode
+from cosmos.operators.local import DbtBuildLocalOperator
+
+from massar import pipeline
+from massar.orchestration import on_deadline_missed, on_task_failure
+from massar.settings import DBT_PROJECT_DIR, export_environment
+
+# Sets MASSAR_HOME-derived variables (lake, candidate, dbt target) in this process's environment; the dbt
+# operators inherit the environment at execution time (``append_env``), never a copy frozen at parse time.
+export_environment()
+
+# Assets: data-aware scheduling between the DAGs.
+LAKE = Asset("massar://lake")  # new batches committed to the Parquet lake
+PUBLISHED_WAREHOUSE = Asset("massar://warehouse/published")  # a new warehouse version is live
+SCHOOL_YEAR_OPENED = Asset("massar://lake/school-year")  # the start-of-year loads are in the lake
+
+PROFILE = ProfileConfig(
+    profile_name="massar", target_name="dev", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
+)
+KEEP_VERSIONS = int(os.environ.get("MASSAR_KEEP_VERSIONS", "5"))
+# The day's data must be published this long after the daily run is queued (20:00 → 23:00 by default).
+PUBLISH_DEADLINE = timedelta(hours=float(os.environ.get("MASSAR_PUBLISH_DEADLINE_HOURS", "3")))
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(seconds=10),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(hours=2),
+    "on_failure_callback": on_task_failure,
+}
+
+
+def publish_deadline(dag_id: str) -> DeadlineAlert:
+    """Deadline Alert: the run's data is not published ``PUBLISH_DEADLINE`` after the run was queued."""
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=PUBLISH_DEADLINE,
+        callback=SyncCallback(
+            on_deadline_missed,
+            kwargs={"dag_id": dag_id, "message": f"{dag_id}: data not published within {PUBLISH_DEADLINE}"},
+        ),
+        name=f"{dag_id}_published_in_time",
+    )
+
+
+@task
+def list_regions() -> list[str]:
+    return pipeline.export_regions()
+
+
+@task
+def reconcile(per_region: list[dict[str, int]]) -> dict[str, int]:
+    return pipeline.reconcile_regions(per_region)
+
+
+@task(pool=pipeline.WRITER_POOL)
+def prepare_candidate() -> str | None:
+    """The candidate starts as a copy of the published version (incremental models continue from it)."""
+    return pipeline.prepare_candidate()
+
+
+def dbt_build(
+    group_id: str = "dbt_build", full_refresh: bool = False, select: str | None = None
+) -> TaskGroup:
+    """dbt through Cosmos, one ``dbt build`` per layer (see ``dags/massar_pipeline.py`` for why); with
+    ``select`` (a templated dbt selection), one ``dbt build`` of that selection (task ``changed``)."""
+    layers = pipeline.DBT_LAYERS if select is None else (("changed", select),)
+    with TaskGroup(group_id) as group:
+        previous = None
+        for layer, selector in layers:
+            step = DbtBuildLocalOperator(
+                task_id=layer,
+                project_dir=str(DBT_PROJECT_DIR),
+                profile_config=PROFILE,
+                select=selector,
+                # a test runs with the layer where all its parents are built (or upstream)
+                indirect_selection="buildable",
+                invocation_mode=InvocationMode.SUBPROCESS,
+                dbt_executable_path=pipeline.dbt_executable(),
+                append_env=True,
+                install_deps=False,
+                # Cosmos runs dbt in a fresh temporary copy of the project each time, while dbt's partial
+                # parse file lives in the shared target path (DBT_TARGET_PATH): reusing it would point the
+                # seeds at a deleted temporary folder. Parse fully (a few seconds).
+                partial_parse=False,
+                full_refresh=full_refresh,
+                pool=pipeline.WRITER_POOL,
+            )
+            if previous is not None:
+                previous >> step
+            previous = step
+    return group
+
+
+@task(pool=pipeline.WRITER_POOL)
+def quality_gate() -> dict[str, object]:
+    """Great Expectations on the candidate; a critical failure fails the task without retrying."""
+    from expectations.gate import GateFailedError
+
+    try:
+        return pipeline.check_candidate()
+    except GateFailedError as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+@task(pool=pipeline.WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
+def publish(gate: dict[str, object]) -> str:
+    return pipeline.publish_candidate(keep=KEEP_VERSIONS, gate=gate)
+
+
+@task
+def dbt_selector(days: list[str]) -> str:
+    """The daily build's dbt selection: models depending on the sources that received drops."""
+    return pipeline.daily_dbt_selector(days)
+
+
+SELECTED = "{{ ti.xcom_pull(task_ids='dbt_selector') }}"
+
+
+def build_check_publish(upstream: Any, full_refresh: bool = False, select: str | None = None) -> Any:
+    """candidate ← published; dbt build; quality gate; publish. Returns the publish task."""
+    prepared = prepare_candidate()
+    build = dbt_build(full_refresh=full_refresh, select=select)
+    upstream >> prepared >> build
+    gate = quality_gate()
+    build >> gate
+    return publish(gate)

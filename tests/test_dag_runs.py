@@ -1,0 +1,260 @@
+"""Real ``dag.test()`` runs of the daily and the backfill DAGs, the quality gate on a real dbt build
+(a critical failure blocks publishing, a warning publishes with a flag), a task that fails once and succeeds
+on retry, and lake compaction, on a tiny synthetic country in a data folder of this module's own.
+
+The first publication loads only the bulk exports; the daily DAG then loads one day's drops and the
+backfill DAG the remaining days. Expected row counts come from the drop CSV files themselves.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from massar import pipeline
+from massar.settings import export_environment, paths
+
+PUPILS = 150
+SEED = 3
+DAILY_DAYS = 5  # daily drop files for the last school days of the year
+
+
+@pytest.fixture(scope="module")
+def home() -> Iterator[Path]:
+    """A tiny country with its bulk exports in the lake; the daily drops not loaded yet, nothing published
+    (the first daily run builds the warehouse from scratch)."""
+    from massar.synthetic.generate import generate
+
+    previous = os.environ["MASSAR_HOME"]
+    root = Path(tempfile.mkdtemp(prefix="massar-dagruns-"))
+    os.environ["MASSAR_HOME"] = str(root)
+    export_environment()
+    try:
+        generate(root / "exports", pupils=PUPILS, seed=SEED, years=1, fault_rate=0.0, daily_days=DAILY_DAYS)
+        for region in pipeline.export_regions():
+            pipeline.ingest_region_bulk(region)
+        yield root
+    finally:
+        os.environ["MASSAR_HOME"] = previous
+        export_environment()
+        if os.environ.get("MASSAR_KEEP_TEST_DATA") != "1":
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _drop_days(exports: Path) -> list[str]:
+    return sorted({p.stem.split("__")[1] for p in exports.glob("*/*/absences__*.csv")})
+
+
+def _csv_keys(exports: Path, days: list[str]) -> int:
+    """Distinct absence keys in the drop files of ``days``, read straight from the CSV files."""
+    frames = [
+        pl.read_csv(io.StringIO(p.read_bytes().decode("utf-8-sig")), separator=";", infer_schema=False)
+        for day in days
+        for p in sorted(exports.glob(f"*/*/absences__{day}.csv"))
+    ]
+    if not frames:
+        return 0
+    keys = ["school_year", "student_code", "absence_date", "session_number"]
+    return pl.concat(frames).select(keys).unique().height
+
+
+def _published_absences(days: list[str]) -> int:
+    from warehouse.publish import connect_current
+
+    con = connect_current(paths().published_dir)
+    try:
+        return con.execute(
+            "select count(*) from marts.fct_absence where absence_date::varchar in (select unnest(?))", [days]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _publications() -> list[tuple[str, str, int]]:
+    from warehouse.publish import connect_current
+
+    con = connect_current(paths().published_dir)
+    try:
+        return con.execute(
+            "select version, gate_verdict, warnings_count from audit.publication order by published_at"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def _loaded_sources() -> set[str]:
+    from ingestion.load_log import read_log
+
+    frame = read_log(paths().load_log)
+    return set(frame.filter(pl.col("status") == "loaded")["source_file"].to_list())
+
+
+def _lake_fingerprint(entity: str) -> tuple[int, int, int]:
+    """Rows, distinct lineage keys and a content hash of an entity's accepted rows in the lake."""
+    glob = paths().lake / entity / "*" / "*" / "*.parquet"
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select count(*), count(distinct (_source_file, _line_number)), "
+            f"sum(hash(_source_file, _line_number, student_code)) "
+            f"from read_parquet('{glob}', union_by_name=true)"
+        ).fetchall()[0]
+
+
+def test_daily_dag_loads_one_day_and_survives_a_retry(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daily DAG loads exactly the day's drops. One ingestion task is made to fail once after its files
+    reached the lake (before its load-log commit): Airflow retries it and no row is duplicated."""
+    import ingestion.loader
+    from massar.orchestration import run_dag
+
+    days = _drop_days(home / "exports")
+    assert len(days) >= 2, "the generator should write daily drops for several days"
+    day = days[0]
+    assert any(pipeline.drop_files(region, [day]) for region in pipeline.export_regions())
+
+    real_write_record = ingestion.loader.write_record
+    failures = []
+
+    def fail_once(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise OSError("simulated crash after the batch files were renamed into the lake")
+        return real_write_record(*args, **kwargs)
+
+    monkeypatch.setattr(ingestion.loader, "write_record", fail_once)
+    assert run_dag("massar_daily", {"day": day}) == "success"
+    assert failures, "the simulated failure did not happen"
+
+    expected = _csv_keys(home / "exports", [day])
+    assert expected > 0
+    assert _published_absences([day]) == expected
+    rows, distinct, _ = _lake_fingerprint("absences")
+    assert rows == distinct, "a retried ingestion left duplicate rows in the lake"
+    loaded = _loaded_sources()
+    assert any(f"__{day}" in s for s in loaded)
+    assert not any(f"__{d}" in s for s in loaded for d in days[1:]), "the daily DAG loaded other days"
+    publications = _publications()
+    assert len(publications) == 1
+    assert publications[-1][1] in {"pass", "warn"}
+
+
+def test_backfill_dag_loads_the_range(home: Path) -> None:
+    from massar.orchestration import run_dag
+
+    days = _drop_days(home / "exports")
+    rest = days[1:]
+    assert _published_absences(rest) == 0
+    assert run_dag("massar_backfill", {"start": rest[0], "end": rest[-1]}) == "success"
+    assert _published_absences(rest) == _csv_keys(home / "exports", rest)
+    drops = {p.relative_to(home / "exports").as_posix() for p in (home / "exports").glob("*/*/*__*.csv")}
+    assert {d for d in drops if d.split("__")[1][:10] in rest} <= _loaded_sources()
+    rows, distinct, _ = _lake_fingerprint("absences")
+    assert rows == distinct
+    # The candidate started from the published version (if any): the publication history continues.
+    assert _publications()[-1][1] in {"pass", "warn"}
+
+
+def test_critical_failure_blocks_publishing(home: Path) -> None:
+    """A mart made to violate a critical expectation after the build: the gate blocks, nothing is
+    published, the previous version stays current and readable."""
+    from expectations.gate import GateFailedError
+    from warehouse.publish import PublishError, current, validate_version
+
+    p = paths()
+    live = current(p.published_dir)
+    pipeline.prepare_candidate()
+    with duckdb.connect(str(p.candidate_db)) as con:
+        con.execute("update marts.fct_grade set grade = 25 where grade is not null and grade > 15")
+    with pytest.raises(GateFailedError):
+        pipeline.check_candidate()
+    with pytest.raises(PublishError):
+        pipeline.publish_candidate()
+    assert current(p.published_dir) == live
+    validate_version(live.path)
+    with duckdb.connect(str(live.path), read_only=True) as con:
+        assert con.execute("select max(grade) from marts.fct_grade").fetchall()[0][0] <= 20
+    # A candidate changed after a passing gate is not publishable either.
+    pipeline.prepare_candidate()
+    pipeline.check_candidate()
+    with duckdb.connect(str(p.candidate_db)) as con:
+        con.execute("delete from marts.dim_school where rowid = 0")
+    with pytest.raises(PublishError):
+        pipeline.publish_candidate()
+    assert current(p.published_dir) == live
+
+
+def test_warning_publishes_with_a_visible_flag(home: Path) -> None:
+    """An absence spike on one region's last day (day-over-day anomaly) is a warning: published, flagged."""
+    from warehouse.publish import current, rollback
+
+    p = paths()
+    previous = current(p.published_dir)
+    pipeline.prepare_candidate()
+    with duckdb.connect(str(p.candidate_db)) as con:
+        region, last_day = con.execute(
+            "select region_code, max(absence_date) from marts.fct_absence group by 1 order by count(*) desc"
+        ).fetchall()[0]
+        for copy in range(1, 40):
+            con.execute(
+                "insert into marts.fct_absence select * replace (session_number + ? as session_number) "
+                "from marts.fct_absence where region_code = ? and absence_date = ? and session_number < 100",
+                [100 * copy, region, last_day],
+            )
+    verdict = pipeline.check_candidate()
+    assert verdict["publishable"] and verdict["verdict"] == "warn" and verdict["warnings"] >= 1
+    version = pipeline.publish_candidate(gate=verdict)
+    assert _publications()[-1][:2] == (version, "warn")
+    history = (p.gx_root / "gate_history.jsonl").read_text(encoding="utf-8").strip().splitlines()
+    flagged = json.loads(history[-1])["failures"]
+    assert any(f["suite"] == "absence_day_over_day" and f["severity"] == "warning" for f in flagged)
+    rollback(p.published_dir, previous.version)
+
+
+def test_compaction_keeps_the_lake_readable_and_is_idempotent(home: Path) -> None:
+    from ingestion.lake import uncommitted_files
+    from massar.orchestration import run_dag
+    from warehouse.compaction import JOURNAL, compact_lake, partitions
+
+    p = paths()
+    before = _lake_fingerprint("absences")
+    crowded = [d for d in partitions(p.lake) if len(list(d.glob("*.parquet"))) >= 2]
+    assert crowded, "daily drops should have left partitions with several files"
+
+    # A compaction killed after the merged file replaced its keeper, before the sources were removed.
+    target = crowded[0]
+    sources = sorted(target.glob("*.parquet"))
+    merged = pl.concat([pl.read_parquet(f) for f in sources], how="diagonal_relaxed")
+    tmp = target / f".compact-{sources[-1].name}.tmp-1"
+    merged.write_parquet(tmp)
+    plan = {"tmp": tmp.name, "keeper": sources[-1].name, "sources": [f.name for f in sources[:-1]]}
+    (target / JOURNAL).write_text(json.dumps(plan))
+    os.replace(tmp, sources[-1])
+
+    # A pending batch (a file without its load-log record) keeps its partition untouched.
+    pending_partition = crowded[1] if len(crowded) > 1 else None
+    if pending_partition is not None:
+        some = sorted(pending_partition.glob("*.parquet"))[0]
+        shutil.copyfile(some, pending_partition / "0pendingbatch.parquet")
+
+    report = compact_lake(p.lake)
+    assert report.partitions >= 1 and report.files_after < report.files_before
+    if pending_partition is not None:
+        assert (pending_partition / "0pendingbatch.parquet").exists()
+        (pending_partition / "0pendingbatch.parquet").unlink()
+    assert not (target / JOURNAL).exists()
+    assert _lake_fingerprint("absences") == before
+    assert uncommitted_files(p.lake) == []
+
+    # Maintenance DAG: compaction (idempotent: the rest of the partitions) and version pruning.
+    assert run_dag("massar_maintenance") == "success"
+    assert _lake_fingerprint("absences") == before
+    assert compact_lake(p.lake).partitions == 0
+    assert all(len(list(d.glob("*.parquet"))) == 1 for d in partitions(p.lake) if d.parts[-3] == "absences")
