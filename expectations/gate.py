@@ -99,8 +99,8 @@ class GateResult:
         return "\n".join(lines)
 
 
-def _lake_frame(lake: Path, entity: str) -> pl.DataFrame:
-    files = sorted((lake / entity).glob("*/*/*.parquet"))
+def _lake_frame(root: Path, entity: str) -> pl.DataFrame:
+    files = sorted((root / entity).glob("*/*/*.parquet"))
     if not files:
         return pl.DataFrame()
     return pl.read_parquet(
@@ -109,10 +109,19 @@ def _lake_frame(lake: Path, entity: str) -> pl.DataFrame:
 
 
 def _expected_pupils(lake: Path) -> int:
+    """Pupil-years with an enrollment in the lake's current state (corrections and deletions applied),
+    computed here from the lake files, independently of dbt."""
+    from ingestion.contracts import CONTRACTS
+    from ingestion.state import current_state
+
     enrollments = _lake_frame(lake, "enrollments")
     if enrollments.is_empty():
         return 0
-    return enrollments.select(pl.struct("school_year", "student_code").n_unique()).item()
+    deletions = _lake_frame(lake / "_deletions", "enrollments")
+    current = current_state(
+        enrollments, list(CONTRACTS["enrollments"].primary_key), deletions if deletions.height else None
+    )
+    return current.select(pl.struct("school_year", "student_code").n_unique()).item()
 
 
 def _mart(candidate_db: Path, table: str) -> pd.DataFrame:

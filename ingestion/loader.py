@@ -232,6 +232,9 @@ def ingest_region(exports_root: Path, lake: Path, region_code: str) -> list[Load
     rolled_back = lk.recover(lake, region_code, committed)
     if rolled_back:
         log.warning("region %s: rolled back %d interrupted batch(es)", region_code, len(rolled_back))
+    # A run killed while rewriting the fingerprint cache leaves its temporary file behind.
+    for junk in _fingerprint_path(lake, region_code).parent.glob(".*.tmp-*"):
+        junk.unlink(missing_ok=True)
     cache = LakeCache(lake)
     seen = _read_fingerprints(lake, region_code)
     records = []

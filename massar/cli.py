@@ -141,25 +141,35 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    env = {**os.environ, **export_environment()}
-    cmd = [
+def _streamlit(app: Path, port: int) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(DASHBOARDS_DIR / "app.py"),
+        str(app),
         "--server.headless",
         "true",
         "--server.enableStaticServing",
         "true",
         "--server.port",
-        str(args.port),
+        str(port),
         "--browser.gatherUsageStats",
         "false",
     ]
-    print(f"Dashboards: http://localhost:{args.port}", flush=True)
-    return subprocess.call(cmd, env=env)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """The internal dashboards (sign-in) and, on the next port, the public app (parent lookup)."""
+    env = {**os.environ, **export_environment()}
+    public = subprocess.Popen(_streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1), env=env)
+    print(f"Dashboards (sign-in): http://localhost:{args.port}", flush=True)
+    print(f"Public app (parent lookup): http://localhost:{args.port + 1}", flush=True)
+    try:
+        return subprocess.call(_streamlit(DASHBOARDS_DIR / "app.py", args.port), env=env)
+    finally:
+        public.terminate()
+        public.wait(timeout=15)
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:

@@ -22,18 +22,29 @@ WRITER_POOL = "duckdb_writer"
 DBT_LAYERS: tuple[tuple[str, str], ...] = (
     ("seeds", "resource_type:seed"),
     ("staging", "path:models/staging"),
-    ("marts", "path:models/intermediate path:models/marts path:models/restricted path:models/audit"),
+    (
+        "marts",
+        "path:models/intermediate path:models/marts path:models/restricted path:models/audit "
+        "path:models/serving",
+    ),
 )
 
 
 def generate_exports(
     pupils: int, seed: int = 42, years: int = 1, out: Path | None = None, fault_rate: float = 0.01
 ) -> dict[str, object]:
-    """Write synthetic Massar exports (see ``massar.synthetic``)."""
-    from massar.synthetic.generate import generate
+    """Write synthetic Massar exports (see ``massar.synthetic``): bulk files, then the year's last school
+    days as daily drops (with late corrections and deletions)."""
+    from massar.synthetic.generate import DAILY_DAYS, generate
 
     summary = generate(
-        out or paths().exports, pupils=pupils, seed=seed, years=years, fault_rate=fault_rate, progress=True
+        out or paths().exports,
+        pupils=pupils,
+        seed=seed,
+        years=years,
+        fault_rate=fault_rate,
+        progress=True,
+        daily_days=DAILY_DAYS,
     )
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(summary).items()}
 
@@ -274,7 +285,24 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     p = paths()
     version = publish(p.candidate_db, p.published_dir, keep=keep, verdict=verdict)
     log.info("published %s (%s, %s warning(s))", version.version, verdict.verdict, verdict.warnings)
+    refresh_lookup_store(version.path)
     return version.version
+
+
+def refresh_lookup_store(published_db: Path) -> Path | None:
+    """Rebuild the parent lookup's serving store from a published version (when it has the serving models)."""
+    import duckdb
+
+    from massar.serving import build_lookup_store
+
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        has_serving = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'serving'"
+        ).fetchone()[0]
+    if not has_serving:
+        log.warning("published version has no serving models: parent lookup store not refreshed")
+        return None
+    return build_lookup_store(published_db)
 
 
 def drop_files(region_code: str, days: list[str] | None = None) -> list:

@@ -32,7 +32,15 @@ def pipeline_home() -> Iterator[Path]:
     from massar.orchestration import run_dag
     from massar.synthetic.generate import generate
 
-    generate(_SESSION_HOME / "exports", pupils=E2E_PUPILS, seed=E2E_SEED, years=1, fault_rate=E2E_FAULT_RATE)
+    generate(
+        _SESSION_HOME / "exports",
+        pupils=E2E_PUPILS,
+        seed=E2E_SEED,
+        years=1,
+        fault_rate=E2E_FAULT_RATE,
+        daily_days=5,  # the last school days arrive as daily drops, with late corrections
+        file_fault_rate=0.1,  # some files in Windows-1256, with renamed or reordered headers, cut short
+    )
     state = run_dag("massar_pipeline")
     assert state == "success", f"the pipeline DAG ended {state}"
     yield _SESSION_HOME

@@ -8,17 +8,12 @@ switch writing `?lang=` into the URL. Screenshots are saved under pytest's tmp p
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -26,19 +21,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-STARTUP_TIMEOUT_S = 60
-RENDER_TIMEOUT_MS = 60_000
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -51,63 +33,12 @@ def labels(lang: str) -> dict[str, str]:
     return data
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run dashboards/app.py` on a free port, from the repository root; always terminated."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "MASSAR_HOME": str(published_home)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboards/app.py",
-        "--server.headless",
-        "true",
-        "--server.enableStaticServing",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while True:
-                if server.poll() is not None:
-                    pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"streamlit not healthy after {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}")
-                time.sleep(0.25)
-            yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=15)
+    with streamlit_server("dashboards/app.py", published_home, log_path) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -42,13 +42,12 @@ from massar.synthetic.writer import (
     write_manifest,
 )
 
-# Daily drops: the architecture's default is the last DAILY_DAYS school days of a year. generate()'s own
-# default stays 0 (bulk files only) until tests/test_end_to_end.py reads daily drops and corrections; pass
-# daily_days=DAILY_DAYS (the module's command line does) for the full export layout.
+# Daily drops: the architecture's default is the last DAILY_DAYS school days of a year; `massar generate`
+# and the end-to-end test use it. generate()'s own default stays 0 (bulk files only) for small unit tests.
 DAILY_DAYS = 5
-# Classes injected only when fault_rates names them. deleted_enrollment: the quality gate's pupil count
-# (expectations/) does not yet take deletions into account, so default exports would block publishing.
-OFF_BY_DEFAULT: tuple[str, ...] = ("deleted_enrollment",)
+# Classes injected only when fault_rates names them (none at present: the quality gate's pupil count now
+# applies deletions, as dbt does).
+OFF_BY_DEFAULT: tuple[str, ...] = ()
 
 
 SECRETS_FILE = "parent_secrets.csv"

@@ -1,0 +1,74 @@
+"""A real parent lookup in headless Chromium against the public app, on the warehouse the real pipeline
+published: sign-in-free page, code + secret from the synthetic source's demo secrets, certificate download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pypdf
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def public_url(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("public") / "server.log"
+    with streamlit_server("dashboards/public/app.py", pipeline_home, log_path) as base:
+        yield base
+
+
+def _a_pupil_with_secret(home: Path) -> tuple[str, str, str, str]:
+    """A pupil of the serving store, with the plain demo secret the synthetic source wrote for it."""
+    secrets: dict[str, str] = {}
+    for path in sorted((home / "exports").glob("*/parent_secrets.csv")):
+        for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"):
+            secrets[row["student_code"]] = row["secret"]
+    store = home / "serving" / "parent_lookup.duckdb"
+    with duckdb.connect(str(store), read_only=True) as con:
+        rows = con.execute(
+            "select student_code, first_name_fr, last_name_fr, school_code from lookup.pupil order by 1"
+        ).fetchall()
+    for code, first, last, school in rows:
+        if code in secrets:
+            return code, secrets[code], f"{first} {last}", school
+    raise AssertionError("no pupil of the serving store has a demo secret")
+
+
+def test_real_lookup_and_certificate_download(public_url: str, pipeline_home: Path, tmp_path: Path) -> None:
+    code, secret, name, school = _a_pupil_with_secret(pipeline_home)
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1400}, accept_downloads=True)
+            page.goto(f"{public_url}/?lang=fr")
+            page.wait_for_selector('input[type="password"]', timeout=RENDER_TIMEOUT_MS)
+            page.locator('input[type="text"]').first.fill(code)
+            page.locator('input[type="password"]').fill("definitely-wrong")
+            page.locator('[data-testid="stFormSubmitButton"] button').click()
+            page.wait_for_selector('[data-testid="stAlert"]', timeout=RENDER_TIMEOUT_MS)
+            assert page.get_by_text(name).count() == 0
+
+            page.locator('input[type="password"]').fill(secret)
+            page.locator('[data-testid="stFormSubmitButton"] button').click()
+            page.get_by_text(name).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(tmp_path / "parent_lookup_fr.png"), full_page=True)
+
+            with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download_info:
+                page.locator('[data-testid="stDownloadButton"] button').click()
+            pdf_path = tmp_path / "certificate.pdf"
+            download_info.value.save_as(pdf_path)
+        finally:
+            browser.close()
+    text = pypdf.PdfReader(pdf_path).pages[0].extract_text()
+    assert code in text and name in text and school in text
