@@ -225,6 +225,11 @@ def test_analyst_marts_hold_no_personal_data(con: duckdb.DuckDBPyConnection) -> 
     assert columns, "no marts were published"
     leaks = [(t, c) for t, c in columns if c in PERSONAL]
     assert leaks == []
+    # The audit schema (read by the data-quality page) holds no original row values either.
+    audit = con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'audit'"
+    ).fetchall()
+    assert audit and not [(t, c) for t, c in audit if c in PERSONAL | {"raw", "parent_secret_hash"}]
     # The restricted layer holds them, keyed by the same pseudonymous key.
     assert _scalar(
         con,

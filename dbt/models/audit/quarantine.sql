@@ -16,8 +16,7 @@ final as (
         _source_file as source_file,
         _line_number as line_number,
         reason_code,
-        message,
-        raw
+        message
 
     from quarantine
 
