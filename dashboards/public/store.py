@@ -54,9 +54,12 @@ class ServingStore:
         self._con.close()
 
     def _query(self, sql: str, code: str) -> pl.DataFrame:
+        # fetchall + a small frame: cheaper than an Arrow round trip for the few rows of one pupil
         cursor = self._con.cursor()
         try:
-            return cursor.sql(sql, params=[code]).pl()
+            cursor.execute(sql, [code])
+            columns = [d[0] for d in cursor.description]
+            return pl.DataFrame(cursor.fetchall(), schema=columns, orient="row")
         finally:
             cursor.close()
 
