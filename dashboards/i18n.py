@@ -1,4 +1,7 @@
-"""User-facing labels in French and Arabic, read from ``dashboards/i18n/<lang>.json``.
+"""User-facing labels in French and Arabic, read from ``dashboards/i18n/``.
+
+One language is ``<lang>.json`` (shared labels) plus one ``<section>.<lang>.json`` per page or subject
+(``absence.fr.json``); a key defined twice is an error.
 
 Every label a page shows comes from these files: ``t("kpi.total_pupils", lang)``.
 Labels may hold ``{placeholders}``, filled from keyword arguments.
@@ -25,8 +28,14 @@ def labels(lang: str) -> dict[str, str]:
     """All labels of one language (``fr`` or ``ar``)."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
-    with (_I18N_DIR / f"{lang}.json").open(encoding="utf-8") as f:
-        data: dict[str, str] = json.load(f)
+    data: dict[str, str] = {}
+    for path in (_I18N_DIR / f"{lang}.json", *sorted(_I18N_DIR.glob(f"*.{lang}.json"))):
+        with path.open(encoding="utf-8") as f:
+            part: dict[str, str] = json.load(f)
+        twice = data.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines labels already defined: {sorted(twice)}")
+        data.update(part)
     return data
 
 

@@ -79,8 +79,11 @@ def latest_year(home: Path) -> str:
 
 
 def labels(lang: str) -> dict[str, str]:
-    with (DASHBOARDS / "i18n" / f"{lang}.json").open(encoding="utf-8") as f:
-        data: dict[str, str] = json.load(f)
+    """Every label of one language: ``<lang>.json`` and each ``<section>.<lang>.json``."""
+    folder = DASHBOARDS / "i18n"
+    data: dict[str, str] = {}
+    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
     return data
 
 
@@ -309,10 +312,11 @@ def test_no_published_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_data_access(published_home: Path) -> None:
-    from dashboards import data_access as da
+    from dashboards import data_access
+    from dashboards.data_access import enrollment as da
 
     current = warehouse_file(published_home)
-    assert da.published_version() == current.stem
+    assert data_access.published_version() == current.stem
     year = latest_year(published_home)
     assert da.school_years(scope=NATIONAL)[0] == year
 
@@ -348,6 +352,7 @@ def test_data_access(published_home: Path) -> None:
 
 def test_published_version_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboards import data_access as da
+    from dashboards.data_access import enrollment
 
     monkeypatch.setenv("MASSAR_HOME", str(tmp_path))
     assert da.published_version() is None  # no folder
@@ -360,7 +365,7 @@ def test_published_version_resolution(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "warehouse" / "candidate.duckdb").touch()
     assert da.published_version() is None  # not a bare name: never leaves the published folder
     with pytest.raises(da.NoPublishedWarehouse):
-        da.school_years(scope=NATIONAL)
+        enrollment.school_years(scope=NATIONAL)
     build_fixture_warehouse(tmp_path, version="v20300101T000000Z")
     assert da.published_version() == "v20300101T000000Z"  # CURRENT holds the version
     (published / "CURRENT").write_text("v20300101T000000Z.duckdb\n", encoding="utf-8")
@@ -378,9 +383,9 @@ def test_i18n_files_match() -> None:
 
 
 def test_only_data_access_touches_duckdb() -> None:
-    """One data-access module per app: data_access.py (internal) and public/store.py (public lookup)."""
+    """One data-access place per app: data_access/ (internal) and public/store.py (public lookup)."""
     forbidden = ("ingestion", "dags", "warehouse", "massar.pipeline")
-    data_access_modules = {DASHBOARDS / "data_access.py", DASHBOARDS / "public" / "store.py"}
+    data_access_modules = {*(DASHBOARDS / "data_access").glob("*.py"), DASHBOARDS / "public" / "store.py"}
     for path in DASHBOARDS.rglob("*.py"):
         imported: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

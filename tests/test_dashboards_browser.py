@@ -28,8 +28,11 @@ if not CHROMIUM.exists():
 
 
 def labels(lang: str) -> dict[str, str]:
-    with (REPO_ROOT / "dashboards" / "i18n" / f"{lang}.json").open(encoding="utf-8") as f:
-        data: dict[str, str] = json.load(f)
+    """Every label of one language: ``<lang>.json`` and each ``<section>.<lang>.json``."""
+    folder = REPO_ROOT / "dashboards" / "i18n"
+    data: dict[str, str] = {}
+    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
     return data
 
 

@@ -5,15 +5,20 @@ Expected numbers come from SQL run directly on the published warehouse of the re
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data_access as da
+from dashboards import data_access
 from dashboards.auth import authenticate, hash_password, load_users, verify_password
+from dashboards.data_access import enrollment as da
 from dashboards.scope import NATIONAL, Scope, ScopeError
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
@@ -30,42 +35,57 @@ def _year(db: Path) -> str:
     return str(_sql(db, "select max(school_year) from marts.agg_enrollment_by_region"))
 
 
-def _scoped_functions() -> list[str]:
-    return [
-        name
-        for name, fn in inspect.getmembers(da, inspect.isfunction)
-        if fn.__module__ == da.__name__
-        and not name.startswith("_")
-        and "scope" in inspect.signature(fn).parameters
-    ]
+# functions that are the same for everyone: reference data
+UNSCOPED: frozenset[str] = frozenset({"enrollment.cycles"})
 
 
-def test_every_query_function_takes_a_scope() -> None:
-    public = [
-        name
-        for name, fn in inspect.getmembers(da, inspect.isfunction)
-        if fn.__module__ == da.__name__ and not name.startswith("_")
-    ]
-    unscoped = set(public) - set(_scoped_functions())
-    # only reference data and the version lookup are the same for everyone
-    assert unscoped == {"cycles", "published_version", "published_warehouse", "clear_caches"}
+def _query_functions() -> dict[str, Callable[..., Any]]:
+    """Every public function of every ``dashboards.data_access`` submodule, as ``module.function``."""
+    found: dict[str, Callable[..., Any]] = {}
+    for info in pkgutil.iter_modules(data_access.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{data_access.__name__}.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not name.startswith("_"):
+                found[f"{info.name}.{name}"] = fn
+    return found
+
+
+def _call(fn: Callable[..., Any], year: str, **kwargs: object) -> object:
+    """Call a query function with the latest school year where it takes one; other parameters default."""
+    params = inspect.signature(fn).parameters
+    if "school_year" in params:
+        kwargs["school_year"] = year
+    return fn(**kwargs)
+
+
+def test_every_query_function_takes_a_scope_and_a_region() -> None:
+    functions = _query_functions()
+    assert "enrollment.pupils_by_region" in functions
+    for name, fn in functions.items():
+        if name in UNSCOPED:
+            continue
+        params = inspect.signature(fn).parameters
+        scope = params.get("scope")
+        assert scope is not None and scope.kind is inspect.Parameter.KEYWORD_ONLY, name
+        assert params.get("region") is not None and params["region"].default is None, name
+        required = {
+            n for n, p in params.items() if p.default is inspect.Parameter.empty and n not in ("scope",)
+        }
+        assert required <= {"school_year"}, (name, required)
 
 
 def test_region_user_asking_for_another_region_gets_nothing(published_db: Path) -> None:
     year = _year(published_db)
-    calls = {
-        "school_years": lambda **kw: da.school_years(**kw),
-        "regions": lambda **kw: da.regions(**kw),
-        "pupils_by_region": lambda **kw: da.pupils_by_region(year, **kw),
-        "pupils_by_region_cycle_sex": lambda **kw: da.pupils_by_region_cycle_sex(year, **kw),
-        "school_count": lambda **kw: da.school_count(**kw),
-    }
-    assert set(calls) == set(_scoped_functions()), "a new scoped function needs a line here"
-    for call in calls.values():
+    functions = {n: fn for n, fn in _query_functions().items() if n not in UNSCOPED}
+    assert len(functions) >= 5
+    for name, fn in functions.items():
         with pytest.raises(ScopeError):
-            call(scope=REGION_01, region=OTHER_REGION)
+            _call(fn, year, scope=REGION_01, region=OTHER_REGION)
+            pytest.fail(f"{name} served region {OTHER_REGION} to a region-01 user")
         # the ministry may ask for that region
-        call(scope=NATIONAL, region=OTHER_REGION)
+        _call(fn, year, scope=NATIONAL, region=OTHER_REGION)
 
 
 def test_region_user_sees_only_their_region(published_db: Path) -> None:

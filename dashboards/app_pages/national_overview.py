@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards import data_access as da
 from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import enrollment as da
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
 from dashboards.ui import PLOTLY_CONFIG, current_lang, regions_geojson, style_figure, url_selectbox
 
@@ -146,14 +147,14 @@ def main() -> None:
     scope = current_scope()
     st.title(t("overview.title", lang))
 
-    published = da.published_warehouse()
+    published = published_warehouse()
     if published is None:
         no_published_data()
         return
     try:
         years = da.school_years(scope=scope)
         cycles = da.cycles()
-    except da.NoPublishedWarehouse:  # unpublished between the two reads
+    except NoPublishedWarehouse:  # unpublished between the two reads
         no_published_data()
         return
     if not years:

@@ -1,116 +1,11 @@
-"""The only module of the dashboards that touches DuckDB.
-
-Which warehouse: ``<MASSAR_HOME>/warehouse/published/CURRENT`` names the current published version
-(``v20261129T034500Z``, or its file name ``v20261129T034500Z.duckdb``), a file in the same folder,
-opened read-only.
-``CURRENT`` is re-read on every call of :func:`published_warehouse` (a tiny file), and every query
-result is cached under the path of the version it was read from: a new publish is picked up at the
-next page run, and results of the previous version are never served for it.
-
-Rules:
-- parameterized queries only (``?`` placeholders); SQL text is constant, values never go into it;
-- results are polars frames (copies: cached results are returned by value);
-- every query takes the user's ``Scope`` (``dashboards.scope``) and filters by it in SQL: a request for a
-  region outside the scope raises ``ScopeError``; province and school users are served from the
-  pupil-grain fact filtered to their province or school, never from region totals.
-
-Raises :class:`NoPublishedWarehouse` when nothing is published; pages show a message then.
-"""
+"""Enrollment counts: pupils by region, cycle and sex; schools; the school years and regions a scope sees."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Final
-
-import duckdb
 import polars as pl
-import streamlit as st
 
+from dashboards.data_access._core import run as _run
 from dashboards.scope import Scope
-from massar.settings import paths
-
-CURRENT_FILE: Final[str] = "CURRENT"
-QUERY_TTL_SECONDS: Final[int] = 600
-VERSION_SUFFIX: Final[str] = ".duckdb"
-_VERSION_RE: Final[re.Pattern[str]] = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-class NoPublishedWarehouse(RuntimeError):
-    """No published warehouse version exists (yet) under ``MASSAR_HOME``."""
-
-
-@dataclass(frozen=True)
-class PublishedWarehouse:
-    """The current published version: its name (file stem) and its file."""
-
-    version: str
-    path: Path
-
-
-def published_warehouse() -> PublishedWarehouse | None:
-    """The version named by ``warehouse/published/CURRENT``; ``None`` if there is none or it is broken.
-
-    ``CURRENT`` holds one name: the version (``v20261129T034500Z``, as ``warehouse/publish.py`` writes it)
-    or the file name (``v20261129T034500Z.duckdb``); either way a bare name in the same folder.
-    """
-    published_dir = paths().published_dir
-    try:
-        name = (published_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    if not _VERSION_RE.fullmatch(name):  # a bare name in the same folder, nothing else
-        return None
-    version = name.removesuffix(VERSION_SUFFIX)
-    path = published_dir / f"{version}{VERSION_SUFFIX}"
-    if not path.is_file():
-        return None
-    return PublishedWarehouse(version=version, path=path)
-
-
-def published_version() -> str | None:
-    """Name of the current published version (``v20261129T034500Z``), or ``None`` if nothing is published."""
-    current = published_warehouse()
-    return current.version if current else None
-
-
-def _require_published() -> PublishedWarehouse:
-    current = published_warehouse()
-    if current is None:
-        raise NoPublishedWarehouse(f"no published warehouse under {paths().published_dir}")
-    return current
-
-
-def _close(con: duckdb.DuckDBPyConnection) -> None:
-    con.close()
-
-
-@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False, on_release=_close)
-def _connection(db_file: str) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per published version file, shared by sessions (queries use cursors)."""
-    return duckdb.connect(db_file, read_only=True)
-
-
-@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=512, show_spinner=False)
-def _query(db_file: str, sql: str, params: tuple[object, ...]) -> pl.DataFrame:
-    """Run one parameterized query on a published version; cached by (version file, SQL, parameters)."""
-    cursor = _connection(db_file).cursor()  # a cursor per query: connections are shared across threads
-    try:
-        return cursor.sql(sql, params=list(params)).pl()
-    finally:
-        cursor.close()
-
-
-def _run(sql: str, *params: object) -> pl.DataFrame:
-    return _query(str(_require_published().path), sql, tuple(params))
-
-
-def clear_caches() -> None:
-    """Forget cached results and close cached connections (used by tests between warehouses)."""
-    _query.clear()
-    _connection.clear()
-
 
 # ------------------------------------------------------------------------------------------ scoping
 
