@@ -56,5 +56,56 @@ class Scope:
             raise ScopeError(f"region {requested} is outside this user's scope")
         return requested or self.region_code
 
+    def territory(
+        self, region: str | None = None, province: str | None = None, school: str | None = None
+    ) -> Territory:
+        """The territory to filter on: the requested region/province/school narrowed to the scope.
+
+        A request that leaves the scope raises ``ScopeError``: another region (any role but ministry),
+        another province (province and school users), another school (school users). A province is
+        ``RR.PPP`` and must lie in the requested or scoped region.
+        """
+        region_code = self.region_filter(region)
+        if province is not None:
+            if self.province_code is not None and province != self.province_code:
+                raise ScopeError(f"province {province} is outside this user's scope")
+            if region_code is not None and not province.startswith(f"{region_code}."):
+                raise ScopeError(f"province {province} is not in region {region_code}")
+        if school is not None and self.school_code is not None and school != self.school_code:
+            raise ScopeError(f"school {school} is outside this user's scope")
+        return Territory(
+            region_code=region_code,
+            province_code=province or self.province_code,
+            school_code=school or self.school_code,
+        )
+
+
+@dataclass(frozen=True)
+class Territory:
+    """Effective filters of one query (``None`` = no filter at that level); values are bound parameters."""
+
+    region_code: str | None
+    province_code: str | None
+    school_code: str | None
+
+    def params(self) -> tuple[str | None, ...]:
+        """``(region, region, province, province, school, school)`` for the constant SQL fragment
+        :data:`TERRITORY_WHERE` (each filter is ``cast(? as varchar) is null or column = ?``)."""
+        return (
+            self.region_code,
+            self.region_code,
+            self.province_code,
+            self.province_code,
+            self.school_code,
+            self.school_code,
+        )
+
+
+#: SQL fragment for a table with region_code, province_code and school_code; bind ``Territory.params()``
+TERRITORY_WHERE = """
+    (cast(? as varchar) is null or region_code = ?)
+    and (cast(? as varchar) is null or province_code = ?)
+    and (cast(? as varchar) is null or school_code = ?)
+"""
 
 NATIONAL = Scope("ministry")

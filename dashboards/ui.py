@@ -18,6 +18,7 @@ T = TypeVar("T")
 DASHBOARDS_DIR: Final[Path] = Path(__file__).resolve().parent
 STATIC_DIR: Final[Path] = DASHBOARDS_DIR / "static"
 REGIONS_GEOJSON: Final[Path] = STATIC_DIR / "geo" / "morocco_12_regions.geojson"
+PROVINCES_GEOJSON: Final[Path] = STATIC_DIR / "geo" / "morocco_75_provinces.geojson"
 #: where the browser fetches plotly's base map (served by `--server.enableStaticServing true`)
 PLOTLY_CONFIG: Final[dict[str, Any]] = {"topojsonURL": "/app/static/topojson/", "displaylogo": False}
 
@@ -104,6 +105,14 @@ def url_selectbox(
 def regions_geojson() -> dict[str, Any]:
     """The 12 regions (features keyed by ``properties.hcp_code``), loaded once per process."""
     with REGIONS_GEOJSON.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+@cache
+def provinces_geojson() -> dict[str, Any]:
+    """The 75 provinces and prefectures (features keyed by ``properties.hcp_code``, ``RR.PPP``)."""
+    with PROVINCES_GEOJSON.open(encoding="utf-8") as f:
         data: dict[str, Any] = json.load(f)
     return data
 

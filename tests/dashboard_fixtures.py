@@ -3,7 +3,8 @@
 ``build_fixture_warehouse(home)`` writes ``home/warehouse/published/<version>.duckdb`` and ``CURRENT``
 (the publish contract; it holds ``<version>``, as ``warehouse/publish.py`` writes it), with the tables
 the dashboards read, columns as in docs/architecture.md: ``marts.agg_enrollment_by_region``,
-``marts.dim_school``, ``reference.regions``, ``reference.cycles``.
+``marts.agg_enrollment_by_province`` (each region's pupils in its first province), ``marts.dim_school``,
+``reference.regions``, ``reference.provinces``, ``reference.cycles``.
 Regions and cycles come from the dbt seeds; pupil counts are small deterministic numbers.
 """
 
@@ -161,6 +162,42 @@ def build_fixture_warehouse(home: Path, version: str = FIXTURE_VERSION) -> Path:
                                     ]
                                 )
         _insert(con, "marts.agg_enrollment_by_region", agg_rows)
+
+        columns = list(provinces[0])
+        con.execute(f"create table reference.provinces ({', '.join(f'{c} varchar' for c in columns)})")
+        _insert(con, "reference.provinces", [[p[c] for c in columns] for p in provinces])
+        con.execute(
+            """
+            create table marts.agg_enrollment_by_province (
+                school_year varchar, region_code varchar, province_code varchar, province_name_fr varchar,
+                province_name_ar varchar, cycle_code varchar, level_code varchar, sex varchar,
+                sector varchar, area varchar, pupils bigint
+            )
+            """
+        )
+        first_province = {}
+        for p in provinces:
+            first_province.setdefault(p["region_code"], p)
+        _insert(
+            con,
+            "marts.agg_enrollment_by_province",
+            [
+                [
+                    year,
+                    region,
+                    first_province[region]["province_code"],
+                    first_province[region]["name_fr"],
+                    first_province[region]["name_ar"],
+                    cycle,
+                    f"{cycle}-1",
+                    sex,
+                    sector,
+                    area,
+                    pupils,
+                ]
+                for year, region, _, _, cycle, sex, sector, area, pupils in agg_rows
+            ],
+        )
 
         con.execute(
             """

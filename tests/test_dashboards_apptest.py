@@ -24,7 +24,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from dashboards.auth import User
-from dashboards.scope import NATIONAL
+from dashboards.scope import NATIONAL, Scope
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DASHBOARDS = REPO_ROOT / "dashboards"
@@ -271,7 +271,13 @@ def test_switch_page_to_overview(published_home: Path) -> None:
     at = run_app({"lang": "ar"})
     at.switch_page(OVERVIEW_PAGE).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    assert [c.key for c in at.get("plotly_chart")] == [
+        "region_map",
+        "province_map",
+        "cycle_sex_bars",
+        "sector_area_bars",
+        "trend",
+    ]
     assert at.title[0].value == labels("ar")["overview.title"]
 
 
@@ -291,6 +297,7 @@ def test_new_publish_is_picked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     new_file = build_fixture_warehouse(tmp_path, version="v20300102T000000Z")  # rewrites CURRENT
     with duckdb.connect(str(new_file)) as con:
         con.execute("update marts.agg_enrollment_by_region set pupils = pupils + 1 where sex = 'F'")
+        con.execute("update marts.agg_enrollment_by_province set pupils = pupils + 1 where sex = 'F'")
     at.run()
     assert not at.exception
     year = latest_year(tmp_path)
@@ -399,3 +406,87 @@ def test_only_data_access_touches_duckdb() -> None:
             assert not name.startswith(forbidden), (path, name)
             if name.startswith("massar"):
                 assert name == "massar.settings", (path, name)
+
+
+def test_province_map_and_breakdowns(published_home: Path) -> None:
+    at = run_app()
+    year = latest_year(published_home)
+    specs = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    provinces = specs["province_map"]["data"][0]
+    assert sorted(array_values(provinces["locations"])) == sql_column(
+        published_home, "select province_code from reference.provinces order by 1"
+    )
+    assert len(array_values(provinces["locations"])) == 75
+    by_province = dict(zip(array_values(provinces["locations"]), array_values(provinces["z"]), strict=True))
+    expected = dict(
+        duckdb.connect(str(warehouse_file(published_home)), read_only=True)
+        .execute(
+            "select province_code, count(*) from marts.fct_enrollment where school_year = ? group by 1",
+            [year],
+        )
+        .fetchall()
+    )
+    assert {k: v for k, v in by_province.items() if v} == expected
+    sector_total = sum(sum(array_values(trace["y"])) for trace in specs["sector_area_bars"]["data"])
+    assert sector_total == sql_value(
+        published_home, "select count(*) from marts.fct_enrollment where school_year = ?", year
+    )
+    trend = specs["trend"]
+    years = sorted({x for trace in trend["data"] for x in array_values(trace["x"])})
+    assert years == sorted(
+        sql_column(published_home, "select distinct school_year from marts.fct_enrollment")
+    )
+
+
+def test_region_and_province_filters_from_url(published_home: Path) -> None:
+    year = latest_year(published_home)
+    region, province = (
+        duckdb.connect(str(warehouse_file(published_home)), read_only=True)
+        .execute(
+            "select region_code, province_code from marts.fct_enrollment where school_year = ? "
+            "group by all order by count(*) desc limit 1",
+            [year],
+        )
+        .fetchone()
+    )
+    fr = labels("fr")
+    at = run_app({"lang": "fr", "region": region})
+    assert at.sidebar.selectbox(key="filter_region").value == region
+    assert metric_number(at, fr["kpi.total_pupils"]) == sql_value(
+        published_home,
+        "select count(*) from marts.fct_enrollment where school_year = ? and region_code = ?",
+        year,
+        region,
+    )
+    assert next(c.key for c in at.get("plotly_chart")) == "province_map"  # the region's provinces
+    table = at.table[0].value
+    assert table[fr["col.province_code"]].tolist() == sql_column(
+        published_home,
+        "select province_code from reference.provinces where region_code = ? order by 1",
+        region,
+    )
+
+    at.sidebar.selectbox(key="filter_province").set_value(province).run()
+    assert not at.exception
+    assert at.query_params["province"] == province
+    assert metric_number(at, fr["kpi.total_pupils"]) == sql_value(
+        published_home,
+        "select count(*) from marts.fct_enrollment where school_year = ? and province_code = ?",
+        year,
+        province,
+    )
+    # clearing the region drops the province from the URL
+    at.sidebar.selectbox(key="filter_region").select_index(0).run()  # "all regions"
+    assert not at.exception
+    assert "region" not in at.query_params and "province" not in at.query_params
+
+
+def test_region_user_cannot_widen_scope_by_url(published_home: Path) -> None:
+    user = User("aref_tta", "AREF", Scope("region", region_code="01"))
+    at = run_app({"lang": "fr", "region": "06"}, user=user)
+    assert "filter_region" not in [s.key for s in at.sidebar.selectbox]
+    assert metric_number(at, labels("fr")["kpi.total_pupils"]) == sql_value(
+        published_home,
+        "select count(*) from marts.fct_enrollment where school_year = ? and region_code = '01'",
+        latest_year(published_home),
+    )

@@ -1,4 +1,4 @@
-"""National overview: pupils by region, cycle and sex for one school year (filters kept in the URL)."""
+"""National overview: pupils by region, province, cycle, sex, sector, area; trends; filters in the URL."""
 
 from __future__ import annotations
 
@@ -10,8 +10,16 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import enrollment as da
+from dashboards.filters import Filters, territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
-from dashboards.ui import PLOTLY_CONFIG, current_lang, regions_geojson, style_figure, url_selectbox
+from dashboards.ui import (
+    PLOTLY_CONFIG,
+    current_lang,
+    provinces_geojson,
+    regions_geojson,
+    style_figure,
+    url_selectbox,
+)
 
 SEX_ORDER: tuple[str, ...] = ("F", "M")
 SEX_COLORS: dict[str, str] = {"F": "#c2417a", "M": "#2f6fb0"}
@@ -111,6 +119,101 @@ def cycle_sex_bars(by_cycle_sex: pl.DataFrame, lang: str, year: str) -> go.Figur
     return style_figure(fig, lang, t("chart.bar_title", lang, year=isolate_ltr(year, lang)))
 
 
+def province_map(by_province: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Choropleth of the provinces and prefectures (those the frame holds), coloured by pupils."""
+    frame = by_province.with_columns(pl.col(f"province_name_{lang}").alias("province_name"))
+    fig = px.choropleth(
+        frame,
+        geojson=provinces_geojson(),
+        locations="province_code",
+        featureidkey="properties.hcp_code",
+        color="pupils",
+        hover_name="province_name",
+        hover_data={"province_code": False, "pupils": ":,d", "girls": ":,d"},
+        color_continuous_scale="Blues",
+        labels={"pupils": t("chart.pupils", lang), "girls": t("kpi.girls", lang)},
+    )
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    fig.update_traces(marker_line_color="white", marker_line_width=0.5)
+    colorbar: dict[str, object] = {"title": {"text": t("chart.pupils", lang)}}
+    if is_rtl(lang):
+        colorbar |= {"x": 0.0, "xanchor": "right"}
+    fig.update_layout(height=560, coloraxis_colorbar=colorbar)
+    return style_figure(fig, lang, t("chart.province_map_title", lang, year=isolate_ltr(year, lang)))
+
+
+def sector_area_bars(by_sector_area: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Stacked bars: pupils by sector (public/private) and area (urban/rural), split by sex."""
+    frame = by_sector_area.with_columns(
+        (
+            pl.col("sector").map_elements(lambda v: t(f"sector.{v}", lang), return_dtype=pl.String)
+            + " · "
+            + pl.col("area").map_elements(lambda v: t(f"area.{v}", lang), return_dtype=pl.String)
+        ).alias("group"),
+        pl.col("sex").map_elements(lambda v: t(f"sex.{v}", lang), return_dtype=pl.String).alias("sex_label"),
+    )
+    fig = px.bar(
+        frame,
+        x="group",
+        y="pupils",
+        color="sex_label",
+        barmode="stack",
+        color_discrete_map={t(f"sex.{s}", lang): SEX_COLORS[s] for s in SEX_ORDER},
+        labels={"group": "", "pupils": t("chart.pupils", lang), "sex_label": t("chart.sex", lang)},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=420,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    )
+    return style_figure(fig, lang, t("chart.sector_area_title", lang, year=isolate_ltr(year, lang)))
+
+
+def trend_lines(trend: pl.DataFrame, lang: str) -> go.Figure:
+    """Pupils per school year and cycle (all loaded years)."""
+    frame = (
+        trend.group_by("school_year", "cycle_code", "cycle_order", f"cycle_label_{lang}")
+        .agg(pl.col("pupils").sum())
+        .sort("cycle_order", "school_year")
+        .rename({f"cycle_label_{lang}": "cycle"})
+    )
+    fig = px.line(
+        frame,
+        x="school_year",
+        y="pupils",
+        color="cycle",
+        markers=True,
+        labels={"school_year": "", "pupils": t("chart.pupils", lang), "cycle": t("chart.cycle", lang)},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=420,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
+        xaxis={"type": "category", "autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    )
+    return style_figure(fig, lang, t("chart.trend_title", lang))
+
+
+def province_table(by_province: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The provinces with pupils, girls, boys and the girls' share, as display strings."""
+    return pl.DataFrame(
+        [
+            {
+                t("col.province_code", lang): r["province_code"],
+                t("col.province", lang): r[f"province_name_{lang}"],
+                t("col.pupils", lang): fmt_int(r["pupils"], lang),
+                t("col.girls", lang): fmt_int(r["girls"], lang),
+                t("col.boys", lang): fmt_int(r["boys"], lang),
+                t("col.girls_share", lang): fmt_pct(share(r["girls"], r["pupils"]), lang),
+            }
+            for r in by_province.iter_rows(named=True)
+        ]
+    )
+
+
 def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The regions with pupils, girls, boys and shares, as display strings (plus a total row)."""
     total = int(by_region["pupils"].sum())
@@ -152,32 +255,30 @@ def main() -> None:
         no_published_data()
         return
     try:
-        years = da.school_years(scope=scope)
+        filters = territory_filters(scope, lang, depth="province")
         cycles = da.cycles()
     except NoPublishedWarehouse:  # unpublished between the two reads
         no_published_data()
         return
-    if not years:
+    if filters is None:
         st.warning(t("no_data_for_selection", lang))
         return
+    render(filters, cycles, lang, published.version)
 
+
+def render(filters: Filters, cycles: pl.DataFrame, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
     cycle_labels = dict(zip(cycles["cycle_code"].to_list(), cycles[f"label_{lang}"].to_list(), strict=True))
-    left, right, _ = st.columns([1, 1, 2])
-    year = url_selectbox(
-        t("filter.school_year", lang),
-        years,
-        param="year",
-        to_url=lambda y: y,
-        format_func=lambda y: y,
-        container=left,
-    )
+    left, _ = st.columns([1, 3])
     cycle: str | None = url_selectbox(
         t("filter.cycle", lang),
         [None, *cycle_labels],
         param="cycle",
         to_url=lambda c: c,
         format_func=lambda c: t("filter.all_cycles", lang) if c is None else cycle_labels.get(c, c),
-        container=right,
+        container=left,
     )
     st.caption(
         t(
@@ -185,12 +286,13 @@ def main() -> None:
             lang,
             year=isolate_ltr(year, lang),
             cycle=t("filter.all_cycles", lang) if cycle is None else cycle_labels.get(cycle, cycle),
-            version=published.version,
+            version=version,
         )
     )
 
-    by_region = da.pupils_by_region(year, cycle=cycle, scope=scope)
-    by_cycle_sex = da.pupils_by_region_cycle_sex(year, scope=scope)
+    by_region = da.pupils_by_region(year, cycle=cycle, scope=scope, **where)
+    by_province = da.pupils_by_province(year, cycle=cycle, scope=scope, **where)
+    by_cycle_sex = da.pupils_by_region_cycle_sex(year, scope=scope, **where)
     if cycle is not None:
         by_cycle_sex = by_cycle_sex.filter(pl.col("cycle_code") == cycle)
     total = int(by_region["pupils"].sum())
@@ -204,7 +306,7 @@ def main() -> None:
     k4.metric(t("kpi.girls_share", lang), fmt_pct(share(girls, total), lang), border=True)
     k5.metric(
         t("kpi.schools", lang),
-        fmt_int(da.school_count(cycle=cycle, scope=scope), lang),
+        fmt_int(da.school_count(cycle=cycle, scope=scope, **where), lang),
         help=t("kpi.schools_help", lang),
         border=True,
     )
@@ -215,12 +317,36 @@ def main() -> None:
     with map_col:
         if not st.get_option("server.enableStaticServing"):  # plotly would then fetch its base map from a CDN
             st.warning(t("map.static_serving_off", lang))
-        st.plotly_chart(region_map(by_region, lang, year), config=PLOTLY_CONFIG, key="region_map")
+        if filters.level == "national":
+            regions_tab, provinces_tab = st.tabs([t("map.regions", lang), t("map.provinces", lang)])
+            with regions_tab:
+                st.plotly_chart(region_map(by_region, lang, year), config=PLOTLY_CONFIG, key="region_map")
+            with provinces_tab:
+                st.plotly_chart(
+                    province_map(by_province, lang, year), config=PLOTLY_CONFIG, key="province_map"
+                )
+        else:
+            st.plotly_chart(province_map(by_province, lang, year), config=PLOTLY_CONFIG, key="province_map")
     with bar_col:
         st.plotly_chart(cycle_sex_bars(by_cycle_sex, lang, year), config=PLOTLY_CONFIG, key="cycle_sex_bars")
 
-    st.subheader(t("table.title", lang))
-    st.table(region_table(by_region, lang), hide_index=True)
+    sector_col, trend_col = st.columns(2)
+    with sector_col:
+        by_sector_area = da.pupils_by_sector_area(year, cycle=cycle, scope=scope, **where)
+        st.plotly_chart(
+            sector_area_bars(by_sector_area, lang, year), config=PLOTLY_CONFIG, key="sector_area_bars"
+        )
+    with trend_col:
+        st.plotly_chart(
+            trend_lines(da.pupils_trend(scope=scope, **where), lang), config=PLOTLY_CONFIG, key="trend"
+        )
+
+    if filters.level == "national":
+        st.subheader(t("table.title", lang))
+        st.table(region_table(by_region, lang), hide_index=True)
+    else:
+        st.subheader(t("table.provinces_title", lang))
+        st.table(province_table(by_province, lang), hide_index=True)
 
 
 main()
