@@ -490,3 +490,54 @@ def test_region_user_cannot_widen_scope_by_url(published_home: Path) -> None:
         "select count(*) from marts.fct_enrollment where school_year = ? and region_code = '01'",
         latest_year(published_home),
     )
+
+
+def _territory_of_largest_school(home: Path) -> tuple[str, str, str]:
+    region, province, school = sql(
+        home,
+        "select region_code, province_code, school_code from marts.fct_enrollment "
+        "where school_year = ? group by all order by count(*) desc limit 1",
+        latest_year(home),
+    )[0]
+    return str(region), str(province), str(school)
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("role", ["ministry", "region", "province", "school"])
+def test_overview_per_role_and_language(published_home: Path, role: str, lang: str) -> None:
+    """Each role sees the pupils of its own territory, in each language; checked against fct_enrollment."""
+    region, province, school = _territory_of_largest_school(published_home)
+    scope = {
+        "ministry": NATIONAL,
+        "region": Scope("region", region_code=region),
+        "province": Scope("province", region_code=region, province_code=province),
+        "school": Scope("school", region_code=region, province_code=province, school_code=school),
+    }[role]
+    at = run_app({"lang": lang}, user=User(f"user_{role}", role, scope))
+    words = labels(lang)
+    column = {
+        "ministry": None,
+        "region": "region_code",
+        "province": "province_code",
+        "school": "school_code",
+    }[role]
+    value = {"region": region, "province": province, "school": school}.get(role)
+    where = f" and {column} = ?" if column else ""
+    params = (value,) if column else ()
+    year = latest_year(published_home)
+    expected = sql_value(
+        published_home,
+        f"select count(*) from marts.fct_enrollment where school_year = ?{where}",
+        year,
+        *params,
+    )
+    assert at.title[0].value == words["overview.title"]
+    assert metric_number(at, words["kpi.total_pupils"]) == expected
+    assert metric_number(at, words["kpi.schools"]) == sql_value(
+        published_home, f"select count(*) from marts.dim_school where true{where}", *params
+    )
+    filters = {s.key for s in at.sidebar.selectbox}
+    assert ("filter_region" in filters) == (role == "ministry")  # a directorate cannot pick another region
+    assert at.get("plotly_chart"), "charts are drawn for every role"
+    if lang == "ar":
+        assert all(ARABIC.search(m.label) for m in at.metric)
