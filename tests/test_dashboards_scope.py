@@ -163,5 +163,11 @@ def test_internal_app_requires_sign_in(published_home: Path) -> None:
     at.text_input(key="login_password").input("aref-demo")
     at.button[0].click().run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    # a region user lands on the overview of their region: its provinces' map, no national map
+    assert [c.key for c in at.get("plotly_chart")] == [
+        "province_map",
+        "cycle_sex_bars",
+        "sector_area_bars",
+        "trend",
+    ]
     assert any("01" in c.value for c in at.sidebar.caption)
