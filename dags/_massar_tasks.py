@@ -79,10 +79,14 @@ def prepare_candidate() -> str | None:
 
 
 def dbt_build(
-    group_id: str = "dbt_build", full_refresh: bool = False, select: str | None = None
+    group_id: str = "dbt_build",
+    full_refresh: bool = False,
+    select: str | None = None,
+    exclude: str | None = None,
 ) -> TaskGroup:
     """dbt through Cosmos, one ``dbt build`` per layer (see ``dags/massar_pipeline.py`` for why); with
-    ``select`` (a templated dbt selection), one ``dbt build`` of that selection (task ``changed``)."""
+    ``select`` (a templated dbt selection) and ``exclude``, one ``dbt build`` of that selection (task
+    ``changed``)."""
     layers = pipeline.DBT_LAYERS if select is None else (("changed", select),)
     with TaskGroup(group_id) as group:
         previous = None
@@ -92,6 +96,7 @@ def dbt_build(
                 project_dir=str(DBT_PROJECT_DIR),
                 profile_config=PROFILE,
                 select=selector,
+                exclude=exclude if select is not None else None,
                 # a test runs with the layer where all its parents are built (or upstream)
                 indirect_selection="buildable",
                 invocation_mode=InvocationMode.SUBPROCESS,
@@ -128,18 +133,22 @@ def publish(gate: dict[str, object]) -> str:
 
 
 @task
-def dbt_selector(days: list[str]) -> str:
-    """The daily build's dbt selection: models depending on the sources that received drops."""
-    return pipeline.daily_dbt_selector(days)
+def dbt_selector(days: list[str]) -> dict[str, str]:
+    """The daily build's dbt selection (models depending on the sources that received drops) and exclusion
+    (unit tests and the tests of the lake views, see ``pipeline.DAILY_DBT_EXCLUDE``)."""
+    return {"select": pipeline.daily_dbt_selector(days), "exclude": pipeline.daily_dbt_exclude(days)}
 
 
-SELECTED = "{{ ti.xcom_pull(task_ids='dbt_selector') }}"
+SELECTED = "{{ ti.xcom_pull(task_ids='dbt_selector')['select'] }}"
+EXCLUDED = "{{ ti.xcom_pull(task_ids='dbt_selector')['exclude'] }}"
 
 
-def build_check_publish(upstream: Any, full_refresh: bool = False, select: str | None = None) -> Any:
+def build_check_publish(
+    upstream: Any, full_refresh: bool = False, select: str | None = None, exclude: str | None = None
+) -> Any:
     """candidate ← published; dbt build; quality gate; publish. Returns the publish task."""
     prepared = prepare_candidate()
-    build = dbt_build(full_refresh=full_refresh, select=select)
+    build = dbt_build(full_refresh=full_refresh, select=select, exclude=exclude)
     upstream >> prepared >> build
     gate = quality_gate()
     build >> gate

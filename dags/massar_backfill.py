@@ -7,6 +7,7 @@ from datetime import datetime
 
 from _massar_tasks import (
     DEFAULT_ARGS,
+    EXCLUDED,
     LAKE,
     SELECTED,
     build_check_publish,
@@ -45,7 +46,7 @@ def massar_backfill() -> None:
 
     days = days_in_range()
     ingested = ingest_region_drops.partial(days=days).expand(region_code=list_regions())
-    build_check_publish([reconcile(ingested), dbt_selector(days)], select=SELECTED)
+    build_check_publish([reconcile(ingested), dbt_selector(days)], select=SELECTED, exclude=EXCLUDED)
 
 
 massar_backfill()

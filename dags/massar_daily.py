@@ -11,6 +11,7 @@ from datetime import datetime
 
 from _massar_tasks import (
     DEFAULT_ARGS,
+    EXCLUDED,
     LAKE,
     SELECTED,
     build_check_publish,
@@ -55,7 +56,7 @@ def massar_daily() -> None:
     days = the_day()
     ingested = ingest_region_drops.partial(days=days).expand(region_code=list_regions())
     # Incremental: the candidate is the published version; dbt rebuilds only what the day's sources feed.
-    build_check_publish([reconcile(ingested), dbt_selector(days)], select=SELECTED)
+    build_check_publish([reconcile(ingested), dbt_selector(days)], select=SELECTED, exclude=EXCLUDED)
 
 
 massar_daily()

@@ -283,7 +283,8 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
         data_docs=str(gate.get("data_docs") or "") or None,
     )
     p = paths()
-    version = publish(p.candidate_db, p.published_dir, keep=keep, verdict=verdict)
+    history = p.gx_root / "gate_history.jsonl"
+    version = publish(p.candidate_db, p.published_dir, keep=keep, verdict=verdict, gate_history=history)
     log.info("published %s (%s, %s warning(s))", version.version, verdict.verdict, verdict.warnings)
     refresh_lookup_store(version.path)
     return version.version
@@ -302,6 +303,9 @@ def refresh_lookup_store(published_db: Path) -> Path | None:
     if not has_serving:
         log.warning("published version has no serving models: parent lookup store not refreshed")
         return None
+    from massar.serving import build_public_stats_store
+
+    build_public_stats_store(published_db)  # public statistics, suppressed (a no-op on older versions)
     return build_lookup_store(published_db)
 
 
@@ -377,8 +381,44 @@ def daily_dbt_selector(days: list[str]) -> str:
         for export in drop_files(region, days):
             entities.add(export.entity)
             deletions = deletions or export.deleted
-    sources = sorted(entities) + ["load_log", "quarantine"] + (["deletions"] if deletions else [])
-    return " ".join(f"source:massar.{name}+" for name in sources)
+    sources = [*sorted(entities), "load_log", "quarantine"]
+    selection = [f"source:massar.{name}+" for name in sources]
+    if deletions:
+        # A deletion reaches the models through the deleted entity's staging view (selected above with
+        # its entity); the deletions view itself is re-created (its SQL depends on which files exist),
+        # not everything downstream of it, which is every staging view.
+        selection.append("stg_massar__deletions")
+    return " ".join(selection)
+
+
+# What a daily build leaves out (``daily_dbt_exclude``): dbt unit tests (they test code, not data: dbt's
+# advice is to run them in development and CI, and the full builds run them), and the data tests of the
+# staging and intermediate views. Those views read the whole lake at query time, so their tests cost what
+# the history costs; the day's rows were checked against their contract by the ingestion and by the raw
+# Great Expectations suites, and the full builds (school-year DAG, ``massar build``) run these tests.
+DAILY_DBT_EXCLUDE = " ".join(
+    (
+        "resource_type:unit_test",
+        "resource_type:test,path:models/staging",
+        "resource_type:test,path:models/intermediate",
+    )
+)
+
+
+def daily_dbt_exclude(days: list[str]) -> str:
+    """dbt exclusion of a daily build (``DAILY_DBT_EXCLUDE``, whatever the days: a daily build never runs
+    the unit tests and the lake views' tests; the full builds do)."""
+    return DAILY_DBT_EXCLUDE
+
+
+def daily_dbt_args(days: list[str]) -> list[str]:
+    """``dbt build`` arguments of the daily build of ``days``: the selection and the exclusion."""
+    return ["--select", daily_dbt_selector(days), "--exclude", daily_dbt_exclude(days)]
+
+
+def build_daily(days: list[str]) -> None:
+    """The daily dbt build (what the day's drops feed) into the candidate, as the daily DAG runs it."""
+    run_dbt("build", *daily_dbt_args(days))
 
 
 def school_days(start: str, end: str) -> list[str]:

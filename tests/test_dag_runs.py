@@ -146,6 +146,7 @@ def test_daily_dag_loads_one_day_and_survives_a_retry(home: Path, monkeypatch: p
     assert publications[-1][1] in {"pass", "warn"}
 
 
+@pytest.mark.slow  # ~65 s: in `make test-all`, out of the default suite (< 15 min)
 def test_backfill_dag_loads_the_range(home: Path) -> None:
     from massar.orchestration import run_dag
 
@@ -160,6 +161,145 @@ def test_backfill_dag_loads_the_range(home: Path) -> None:
     assert rows == distinct
     # The candidate started from the published version (if any): the publication history continues.
     assert _publications()[-1][1] in {"pass", "warn"}
+
+
+def _next_school_day(day: str) -> str:
+    from datetime import date, timedelta
+
+    following = date.fromisoformat(day) + timedelta(days=1)
+    if following.weekday() == 6:  # Sunday
+        following += timedelta(days=1)
+    return following.isoformat()
+
+
+def _student_key(student_code: str) -> str:
+    """The pseudonymous key, computed here as docs/architecture.md defines it (default development salt)."""
+    import hashlib
+
+    salt = os.environ.get("MASSAR_PSEUDONYM_SALT", "massar-dev-salt")
+    return hashlib.sha256((salt + student_code).encode("utf-8")).hexdigest()[:16]
+
+
+def _read_export(path: Path) -> pl.DataFrame:
+    return pl.read_csv(io.StringIO(path.read_bytes().decode("utf-8-sig")), separator=";", infer_schema=False)
+
+
+def _write_drop(path: Path, frame: pl.DataFrame) -> None:
+    """A drop file as Massar writes it: UTF-8 with BOM, ``;``, CRLF."""
+    text = frame.write_csv(separator=";").replace("\n", "\r\n")
+    path.write_bytes(("\ufeff" + text).encode("utf-8"))
+
+
+def _warehouse_tables(path: Path) -> dict[str, pl.DataFrame]:
+    """Every dbt-built table of a warehouse file (marts, serving, restricted), sorted on its non-float
+    columns (sums of doubles may differ in their last bits with the order of the rows: floats are
+    compared with a tolerance)."""
+    tables: dict[str, pl.DataFrame] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('marts', 'serving', 'restricted') and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for schema, table in names:
+            frame = con.sql(f'select * from "{schema}"."{table}"').pl()
+            keys = [c for c, t in frame.schema.items() if not t.is_float()]
+            tables[f"{schema}.{table}"] = frame.sort(keys or frame.columns, nulls_last=True)
+    return tables
+
+
+def _differ(left: pl.DataFrame, right: pl.DataFrame) -> bool:
+    from polars.testing import assert_frame_equal
+
+    try:
+        assert_frame_equal(left, right, rel_tol=1e-9, abs_tol=1e-9)
+    except AssertionError:
+        return True
+    return False
+
+
+INCREMENTAL = {}  # state shared by the two tests below (module order): the incrementally built version
+
+
+def test_daily_increment_applies_late_corrections_and_deletions(home: Path) -> None:
+    """A later day's drop corrects an absence of September and deletes another one (bulk-loaded): the
+    daily DAG's incremental build rewrites only the touched dates, and the published marts show both."""
+    from massar.orchestration import run_dag
+    from warehouse.publish import connect_current, current
+
+    exports = home / "exports"
+    day = _next_school_day(_drop_days(exports)[-1])
+    bulk = sorted(exports.glob("*/*/absences.csv"))[0]
+    frame = _read_export(bulk)
+    fixed, gone = frame.row(0, named=True), frame.row(1, named=True)
+    flipped = "0" if fixed["justified"] == "1" else "1"
+    reasons = frame.filter(pl.col("justified") == "1")["reason_code"].drop_nulls()
+    reason = reasons[0] if flipped == "1" else None
+    _write_drop(
+        bulk.with_name(f"absences__{day}.csv"),
+        pl.DataFrame([{**fixed, "justified": flipped, "reason_code": reason}]),
+    )
+    keys = ["school_year", "region_code", "student_code", "absence_date", "session_number"]
+    _write_drop(bulk.with_name(f"absences__{day}__deleted.csv"), pl.DataFrame([{k: gone[k] for k in keys}]))
+
+    assert run_dag("massar_daily", {"day": day}) == "success"
+
+    def published_row(row: dict[str, str]) -> list[tuple]:
+        con = connect_current(paths().published_dir)
+        try:
+            return con.execute(
+                "select justified from marts.fct_absence where student_key = ? and absence_date = "
+                "strptime(?, '%d/%m/%Y')::date and session_number = ?",
+                [_student_key(row["student_code"]), row["absence_date"], int(row["session_number"])],
+            ).fetchall()
+        finally:
+            con.close()
+
+    assert published_row(fixed) == [(flipped == "1",)], "the late correction was not applied"
+    assert published_row(gone) == [], "the late deletion was not applied"
+    INCREMENTAL["version"] = current(paths().published_dir)
+
+
+@pytest.mark.slow  # ~100 s: in `make test-all`, out of the default suite (< 15 min)
+def test_school_year_close_rebuilds_and_equals_the_increments(home: Path) -> None:
+    """The school-year DAG (year close): loads the close entities (already there: nothing loaded twice),
+    rebuilds the warehouse from scratch, gates and publishes the year's results. Its full rebuild holds
+    exactly the rows the daily increments built on the same lake (every mart, serving and restricted
+    table)."""
+    from ingestion.load_log import read_log
+    from massar.orchestration import run_dag
+    from warehouse.publish import current
+
+    incremental = INCREMENTAL.get("version")
+    assert incremental is not None, "runs after test_daily_increment_applies_late_corrections_and_deletions"
+    log_rows = read_log(paths().load_log).height
+    publications = len(_publications())
+
+    assert run_dag("massar_school_year", {"phase": "close"}) == "success"
+
+    assert read_log(paths().load_log).height == log_rows, "the close phase loaded already-loaded files again"
+    published = current(paths().published_dir)
+    assert published.version != incremental.version
+    history = _publications()
+    assert len(history) == publications + 1 and history[-1][1] in {"pass", "warn"}
+    # The year close indicators are published: annual results for graded pupils only (keys computed here
+    # from the grade files), and exam results for every region with exam candidates.
+    exports = home / "exports"
+    graded = {
+        _student_key(code)
+        for p in exports.glob("*/*/grades*.csv")
+        for code in _read_export(p)["student_code"].to_list()
+    }
+    exam_regions = {p.parent.name for p in exports.glob("*/*/exam_results.csv") if _read_export(p).height}
+    with duckdb.connect(str(published.path), read_only=True) as con:
+        annual = {r[0] for r in con.execute("select student_key from marts.fct_annual_result").fetchall()}
+        exam = {r[0] for r in con.execute("select region_code from marts.agg_exam_results").fetchall()}
+    assert annual and annual <= graded
+    assert exam and exam <= exam_regions
+
+    full, increments = _warehouse_tables(published.path), _warehouse_tables(incremental.path)
+    assert sorted(full) == sorted(increments)
+    differing = [name for name in full if _differ(full[name], increments[name])]
+    assert not differing, f"the daily increments differ from a full rebuild in {differing}"
 
 
 def test_critical_failure_blocks_publishing(home: Path) -> None:

@@ -1,10 +1,21 @@
+{#-
+    Incremental by changed date (macros/incremental_partitions.sql): a run rewrites only the
+    (school_year, absence_date) partitions touched by the lake batches it has not taken into account yet
+    (the day's drops, late corrections, deletions), so its cost follows the drop, not the history.
+-#}
+{%- set partition_by = ['school_year', 'absence_date'] -%}
+{%- set changes = incremental_lake_changes(
+    entities=['absences'],
+    partition_by=partition_by,
+    settings=var('pseudonym_salt'),
+) -%}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['school_year', 'region_code'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_vanished_partitions(ref('stg_massar__absences'), ['school_year', 'region_code']) }}",
+        pre_hook="{{ delete_lake_changes(['school_year', 'absence_date']) }}",
+        post_hook="{{ record_lake_changes() }}",
     )
 }}
 
@@ -13,6 +24,8 @@ with
 absences as (
 
     select * from {{ ref('stg_massar__absences') }}
+
+    where {{ lake_changes_filter(changes, partition_by, {'absence_date': 'date'}) }}
 
 ),
 
@@ -31,26 +44,6 @@ final as (
 
     from absences
 
-),
-
-changed_partitions as (
-
-    -- all partitions on a full build; on an incremental run, those whose rows changed
-    {{ changed_partitions('final', ['school_year', 'region_code']) }}
-
-),
-
-selected as (
-
-    select final.*
-
-    from final
-
-    inner join changed_partitions
-        on
-            final.school_year = changed_partitions.school_year
-            and final.region_code = changed_partitions.region_code
-
 )
 
-select * from selected
+select * from final

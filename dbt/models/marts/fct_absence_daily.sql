@@ -4,16 +4,24 @@
     The day is absent when the missed sessions reach var('day_absent_min_session_share') of the
     day's sessions: levels.sessions_per_day, times dim_calendar.day_session_share (0.5 on Saturdays,
     morning sessions only). A day is justified when every missed session of the day is.
-    Incremental like fct_absence: only lake partitions (school_year, region_code) whose rows changed
-    are rewritten, so corrections and deletions apply and an incremental run equals a full refresh.
+    Incremental like fct_absence: only the (school_year, absence_date) partitions touched by new lake
+    batches are rewritten (a new classes batch rewrites everything: the day's level comes from the
+    class), so corrections and deletions apply and an incremental run equals a full refresh.
 -#}
+{%- set partition_by = ['school_year', 'absence_date'] -%}
+{%- set changes = incremental_lake_changes(
+    entities=['absences'],
+    partition_by=partition_by,
+    settings=var('pseudonym_salt') ~ '|' ~ var('day_absent_min_session_share'),
+    whole_year_entities=['classes'],
+) -%}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['school_year', 'region_code'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_vanished_partitions(ref('stg_massar__absences'), ['school_year', 'region_code']) }}",
+        pre_hook="{{ delete_lake_changes(['school_year', 'absence_date']) }}",
+        post_hook="{{ record_lake_changes() }}",
     )
 }}
 
@@ -22,6 +30,8 @@ with
 sessions as (
 
     select * from {{ ref('fct_absence_session') }}
+
+    where {{ lake_changes_filter(changes, partition_by, {'absence_date': 'date'}) }}
 
 ),
 
@@ -90,26 +100,6 @@ final as (
             per_day.school_year = calendar.school_year
             and per_day.absence_date = calendar.calendar_date
 
-),
-
-changed_partitions as (
-
-    -- all partitions on a full build; on an incremental run, those whose rows changed
-    {{ changed_partitions('final', ['school_year', 'region_code']) }}
-
-),
-
-selected as (
-
-    select final.*
-
-    from final
-
-    inner join changed_partitions
-        on
-            final.school_year = changed_partitions.school_year
-            and final.region_code = changed_partitions.region_code
-
 )
 
-select * from selected
+select * from final

@@ -60,7 +60,8 @@ final as (
                 then rank() over (
                         partition by
                             averaged.school_year, averaged.class_code, averaged.annual_average is null
-                        order by averaged.annual_average desc
+                        -- rounded: pupils with the same average tie whatever the order of the float sums
+                        order by round(averaged.annual_average, 6) desc
                     )
         end as rank_in_class,
         levels.cycle_code,

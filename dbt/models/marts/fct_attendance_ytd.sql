@@ -7,13 +7,34 @@
     >= var('chronic_min_enrolled_days') and absence_rate >= var('chronic_threshold'); band from seed
     absence_bands; streaks are the longest runs of consecutive absent school days (all, justified
     only, unjustified only).
+    Incremental by pupil (macros/incremental_partitions.sql): a run recomputes only the pupils whose
+    absences changed in the lake batches not taken into account yet; a new enrollment, pupil, school or
+    class batch recomputes every pupil.
 -#}
+{%- set changes = incremental_lake_changes(
+    entities=['absences'],
+    partition_by=['school_year', student_key('trim(student_code)')],
+    whole_year_entities=['enrollments', 'pupils', 'schools', 'classes'],
+    settings=var('pseudonym_salt') ~ '|' ~ var('chronic_threshold') ~ '|' ~ var('chronic_min_enrolled_days')
+    ~ '|' ~ var('attendance_as_of_date', ''),
+) -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_lake_changes(['school_year', 'student_key']) }}",
+        post_hook="{{ record_lake_changes() }}",
+    )
+}}
 
 with
 
 history as (
 
     select * from {{ ref('fct_enrollment_history') }}
+
+    where {{ lake_changes_in(changes, ['school_year', 'student_key']) }}
 
 ),
 
@@ -33,7 +54,7 @@ absent_days as (
 
     select * from {{ ref('fct_absence_daily') }}
 
-    where is_absent_day
+    where is_absent_day and {{ lake_changes_in(changes, ['school_year', 'student_key']) }}
 
 ),
 
@@ -46,6 +67,8 @@ bands as (
 enrollment as (
 
     select * from {{ ref('fct_enrollment') }}
+
+    where {{ lake_changes_in(changes, ['school_year', 'student_key']) }}
 
 ),
 

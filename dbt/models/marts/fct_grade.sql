@@ -1,10 +1,21 @@
+{#-
+    Incremental by changed assessment (macros/incremental_partitions.sql): a run rewrites only the
+    (school_year, semester, assessment_type, subject_code) partitions touched by the lake batches it has
+    not taken into account yet (the day's grades, late corrections, deletions).
+-#}
+{%- set partition_by = ['school_year', 'semester', 'assessment_type', 'subject_code'] -%}
+{%- set changes = incremental_lake_changes(
+    entities=['grades'],
+    partition_by=partition_by,
+    settings=var('pseudonym_salt'),
+) -%}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['school_year', 'region_code'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_vanished_partitions(ref('stg_massar__grades'), ['school_year', 'region_code']) }}",
+        pre_hook="{{ delete_lake_changes(['school_year', 'semester', 'assessment_type', 'subject_code']) }}",
+        post_hook="{{ record_lake_changes() }}",
     )
 }}
 
@@ -13,6 +24,8 @@ with
 grades as (
 
     select * from {{ ref('stg_massar__grades') }}
+
+    where {{ lake_changes_filter(changes, partition_by, {'semester': 'bigint'}) }}
 
 ),
 
@@ -33,26 +46,6 @@ final as (
 
     from grades
 
-),
-
-changed_partitions as (
-
-    -- all partitions on a full build; on an incremental run, those whose rows changed
-    {{ changed_partitions('final', ['school_year', 'region_code']) }}
-
-),
-
-selected as (
-
-    select final.*
-
-    from final
-
-    inner join changed_partitions
-        on
-            final.school_year = changed_partitions.school_year
-            and final.region_code = changed_partitions.region_code
-
 )
 
-select * from selected
+select * from final

@@ -41,7 +41,8 @@ final as (
             when general_average is not null
                 then rank() over (
                         partition by school_year, class_code, semester, general_average is null
-                        order by general_average desc
+                        -- rounded: pupils with the same average tie whatever the order of the float sums
+                        order by round(general_average, 6) desc
                     )
         end as rank_in_class,
         count(general_average) over (partition by school_year, class_code, semester) as class_pupils_ranked
