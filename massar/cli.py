@@ -160,16 +160,25 @@ def _streamlit(app: Path, port: int) -> list[str]:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    """The internal dashboards (sign-in) and, on the next port, the public app (parent lookup)."""
+    """The internal dashboards (sign-in), the public app (parent lookup) on the next port, and the GX
+    Data Docs (a static file server, linked from the data-quality page) on the port after."""
     env = {**os.environ, **export_environment()}
+    docs_dir = paths().data_docs_index.parent
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    env.setdefault("MASSAR_DATA_DOCS_URL", f"http://localhost:{args.port + 2}/index.html")
+    docs = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(args.port + 2), "--directory", str(docs_dir)], env=env
+    )
     public = subprocess.Popen(_streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1), env=env)
     print(f"Dashboards (sign-in): http://localhost:{args.port}", flush=True)
     print(f"Public app (parent lookup): http://localhost:{args.port + 1}", flush=True)
+    print(f"Data Docs (quality gate): {env['MASSAR_DATA_DOCS_URL']}", flush=True)
     try:
         return subprocess.call(_streamlit(DASHBOARDS_DIR / "app.py", args.port), env=env)
     finally:
-        public.terminate()
-        public.wait(timeout=15)
+        for child in (public, docs):
+            child.terminate()
+            child.wait(timeout=15)
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:

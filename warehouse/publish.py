@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -35,6 +36,38 @@ create table if not exists {PUBLICATION_TABLE} (
     critical_count integer not null,
     gate_run_at varchar,
     data_docs varchar
+)
+"""
+
+
+#: The quality gate's run history (``expectations.gate`` appends one JSON line per run to
+#: ``$MASSAR_HOME/gx/gate_history.jsonl``), copied into every published version so the dashboards read it
+#: from the warehouse: one row per gate run, and one per failed expectation of a run.
+GATE_RUN_TABLE = "audit.gate_run"
+GATE_FAILURE_TABLE = "audit.gate_failure"
+GATE_RUN_DDL = f"""
+create or replace table {GATE_RUN_TABLE} (
+    run_at varchar not null,
+    verdict varchar not null,
+    publishable boolean not null,
+    suites integer not null,
+    suites_failed integer not null,
+    warnings_count integer not null,
+    critical_count integer not null,
+    candidate varchar,
+    data_docs varchar
+)
+"""
+GATE_FAILURE_DDL = f"""
+create or replace table {GATE_FAILURE_TABLE} (
+    run_at varchar not null,
+    suite varchar not null,
+    expectation varchar not null,
+    column_name varchar,
+    severity varchar not null,
+    description varchar,
+    on_failure varchar,
+    observed varchar
 )
 """
 
@@ -168,8 +201,64 @@ def validate_version(path: Path) -> int:
     return int(tables)
 
 
-def _stage(candidate_db: Path, tmp: Path, version: str, verdict: Verdict) -> None:
-    """Copy the candidate (and its log) to ``tmp`` and record the publication inside the copy."""
+def _gate_history_rows(history: Path) -> tuple[list[list[object]], list[list[object]]]:
+    """Rows of ``audit.gate_run`` and ``audit.gate_failure`` from the gate's JSON-lines history."""
+    runs: list[list[object]] = []
+    failures: list[list[object]] = []
+    for line in history.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        suites = record.get("suites") or {}
+        fails = record.get("failures") or []
+        critical = sum(1 for f in fails if f.get("severity") == "critical")
+        runs.append(
+            [
+                record["run_at"],
+                record.get("verdict") or ("pass" if record.get("publishable") else "blocked"),
+                bool(record.get("publishable")),
+                len(suites),
+                sum(1 for ok in suites.values() if not ok),
+                len(fails) - critical,
+                critical,
+                record.get("candidate"),
+                record.get("data_docs"),
+            ]
+        )
+        failures.extend(
+            [
+                record["run_at"],
+                f.get("suite") or "",
+                f.get("expectation") or "",
+                f.get("column"),
+                f.get("severity") or "",
+                f.get("description"),
+                f.get("on_failure"),
+                f.get("observed"),
+            ]
+            for f in fails
+        )
+    return runs, failures
+
+
+def _record_gate_history(con: duckdb.DuckDBPyConnection, history: Path | None) -> None:
+    """Replace the gate history tables of a staged copy with the whole history file (when there is one)."""
+    if history is None or not history.exists():
+        return
+    runs, failures = _gate_history_rows(history)
+    con.execute(GATE_RUN_DDL)
+    con.execute(GATE_FAILURE_DDL)
+    if runs:
+        con.executemany(f"insert into {GATE_RUN_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", runs)
+    if failures:
+        con.executemany(f"insert into {GATE_FAILURE_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?)", failures)
+
+
+def _stage(
+    candidate_db: Path, tmp: Path, version: str, verdict: Verdict, gate_history: Path | None = None
+) -> None:
+    """Copy the candidate (and its log) to ``tmp`` and record the publication (and the gate's run history)
+    inside the copy."""
     shutil.copyfile(candidate_db, tmp)
     if _wal(candidate_db).exists():
         shutil.copyfile(_wal(candidate_db), _wal(tmp))
@@ -188,18 +277,24 @@ def _stage(candidate_db: Path, tmp: Path, version: str, verdict: Verdict) -> Non
                 verdict.data_docs,
             ],
         )
+        _record_gate_history(con, gate_history)
         con.execute("checkpoint")
     _wal(tmp).unlink(missing_ok=True)
     _fsync_file(tmp)
 
 
 def publish(
-    candidate_db: Path, published_dir: Path, keep: int = 5, verdict: Verdict | None = None
+    candidate_db: Path,
+    published_dir: Path,
+    keep: int = 5,
+    verdict: Verdict | None = None,
+    gate_history: Path | None = None,
 ) -> PublishedVersion:
     """Copy the candidate into a new version and switch readers to it atomically.
 
     The candidate itself is only read. The gate's verdict is recorded in the version's
-    ``audit.publication`` table (the dashboards show a flag when it is ``warn``)."""
+    ``audit.publication`` table (the dashboards show a flag when it is ``warn``), and the gate's run
+    history (``gate_history``, JSON lines) in ``audit.gate_run`` / ``audit.gate_failure``."""
     if not candidate_db.exists():
         raise PublishError(f"no candidate warehouse at {candidate_db}: run the dbt build first")
     verdict = verdict or Verdict()
@@ -209,7 +304,7 @@ def publish(
     version = _new_version_name(published_dir)
     target = published_dir / f"{version}{SUFFIX}"
     tmp = published_dir / f".{version}{SUFFIX}.tmp"
-    _stage(candidate_db, tmp, version, verdict)
+    _stage(candidate_db, tmp, version, verdict, gate_history)
     # Check that the copy opens and is complete before anyone is pointed at it.
     with duckdb.connect(str(tmp), read_only=True) as con:
         recorded = con.execute(f"select max(version) from {PUBLICATION_TABLE} where version = ?", [version])

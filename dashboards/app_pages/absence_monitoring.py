@@ -1,0 +1,344 @@
+"""Absence monitoring, the directorates' daily tool: today's and this week's rates with a drill-down
+region → province → school → class (following the URL filters), spikes, chronic absentees, recording gaps."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import absences as da
+from dashboards.filters import territory_filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.scope import Scope
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure
+
+#: rows shown in a long table (the count of the rest is stated under it)
+TABLE_ROWS = 50
+TODAY_COLOR = "#b5452f"
+WEEK_COLOR = "#e8a33d"
+
+
+def no_published_data() -> None:
+    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+
+
+def fmt_day(day: date | None, lang: str) -> str:
+    """A date as ``29/11/2026`` (both languages read it left to right)."""
+    return isolate_ltr(day.strftime("%d/%m/%Y"), lang) if day else "–"
+
+
+def first_rows(table: pl.DataFrame, lang: str) -> None:
+    """A long table: its first rows, then how many there are."""
+    st.table(table.head(TABLE_ROWS), hide_index=True)
+    if table.height > TABLE_ROWS:
+        st.caption(
+            t("absence.table.first", lang, shown=fmt_int(TABLE_ROWS, lang), total=fmt_int(table.height, lang))
+        )
+
+
+def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
+    rtl = is_rtl(lang)
+    names = units[f"unit_name_{lang}"].to_list()
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=t("absence.series.today", lang),
+                x=names,
+                y=units["rate_today"].fill_null(0).to_list(),
+                marker_color=TODAY_COLOR,
+                hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
+            ),
+            go.Bar(
+                name=t("absence.series.week", lang),
+                x=names,
+                y=units["rate_week"].fill_null(0).to_list(),
+                marker_color=WEEK_COLOR,
+                hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=460,
+        legend={
+            "orientation": "h",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 1.0 if rtl else 0.0,
+            "xanchor": "right" if rtl else "left",
+        },
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={
+            "tickformat": ".0%",
+            "side": "right" if rtl else "left",
+            "title": {"text": t("absence.chart.rate", lang)},
+        },
+    )
+    title = t("absence.chart.by_unit", lang, level=t(f"absence.level.{level}", lang))
+    return style_figure(fig, lang, title)
+
+
+def daily_chart(daily: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """The territory's absence rate per school day (ratio of sums over its classes)."""
+    rtl = is_rtl(lang)
+    fig = go.Figure(
+        go.Scatter(
+            x=daily["calendar_date"].to_list(),
+            y=daily["rate"].to_list(),
+            mode="lines",
+            name=t("absence.chart.rate", lang),
+            line={"color": TODAY_COLOR},
+            hovertemplate="%{x|%d/%m/%Y}<br>%{y:.1%}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=460,
+        showlegend=False,
+        xaxis={"autorange": "reversed" if rtl else True, "title": {"text": t("absence.chart.date", lang)}},
+        yaxis={"tickformat": ".0%", "side": "right" if rtl else "left", "rangemode": "tozero"},
+    )
+    return style_figure(fig, lang, t("absence.chart.daily", lang, year=isolate_ltr(year, lang)))
+
+
+def drill_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.code", lang): r["unit_code"],
+                t("absence.col.name", lang): r[f"unit_name_{lang}"],
+                t("absence.col.enrolled_today", lang): fmt_int(r["enrolled_today"], lang),
+                t("absence.col.absent_today", lang): fmt_int(r["absent_today"], lang),
+                t("absence.col.rate_today", lang): fmt_pct(r["rate_today"], lang),
+                t("absence.col.rate_week", lang): fmt_pct(r["rate_week"], lang),
+            }
+            for r in units.iter_rows(named=True)
+        ]
+    )
+
+
+def spikes_table(spikes: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.date", lang): fmt_day(r["calendar_date"], lang),
+                t("absence.col.code", lang): r["unit_code"],
+                t("absence.col.name", lang): r[f"unit_name_{lang}"],
+                t("absence.col.absent", lang): fmt_int(r["absent"], lang),
+                t("absence.col.rate", lang): fmt_pct(r["rate"], lang),
+                t("absence.col.usual_rate", lang): fmt_pct(r["usual_rate"], lang),
+                t("absence.col.threshold", lang): fmt_pct(r["threshold"], lang),
+            }
+            for r in spikes.iter_rows(named=True)
+        ]
+    )
+
+
+def chronic_table(chronic: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.code", lang): r["school_code"],
+                t("absence.col.school", lang): r[f"school_name_{lang}"],
+                t("absence.col.classified", lang): fmt_int(r["pupils_classified"], lang),
+                t("absence.col.chronic", lang): fmt_int(r["chronically_absent"], lang),
+                t("absence.col.chronic_rate", lang): fmt_pct(r["chronic_rate"], lang),
+                t("absence.col.band_at_risk", lang): fmt_int(r["band_at_risk"], lang),
+                t("absence.col.band_moderate", lang): fmt_int(r["band_moderate"], lang),
+                t("absence.col.band_severe", lang): fmt_int(r["band_severe"], lang),
+                t("absence.col.longest_streak", lang): fmt_int(r["longest_streak"], lang),
+            }
+            for r in chronic.iter_rows(named=True)
+        ]
+    )
+
+
+def pupils_table(pupils: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.student_key", lang): r["student_key"],
+                t("absence.col.school", lang): r["school_code"],
+                t("absence.col.class", lang): r["class_code"],
+                t("absence.col.level", lang): r["level_code"],
+                t("absence.col.absent_days", lang): fmt_int(r["absent_days"], lang),
+                t("absence.col.enrolled_days", lang): fmt_int(r["enrolled_school_days"], lang),
+                t("absence.col.absence_rate", lang): fmt_pct(r["absence_rate"], lang),
+                t("absence.col.band", lang): t(f"absence.band.{r['attendance_band']}", lang),
+                t("absence.col.longest_streak", lang): fmt_int(r["longest_absence_streak"], lang),
+            }
+            for r in pupils.iter_rows(named=True)
+        ]
+    )
+
+
+def recording_table(gaps: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.code", lang): r["school_code"],
+                t("absence.col.school", lang): r[f"school_name_{lang}"],
+                t("absence.col.classes", lang): fmt_int(r["classes"], lang),
+                t("absence.col.recording_share", lang): fmt_pct(r["recording_day_share"], lang),
+            }
+            for r in gaps.iter_rows(named=True)
+        ]
+    )
+
+
+def silent_table(classes: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.school", lang): r["school_code"],
+                t("absence.col.class", lang): r["class_code"],
+                t("absence.col.level", lang): r["level_code"],
+                t("absence.col.pupils", lang): fmt_int(r["pupils_enrolled"], lang),
+            }
+            for r in classes.iter_rows(named=True)
+        ]
+    )
+
+
+def render(scope: Scope, lang: str, version: str) -> None:
+    filters = territory_filters(scope, lang)
+    if filters is None:
+        st.warning(t("no_data_for_selection", lang))
+        return
+    year = filters.school_year
+    where = filters.query_kwargs()
+    loaded = da.last_loaded_day(year, scope=scope, **where)
+    day: date | None = loaded["day"][0]
+    if day is None:
+        st.warning(t("absence.no_day", lang))
+        return
+    st.caption(
+        t(
+            "absence.caption",
+            lang,
+            year=isolate_ltr(year, lang),
+            day=fmt_day(day, lang),
+            week=fmt_day(loaded["week_start"][0], lang),
+            version=version,
+        )
+    )
+    units = da.absence_by_unit(year, scope=scope, day=day, **where)
+    daily = da.daily_absence(year, scope=scope, **where)
+    spikes = da.absence_spikes(year, scope=scope, day_number=loaded["day_number"][0], **where)
+    chronic = da.chronic_by_school(year, scope=scope, **where)
+    gaps = da.recording_gaps(year, scope=scope, day=day, **where)
+    silent = da.silent_classes(year, scope=scope, day=day, **where)
+    silent_total = int(silent["silent_classes"][0]) if silent.height else 0
+    level = str(units["level"][0]) if units.height else "region"
+
+    today = daily.filter(pl.col("calendar_date") == day)
+    week = daily.filter(pl.col("calendar_date") >= loaded["week_start"][0])
+    enrolled_today, absent_today = int(today["enrolled"].sum()), int(today["absent"].sum())
+    enrolled_week, absent_week = int(week["enrolled"].sum()), int(week["absent"].sum())
+    spikes_today = spikes.filter(pl.col("calendar_date") == day)
+
+    k1, k2, k3 = st.columns(3)
+    k4, k5, k6 = st.columns(3)
+    k1.metric(
+        t("absence.kpi.rate_today", lang),
+        fmt_pct(absent_today / enrolled_today if enrolled_today else None, lang),
+        help=t("absence.kpi.rate_help", lang),
+        border=True,
+    )
+    k2.metric(
+        t("absence.kpi.rate_week", lang),
+        fmt_pct(absent_week / enrolled_week if enrolled_week else None, lang),
+        border=True,
+    )
+    k3.metric(t("absence.kpi.absent_today", lang), fmt_int(absent_today, lang), border=True)
+    k4.metric(t("absence.kpi.spikes_today", lang), fmt_int(spikes_today.height, lang), border=True)
+    k5.metric(t("absence.kpi.unrecorded", lang), fmt_int(gaps.height, lang), border=True)
+    k6.metric(
+        t("absence.kpi.chronic", lang), fmt_int(int(chronic["chronically_absent"].sum()), lang), border=True
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(by_unit_chart(units, lang, level), config=PLOTLY_CONFIG, key="absence_by_unit")
+    with right:
+        st.plotly_chart(daily_chart(daily, lang, year), config=PLOTLY_CONFIG, key="absence_daily")
+
+    st.subheader(t("absence.drill.title", lang, level=t(f"absence.level.{level}", lang)))
+    if level != "class":
+        st.caption(t("absence.drill.hint", lang))
+    st.table(drill_table(units, lang), hide_index=True)
+
+    st.subheader(t("absence.spikes.title", lang))
+    st.caption(
+        t(
+            "absence.spikes.rule",
+            lang,
+            recent=da.SPIKE_RECENT_DAYS,
+            window=da.SPIKE_WINDOW,
+            k=fmt_int(da.SPIKE_K, lang),
+            min_absent=da.SPIKE_MIN_ABSENT,
+            min_days=da.SPIKE_MIN_DAYS,
+        )
+    )
+    if spikes.height:
+        first_rows(spikes_table(spikes, lang), lang)
+    else:
+        st.info(t("absence.spikes.none", lang))
+
+    st.subheader(t("absence.chronic.title", lang))
+    st.caption(t("absence.chronic.rule", lang))
+    if chronic.height:
+        first_rows(chronic_table(chronic, lang), lang)
+        pupils = da.chronic_absentees(year, scope=scope, **where)
+        st.markdown(f"**{t('absence.pupils.title', lang)}**")
+        st.table(pupils_table(pupils.head(TABLE_ROWS), lang), hide_index=True)
+        st.caption(
+            t(
+                "absence.pupils.caption",
+                lang,
+                shown=fmt_int(min(TABLE_ROWS, pupils.height), lang),
+                total=fmt_int(int(chronic["chronically_absent"].sum()), lang),
+            )
+        )
+    else:
+        st.info(t("absence.chronic.none", lang))
+
+    st.subheader(t("absence.recording.title", lang))
+    st.markdown(f"**{t('absence.recording.schools', lang, day=fmt_day(day, lang))}**")
+    if gaps.height:
+        first_rows(recording_table(gaps, lang), lang)
+    else:
+        st.info(t("absence.recording.none", lang))
+    if level in ("school", "class"):
+        st.markdown(f"**{t('absence.recording.classes', lang, day=fmt_day(day, lang))}**")
+        first_rows(silent_table(silent, lang), lang)
+    else:
+        st.caption(
+            t(
+                "absence.recording.classes_count",
+                lang,
+                count=fmt_int(silent_total, lang),
+                day=fmt_day(day, lang),
+            )
+        )
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("absence.title", lang))
+    published = published_warehouse()
+    if published is None:
+        no_published_data()
+        return
+    try:
+        render(scope, lang, published.version)
+    except NoPublishedWarehouse:  # unpublished between two reads
+        no_published_data()
+
+
+main()

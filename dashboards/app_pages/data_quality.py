@@ -1,0 +1,293 @@
+"""Data quality: the quality gate's verdicts over runs, the warnings the published version carries,
+quarantine counts by reason and region, freshness per region, the published versions, and a link to the
+Great Expectations Data Docs (served next to the app by ``massar serve``)."""
+
+from __future__ import annotations
+
+import math
+import os
+from datetime import date, datetime
+
+import plotly.colors
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import quality as da
+from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
+from dashboards.scope import Scope
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure
+
+#: where the browser finds the GX Data Docs; ``massar serve`` sets it (a static server on its port + 2)
+DATA_DOCS_URL_ENV = "MASSAR_DATA_DOCS_URL"
+DEFAULT_DATA_DOCS_URL = "http://localhost:8503/index.html"
+SEVERITY_COLORS = {"warning": "#e8a33d", "critical": "#b5452f"}
+REASON_COLORS: tuple[str, ...] = tuple(plotly.colors.qualitative.Dark24)  # one colour per reason
+
+
+def data_docs_url() -> str:
+    return os.environ.get(DATA_DOCS_URL_ENV) or DEFAULT_DATA_DOCS_URL
+
+
+def no_published_data() -> None:
+    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+
+
+def fmt_time(value: datetime | date | str | None, lang: str, seconds: bool = False) -> str:
+    """A timestamp (or ISO text) as ``29/11/2026 06:28``, left to right in Arabic text."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    text = value.strftime(f"%d/%m/%Y {clock}") if isinstance(value, datetime) else value.strftime("%d/%m/%Y")
+    return isolate_ltr(text, lang)
+
+
+def verdict_label(verdict: str | None, lang: str) -> str:
+    return t(f"quality.verdict.{verdict or 'unchecked'}", lang)
+
+
+def history_chart(runs: pl.DataFrame, lang: str) -> go.Figure:
+    """Failed expectations per gate run (warnings and critical, stacked), runs in time order."""
+    rtl = is_rtl(lang)
+    # one category per run: to the second, so that two runs in the same minute stay apart
+    x = [fmt_time(r, "fr", seconds=True) for r in runs["run_at"].to_list()]
+    verdicts = [verdict_label(v, lang) for v in runs["verdict"].to_list()]
+    top = max(1, int((runs["warnings_count"] + runs["critical_count"]).max() or 0))
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=t(f"quality.severity.{severity}", lang),
+                x=x,
+                y=runs[column].to_list(),
+                customdata=verdicts,
+                marker_color=SEVERITY_COLORS[severity],
+                hovertemplate="%{x}<br>%{customdata}<br>%{fullData.name}: %{y}<extra></extra>",
+            )
+            for severity, column in (("warning", "warnings_count"), ("critical", "critical_count"))
+        ]
+    )
+    fig.update_layout(
+        barmode="stack",
+        height=420,
+        legend={
+            "orientation": "h",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 1.0 if rtl else 0.0,
+            "xanchor": "right" if rtl else "left",
+        },
+        xaxis={
+            "type": "category",
+            "autorange": "reversed" if rtl else True,
+            "title": {"text": t("quality.history.run", lang)},
+        },
+        yaxis={
+            "side": "right" if rtl else "left",
+            "range": [0, top + 0.5],
+            "dtick": max(1, math.ceil(top / 5)),  # whole numbers of failed expectations
+            "tickformat": ",d",
+            "title": {"text": t("quality.history.failures", lang)},
+        },
+    )
+    return style_figure(fig, lang, t("quality.history.chart", lang))
+
+
+def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
+    """Quarantined rows per region, stacked by reason."""
+    rtl = is_rtl(lang)
+    per = counts.group_by("region_code", f"region_name_{lang}", "reason_code").agg(pl.col("rows").sum())
+    regions = per.select("region_code", f"region_name_{lang}").unique().sort("region_code")
+    names = dict(zip(regions["region_code"].to_list(), regions[f"region_name_{lang}"].to_list(), strict=True))
+    reasons = per.group_by("reason_code").agg(pl.col("rows").sum()).sort("rows", descending=True)
+    traces = []
+    for i, reason in enumerate(reasons["reason_code"].to_list()):
+        rows = dict(per.filter(pl.col("reason_code") == reason).select("region_code", "rows").iter_rows())
+        traces.append(
+            go.Bar(
+                name=reason,
+                x=[names.get(code) or code for code in names],
+                y=[rows.get(code, 0) for code in names],
+                marker_color=REASON_COLORS[i % len(REASON_COLORS)],
+                hovertemplate="%{x}<br>%{fullData.name}: %{y:,d}<extra></extra>",
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        barmode="stack",
+        height=420,
+        # outside the plot area: on the right (plotly's default), on the left in Arabic
+        legend={"x": -0.08, "xanchor": "right"} if rtl else {},
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    )
+    return style_figure(fig, lang, t("quality.quarantine.chart", lang))
+
+
+def runs_table(runs: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("quality.col.run_at", lang): fmt_time(r["run_at"], lang),
+                t("quality.col.verdict", lang): verdict_label(r["verdict"], lang),
+                t("quality.col.suites", lang): fmt_int(r["suites"], lang),
+                t("quality.col.suites_failed", lang): fmt_int(r["suites_failed"], lang),
+                t("quality.col.warnings", lang): fmt_int(r["warnings_count"], lang),
+                t("quality.col.critical", lang): fmt_int(r["critical_count"], lang),
+            }
+            for r in runs.reverse().iter_rows(named=True)
+        ]
+    )
+
+
+def warnings_table(warnings: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("quality.col.suite", lang): r["suite"],
+                t("quality.col.expectation", lang): r["expectation"],
+                t("quality.col.column", lang): r["column_name"] or "",
+                t("quality.col.description", lang): r["description"] or "",
+                t("quality.col.observed", lang): r["observed"] or "",
+                t("quality.col.action", lang): r["on_failure"] or "",
+            }
+            for r in warnings.iter_rows(named=True)
+        ]
+    )
+
+
+def quarantine_table(counts: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("quality.col.reason", lang): r["reason_code"],
+                t("quality.col.region_code", lang): r["region_code"] or "",
+                t("quality.col.region", lang): r[f"region_name_{lang}"] or "",
+                t("quality.col.entity", lang): r["entity"],
+                t("quality.col.rows", lang): fmt_int(r["rows"], lang),
+            }
+            for r in counts.iter_rows(named=True)
+        ]
+    )
+
+
+def freshness_table(fresh: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("quality.col.region_code", lang): r["region_code"],
+                t("quality.col.region", lang): r[f"region_name_{lang}"],
+                t("quality.col.last_day", lang): fmt_time(r["last_day_loaded"], lang),
+                t("quality.col.days_behind", lang): "–"
+                if r["school_days_behind"] is None
+                else fmt_int(r["school_days_behind"], lang),
+                t("quality.col.last_load", lang): fmt_time(r["last_loaded_at"], lang),
+            }
+            for r in fresh.iter_rows(named=True)
+        ]
+    )
+
+
+def publications_table(pubs: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("quality.col.version", lang): r["version"],
+                t("quality.col.published_at", lang): fmt_time(r["published_at"], lang),
+                t("quality.col.verdict", lang): verdict_label(r["gate_verdict"], lang),
+                t("quality.col.warnings", lang): fmt_int(r["warnings_count"], lang),
+            }
+            for r in pubs.iter_rows(named=True)
+        ]
+    )
+
+
+def render(scope: Scope, lang: str, version: str) -> None:
+    pubs = da.publications(scope=scope)
+    runs = da.gate_runs(scope=scope)
+    warnings = da.gate_warnings(scope=scope)
+    counts = da.quarantine_counts(scope=scope)
+    fresh = da.freshness(scope=scope)
+    current = pubs.filter(pl.col("version") == version)
+    record = current.row(0, named=True) if current.height else {}
+    verdict = record.get("gate_verdict")
+
+    st.caption(
+        t(
+            "quality.caption",
+            lang,
+            version=version,
+            published_at=fmt_time(record.get("published_at"), lang),
+            run_at=fmt_time(record.get("gate_run_at"), lang),
+        )
+    )
+    if verdict == "warn":
+        st.warning(t("quality.flag.warn", lang, count=fmt_int(record.get("warnings_count"), lang)))
+    elif verdict == "pass":
+        st.success(t("quality.flag.pass", lang))
+
+    late = fresh.filter(pl.col("school_days_behind") > 0).height
+    k1, k2, k3 = st.columns(3)
+    k4, k5, k6 = st.columns(3)
+    k1.metric(t("quality.kpi.verdict", lang), verdict_label(verdict, lang), border=True)
+    k2.metric(t("quality.kpi.warnings", lang), fmt_int(warnings.height, lang), border=True)
+    k3.metric(t("quality.kpi.runs", lang), fmt_int(runs.height, lang), border=True)
+    k4.metric(
+        t("quality.kpi.blocked", lang), fmt_int(runs.filter(~pl.col("publishable")).height, lang), border=True
+    )
+    k5.metric(t("quality.kpi.quarantined", lang), fmt_int(int(counts["rows"].sum()), lang), border=True)
+    k6.metric(t("quality.kpi.late_regions", lang), fmt_int(late, lang), border=True)
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("quality.history.title", lang))
+        if runs.height:
+            st.plotly_chart(history_chart(runs, lang), config=PLOTLY_CONFIG, key="quality_history")
+            st.table(runs_table(runs, lang).head(20), hide_index=True)
+        else:
+            st.info(t("quality.history.none", lang))
+    with right:
+        st.subheader(t("quality.quarantine.title", lang))
+        if counts.height:
+            st.plotly_chart(quarantine_chart(counts, lang), config=PLOTLY_CONFIG, key="quality_quarantine")
+            st.table(quarantine_table(counts, lang).head(30), hide_index=True)
+        else:
+            st.info(t("quality.quarantine.none", lang))
+
+    st.subheader(t("quality.warnings.title", lang))
+    if warnings.height:
+        st.table(warnings_table(warnings, lang), hide_index=True)
+    else:
+        st.info(t("quality.warnings.none", lang))
+
+    st.subheader(t("quality.freshness.title", lang))
+    st.caption(t("quality.freshness.caption", lang))
+    st.table(freshness_table(fresh, lang), hide_index=True)
+
+    st.subheader(t("quality.publications.title", lang))
+    st.table(publications_table(pubs, lang), hide_index=True)
+
+    st.subheader(t("quality.docs.title", lang))
+    url = data_docs_url()
+    st.link_button(t("quality.docs.link", lang), url, icon=":material/open_in_new:")
+    st.caption(t("quality.docs.caption", lang, url=isolate_ltr(url, lang)))
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("quality.title", lang))
+    published = published_warehouse()
+    if published is None:
+        no_published_data()
+        return
+    try:
+        render(scope, lang, published.version)
+    except NoPublishedWarehouse:  # unpublished between two reads
+        no_published_data()
+
+
+main()

@@ -1,0 +1,478 @@
+"""Absence monitoring for the directorates: daily and weekly rates, spikes, chronic absentees, recording gaps.
+
+Daily figures come from ``marts.agg_absence_class_daily`` (class x school day), recording compliance from
+``marts.agg_recording_compliance`` (school x school day); chronic absentees from the pupil-grain
+``marts.fct_attendance_ytd`` narrowed to the territory (pseudonymous keys only, never names).
+
+"Today" is the last school day loaded in the selected year within the territory; "this week" runs from
+the Monday of that day's week up to it. Rates of a unit are ratios of sums (absent pupil-days over
+enrolled pupil-days), never means of class rates.
+
+Units of the drill-down follow the territory: no region chosen -> one row per region; a region -> per
+province; a province -> per school; a school -> per class.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final, Literal
+
+import polars as pl
+
+from dashboards.data_access._core import run as _run
+from dashboards.scope import TERRITORY_WHERE, Scope, Territory
+
+Level = Literal["region", "province", "school", "class"]
+
+#: A day is a spike for a unit when its absence rate exceeds the unit's usual level, the mean of its
+#: previous SPIKE_WINDOW school days, by more than SPIKE_K sample standard deviations of those days.
+#: 2 sd: the directorates' early warning, looser than the gate's 3 sd on whole regions (expectations/gate.py).
+SPIKE_K: Final[float] = 2.0
+#: previous school days the usual level is computed on
+SPIKE_WINDOW: Final[int] = 20
+#: spikes are reported over the last SPIKE_RECENT_DAYS school days (about a month)
+SPIKE_RECENT_DAYS: Final[int] = 20
+#: fewer previous school days than this: no judgement
+SPIKE_MIN_DAYS: Final[int] = 5
+#: fewer absent pupils that day than this: no spike (two absent pupils in a class of three is noise)
+SPIKE_MIN_ABSENT: Final[int] = 3
+#: at most this many pupils in the chronic absentee list
+CHRONIC_LIST_LIMIT: Final[int] = 500
+#: at most this many classes in the list of classes without any absence recorded
+SILENT_LIST_LIMIT: Final[int] = 500
+
+# The daily class rows of one school year within a territory (constant SQL; bind year + territory).
+_DAILY = f"""
+    select *
+    from marts.agg_absence_class_daily
+    where school_year = ? and {TERRITORY_WHERE}
+"""
+
+# Per level of the drill-down: the unit column and the names of the units (constant SQL fragments).
+_UNIT_COLUMN: Final[dict[Level, str]] = {
+    "region": "region_code",
+    "province": "province_code",
+    "school": "school_code",
+    "class": "class_code",
+}
+_UNIT_NAMES: Final[dict[Level, str]] = {
+    "region": "select region_code as unit_code, name_fr as unit_name_fr, name_ar as unit_name_ar "
+    "from reference.regions",
+    "province": "select province_code as unit_code, name_fr as unit_name_fr, name_ar as unit_name_ar "
+    "from reference.provinces",
+    "school": "select school_code as unit_code, school_name_fr as unit_name_fr, "
+    "school_name_ar as unit_name_ar from marts.dim_school",
+    "class": "select class_code as unit_code, any_value(class_code || ' · ' || coalesce(level_code, '')) "
+    "as unit_name_fr, any_value(class_code || ' · ' || coalesce(level_code, '')) as unit_name_ar "
+    "from marts.dim_class group by class_code",
+}
+
+
+def _unit_level(territory: Territory) -> Level:
+    """The drill-down level below a territory: region -> province -> school -> class."""
+    if territory.school_code is not None:
+        return "class"
+    if territory.province_code is not None:
+        return "school"
+    if territory.region_code is not None:
+        return "province"
+    return "region"
+
+
+def _territory(scope: Scope, region: str | None, province: str | None, school: str | None) -> Territory:
+    return scope.territory(region, province, school)
+
+
+def last_loaded_day(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+) -> pl.DataFrame:
+    """The last school day loaded in the territory ("today"), the first day of its week and its rank in
+    the school year.
+
+    One row ``day, week_start, day_number`` (all null when nothing is loaded).
+    """
+    territory = _territory(scope, region, province, school)
+    return _run(
+        f"""
+        with src as ({_DAILY})
+        select
+            max(calendar_date) as day,
+            cast(date_trunc('week', max(calendar_date)) as date) as week_start,
+            max(school_day_number) as day_number
+        from src
+        """,
+        school_year,
+        *territory.params(),
+    )
+
+
+def _day(school_year: str, territory: Territory, day: date | None) -> date | None:
+    """``day`` when the caller knows it (the page does), else the territory's last loaded day.
+
+    The day is then bound as a parameter, so the scans of the other queries are pruned to it.
+    """
+    if day is not None:
+        return day
+    found = _run(
+        f"with src as ({_DAILY}) select max(calendar_date) as day from src", school_year, *territory.params()
+    )
+    value: date | None = found["day"][0]
+    return value
+
+
+def absence_by_unit(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+    day: date | None = None,
+) -> pl.DataFrame:
+    """Today's and this week's absence per unit of the drill-down level (see the module doc).
+
+    ``day`` is "today" (default: the territory's last loaded day, see :func:`last_loaded_day`).
+    ``level, unit_code, unit_name_fr, unit_name_ar, enrolled_today, absent_today, rate_today,
+    enrolled_week, absent_week, rate_week``, one row per unit with pupils in the year (``marts.dim_class``),
+    ordered by unit code; a unit with nothing loaded this week has zero pupils and null rates.
+    ``enrolled_week`` and ``absent_week`` are pupil-days.
+    """
+    territory = _territory(scope, region, province, school)
+    level = _unit_level(territory)
+    column = _UNIT_COLUMN[level]
+    today = _day(school_year, territory, day)
+    return _run(
+        f"""
+        with src as ({_DAILY}
+            and calendar_date between cast(date_trunc('week', cast(? as date)) as date) and cast(? as date)
+        ),
+        units as (
+            select
+                src.{column} as unit_code,
+                coalesce(sum(src.pupils_enrolled) filter (where src.calendar_date = cast(? as date)), 0)
+                    as enrolled_today,
+                coalesce(sum(src.pupils_absent) filter (where src.calendar_date = cast(? as date)), 0)
+                    as absent_today,
+                coalesce(sum(src.pupils_enrolled), 0) as enrolled_week,
+                coalesce(sum(src.pupils_absent), 0) as absent_week
+            from src
+            group by src.{column}
+        ),
+        -- every unit with pupils this year, so that a unit with nothing loaded this week still shows
+        all_units as (
+            select distinct {column} as unit_code
+            from marts.dim_class
+            where school_year = ? and pupils_enrolled > 0 and {TERRITORY_WHERE}
+        ),
+        names as ({_UNIT_NAMES[level]})
+        select
+            ? as level,
+            all_units.unit_code,
+            coalesce(names.unit_name_fr, all_units.unit_code) as unit_name_fr,
+            coalesce(names.unit_name_ar, all_units.unit_code) as unit_name_ar,
+            coalesce(units.enrolled_today, 0)::bigint as enrolled_today,
+            coalesce(units.absent_today, 0)::bigint as absent_today,
+            units.absent_today / nullif(units.enrolled_today, 0) as rate_today,
+            coalesce(units.enrolled_week, 0)::bigint as enrolled_week,
+            coalesce(units.absent_week, 0)::bigint as absent_week,
+            units.absent_week / nullif(units.enrolled_week, 0) as rate_week
+        from all_units
+        left join units on units.unit_code = all_units.unit_code
+        left join names on names.unit_code = all_units.unit_code
+        order by all_units.unit_code
+        """,
+        school_year,
+        *territory.params(),
+        today,
+        today,
+        today,
+        today,
+        school_year,
+        *territory.params(),
+        level,
+    )
+
+
+def daily_absence(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+) -> pl.DataFrame:
+    """The territory's absence rate per school day: ``calendar_date, enrolled, absent, rate``."""
+    territory = _territory(scope, region, province, school)
+    return _run(
+        f"""
+        with src as ({_DAILY})
+        select
+            calendar_date,
+            sum(pupils_enrolled)::bigint as enrolled,
+            sum(pupils_absent)::bigint as absent,
+            sum(pupils_absent) / nullif(sum(pupils_enrolled), 0) as rate
+        from src
+        group by calendar_date
+        order by calendar_date
+        """,
+        school_year,
+        *territory.params(),
+    )
+
+
+def absence_spikes(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+    day_number: int | None = None,
+) -> pl.DataFrame:
+    """Recent days whose absence rate is above the usual level (rule: :data:`SPIKE_K` and the constants
+    above): the last :data:`SPIKE_RECENT_DAYS` school days up to ``day_number`` (default: the territory's
+    last loaded day, see :func:`last_loaded_day`); only the school days the rule needs are read.
+
+    Units: provinces when no province is chosen, else schools. ``unit_code, unit_name_fr, unit_name_ar,
+    calendar_date, school_day_number, enrolled, absent, rate, usual_rate, usual_sd, threshold``, latest day
+    first.
+    """
+    territory = _territory(scope, region, province, school)
+    level: Level = "province" if territory.province_code is None else "school"
+    column = _UNIT_COLUMN[level]
+    if day_number is None:
+        loaded = last_loaded_day(school_year, scope=scope, region=region, province=province, school=school)
+        day_number = loaded["day_number"][0]
+    if day_number is None:
+        day_number = 0
+    first_reported = day_number - SPIKE_RECENT_DAYS + 1
+    return _run(
+        f"""
+        with src as ({_DAILY} and school_day_number between ? and ?),
+        daily as (
+            select
+                {column} as unit_code,
+                calendar_date,
+                school_day_number,
+                sum(pupils_enrolled) as enrolled,
+                sum(pupils_absent) as absent,
+                sum(pupils_absent) / nullif(sum(pupils_enrolled), 0) as rate
+            from src
+            group by {column}, calendar_date, school_day_number
+        ),
+        judged as (
+            select
+                *,
+                avg(rate) over previous_days as usual_rate,
+                stddev_samp(rate) over previous_days as usual_sd,
+                count(rate) over previous_days as previous_days
+            from daily
+            window previous_days as (
+                partition by unit_code order by calendar_date
+                rows between ? preceding and 1 preceding
+            )
+        ),
+        names as ({_UNIT_NAMES[level]})
+        select
+            judged.unit_code,
+            coalesce(names.unit_name_fr, judged.unit_code) as unit_name_fr,
+            coalesce(names.unit_name_ar, judged.unit_code) as unit_name_ar,
+            judged.calendar_date,
+            judged.school_day_number,
+            judged.enrolled::bigint as enrolled,
+            judged.absent::bigint as absent,
+            judged.rate,
+            judged.usual_rate,
+            judged.usual_sd,
+            judged.usual_rate + ? * coalesce(judged.usual_sd, 0) as threshold
+        from judged
+        left join names on names.unit_code = judged.unit_code
+        where judged.school_day_number >= ?
+            and judged.previous_days >= ?
+            and judged.absent >= ?
+            and judged.rate > judged.usual_rate + ? * coalesce(judged.usual_sd, 0)
+        order by judged.calendar_date desc, judged.rate desc, judged.unit_code
+        """,
+        school_year,
+        *territory.params(),
+        first_reported - SPIKE_WINDOW,
+        day_number,
+        SPIKE_WINDOW,
+        SPIKE_K,
+        first_reported,
+        SPIKE_MIN_DAYS,
+        SPIKE_MIN_ABSENT,
+        SPIKE_K,
+    )
+
+
+_YTD = f"""
+    select *
+    from marts.fct_attendance_ytd
+    where school_year = ? and {TERRITORY_WHERE}
+"""
+
+
+def chronic_by_school(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+) -> pl.DataFrame:
+    """Chronic absenteeism per school, year to date (schools with at least one chronic absentee).
+
+    ``school_code, school_name_fr, school_name_ar, province_code, pupils_classified, chronically_absent,
+    chronic_rate, band_at_risk, band_moderate, band_severe, longest_streak``; most chronic absentees first.
+    """
+    territory = _territory(scope, region, province, school)
+    return _run(
+        f"""
+        with src as ({_YTD}),
+        per_school as (
+            select
+                school_code,
+                any_value(province_code) as province_code,
+                count(attendance_band) as pupils_classified,
+                count(*) filter (where is_chronically_absent) as chronically_absent,
+                count(*) filter (where attendance_band = 'at_risk') as band_at_risk,
+                count(*) filter (where attendance_band = 'moderate') as band_moderate,
+                count(*) filter (where attendance_band = 'severe') as band_severe,
+                max(longest_absence_streak) filter (where is_chronically_absent) as longest_streak
+            from src
+            group by school_code
+        )
+        select
+            p.school_code,
+            coalesce(s.school_name_fr, p.school_code) as school_name_fr,
+            coalesce(s.school_name_ar, p.school_code) as school_name_ar,
+            p.province_code,
+            p.pupils_classified::bigint as pupils_classified,
+            p.chronically_absent::bigint as chronically_absent,
+            p.chronically_absent / nullif(p.pupils_classified, 0) as chronic_rate,
+            p.band_at_risk::bigint as band_at_risk,
+            p.band_moderate::bigint as band_moderate,
+            p.band_severe::bigint as band_severe,
+            p.longest_streak
+        from per_school as p
+        left join marts.dim_school as s on s.school_code = p.school_code
+        where p.chronically_absent > 0
+        order by p.chronically_absent desc, p.school_code
+        """,
+        school_year,
+        *territory.params(),
+    )
+
+
+def chronic_absentees(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+    limit: int = CHRONIC_LIST_LIMIT,
+) -> pl.DataFrame:
+    """The chronically absent pupils of the territory, by pseudonymous key (never a name).
+
+    ``student_key, school_code, class_code, level_code, enrolled_school_days, absent_days, absence_rate,
+    attendance_band, longest_absence_streak``; highest absence rate first, at most ``limit`` rows.
+    """
+    territory = _territory(scope, region, province, school)
+    return _run(
+        f"""
+        with src as ({_YTD})
+        select
+            student_key, school_code, class_code, level_code, enrolled_school_days, absent_days,
+            absence_rate, attendance_band, longest_absence_streak
+        from src
+        where is_chronically_absent
+        order by absence_rate desc, longest_absence_streak desc, student_key
+        limit ?
+        """,
+        school_year,
+        *territory.params(),
+        limit,
+    )
+
+
+def recording_gaps(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+    day: date | None = None,
+) -> pl.DataFrame:
+    """Schools that likely did not record attendance on ``day`` (default: the territory's last loaded day).
+
+    Rule of ``marts.agg_recording_compliance``: no absence row at all that day although the school
+    usually records. ``school_code, school_name_fr, school_name_ar, province_code, calendar_date, classes,
+    recording_day_share``.
+    """
+    territory = _territory(scope, region, province, school)
+    today = _day(school_year, territory, day)
+    return _run(
+        """
+        select
+            c.school_code,
+            coalesce(s.school_name_fr, c.school_code) as school_name_fr,
+            coalesce(s.school_name_ar, c.school_code) as school_name_ar,
+            c.province_code,
+            c.calendar_date,
+            c.classes,
+            c.recording_day_share
+        from marts.agg_recording_compliance as c
+        left join marts.dim_school as s on s.school_code = c.school_code
+        where c.school_year = ? and c.calendar_date = cast(? as date) and c.likely_not_recorded
+            and (cast(? as varchar) is null or c.region_code = ?)
+            and (cast(? as varchar) is null or c.province_code = ?)
+            and (cast(? as varchar) is null or c.school_code = ?)
+        order by c.province_code, c.school_code
+        """,
+        school_year,
+        today,
+        *territory.params(),
+    )
+
+
+def silent_classes(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+    day: date | None = None,
+    limit: int = SILENT_LIST_LIMIT,
+) -> pl.DataFrame:
+    """Classes with pupils but no absence row at all on ``day`` (default: the territory's last loaded day).
+
+    Attendance may not have been taken (or nobody missed a session): ``school_code, class_code,
+    level_code, pupils_enrolled, silent_classes`` (the count of all such classes, on every row), by
+    school and class, at most ``limit`` rows.
+    """
+    territory = _territory(scope, region, province, school)
+    today = _day(school_year, territory, day)
+    return _run(
+        f"""
+        with src as ({_DAILY} and calendar_date = cast(? as date))
+        select
+            school_code, class_code, level_code, pupils_enrolled, count(*) over () as silent_classes
+        from src
+        where pupils_enrolled > 0 and pupils_with_missed_session = 0
+        order by school_code, class_code
+        limit ?
+        """,
+        school_year,
+        *territory.params(),
+        today,
+        limit,
+    )

@@ -1,0 +1,158 @@
+"""Screenshots of every page of the internal app, in French and Arabic, by headless Chromium.
+
+One `streamlit run dashboards/app.py` server for the module (as `massar serve` runs it), signed in as the
+demo ministry account. The pages come from ``dashboards.app.PAGES`` (read from the source, so every
+engineer's page is covered without editing this file). A page fails when it shows a Streamlit exception
+element, or when its source draws a chart (``st.plotly_chart``) and none is rendered without an alert
+saying why (a "no data for this selection" warning, e.g. when small-cell suppression hides everything).
+
+Screenshots go to ``$MASSAR_SCREENSHOTS_DIR`` when set, else under pytest's tmp path.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APP = REPO_ROOT / "dashboards" / "app.py"
+PAGES_DIR = REPO_ROOT / "dashboards" / "app_pages"
+LANGS = ("fr", "ar")
+DEMO_USER, DEMO_PASSWORD = "ministere", "ministere-demo"  # dashboards/users.demo.toml (README)
+SETTLE_MS = 800  # after the last run ends: let plotly finish drawing before the screenshot
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
+
+
+def app_pages() -> list[tuple[str, str, str, bool]]:
+    """``(file, title key, url path, default)`` of every entry of ``PAGES`` in dashboards/app.py.
+
+    Read from the source: importing app.py would run the Streamlit script.
+    """
+    for node in ast.walk(ast.parse(APP.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "PAGES"
+            and node.value is not None
+        ):
+            entries = ast.literal_eval(node.value)
+            return [(file, title, url, default) for file, title, _icon, url, default in entries]
+    raise AssertionError("PAGES not found in dashboards/app.py")
+
+
+PAGES = app_pages()
+
+
+def draws_a_chart(page_file: str) -> bool:
+    """Whether the page's source draws a plotly chart (then at least one must show)."""
+    return "st.plotly_chart" in (PAGES_DIR / page_file).read_text(encoding="utf-8")
+
+
+def labels(lang: str) -> dict[str, str]:
+    folder = REPO_ROOT / "dashboards" / "i18n"
+    data: dict[str, str] = {}
+    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
+    return data
+
+
+@pytest.fixture(scope="module")
+def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("streamlit_screens") / "server.log"
+    with streamlit_server("dashboards/app.py", published_home, log_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(app_url: str) -> Iterator[Browser]:
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    configured = os.environ.get("MASSAR_SCREENSHOTS_DIR")
+    folder = Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(page: Page) -> None:
+    page.wait_for_selector('input[type="password"]', timeout=RENDER_TIMEOUT_MS)
+    page.locator('input[type="text"]').first.fill(DEMO_USER)
+    page.locator('input[type="password"]').fill(DEMO_PASSWORD)
+    page.locator('[data-testid="stFormSubmitButton"] button').click()
+
+
+def wait_until_rendered(page: Page, expect_chart: bool) -> None:
+    """The page title is drawn, the script run is over (no status widget) and, if any, a chart is drawn."""
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=RENDER_TIMEOUT_MS)
+    if expect_chart:
+        # a missing chart is reported by the test's assertion, after the screenshot is taken
+        # a chart, or the alert a page shows instead when there is nothing to draw
+        with contextlib.suppress(playwright_sync.TimeoutError):
+            page.wait_for_selector(
+                '.js-plotly-plot, [data-testid="stMain"] [data-testid="stAlert"]', timeout=RENDER_TIMEOUT_MS
+            )
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=RENDER_TIMEOUT_MS
+    )
+    page.wait_for_timeout(SETTLE_MS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("page_file", "title_key", "url_path", "default"), PAGES, ids=[p[2] for p in PAGES])
+def test_page_screenshot(
+    app_url: str,
+    browser: Browser,
+    screenshots_dir: Path,
+    page_file: str,
+    title_key: str,
+    url_path: str,
+    default: bool,
+    lang: str,
+) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1200})
+    try:
+        # a default page's URL is the root (Streamlit ignores its url_path); the others have their own path
+        page.goto(f"{app_url}/{'' if default else url_path}?lang={lang}")
+        sign_in(page)  # a deep link survives the sign-in: the page itself is then shown
+        expect_chart = draws_a_chart(page_file)
+        wait_until_rendered(page, expect_chart)
+        shot = screenshots_dir / f"{url_path}_{lang}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}")
+
+        exceptions = page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        if expect_chart and page.locator(".js-plotly-plot").count() == 0:
+            # a page may draw no chart only when it says why (a "no data for this selection" alert)
+            alerts = page.locator('[data-testid="stMain"] [data-testid="stAlert"]')
+            assert alerts.count() >= 1, f"{page_file} ({lang}) drew no chart and shows no message"
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        assert nav.get_by_text(labels(lang)[title_key], exact=True).count() == 1
+        direction = page.locator('[data-testid="stMain"]').evaluate("e => getComputedStyle(e).direction")
+        assert direction == ("rtl" if lang == "ar" else "ltr")
+        assert shot.stat().st_size > 20_000
+    finally:
+        page.close()

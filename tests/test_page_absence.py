@@ -1,0 +1,473 @@
+"""The Absence monitoring page and its data access (``dashboards.data_access.absences``).
+
+The page runs in Streamlit's AppTest for each role (ministry, region, province, school) in French and
+Arabic, on the warehouse published by the real pipeline run. Expected numbers come from independent SQL
+on the pupil-grain marts (``fct_enrollment_history``, ``fct_absence_daily``, ``fct_attendance_ytd``,
+``agg_recording_compliance``), never from the data-access functions; the spike rule is recomputed in
+polars.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from dashboards.auth import User  # noqa: E402
+from dashboards.scope import NATIONAL, Scope, ScopeError  # noqa: E402
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+PAGE = "app_pages/absence_monitoring.py"
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+LANGS = ("fr", "ar")
+ROLES = ("ministry", "region", "province", "school")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    previous = st.get_option("server.enableStaticServing")
+    st_config.set_option("server.enableStaticServing", True)
+    yield
+    st_config.set_option("server.enableStaticServing", previous)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def labels(lang: str) -> dict[str, str]:
+    folder = REPO_ROOT / "dashboards" / "i18n"
+    data: dict[str, str] = {}
+    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
+    return data
+
+
+def rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def value(db: Path, query: str, *params: object) -> Any:
+    return rows(db, query, *params)[0][0]
+
+
+@dataclass(frozen=True)
+class Case:
+    scope: Scope
+    year: str
+
+    @property
+    def params(self) -> list[str | None]:
+        """Values for the ``TERR`` fragment: region, region, province, province, school, school."""
+        s = self.scope
+        return [s.region_code, s.region_code, s.province_code, s.province_code, s.school_code, s.school_code]
+
+
+TERR = """(cast(? as varchar) is null or {a}.region_code = ?)
+    and (cast(? as varchar) is null or {a}.province_code = ?)
+    and (cast(? as varchar) is null or {a}.school_code = ?)"""
+
+
+def _scopes(db: Path) -> tuple[str, dict[str, Scope]]:
+    year = str(value(db, "select max(school_year) from marts.fct_absence_daily"))
+    region, province, school = rows(
+        db,
+        """
+        select c.region_code, c.province_code, c.school_code
+        from marts.fct_absence_daily as d
+        join marts.dim_class as c using (school_year, class_code)
+        where d.school_year = ? and d.is_absent_day
+        group by all order by count(*) desc, 3 limit 1
+        """,
+        year,
+    )[0]
+    return year, {
+        "ministry": NATIONAL,
+        "region": Scope("region", region_code=region),
+        "province": Scope("province", region_code=region, province_code=province),
+        "school": Scope("school", region_code=region, province_code=province, school_code=school),
+    }
+
+
+def today(db: Path, case: Case) -> date:
+    """The last school day loaded in the territory: the last school day on or before the last absence
+    date of any of its regions."""
+    return value(
+        db,
+        """
+        with last as (
+            select max(d.absence_date) as last_date
+            from marts.fct_absence_daily as d
+            where d.school_year = ? and (cast(? as varchar) is null or d.region_code = ?)
+        )
+        select max(cal.calendar_date)
+        from marts.dim_calendar as cal, last
+        where cal.school_year = ? and cal.is_school_day and cal.calendar_date <= last.last_date
+        """,
+        case.year,
+        case.scope.region_code,
+        case.scope.region_code,
+        case.year,
+    )
+
+
+def expected_today(db: Path, case: Case) -> tuple[int, int]:
+    """(pupils enrolled, pupils absent) on the territory's last loaded day, from the pupil-grain facts."""
+    day = today(db, case)
+    loaded_regions = """
+        select region_code from marts.fct_absence_daily where school_year = ?
+        group by region_code having max(absence_date) >= ?
+    """
+    enrolled = value(
+        db,
+        f"""
+        select count(*)
+        from marts.fct_enrollment_history as h
+        join marts.dim_class as c using (school_year, class_code)
+        where h.school_year = ? and ? between h.valid_from and h.valid_to and {TERR.format(a="c")}
+            and c.region_code in ({loaded_regions})
+        """,
+        case.year,
+        day,
+        *case.params,
+        case.year,
+        day,
+    )
+    absent = value(
+        db,
+        f"""
+        select count(*)
+        from marts.fct_absence_daily as d
+        join marts.dim_class as c using (school_year, class_code)
+        where d.school_year = ? and d.absence_date = ? and d.is_absent_day and {TERR.format(a="c")}
+        """,
+        case.year,
+        day,
+        *case.params,
+    )
+    return int(enrolled), int(absent)
+
+
+def fmt_pct(share: float, lang: str) -> str:
+    text = f"{100 * share:.1f}"
+    return f"{text.replace('.', ',')}\u202f%" if lang == "fr" else f"{text}%"
+
+
+def run_page(scope: Scope, lang: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    for key, val in (query or {}).items():
+        at.query_params[key] = val
+    at.session_state["auth_user"] = User("tester", "Tester", scope)
+    at.switch_page(PAGE).run()  # straight to the page, as a deep link does
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return str(found[0])
+
+
+def as_int(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+@pytest.fixture(scope="module")
+def territories(published_db: Path) -> tuple[str, dict[str, Scope]]:
+    return _scopes(published_db)
+
+
+# ------------------------------------------------------------------------------------------------- page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", ROLES)
+def test_page_per_role_and_language(
+    role: str, lang: str, published_db: Path, published_home: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    year, scopes = territories
+    case = Case(scopes[role], year)
+    at = run_page(case.scope, lang)
+    lab = labels(lang)
+
+    assert at.title[0].value == lab["absence.title"]
+    if lang == "ar":
+        assert ARABIC.search(at.title[0].value)
+        assert any("direction: rtl" in str(h.proto.body) for h in at.get("html"))
+    assert at.query_params["year"] == year
+
+    enrolled, absent = expected_today(published_db, case)
+    assert enrolled > 0
+    assert as_int(metric(at, lab["absence.kpi.absent_today"])) == absent
+    assert metric(at, lab["absence.kpi.rate_today"]) == fmt_pct(absent / enrolled, lang)
+
+    chronic = value(
+        published_db,
+        f"select count(*) from marts.fct_attendance_ytd as y "
+        f"where y.school_year = ? and y.is_chronically_absent and {TERR.format(a='y')}",
+        year,
+        *case.params,
+    )
+    assert as_int(metric(at, lab["absence.kpi.chronic"])) == chronic
+    unrecorded = value(
+        published_db,
+        f"select count(*) from marts.agg_recording_compliance as r "
+        f"where r.school_year = ? and r.calendar_date = ? and r.likely_not_recorded and {TERR.format(a='r')}",
+        year,
+        today(published_db, case),
+        *case.params,
+    )
+    assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == unrecorded
+
+    # two charts: rate by unit (today and week bars) and the daily rate line
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2
+    assert {tr["type"] for tr in charts[0]["data"]} == {"bar"}
+    assert charts[1]["data"][0]["type"] == "scatter"
+    if lang == "ar":
+        assert charts[0]["layout"]["title"]["xanchor"] == "right"
+        assert charts[0]["layout"]["xaxis"]["autorange"] == "reversed"
+
+    # the drill-down table is one level below the territory, its units those of the territory
+    level, column = {
+        "ministry": ("region", "region_code"),
+        "region": ("province", "province_code"),
+        "province": ("school", "school_code"),
+        "school": ("class", "class_code"),
+    }[role]
+    drill = at.table[0].value
+    units = sorted(
+        r[0]
+        for r in rows(
+            published_db,
+            f"select distinct c.{column} from marts.fct_enrollment_history as h "
+            f"join marts.dim_class as c using (school_year, class_code) "
+            f"where h.school_year = ? and {TERR.format(a='c')}",
+            year,
+            *case.params,
+        )
+    )
+    assert sorted(drill[lab["absence.col.code"]].tolist()) == units
+    level_label = lab[f"absence.level.{level}"]
+    assert any(h.value == lab["absence.drill.title"].format(level=level_label) for h in at.subheader)
+    # names, never pupils' names: the chronic list shows pseudonymous keys (16 hex characters)
+    keys_column = lab["absence.col.student_key"]
+    key_tables = [tb.value for tb in at.table if keys_column in tb.value.columns]
+    if chronic:
+        assert key_tables and all(re.fullmatch(r"[0-9a-f]{16}", k) for k in key_tables[0][keys_column])
+
+
+def test_url_filters_drive_the_drill_down(
+    published_db: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    """The ministry choosing a region, then a province, then a school in the URL gets the next level."""
+    year, scopes = territories
+    school = scopes["school"]
+    fr = labels("fr")
+    for query, level in (
+        ({"region": school.region_code}, "province"),
+        ({"region": school.region_code, "province": school.province_code}, "school"),
+        (
+            {"region": school.region_code, "province": school.province_code, "school": school.school_code},
+            "class",
+        ),
+    ):
+        at = run_page(NATIONAL, "fr", {"year": year, **query})
+        for key, val in query.items():
+            assert at.query_params[key] == val
+        title = fr["absence.drill.title"].format(level=fr[f"absence.level.{level}"])
+        assert any(h.value == title for h in at.subheader), [h.value for h in at.subheader]
+    # the deepest view equals the school user's own view
+    case = Case(school, year)
+    enrolled, absent = expected_today(published_db, case)
+    assert as_int(metric(at, fr["absence.kpi.absent_today"])) == absent
+    assert metric(at, fr["absence.kpi.rate_today"]) == fmt_pct(absent / enrolled, "fr")
+
+
+def test_region_user_cannot_reach_another_region_by_url(territories: tuple[str, dict[str, Scope]]) -> None:
+    year, scopes = territories
+    region_scope = scopes["region"]
+    other = "06" if region_scope.region_code != "06" else "01"
+    at = run_page(region_scope, "fr", {"year": year, "region": other})
+    fr = labels("fr")
+    title = fr["absence.drill.title"].format(level=fr["absence.level.province"])
+    assert any(h.value == title for h in at.subheader)
+    codes = at.table[0].value[fr["absence.col.code"]].tolist()
+    assert codes and all(c.startswith(f"{region_scope.region_code}.") for c in codes)
+
+
+# ------------------------------------------------------------------------------------------ data access
+
+
+def test_absence_by_unit_and_daily(published_db: Path, territories: tuple[str, dict[str, Scope]]) -> None:
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    for role, scope in scopes.items():
+        case = Case(scope, year)
+        units = da.absence_by_unit(year, scope=scope)
+        enrolled, absent = expected_today(published_db, case)
+        assert units["absent_today"].sum() == absent, role
+        assert units["enrolled_today"].sum() == enrolled, role
+        daily = da.daily_absence(year, scope=scope)
+        assert daily["calendar_date"].max() == today(published_db, case)
+        # week: pupil-days from the Monday of today's week, recomputed from the facts
+        day = today(published_db, case)
+        monday = value(published_db, "select cast(date_trunc('week', cast(? as date)) as date)", day)
+        week_absent = value(
+            published_db,
+            f"select count(*) from marts.fct_absence_daily as d join marts.dim_class as c "
+            f"using (school_year, class_code) where d.school_year = ? and d.is_absent_day "
+            f"and d.absence_date between ? and ? and {TERR.format(a='c')}",
+            year,
+            monday,
+            day,
+            *case.params,
+        )
+        assert units["absent_week"].sum() == week_absent, role
+    assert da.absence_by_unit("x' or '1'='1", scope=NATIONAL).height == 0
+
+
+def test_chronic_absentees_are_pseudonymous_and_scoped(
+    published_db: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    province = scopes["province"]
+    pupils = da.chronic_absentees(year, scope=province)
+    assert "student_key" in pupils.columns
+    assert not {"first_name", "last_name", "name", "birth_date"} & set(pupils.columns)
+    want = value(
+        published_db,
+        "select count(*) from marts.fct_attendance_ytd where school_year = ? and is_chronically_absent "
+        "and province_code = ?",
+        year,
+        province.province_code,
+    )
+    assert pupils.height == min(want, da.CHRONIC_LIST_LIMIT)
+    by_school = da.chronic_by_school(year, scope=province)
+    assert by_school["chronically_absent"].sum() == want
+    streaks = dict(
+        rows(
+            published_db,
+            "select school_code, max(longest_absence_streak) from marts.fct_attendance_ytd "
+            "where school_year = ? and is_chronically_absent and province_code = ? group by 1",
+            year,
+            province.province_code,
+        )
+    )
+    assert dict(zip(by_school["school_code"], by_school["longest_streak"], strict=True)) == streaks
+
+
+def test_spikes_match_the_rule_recomputed_in_polars(
+    published_db: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    region = scopes["region"]
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        facts = con.sql(
+            "select province_code as unit, calendar_date, school_day_number, pupils_enrolled, pupils_absent "
+            "from marts.agg_absence_class_daily where school_year = ? and region_code = ?",
+            params=[year, region.region_code],
+        ).pl()
+    daily = (
+        facts.group_by("unit", "calendar_date", "school_day_number")
+        .agg(pl.col("pupils_enrolled").sum(), pl.col("pupils_absent").sum())
+        .with_columns((pl.col("pupils_absent") / pl.col("pupils_enrolled")).alias("rate"))
+        .sort("unit", "calendar_date")
+    )
+    # usual level: mean and sample deviation of the unit's previous SPIKE_WINDOW school days
+    judged = daily.with_columns(pl.col("rate").shift(1).over("unit").alias("previous")).with_columns(
+        pl.col("previous").rolling_mean(da.SPIKE_WINDOW, min_samples=1).over("unit").alias("mean"),
+        pl.col("previous").rolling_std(da.SPIKE_WINDOW, min_samples=2).over("unit").fill_null(0).alias("sd"),
+        pl.int_range(pl.len()).over("unit").alias("n_previous"),
+    )
+    last = int(facts["school_day_number"].max())  # spikes are reported over the last school days only
+    want = judged.filter(
+        (pl.col("school_day_number") > last - da.SPIKE_RECENT_DAYS)
+        & (pl.col("n_previous") >= da.SPIKE_MIN_DAYS)
+        & (pl.col("pupils_absent") >= da.SPIKE_MIN_ABSENT)
+        & (pl.col("rate") > pl.col("mean") + da.SPIKE_K * pl.col("sd"))
+    )
+    got = da.absence_spikes(year, scope=region)
+    assert set(zip(got["unit_code"], got["calendar_date"], strict=True)) == set(
+        zip(want["unit"], want["calendar_date"], strict=True)
+    )
+    assert all(got["rate"] > got["threshold"])
+
+
+def test_recording_gaps_and_silent_classes(
+    published_db: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    school = scopes["school"]
+    day = today(published_db, Case(school, year))
+    silent = da.silent_classes(year, scope=school)
+    want = rows(
+        published_db,
+        """
+        select c.class_code
+        from marts.dim_class as c
+        where c.school_year = ? and c.school_code = ?
+            and exists (
+                select 1 from marts.fct_enrollment_history as h
+                where h.school_year = c.school_year and h.class_code = c.class_code
+                    and ? between h.valid_from and h.valid_to
+            )
+            and not exists (
+                select 1 from marts.fct_absence_daily as d
+                where d.school_year = c.school_year and d.class_code = c.class_code and d.absence_date = ?
+            )
+        order by 1
+        """,
+        year,
+        school.school_code,
+        day,
+        day,
+    )
+    assert silent["class_code"].to_list() == [r[0] for r in want]
+    gaps = da.recording_gaps(year, scope=NATIONAL)
+    assert set(gaps["school_code"]) == {
+        r[0]
+        for r in rows(
+            published_db,
+            "select school_code from marts.agg_recording_compliance "
+            "where school_year = ? and calendar_date = ? and likely_not_recorded",
+            year,
+            today(published_db, Case(NATIONAL, year)),
+        )
+    }
+
+
+def test_scope_narrowing_errors(territories: tuple[str, dict[str, Scope]]) -> None:
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    province = scopes["province"]
+    with pytest.raises(ScopeError):
+        da.absence_by_unit(year, scope=province, province=f"{province.region_code}.999")
+    school = scopes["school"]
+    with pytest.raises(ScopeError):
+        da.chronic_absentees(year, scope=school, school="NOT-MINE")

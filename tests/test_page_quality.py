@@ -1,0 +1,321 @@
+"""The Data quality page and its data access (``dashboards.data_access.quality``), and the gate's run history
+reaching the published warehouse (``warehouse/publish.py`` writes ``audit.gate_run``, ``audit.gate_failure``).
+
+Expected numbers come from independent SQL on the published warehouse (``audit.*``, pupil-grain facts) or
+from the gate's own history file, never from the data-access functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pytest
+import streamlit as st
+from dashboard_fixtures import build_fixture_warehouse
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from dashboards.auth import User  # noqa: E402
+from dashboards.scope import NATIONAL, Scope, ScopeError  # noqa: E402
+from warehouse.publish import Verdict, current, publish  # noqa: E402
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+PAGE = "app_pages/data_quality.py"
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+LANGS = ("fr", "ar")
+ROLES = ("ministry", "region", "province", "school")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("MASSAR_DATA_DOCS_URL", raising=False)
+    previous = st.get_option("server.enableStaticServing")
+    st_config.set_option("server.enableStaticServing", True)
+    yield
+    st_config.set_option("server.enableStaticServing", previous)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def labels(lang: str) -> dict[str, str]:
+    folder = REPO_ROOT / "dashboards" / "i18n"
+    data: dict[str, str] = {}
+    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
+    return data
+
+
+def rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def value(db: Path, query: str, *params: object) -> Any:
+    return rows(db, query, *params)[0][0]
+
+
+def run_page(scope: Scope, lang: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.session_state["auth_user"] = User("tester", "Tester", scope)
+    at.switch_page(PAGE).run()  # straight to the page, as a deep link does
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return str(found[0])
+
+
+def as_int(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+def array_values(data: Any) -> list[Any]:
+    """A plotly JSON array: a list, or a typed array ``{"dtype", "bdata"}`` (plotly >= 6)."""
+    if isinstance(data, dict) and "bdata" in data:
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).tolist()
+    return list(data)
+
+
+def link_urls(at: AppTest) -> list[str]:
+    return [e.proto.url for e in at.get("link_button")]
+
+
+@pytest.fixture(scope="module")
+def scopes(published_db: Path) -> dict[str, Scope]:
+    """A territory with quarantined rows: the region with the most, its busiest province and school."""
+    region = value(
+        published_db, "select region_code from audit.quarantine group by 1 order by count(*) desc, 1 limit 1"
+    )
+    province, school = rows(
+        published_db,
+        "select province_code, school_code from marts.fct_enrollment where region_code = ? "
+        "group by all order by count(*) desc, 2 limit 1",
+        region,
+    )[0]
+    return {
+        "ministry": NATIONAL,
+        "region": Scope("region", region_code=region),
+        "province": Scope("province", region_code=region, province_code=province),
+        "school": Scope("school", region_code=region, province_code=province, school_code=school),
+    }
+
+
+# ------------------------------------------------------------------------------------------------- page
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", ROLES)
+def test_page_per_role_and_language(
+    role: str, lang: str, published_db: Path, scopes: dict[str, Scope]
+) -> None:
+    scope = scopes[role]
+    at = run_page(scope, lang)
+    lab = labels(lang)
+    assert at.title[0].value == lab["quality.title"]
+    if lang == "ar":
+        assert ARABIC.search(at.title[0].value)
+        assert any("direction: rtl" in str(h.proto.body) for h in at.get("html"))
+
+    version = published_db.stem
+    verdict = value(published_db, "select gate_verdict from audit.publication where version = ?", version)
+    assert metric(at, lab["quality.kpi.verdict"]) == lab[f"quality.verdict.{verdict}"]
+    assert version in at.caption[0].value
+    runs = value(published_db, "select count(*) from audit.gate_run")
+    assert runs >= 1
+    assert as_int(metric(at, lab["quality.kpi.runs"])) == runs
+    blocked = value(published_db, "select count(*) from audit.gate_run where not publishable")
+    assert as_int(metric(at, lab["quality.kpi.blocked"])) == blocked
+
+    quarantined = value(
+        published_db,
+        "select count(*) from audit.quarantine where (cast(? as varchar) is null or region_code = ?)",
+        scope.region_code,
+        scope.region_code,
+    )
+    assert quarantined > 0
+    assert as_int(metric(at, lab["quality.kpi.quarantined"])) == quarantined
+
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2  # validation history, quarantine by region and reason
+    history, quarantine = charts
+    assert sum(len(tr["x"]) > 0 for tr in history["data"]) == 2  # warning and critical series
+    reasons = {
+        r[0]
+        for r in rows(
+            published_db,
+            "select distinct reason_code from audit.quarantine "
+            "where (cast(? as varchar) is null or region_code = ?)",
+            scope.region_code,
+            scope.region_code,
+        )
+    }
+    assert {tr["name"] for tr in quarantine["data"]} == reasons
+
+    # freshness: one row per region of the scope, last school day loaded from the absence facts
+    fresh = next(tb.value for tb in at.table if lab["quality.col.last_day"] in tb.value.columns)
+    regions = [
+        r[0]
+        for r in rows(
+            published_db,
+            "select region_code from reference.regions "
+            "where (cast(? as varchar) is null or region_code = ?) order by 1",
+            scope.region_code,
+            scope.region_code,
+        )
+    ]
+    assert fresh[lab["quality.col.region_code"]].tolist() == regions
+    year = value(published_db, "select max(school_year) from marts.fct_absence_daily")
+    first = regions[0]
+    last_day = value(
+        published_db,
+        "select max(c.calendar_date) from marts.dim_calendar as c "
+        "where c.school_year = ? and c.is_school_day and c.calendar_date <= "
+        "(select max(absence_date) from marts.fct_absence_daily where school_year = ? and region_code = ?)",
+        year,
+        year,
+        first,
+    )
+    shown = fresh[lab["quality.col.last_day"]].tolist()[0].strip("\u2066\u2069")
+    assert shown == last_day.strftime("%d/%m/%Y")
+
+    assert link_urls(at) == ["http://localhost:8503/index.html"]
+
+
+# ------------------------------------------------------------------------------------------ data access
+
+
+def test_gate_history_reaches_the_published_warehouse(published_home: Path, published_db: Path) -> None:
+    """Every gate run of the history file up to the publication is in the version's ``audit.gate_run``."""
+    history = published_home / "gx" / "gate_history.jsonl"
+    records = [json.loads(line) for line in history.read_text(encoding="utf-8").splitlines() if line.strip()]
+    published_at = value(
+        published_db, "select gate_run_at from audit.publication where version = ?", published_db.stem
+    )
+    before = [r for r in records if r["run_at"] <= published_at]
+    got = rows(
+        published_db, "select run_at, verdict, publishable, suites from audit.gate_run order by run_at"
+    )
+    assert got == [(r["run_at"], r["verdict"], r["publishable"], len(r["suites"])) for r in before]
+    failures = value(published_db, "select count(*) from audit.gate_failure")
+    assert failures == sum(len(r["failures"]) for r in before)
+
+
+def test_quality_data_access_scoped(published_db: Path, scopes: dict[str, Scope]) -> None:
+    from dashboards.data_access import quality as da
+
+    region = scopes["region"]
+    counts = da.quarantine_counts(scope=region)
+    assert set(counts["region_code"]) == {region.region_code}
+    assert counts["rows"].sum() == value(
+        published_db, "select count(*) from audit.quarantine where region_code = ?", region.region_code
+    )
+    national = da.quarantine_counts(scope=NATIONAL)
+    assert national["rows"].sum() == value(published_db, "select count(*) from audit.quarantine")
+    assert da.freshness(scope=region)["region_code"].to_list() == [region.region_code]
+    other = "06" if region.region_code != "06" else "01"
+    for fn in (da.quarantine_counts, da.freshness, da.gate_runs, da.publications, da.gate_warnings):
+        with pytest.raises(ScopeError):
+            fn(scope=region, region=other)
+
+
+# ------------------------------------------- a version published with warnings, after a blocked run
+
+
+def _history_line(run_at: str, verdict: str, failures: list[dict[str, str | None]]) -> str:
+    return json.dumps(
+        {
+            "run_at": run_at,
+            "publishable": verdict != "blocked",
+            "verdict": verdict,
+            "candidate": "candidate.duckdb:1:1",
+            "data_docs": "file:///tmp/docs/index.html",
+            "suites": {"marts_contracts": verdict != "blocked", "freshness_by_region": verdict == "pass"},
+            "failures": failures,
+        }
+    )
+
+
+def _failure(severity: str, description: str) -> dict[str, str | None]:
+    return {
+        "suite": "freshness_by_region",
+        "expectation": "expect_column_values_to_be_between",
+        "column": "days_behind_national",
+        "severity": severity,
+        "description": description,
+        "on_failure": "Check the region's drops.",
+        "observed": "2",
+    }
+
+
+def test_version_published_with_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a small candidate: the fixture warehouse plus the tables the quality page reads
+    candidate = build_fixture_warehouse(tmp_path / "build")
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("create schema audit")
+        con.execute(
+            "create table audit.quarantine as select * from (values "
+            "('b1', 'pupils', '2025-2026', '01', 'f.csv', 3, 'invalid_code', 'bad'), "
+            "('b1', 'pupils', '2025-2026', '01', 'f.csv', 4, 'invalid_code', 'bad'), "
+            "('b2', 'grades', '2025-2026', '02', 'g.csv', 9, 'duplicate_row', 'dup')) "
+            "as t(batch_id, entity, school_year, region_code, source_file, line_number, reason_code, message)"
+        )
+        con.execute("create table audit.load_log (region_code varchar, loaded_at timestamp, rows_in bigint)")
+        con.execute(
+            "create table marts.agg_absence_freshness (school_year varchar, region_code varchar, "
+            "last_day_loaded date, last_day_number integer, school_days_loaded bigint)"
+        )
+    history = tmp_path / "gate_history.jsonl"
+    blocked = _history_line("2026-11-28T06:00:00+00:00", "blocked", [_failure("critical", "phantom days")])
+    warned = _history_line("2026-11-29T06:00:00+00:00", "warn", [_failure("warning", "region 02 is late")])
+    history.write_text(f"{blocked}\n{warned}\n", encoding="utf-8")
+    published_dir = tmp_path / "home" / "warehouse" / "published"
+    version = publish(
+        candidate,
+        published_dir,
+        verdict=Verdict("warn", warnings=1, gate_run_at="2026-11-29T06:00:00+00:00"),
+        gate_history=history,
+    )
+    live = current(published_dir)
+    assert live is not None and live.version == version.version
+    assert rows(
+        live.path, "select verdict, warnings_count, critical_count from audit.gate_run order by run_at"
+    ) == [
+        ("blocked", 0, 1),
+        ("warn", 1, 0),
+    ]
+
+    monkeypatch.setenv("MASSAR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MASSAR_DATA_DOCS_URL", "http://docs.example:9999/index.html")
+    for lang in LANGS:
+        at = run_page(NATIONAL, lang)
+        lab = labels(lang)
+        assert [w.value for w in at.warning] == [lab["quality.flag.warn"].format(count="1")]
+        assert metric(at, lab["quality.kpi.verdict"]) == lab["quality.verdict.warn"]
+        assert as_int(metric(at, lab["quality.kpi.blocked"])) == 1
+        assert as_int(metric(at, lab["quality.kpi.runs"])) == 2
+        assert as_int(metric(at, lab["quality.kpi.warnings"])) == 1
+        assert as_int(metric(at, lab["quality.kpi.quarantined"])) == 3
+        warnings = next(tb.value for tb in at.table if lab["quality.col.description"] in tb.value.columns)
+        assert warnings[lab["quality.col.description"]].tolist() == [
+            "region 02 is late"
+        ]  # not the blocked run's
+        assert link_urls(at) == ["http://docs.example:9999/index.html"]
+        history_chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+        # warnings then critical failures, per run in time order
+        assert [array_values(tr["y"]) for tr in history_chart["data"]] == [[0, 1], [1, 0]]
