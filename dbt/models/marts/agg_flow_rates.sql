@@ -1,6 +1,7 @@
 {#-
     UIS flow rates from the pupils' actual paths (fct_enrollment.next_year_flow), by school year x
-    region x province x sector x sex x level. Rates use as denominator the pupils enrolled in year t
+    region x province x school x sector x sex x level (the school grain lets a school-level user see
+    their own rates; sum the counts for any coarser territory). Rates use as denominator the pupils enrolled in year t
     whose path can be followed (next_year_flow known) minus those transferred out of the system:
     transfers (to a private school, another region) are seen next year and count as promoted or
     repeated, and a transfer out with no later record is not a dropout.
@@ -35,6 +36,7 @@ counted as (
         school_year,
         region_code,
         province_code,
+        school_code,
         sector,
         sex,
         level_code,
@@ -47,7 +49,7 @@ counted as (
 
     from enrollment
 
-    group by school_year, region_code, province_code, sector, sex, level_code
+    group by school_year, region_code, province_code, school_code, sector, sex, level_code
 
 ),
 

@@ -1,8 +1,10 @@
 {#-
-    Survival to each grade of a cycle, two methods side by side, by school year x region x level.
+    Survival to each grade of a cycle, two methods side by side, by school year x territory x level, the
+    territory being the country (territory_level national), a region, or a province (grouping sets:
+    each territory's rates come from its own summed counts).
     reconstructed_survival_rate (UIS reconstructed-cohort method, aggregate flow rates of year t, no
     limit on repetition): survival to grade k = product over grades g < k of p_g / (1 - r_g), with
-    p, r the promotion and repetition rates of agg_flow_rates (all sectors and sexes of the region).
+    p, r the promotion and repetition rates of agg_flow_rates (all sectors and sexes of the territory).
     true_cohort_survival_rate (only possible with a unique pupil ID): of the pupils in the first grade
     of the cycle in year t for the first time (status not repeater), the share ever seen in grade k in
     year t or later. cohort_years_observed tells whether grade k could be reached without repeating
@@ -29,55 +31,100 @@ levels as (
 
 ),
 
-region_rates as (
+flows_by_territory as (
 
+    -- every row counts for the country, its region and its province
     select
-        flows.school_year,
-        flows.region_code,
-        flows.cycle_code,
-        flows.level_code,
-        flows.grade_in_cycle,
-        sum(flows.promoted) / nullif(sum(flows.rate_base), 0) as promotion_rate,
-        sum(flows.repeated) / nullif(sum(flows.rate_base), 0) as repetition_rate
-
+        'national' as territory_level,
+        cast(null as varchar) as territory_region_code,
+        cast(null as varchar) as territory_province_code,
+        flows.*
     from flows
 
-    group by flows.school_year, flows.region_code, flows.cycle_code, flows.level_code, flows.grade_in_cycle
+    union all
+
+    select
+        'region' as territory_level,
+        flows.region_code as territory_region_code,
+        cast(null as varchar) as territory_province_code,
+        flows.*
+    from flows
+
+    union all
+
+    select
+        'province' as territory_level,
+        flows.region_code as territory_region_code,
+        flows.province_code as territory_province_code,
+        flows.*
+    from flows
+
+),
+
+territory_rates as (
+
+    select
+        territory_level,
+        school_year,
+        territory_region_code as region_code,
+        territory_province_code as province_code,
+        cycle_code,
+        level_code,
+        grade_in_cycle,
+        sum(promoted) / nullif(sum(rate_base), 0) as promotion_rate,
+        sum(repeated) / nullif(sum(rate_base), 0) as repetition_rate
+
+    from flows_by_territory
+
+    group by
+        territory_level,
+        school_year,
+        territory_region_code,
+        territory_province_code,
+        cycle_code,
+        level_code,
+        grade_in_cycle
 
 ),
 
 rate_years as (
 
     select distinct
+        territory_level,
         school_year,
         region_code,
+        province_code,
         cycle_code
 
-    from region_rates
+    from territory_rates
 
 ),
 
 ratios as (
 
-    -- every grade of the cycle, with its rates when the region has some
+    -- every grade of the cycle, with its rates when the territory has some
     select
+        years.territory_level,
         years.school_year,
         years.region_code,
+        years.province_code,
         years.cycle_code,
         levels.grade_in_cycle,
-        region_rates.promotion_rate / nullif(1 - region_rates.repetition_rate, 0) as survival_ratio
+        territory_rates.promotion_rate / nullif(1 - territory_rates.repetition_rate, 0) as survival_ratio
 
     from rate_years as years
 
     inner join levels
         on years.cycle_code = levels.cycle_code
 
-    left join region_rates
+    left join territory_rates
         on
-            years.school_year = region_rates.school_year
-            and years.region_code = region_rates.region_code
-            and years.cycle_code = region_rates.cycle_code
-            and levels.grade_in_cycle = region_rates.grade_in_cycle
+            years.territory_level = territory_rates.territory_level
+            and years.school_year = territory_rates.school_year
+            and years.region_code is not distinct from territory_rates.region_code
+            and years.province_code is not distinct from territory_rates.province_code
+            and years.cycle_code = territory_rates.cycle_code
+            and levels.grade_in_cycle = territory_rates.grade_in_cycle
 
 ),
 
@@ -86,8 +133,10 @@ reconstructed as (
     -- product over the lower grades of p / (1 - r): 1 for the first grade, 0 when a lower grade has
     -- ratio 0, null when a lower grade has no rate
     select
+        territory_level,
         school_year,
         region_code,
+        province_code,
         cycle_code,
         grade_in_cycle,
         case
@@ -100,7 +149,7 @@ reconstructed as (
     from ratios
 
     window lower_grades as (
-        partition by school_year, region_code, cycle_code
+        partition by territory_level, school_year, region_code, province_code, cycle_code
         order by grade_in_cycle
         rows between unbounded preceding and 1 preceding
     )
@@ -114,6 +163,7 @@ with_levels as (
         enrollment.school_year,
         cast(substr(enrollment.school_year, 1, 4) as integer) as start_year,
         enrollment.region_code,
+        enrollment.province_code,
         enrollment.status,
         levels.cycle_code,
         levels.grade_in_cycle
@@ -125,18 +175,50 @@ with_levels as (
 
 ),
 
+first_graders as (
+
+    select * from with_levels
+
+    where grade_in_cycle = 1 and status != 'repeater'
+
+),
+
 cohorts as (
 
+    -- a cohort belongs to the country, the region and the province of its first year
     select
+        'national' as territory_level,
+        student_key,
+        school_year,
+        start_year,
+        cast(null as varchar) as region_code,
+        cast(null as varchar) as province_code,
+        cycle_code
+    from first_graders
+
+    union all
+
+    select
+        'region' as territory_level,
         student_key,
         school_year,
         start_year,
         region_code,
+        cast(null as varchar) as province_code,
         cycle_code
+    from first_graders
 
-    from with_levels
+    union all
 
-    where grade_in_cycle = 1 and status != 'repeater'
+    select
+        'province' as territory_level,
+        student_key,
+        school_year,
+        start_year,
+        region_code,
+        province_code,
+        cycle_code
+    from first_graders
 
 ),
 
@@ -149,8 +231,10 @@ last_year as (
 reached as (
 
     select distinct
+        cohorts.territory_level,
         cohorts.school_year,
         cohorts.region_code,
+        cohorts.province_code,
         cohorts.cycle_code,
         cohorts.student_key,
         later.grade_in_cycle
@@ -168,37 +252,43 @@ reached as (
 cohort_sizes as (
 
     select
+        territory_level,
         school_year,
         region_code,
+        province_code,
         cycle_code,
         count(*) as cohort_size
 
     from cohorts
 
-    group by school_year, region_code, cycle_code
+    group by territory_level, school_year, region_code, province_code, cycle_code
 
 ),
 
 true_cohort as (
 
     select
-        reached.school_year,
-        reached.region_code,
-        reached.cycle_code,
-        reached.grade_in_cycle,
+        territory_level,
+        school_year,
+        region_code,
+        province_code,
+        cycle_code,
+        grade_in_cycle,
         count(*) as cohort_reached
 
     from reached
 
-    group by reached.school_year, reached.region_code, reached.cycle_code, reached.grade_in_cycle
+    group by territory_level, school_year, region_code, province_code, cycle_code, grade_in_cycle
 
 ),
 
 grid as (
 
     select
+        cohort_sizes.territory_level,
         cohort_sizes.school_year,
         cohort_sizes.region_code,
+        cohort_sizes.province_code,
         cohort_sizes.cycle_code,
         cohort_sizes.cohort_size,
         levels.level_code,
@@ -214,8 +304,10 @@ grid as (
 final as (
 
     select
+        grid.territory_level,
         grid.school_year,
         grid.region_code,
+        grid.province_code,
         grid.cycle_code,
         grid.level_code,
         grid.grade_in_cycle,
@@ -235,15 +327,19 @@ final as (
 
     left join reconstructed
         on
-            grid.school_year = reconstructed.school_year
-            and grid.region_code = reconstructed.region_code
+            grid.territory_level = reconstructed.territory_level
+            and grid.school_year = reconstructed.school_year
+            and grid.region_code is not distinct from reconstructed.region_code
+            and grid.province_code is not distinct from reconstructed.province_code
             and grid.cycle_code = reconstructed.cycle_code
             and grid.grade_in_cycle = reconstructed.grade_in_cycle
 
     left join true_cohort
         on
-            grid.school_year = true_cohort.school_year
-            and grid.region_code = true_cohort.region_code
+            grid.territory_level = true_cohort.territory_level
+            and grid.school_year = true_cohort.school_year
+            and grid.region_code is not distinct from true_cohort.region_code
+            and grid.province_code is not distinct from true_cohort.province_code
             and grid.cycle_code = true_cohort.cycle_code
             and grid.grade_in_cycle = true_cohort.grade_in_cycle
 

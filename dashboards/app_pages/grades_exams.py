@@ -1,0 +1,351 @@
+"""Grades and exams: distribution and means of the subject averages (by subject, level and territory),
+end-of-year decisions, and the 3AC and bac results with pass rates by sex."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import grades as da
+from dashboards.exports import fmt_decimal
+from dashboards.filters import territory_filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.scope import Scope
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+
+BAR_COLOR = "#2f6fb0"
+SEX_COLORS: dict[str, str] = {"F": "#c2417a", "M": "#2f6fb0"}
+DECISION_COLORS: dict[str, str] = {"promote": "#3a8f5c", "repeat": "#e8a33d", "none": "#9aa0a6"}
+CERTIFICATES: tuple[str, ...] = ("3AC", "BAC")
+#: rows shown in a long table (the count of the rest is stated under it)
+TABLE_ROWS = 50
+
+
+def no_published_data() -> None:
+    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+
+
+def bin_label(row: dict[str, object], lang: str) -> str:
+    """A grade bin of the chart as ``8–10`` (lower bound included, upper excluded but for the last bin;
+    the chart's caption says so). Plotly draws its text left to right: no bidi isolates needed."""
+    lower = fmt_decimal(float(row["lower_bound"]), lang, 0)  # type: ignore[arg-type]
+    upper = fmt_decimal(float(row["upper_bound"]), lang, 0)  # type: ignore[arg-type]
+    return f"{lower}–{upper}"
+
+
+def legend(lang: str) -> dict[str, object]:
+    rtl = is_rtl(lang)
+    return {
+        "orientation": "h",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "x": 1.0 if rtl else 0.0,
+        "xanchor": "right" if rtl else "left",
+        "title": {"text": ""},
+    }
+
+
+def histogram_chart(bins: pl.DataFrame, lang: str) -> go.Figure:
+    rtl = is_rtl(lang)
+    fig = go.Figure(
+        go.Bar(
+            x=[bin_label(r, lang) for r in bins.iter_rows(named=True)],
+            y=bins["pupils"].to_list(),
+            marker_color=BAR_COLOR,
+            hovertemplate="%{x}<br>%{y:,d}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=400,
+        bargap=0.05,
+        xaxis={"autorange": "reversed" if rtl else True, "title": {"text": t("grades.chart.mark", lang)}},
+        yaxis={"side": "right" if rtl else "left", "title": {"text": t("grades.chart.averages", lang)}},
+    )
+    return style_figure(fig, lang, t("grades.chart.histogram", lang))
+
+
+def subject_chart(subjects: pl.DataFrame, lang: str) -> go.Figure:
+    rtl = is_rtl(lang)
+    fig = go.Figure(
+        go.Bar(
+            y=subjects[f"label_{lang}"].to_list(),
+            x=subjects["mean_average"].to_list(),
+            orientation="h",
+            marker_color=BAR_COLOR,
+            hovertemplate="%{y}<br>%{x:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=400,
+        xaxis={"range": [0, 20], "autorange": "reversed" if rtl else False},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )
+    return style_figure(fig, lang, t("grades.chart.subjects", lang))
+
+
+def decisions_chart(decisions: pl.DataFrame, lang: str) -> go.Figure:
+    rtl = is_rtl(lang)
+    frame = decisions.with_columns(pl.col("decision").fill_null("none"))
+    levels = frame.unique("level_code", maintain_order=True)
+    traces = []
+    for decision, color in DECISION_COLORS.items():
+        part = levels.select("level_code", f"level_label_{lang}").join(
+            frame.filter(pl.col("decision") == decision).select("level_code", "share"),
+            on="level_code",
+            how="left",
+        )
+        if part["share"].is_null().all():
+            continue
+        traces.append(
+            go.Bar(
+                name=t(f"grades.decision.{decision}", lang),
+                x=part[f"level_label_{lang}"].to_list(),
+                y=part["share"].fill_null(0).to_list(),
+                marker_color=color,
+                hovertemplate="%{x}<br>%{fullData.name}: %{y:.1%}<extra></extra>",
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        barmode="stack",
+        height=420,
+        legend=legend(lang),
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"tickformat": ".0%", "range": [0, 1], "side": "right" if rtl else "left"},
+    )
+    return style_figure(fig, lang, t("grades.chart.decisions", lang))
+
+
+def exam_chart(units: pl.DataFrame, certificate: str, lang: str) -> go.Figure:
+    rtl = is_rtl(lang)
+    part = units.filter(pl.col("certificate_code") == certificate)
+    names = part[f"unit_name_{lang}"].to_list()
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=t(f"sex.{sex}", lang),
+                x=names,
+                y=part[f"pass_rate_{sex.lower()}"].to_list(),
+                marker_color=color,
+                hovertemplate="%{x}<br>%{fullData.name}: %{y:.1%}<extra></extra>",
+            )
+            for sex, color in SEX_COLORS.items()
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=420,
+        legend=legend(lang),
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"tickformat": ".0%", "range": [0, 1], "side": "right" if rtl else "left"},
+    )
+    return style_figure(
+        fig, lang, t("grades.chart.exam", lang, certificate=t(f"grades.cert.{certificate}", lang))
+    )
+
+
+def level_table(levels: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("grades.col.level", lang): r[f"label_{lang}"],
+                t("grades.col.averages", lang): fmt_int(r["pupils"], lang),
+                t("grades.col.mean", lang): fmt_decimal(r["mean_average"], lang, 2),
+            }
+            for r in levels.iter_rows(named=True)
+        ]
+    )
+
+
+def unit_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("grades.col.code", lang): r["unit_code"],
+                t(f"grades.col.unit.{r['level']}", lang): r[f"unit_name_{lang}"],
+                t("grades.col.averages", lang): fmt_int(r["pupils"], lang),
+                t("grades.col.mean", lang): fmt_decimal(r["mean_average"], lang, 2),
+            }
+            for r in units.iter_rows(named=True)
+        ]
+    )
+
+
+def decision_table(decisions: pl.DataFrame, lang: str) -> pl.DataFrame:
+    rows = []
+    for level in decisions.unique("level_code", maintain_order=True).iter_rows(named=True):
+        part = decisions.filter(pl.col("level_code") == level["level_code"])
+        shares = {(d or "none"): (s, n) for d, s, n in part.select("decision", "share", "pupils").iter_rows()}
+        row = {
+            t("grades.col.level", lang): level[f"level_label_{lang}"],
+            t("grades.col.pupils", lang): fmt_int(part["pupils"].sum(), lang),
+        }
+        for decision in DECISION_COLORS:
+            share, _ = shares.get(decision, (0.0, 0))
+            row[t(f"grades.decision.{decision}", lang)] = fmt_pct(share, lang)
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def exam_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("grades.col.certificate", lang): t(f"grades.cert.{r['certificate_code']}", lang),
+                t("grades.col.code", lang): r["unit_code"],
+                t(f"grades.col.unit.{r['level']}", lang): r[f"unit_name_{lang}"],
+                t("grades.col.candidates", lang): fmt_int(r["candidates"], lang),
+                t("grades.col.pass_rate", lang): fmt_pct(r["pass_rate"], lang),
+                t("grades.col.pass_rate_f", lang): fmt_pct(r["pass_rate_f"], lang),
+                t("grades.col.pass_rate_m", lang): fmt_pct(r["pass_rate_m"], lang),
+                t("grades.col.gpi", lang): fmt_decimal(r["gpi"], lang, 2),
+            }
+            for r in units.iter_rows(named=True)
+        ]
+    )
+
+
+def long_table(table: pl.DataFrame, lang: str) -> None:
+    st.table(table.head(TABLE_ROWS), hide_index=True)
+    if table.height > TABLE_ROWS:
+        st.caption(
+            t("grades.table.first", lang, shown=fmt_int(TABLE_ROWS, lang), total=fmt_int(table.height, lang))
+        )
+
+
+def grades_section(scope: Scope, lang: str, year: str, where: dict[str, str | None]) -> None:
+    st.header(t("grades.section.grades", lang))
+    levels = da.graded_levels(year, scope=scope, **where)
+    if levels.is_empty():
+        st.info(t("grades.none", lang), icon=":material/info:")
+        return
+    level_labels = dict(zip(levels["level_code"].to_list(), levels[f"label_{lang}"].to_list(), strict=True))
+    semesters = da.graded_semesters(year, scope=scope, **where)
+    c1, c2, c3 = st.columns(3)
+    semester: int = url_selectbox(
+        t("grades.filter.semester", lang),
+        semesters,
+        param="semester",
+        to_url=str,
+        format_func=lambda s: t("grades.semester", lang, n=s),
+        default_index=len(semesters) - 1,  # the latest semester with grades
+        container=c1,
+    )
+    level: str | None = url_selectbox(
+        t("grades.filter.level", lang),
+        [None, *level_labels],
+        param="level",
+        to_url=lambda c: c,
+        format_func=lambda c: t("grades.all_levels", lang) if c is None else level_labels.get(c, c),
+        container=c2,
+    )
+    subjects = da.graded_subjects(year, level, scope=scope, **where)
+    subject_labels = dict(
+        zip(subjects["subject_code"].to_list(), subjects[f"label_{lang}"].to_list(), strict=True)
+    )
+    subject: str | None = url_selectbox(
+        t("grades.filter.subject", lang),
+        [None, *subject_labels],
+        param="subject",
+        to_url=lambda c: c,
+        format_func=lambda c: t("grades.all_subjects", lang) if c is None else subject_labels.get(c, c),
+        container=c3,
+    )
+    summary = da.grade_summary(year, semester, level, subject, scope=scope, **where).row(0, named=True)
+    k1, k2 = st.columns(2)
+    k1.metric(t("grades.kpi.averages", lang), fmt_int(summary["pupil_averages"], lang), border=True)
+    k2.metric(t("grades.kpi.mean", lang), fmt_decimal(summary["mean_average"], lang, 2), border=True)
+
+    left, right = st.columns(2)
+    with left:
+        bins = da.grade_histogram(year, semester, level, subject, scope=scope, **where)
+        st.plotly_chart(histogram_chart(bins, lang), config=PLOTLY_CONFIG, key="grade_histogram")
+        st.caption(t("grades.histogram.note", lang))
+    with right:
+        by_subject = da.subject_averages(year, semester, level, scope=scope, **where)
+        st.plotly_chart(subject_chart(by_subject, lang), config=PLOTLY_CONFIG, key="subject_means")
+    st.subheader(t("grades.table.levels", lang))
+    st.table(
+        level_table(da.level_averages(year, semester, subject, scope=scope, **where), lang), hide_index=True
+    )
+    st.subheader(t("grades.table.units", lang))
+    long_table(
+        unit_table(da.averages_by_unit(year, semester, level, subject, scope=scope, **where), lang), lang
+    )
+
+
+def decisions_section(scope: Scope, lang: str, year: str, where: dict[str, str | None]) -> None:
+    st.header(t("grades.section.decisions", lang))
+    decisions = da.decisions_by_level(year, scope=scope, **where)
+    if decisions.is_empty():
+        st.info(t("grades.none", lang), icon=":material/info:")
+        return
+    st.plotly_chart(decisions_chart(decisions, lang), config=PLOTLY_CONFIG, key="decisions_chart")
+    st.table(decision_table(decisions, lang), hide_index=True)
+    st.caption(t("grades.decisions.note", lang))
+
+
+def exams_section(scope: Scope, lang: str, year: str, where: dict[str, str | None]) -> None:
+    st.header(t("grades.section.exams", lang))
+    totals = da.exam_results_total(year, scope=scope, **where)
+    if totals.is_empty():
+        st.info(t("grades.exams.none", lang), icon=":material/info:")
+        return
+    for r in totals.iter_rows(named=True):
+        cert = t(f"grades.cert.{r['certificate_code']}", lang)
+        k1, k2, k3, k4 = st.columns(4)
+        k1.metric(
+            t("grades.kpi.candidates", lang, certificate=cert), fmt_int(r["candidates"], lang), border=True
+        )
+        k2.metric(
+            t("grades.kpi.pass_rate", lang, certificate=cert), fmt_pct(r["pass_rate"], lang), border=True
+        )
+        k3.metric(
+            t("grades.kpi.pass_rate_f", lang, certificate=cert), fmt_pct(r["pass_rate_f"], lang), border=True
+        )
+        k4.metric(
+            t("grades.kpi.pass_rate_m", lang, certificate=cert), fmt_pct(r["pass_rate_m"], lang), border=True
+        )
+    units = da.exam_results_by_unit(year, scope=scope, **where)
+    columns = st.columns(2)
+    for column, certificate in zip(columns, CERTIFICATES, strict=True):
+        if units.filter(pl.col("certificate_code") == certificate).is_empty():
+            continue
+        with column:
+            st.plotly_chart(
+                exam_chart(units, certificate, lang), config=PLOTLY_CONFIG, key=f"exam_chart_{certificate}"
+            )
+    long_table(exam_table(units, lang), lang)
+
+
+def render(scope: Scope, lang: str, version: str) -> None:
+    filters = territory_filters(scope, lang)
+    if filters is None:
+        st.warning(t("no_data_for_selection", lang))
+        return
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("grades.caption", lang, year=isolate_ltr(year, lang), version=version))
+    grades_section(scope, lang, year, where)
+    decisions_section(scope, lang, year, where)
+    exams_section(scope, lang, year, where)
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("grades.title", lang))
+    published = published_warehouse()
+    if published is None:
+        no_published_data()
+        return
+    try:
+        render(scope, lang, published.version)
+    except NoPublishedWarehouse:  # unpublished between two reads
+        no_published_data()
+
+
+main()

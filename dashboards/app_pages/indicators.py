@@ -1,0 +1,238 @@
+"""Indicators: the UIS table of a cycle (flow rates, survival, pupils per teacher / class / classroom,
+gender parity) for the territory and one level below, with CSV and Excel downloads."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import enrollment as enrollment_da
+from dashboards.data_access import indicators as da
+from dashboards.exports import csv_bytes, excel_bytes, fmt_decimal
+from dashboards.filters import territory_filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.scope import Scope
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+
+DEFAULT_CYCLE = "primary"
+#: URL parameter of the cycle; not the overview's ``cycle`` (there, no value means every cycle)
+CYCLE_PARAM = "uis_cycle"
+RECONSTRUCTED_COLOR = "#2f6fb0"
+TRUE_COHORT_COLOR = "#c2417a"
+
+RATE_COLUMNS: tuple[str, ...] = (
+    "promotion_rate",
+    "repetition_rate",
+    "dropout_rate",
+    "transition_rate",
+    "survival_reconstructed",
+    "survival_true_cohort",
+)
+RATIO_COLUMNS: tuple[str, ...] = ("pupils_per_teacher", "pupils_per_class", "pupils_per_classroom")
+GPI_COLUMNS: tuple[str, ...] = ("gpi_promotion", "gpi_repetition", "gpi_dropout")
+
+
+def no_published_data() -> None:
+    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+
+
+def unit_name(row: dict[str, object], lang: str) -> str:
+    if row["territory_level"] == "national":
+        return t("indicators.national", lang)
+    return str(row[f"name_{lang}"] or row["school_code"] or row["province_code"] or row["region_code"])
+
+
+def unit_code(row: dict[str, object]) -> str:
+    return str(row["school_code"] or row["province_code"] or row["region_code"] or "")
+
+
+def display_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The UIS table as display strings, in the language (rates in %, ratios and GPI as decimals)."""
+    rows = []
+    for r in table.iter_rows(named=True):
+        row = {
+            t("indicators.col.level", lang): t(f"indicators.level.{r['territory_level']}", lang),
+            t("indicators.col.code", lang): unit_code(r),
+            t("indicators.col.name", lang): unit_name(r, lang),
+            t("indicators.col.pupils", lang): fmt_int(r["pupils"], lang),
+        }
+        row |= {t(f"indicators.col.{c}", lang): fmt_pct(r[c], lang) for c in RATE_COLUMNS}
+        row |= {t(f"indicators.col.{c}", lang): fmt_decimal(r[c], lang) for c in RATIO_COLUMNS}
+        row |= {t(f"indicators.col.{c}", lang): fmt_decimal(r[c], lang, 2) for c in GPI_COLUMNS}
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def export_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The UIS table with raw values (shares in [0, 1]) under the language's headers, for downloads."""
+    return pl.DataFrame(
+        {
+            t("indicators.col.level", lang): [
+                t(f"indicators.level.{v}", lang) for v in table["territory_level"].to_list()
+            ],
+            t("indicators.col.code", lang): [unit_code(r) for r in table.iter_rows(named=True)],
+            t("indicators.col.name", lang): [unit_name(r, lang) for r in table.iter_rows(named=True)],
+            t("indicators.col.pupils", lang): table["pupils"],
+            **{
+                t(f"indicators.col.{c}", lang): table[c].cast(pl.Float64)
+                for c in (*RATE_COLUMNS, *RATIO_COLUMNS, *GPI_COLUMNS)
+            },
+        }
+    )
+
+
+def survival_chart(survival: pl.DataFrame, lang: str, cycle_label: str) -> go.Figure:
+    """Survival to each grade: reconstructed cohort and true cohort, side by side."""
+    rtl = is_rtl(lang)
+    grades = survival[f"level_label_{lang}"].to_list()
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=t("indicators.series.reconstructed", lang),
+                x=grades,
+                y=survival["survival_reconstructed"].to_list(),
+                marker_color=RECONSTRUCTED_COLOR,
+                hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
+            ),
+            go.Bar(
+                name=t("indicators.series.true_cohort", lang),
+                x=grades,
+                y=survival["survival_true_cohort"].to_list(),
+                marker_color=TRUE_COHORT_COLOR,
+                hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=420,
+        legend={
+            "orientation": "h",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 1.0 if rtl else 0.0,
+            "xanchor": "right" if rtl else "left",
+        },
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"tickformat": ".0%", "range": [0, 1.05], "side": "right" if rtl else "left"},
+    )
+    return style_figure(fig, lang, t("indicators.chart.survival", lang, cycle=cycle_label))
+
+
+def render(scope: Scope, lang: str, version: str) -> None:
+    filters = territory_filters(scope, lang)
+    if filters is None:
+        st.warning(t("no_data_for_selection", lang))
+        return
+    cycles = enrollment_da.cycles()
+    labels = dict(zip(cycles["cycle_code"].to_list(), cycles[f"label_{lang}"].to_list(), strict=True))
+    codes = list(labels)
+    left, _ = st.columns([1, 3])
+    cycle: str = url_selectbox(
+        t("filter.cycle", lang),
+        codes,
+        param=CYCLE_PARAM,
+        to_url=lambda c: c,
+        format_func=lambda c: labels.get(c, c),
+        default_index=codes.index(DEFAULT_CYCLE) if DEFAULT_CYCLE in codes else 0,
+        container=left,
+    )
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(
+        t(
+            "indicators.caption",
+            lang,
+            year=isolate_ltr(year, lang),
+            cycle=labels.get(cycle, cycle),
+            version=version,
+        )
+    )
+    table = da.indicator_table(year, cycle, scope=scope, **where)
+    if table.is_empty():
+        st.warning(t("no_data_for_selection", lang))
+        return
+
+    head = table.row(0, named=True)
+    st.subheader(t("indicators.kpi.title", lang, unit=unit_name(head, lang)))
+    columns = st.columns(4)
+    for column, key in zip(
+        columns, ("promotion_rate", "repetition_rate", "dropout_rate", "transition_rate"), strict=True
+    ):
+        column.metric(t(f"indicators.col.{key}", lang), fmt_pct(head[key], lang), border=True)
+    columns = st.columns(4)
+    columns[0].metric(
+        t("indicators.col.survival_reconstructed", lang),
+        fmt_pct(head["survival_reconstructed"], lang),
+        border=True,
+    )
+    columns[1].metric(
+        t("indicators.col.survival_true_cohort", lang),
+        fmt_pct(head["survival_true_cohort"], lang),
+        border=True,
+    )
+    columns[2].metric(
+        t("indicators.col.pupils_per_teacher", lang),
+        fmt_decimal(head["pupils_per_teacher"], lang),
+        border=True,
+    )
+    columns[3].metric(
+        t("indicators.col.gpi_promotion", lang), fmt_decimal(head["gpi_promotion"], lang, 2), border=True
+    )
+    if head["promotion_rate"] is None:
+        st.info(t("indicators.no_next_year", lang), icon=":material/info:")
+
+    st.subheader(t("indicators.table.title", lang))
+    st.table(display_table(table, lang), hide_index=True)
+    st.caption(t("indicators.table.note", lang))
+    export = export_table(table, lang)
+    name = f"indicators_{cycle}_{year}"
+    d1, d2, _ = st.columns([1, 1, 2])
+    d1.download_button(
+        t("indicators.download.csv", lang),
+        csv_bytes(export),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key="download_csv",
+        on_click="ignore",
+    )
+    d2.download_button(
+        t("indicators.download.excel", lang),
+        excel_bytes(export, t("indicators.sheet", lang), lang),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_excel",
+        on_click="ignore",
+    )
+
+    survival = da.survival_by_grade(year, cycle, scope=scope, **where)
+    st.subheader(t("indicators.survival.title", lang))
+    if survival.is_empty():
+        st.info(t("indicators.survival.none", lang), icon=":material/info:")
+    else:
+        st.plotly_chart(
+            survival_chart(survival, lang, labels.get(cycle, cycle)),
+            config=PLOTLY_CONFIG,
+            key="survival_chart",
+        )
+        st.caption(t("indicators.survival.note", lang, cohort=fmt_int(survival["cohort_size"][0], lang)))
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("indicators.title", lang))
+    published = published_warehouse()
+    if published is None:
+        no_published_data()
+        return
+    try:
+        render(scope, lang, published.version)
+    except NoPublishedWarehouse:  # unpublished between two reads
+        no_published_data()
+
+
+main()
