@@ -1,40 +1,334 @@
-"""Export the parent lookup's serving store from a published warehouse version.
+"""Export the public app's serving stores from a published warehouse version.
 
-The public lookup app opens only this small file, never the warehouse: it holds exactly what the page
-shows (dbt models ``serving.lookup_*``), copied into schema ``lookup`` of
-``$MASSAR_HOME/serving/parent_lookup.duckdb``. Written under a temporary name and renamed into place, so
-the app sees the old store or the new one.
+The public app opens only these small files, never the warehouse. Both are written under a temporary name
+and renamed into place, so the app sees the old store or the new one.
+
+- ``$MASSAR_HOME/serving/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
+  (dbt models ``serving.lookup_*``), keyed by pupil code: ``lookup.pupil`` (identity and the secret
+  hash) and ``lookup.card`` (each pupil's whole answer in one row, lists of structs), so a lookup reads
+  the hash, then, once the secret is verified, one row.
+- ``$MASSAR_HOME/serving/public_stats.duckdb`` (schema ``stats``): the public statistics, built
+  from ``serving.public_*`` with their totals, after small-cell suppression (``massar.suppression``).
+  A second file rather than more tables in the lookup store: it holds no pupil-level row at all, so the
+  statistics page cannot reach a pupil's data even through a bug, and each store is rebuilt and
+  checked on its own.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from massar.settings import paths
+from massar.suppression import THRESHOLD, suppressed_cells
 
-TABLES = ("pupil", "subject_result", "absence", "timetable", "exam")
+log = logging.getLogger(__name__)
+
+TABLES = ("pupil", "subject_result", "absence", "timetable", "exam", "exam_calendar")
+PUBLIC_INPUTS = ("public_pupils", "public_exam_results", "public_attendance")
+
+# One row per pupil: the card's lists, each ordered as the page shows it (constant SQL).
+_CARD_LISTS = {
+    "subject_results": ("subject_result", "semester, subject_code"),
+    "absences": ("absence", "absence_date"),
+    "timetable": ("timetable", "weekday, session_number"),
+    "exams": ("exam", "exam_code, exam_session, subject_code"),
+    "exam_calendar": ("exam_calendar", "exam_date, kind, exam_code, subject_code"),
+}
 
 
 def lookup_store_path() -> Path:
     return paths().home / "serving" / "parent_lookup.duckdb"
 
 
-def build_lookup_store(published_db: Path, target: Path | None = None) -> Path:
-    """Copy ``serving.lookup_*`` of ``published_db`` into a fresh serving store, indexed by pupil code."""
-    target = target or lookup_store_path()
+def public_stats_store_path() -> Path:
+    return paths().home / "serving" / "public_stats.duckdb"
+
+
+@contextmanager
+def _atomic_store(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh DuckDB file that replaces ``target`` only once fully written."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    with duckdb.connect(str(tmp)) as con:
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            yield con
+            con.execute("checkpoint")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target)
+
+
+def build_card_table(con: duckdb.DuckDBPyConnection) -> None:
+    """``lookup.card``: one row per pupil of ``lookup.pupil`` (without the secret hash) with every list
+    of the answer as a list of structs, so that the page's answer is one point read. Rows are stored in
+    code order: DuckDB answers ``student_code = ?`` with a scan that row-group zone maps cut to the one
+    group holding the code (the plan shows a filtered sequential scan, not the ART index)."""
+    joins, selects = [], []
+    for n, (name, (table, order)) in enumerate(_CARD_LISTS.items()):
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'lookup' "
+                "and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            if c != "student_code"
+        ]
+        fields = ", ".join(f"'{c}': \"{c}\"" for c in columns)  # the store's own column names
+        joins.append(
+            f"left join (select student_code, list({{{fields}}} order by {order}) as items "
+            f"from lookup.{table} group by student_code) l{n} on l{n}.student_code = p.student_code"
+        )
+        selects.append(f"coalesce(l{n}.items, []) as {name}")
+    con.execute(
+        f"create table lookup.card as select p.* exclude (secret_hash), {', '.join(selects)} "
+        f"from lookup.pupil p {' '.join(joins)} order by p.student_code"
+    )
+    con.execute("create index card_code on lookup.card (student_code)")
+
+
+def build_lookup_store(published_db: Path, target: Path | None = None) -> Path:
+    """Copy ``serving.lookup_*`` of ``published_db`` into a fresh serving store: ``lookup.pupil`` (with the
+    secret hash) and ``lookup.card`` (the answer), both indexed by pupil code. The per-list tables are
+    only the card's inputs: they are dropped once it is built."""
+    target = target or lookup_store_path()
+    with _atomic_store(target) as con:
         con.execute("attach ? as published (read_only)", [str(published_db)])
         con.execute("create schema lookup")
-        for table in TABLES:  # constant names
-            con.execute(f"create table lookup.{table} as select * from published.serving.lookup_{table}")
-            con.execute(f"create index {table}_code on lookup.{table} (student_code)")
+        for table in TABLES:  # constant names; stored in code order, so that row-group zone maps find a code
+            con.execute(
+                f"create table lookup.{table} as select * from published.serving.lookup_{table} "
+                "order by student_code"
+            )
         con.execute("detach published")
-        con.execute("checkpoint")
-    os.replace(tmp, target)
+        con.execute("create index pupil_code on lookup.pupil (student_code)")
+        build_card_table(con)
+        for table in TABLES:
+            if table != "pupil":
+                con.execute(f"drop table lookup.{table}")
+    return target
+
+
+# --- Public statistics -------------------------------------------------------------------------------
+
+_GEO = ("region_code", "province_code")
+
+
+def _labels(frame: pl.DataFrame, key: str, columns: list[str]) -> pl.DataFrame:
+    return frame.select(key, *columns).unique(key).sort(key)
+
+
+def public_pupils(inputs: pl.DataFrame, threshold: int = THRESHOLD) -> pl.DataFrame:
+    """Pupils by region x cycle x sex and province x cycle, with every total, suppressed.
+
+    One cube per school year: geography (national > region > province) x cycle x sex. Province x sex
+    cells are not shown, but take part in the constraints and the check."""
+    out = []
+    for (year,), frame in inputs.partition_by("school_year", as_dict=True).items():
+        cells = suppressed_cells(
+            frame,
+            [_GEO, ("cycle_code",), ("sex",)],
+            "pupils",
+            published=~((pl.col("depth_0") == 2) & (pl.col("depth_2") == 1)),
+            threshold=threshold,
+        )
+        out.append(cells.with_columns(pl.lit(year).alias("school_year")))
+    if not out:
+        return pl.DataFrame()
+    regions = _labels(inputs, "region_code", ["region_name_fr", "region_name_ar"])
+    provinces = _labels(inputs, "province_code", ["province_name_fr", "province_name_ar"])
+    cycles = _labels(inputs, "cycle_code", ["cycle_order", "cycle_fr", "cycle_ar"])
+    return (
+        pl.concat(out)
+        .join(regions, on="region_code", how="left", nulls_equal=False)
+        .join(provinces, on="province_code", how="left", nulls_equal=False)
+        .join(cycles, on="cycle_code", how="left", nulls_equal=False)
+        .select(
+            "school_year",
+            "region_code",
+            "region_name_fr",
+            "region_name_ar",
+            "province_code",
+            "province_name_fr",
+            "province_name_ar",
+            "cycle_code",
+            "cycle_order",
+            "cycle_fr",
+            "cycle_ar",
+            "sex",
+            "pupils",
+            "suppressed",
+        )
+        .sort("school_year", "region_code", "province_code", "cycle_order", "sex", nulls_last=False)
+    )
+
+
+def _outcome_cube(
+    frame: pl.DataFrame,
+    dims: list[str],
+    total: str,
+    part: str,
+    rest: str,
+    threshold: int,
+) -> pl.DataFrame:
+    """Cells of a (dims x outcome) cube where ``total = part + rest``: ``rest`` is not shown, but a small
+    ``rest`` is protected too (showing the total and the part would give it away)."""
+    long = pl.concat(
+        [
+            frame.select(*dims, pl.lit(part).alias("outcome"), pl.col(part).alias("n")),
+            frame.select(*dims, pl.lit(rest).alias("outcome"), (pl.col(total) - pl.col(part)).alias("n")),
+        ]
+    )
+    cells = suppressed_cells(
+        long,
+        [*((d,) for d in dims), ("outcome",)],
+        "n",
+        published=pl.col("outcome").is_null() | (pl.col("outcome") == part),
+        threshold=threshold,
+    )
+    wide = (
+        cells.filter(pl.col("outcome").is_null())
+        .select(*dims, pl.col("n").alias(total), pl.col("suppressed").alias("_total_hidden"))
+        .join(
+            cells.filter(pl.col("outcome") == part).select(
+                *dims, pl.col("n").alias(part), pl.col("suppressed").alias("_part_hidden")
+            ),
+            on=dims,
+            how="left",
+            nulls_equal=True,
+        )
+    )
+    return wide.with_columns((pl.col("_total_hidden") | pl.col("_part_hidden")).alias("suppressed")).drop(
+        "_total_hidden", "_part_hidden"
+    )
+
+
+def public_exam_results(inputs: pl.DataFrame, threshold: int = THRESHOLD) -> pl.DataFrame:
+    """Candidates, passed and pass rate by certificate x region x sex, with the totals, suppressed."""
+    out = []
+    for (year, certificate), frame in inputs.partition_by(
+        "school_year", "certificate_code", as_dict=True
+    ).items():
+        wide = _outcome_cube(frame, ["region_code", "sex"], "candidates", "passed", "failed", threshold)
+        out.append(
+            wide.with_columns(
+                pl.lit(year).alias("school_year"), pl.lit(certificate).alias("certificate_code")
+            )
+        )
+    if not out:
+        return pl.DataFrame()
+    regions = _labels(inputs, "region_code", ["region_name_fr", "region_name_ar"])
+    return (
+        pl.concat(out)
+        .join(regions, on="region_code", how="left")
+        .with_columns(_rate("passed", "candidates").alias("pass_rate"))
+        .select(
+            "school_year",
+            "certificate_code",
+            "region_code",
+            "region_name_fr",
+            "region_name_ar",
+            "sex",
+            "candidates",
+            "passed",
+            "pass_rate",
+            "suppressed",
+        )
+        .sort("school_year", "certificate_code", "region_code", "sex", nulls_last=False)
+    )
+
+
+def public_attendance(inputs: pl.DataFrame, threshold: int = THRESHOLD) -> pl.DataFrame:
+    """Classified pupils, chronically absent pupils, their rate and the attendance rate by region."""
+    out = []
+    for (year,), frame in inputs.partition_by("school_year", as_dict=True).items():
+        wide = _outcome_cube(
+            frame, ["region_code"], "pupils_classified", "chronically_absent", "not_chronic", threshold
+        )
+        days = frame.select("region_code", "absent_days", "enrolled_school_days")
+        days = pl.concat(
+            [days, days.select(pl.lit(None, pl.String).alias("region_code"), pl.exclude("region_code").sum())]
+        )
+        out.append(
+            wide.join(days, on="region_code", how="left", nulls_equal=True).with_columns(
+                pl.lit(year).alias("school_year")
+            )
+        )
+    if not out:
+        return pl.DataFrame()
+    regions = _labels(inputs, "region_code", ["region_name_fr", "region_name_ar"])
+    return (
+        pl.concat(out)
+        .join(regions, on="region_code", how="left")
+        .with_columns(
+            _rate("chronically_absent", "pupils_classified").alias("chronic_absence_rate"),
+            pl.when(pl.col("pupils_classified").is_not_null() & (pl.col("enrolled_school_days") > 0))
+            .then(1 - pl.col("absent_days") / pl.col("enrolled_school_days"))
+            .alias("attendance_rate"),
+        )
+        .select(
+            "school_year",
+            "region_code",
+            "region_name_fr",
+            "region_name_ar",
+            "pupils_classified",
+            "chronically_absent",
+            "chronic_absence_rate",
+            "attendance_rate",
+            "suppressed",
+        )
+        .sort("school_year", "region_code", nulls_last=False)
+    )
+
+
+def _rate(numerator: str, denominator: str) -> pl.Expr:
+    """A rate, null when its numerator or denominator is suppressed (or the denominator is 0)."""
+    return (
+        pl.when(pl.col(numerator).is_not_null() & (pl.col(denominator) > 0))
+        .then(pl.col(numerator) / pl.col(denominator))
+        .otherwise(None)
+    )
+
+
+def build_public_stats_store(
+    published_db: Path, target: Path | None = None, threshold: int = THRESHOLD
+) -> Path | None:
+    """Suppress ``serving.public_*`` of ``published_db`` and write the public statistics store."""
+    target = target or public_stats_store_path()
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        present = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'serving'"
+            ).fetchall()
+        }
+        if not set(PUBLIC_INPUTS) <= present:
+            log.warning("published version has no public_* serving models: public statistics not refreshed")
+            return None
+        inputs = {name: con.sql(f"select * from serving.{name}").pl() for name in PUBLIC_INPUTS}
+    tables = {
+        "pupils": public_pupils(inputs["public_pupils"], threshold),
+        "exam_results": public_exam_results(inputs["public_exam_results"], threshold),
+        "attendance": public_attendance(inputs["public_attendance"], threshold),
+    }
+    about = pl.DataFrame(
+        {"threshold": [threshold], "built_at": [datetime.now(UTC)], "source": [published_db.stem]}
+    )
+    with _atomic_store(target) as con:
+        con.execute("create schema stats")
+        for name, frame in {**tables, "about": about}.items():  # constant names
+            if frame.width:
+                con.register("frame", frame)
+                con.execute(f"create table stats.{name} as select * from frame")
+                con.unregister("frame")
     return target

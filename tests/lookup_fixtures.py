@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from massar.serving import build_card_table
+
 ITERATIONS = 1_000
 PUPILS = {
     # code: (secret, first_fr, last_fr, first_ar, last_ar, school, school_fr, school_ar)
@@ -71,7 +73,14 @@ create table lookup.exam (
     student_code varchar, exam_code varchar, exam_fr varchar, exam_ar varchar, exam_session varchar,
     subject_code varchar, subject_fr varchar, subject_ar varchar, grade double
 );
+create table lookup.exam_calendar (
+    student_code varchar, exam_date date, kind varchar, exam_code varchar, exam_fr varchar, exam_ar varchar,
+    exam_session varchar, semester integer, subject_code varchar, subject_fr varchar, subject_ar varchar
+);
 """
+
+# The exam calendar of every fixture pupil (1AC): the class's unified maths tests, one per semester.
+CALENDAR = (("2025-01-14", 1), ("2025-06-03", 2))
 
 
 def build_store(path: Path) -> Path:
@@ -108,4 +117,11 @@ def build_store(path: Path) -> Path:
                 [code, f"2024-10-0{i}", i % 2 == 0],
             )
             con.execute("insert into lookup.timetable values (?, 1, 1, 'Mathématiques', 'الرياضيات')", [code])
+            for day, semester in CALENDAR:
+                con.execute(
+                    "insert into lookup.exam_calendar values (?, cast(? as date), 'unified', 'UNI',"
+                    " 'Contrôle unifié', 'الفرض الموحد', null, ?, 'MATH', 'Mathématiques', 'الرياضيات')",
+                    [code, day, semester],
+                )
+        build_card_table(con)
     return path

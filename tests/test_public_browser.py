@@ -13,6 +13,8 @@ import pypdf
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
 
+from dashboards.i18n import t
+
 pytestmark = pytest.mark.browser
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -62,6 +64,7 @@ def test_real_lookup_and_certificate_download(public_url: str, pipeline_home: Pa
             page.locator('[data-testid="stFormSubmitButton"] button').click()
             page.get_by_text(name).first.wait_for(timeout=RENDER_TIMEOUT_MS)
             assert page.locator('[data-testid="stException"]').count() == 0
+            page.get_by_text(t("lookup.exam_calendar", "fr")).first.wait_for(timeout=RENDER_TIMEOUT_MS)
             page.screenshot(path=str(tmp_path / "parent_lookup_fr.png"), full_page=True)
 
             with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download_info:
@@ -72,3 +75,29 @@ def test_real_lookup_and_certificate_download(public_url: str, pipeline_home: Pa
             browser.close()
     text = pypdf.PdfReader(pdf_path).pages[0].extract_text()
     assert code in text and name in text and school in text
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_public_statistics_page_renders(public_url: str, lang: str, tmp_path: Path) -> None:
+    """The statistics page, next to the lookup in the public app: its tables and the suppression rule."""
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.goto(f"{public_url}/statistics?lang={lang}")
+            page.wait_for_selector('[data-testid="stTable"]', timeout=RENDER_TIMEOUT_MS)
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=\"stTable\"]').length >= 3",
+                timeout=RENDER_TIMEOUT_MS,
+            )
+            assert page.locator('[data-testid="stException"]').count() == 0
+            rule = "0 < n < 10"
+            assert page.get_by_text(rule, exact=False).count() >= 1
+            if lang == "ar":
+                direction = page.locator('[data-testid="stMain"]').evaluate(
+                    "e => getComputedStyle(e).direction"
+                )
+                assert direction == "rtl"
+            page.screenshot(path=str(tmp_path / f"public_statistics_{lang}.png"), full_page=True)
+        finally:
+            browser.close()

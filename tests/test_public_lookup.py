@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from lookup_fixtures import PUPILS, build_store
+from lookup_fixtures import CALENDAR, PUPILS, build_store
 from streamlit.testing.v1 import AppTest
 
+from dashboards.i18n import t
 from dashboards.public import guard as guard_module
 from dashboards.public.certificate import certificate_pdf
 from dashboards.public.guard import Guard
@@ -63,6 +64,16 @@ def test_right_code_and_secret_show_that_pupil_only(store: ServingStore, guard: 
         assert "secret_hash" not in result.card.pupil
         assert set(result.card.subject_results.columns).isdisjoint({"student_code"})
         assert result.card.subject_results.height == 2
+
+
+def test_the_answer_holds_the_exam_calendar(store: ServingStore, guard: Guard) -> None:
+    for code, (secret, *_rest) in PUPILS.items():
+        card = lookup(code, secret, "client-cal", store, guard).card
+        assert card is not None
+        calendar = card.exam_calendar
+        assert "student_code" not in calendar.columns
+        assert [(str(d), s) for d, s in calendar.select("exam_date", "semester").rows()] == list(CALENDAR)
+        assert set(calendar["kind"]) == {"unified"} and set(calendar["subject_ar"]) == {"الرياضيات"}
 
 
 def test_no_combination_shows_another_pupil(store: ServingStore, guard: Guard) -> None:
@@ -184,6 +195,31 @@ def test_public_app_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert not at.exception and not at.error
     assert "Salma Alaoui" in [s.value for s in at.subheader]
     assert at.get("download_button")
+    assert f"#### {t('lookup.exam_calendar', 'fr')}" in [m.value for m in at.markdown]
+    calendar = at.dataframe[-1].value
+    assert list(calendar.columns) == [
+        t(f"lookup.col.{k}", "fr") for k in ("exam_date", "exam", "exam_session", "semester", "subject")
+    ]
+    assert [str(d)[:10] for d in calendar[t("lookup.col.exam_date", "fr")]] == [d for d, _ in CALENDAR]
+    assert set(calendar[t("lookup.col.exam", "fr")]) == {"Contrôle unifié"}
+
+
+def test_public_app_page_in_arabic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MASSAR_HOME", str(tmp_path))
+    build_store(tmp_path / "serving" / "parent_lookup.duckdb")
+    at = AppTest.from_file(str(PUBLIC_APP), default_timeout=60)
+    at.query_params["lang"] = "ar"
+    at.run()
+    at.text_input(key="lookup_code").input("M100000002")
+    at.text_input(key="lookup_secret").input(PUPILS["M100000002"][0])
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert "يوسف بناني" in [s.value for s in at.subheader]
+    assert f"#### {t('lookup.exam_calendar', 'ar')}" in [m.value for m in at.markdown]
+    calendar = at.dataframe[-1].value
+    assert t("lookup.col.exam_date", "ar") in calendar.columns
+    assert set(calendar[t("lookup.col.exam", "ar")]) == {"الفرض الموحد"}
+    assert set(calendar[t("lookup.col.subject", "ar")]) == {"الرياضيات"}
 
 
 def test_public_app_imports_no_internal_module() -> None:

@@ -1,4 +1,4 @@
-"""Entry page of the PUBLIC app (no sign-in): the parent and pupil lookup.
+"""Entry page of the PUBLIC app (no sign-in): the parent and pupil lookup and the public statistics.
 
 Run on its own port, apart from the internal dashboards::
 
@@ -28,7 +28,16 @@ def main() -> None:
     lang = language_switch()
     apply_direction(lang)
     page = st.navigation(
-        [st.Page(_PAGES / "parent_lookup.py", title=t("nav.lookup", lang), url_path="lookup", default=True)]
+        [
+            st.Page(
+                _PAGES / "parent_lookup.py", title=t("nav.lookup", lang), url_path="lookup", default=True
+            ),
+            st.Page(
+                _PAGES / "public_statistics.py",
+                title=t("nav.public_statistics", lang),
+                url_path="statistics",
+            ),
+        ]
     )
     page.run()
 

@@ -8,6 +8,7 @@ of the same cost, so both failures do the same work and take the same time.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 
@@ -26,7 +27,10 @@ def _parse(encoded: str) -> tuple[int, bytes, bytes] | None:
         return None
 
 
+@functools.cache
 def decoy_hash(iterations: int = DEFAULT_ITERATIONS) -> str:
+    """The decoy's encoded hash, computed once per cost: an unknown code then costs one slow hash, like
+    a known code with a wrong secret (not two)."""
     digest = hashlib.pbkdf2_hmac("sha256", b"decoy", _DECOY_SALT, iterations)
     salt_b64, digest_b64 = base64.b64encode(_DECOY_SALT).decode(), base64.b64encode(digest).decode()
     return f"{ALGORITHM}${iterations}${salt_b64}${digest_b64}"

@@ -106,6 +106,34 @@ if card is not None:
         ),
         hide_index=True,
     )
+    st.markdown(f"#### {t('lookup.exam_calendar', lang)}")
+    if card.exam_calendar.height:
+        st.caption(t("lookup.exam_calendar_note", lang))
+        st.dataframe(
+            labelled(
+                card.exam_calendar.with_columns(
+                    pl.col(f"exam_{lang}").alias("exam"),
+                    pl.col(f"subject_{lang}").alias("subject"),
+                    pl.col("exam_session").replace_strict(
+                        {s: t(f"lookup.session.{s}", lang) for s in ("normal", "resit")},
+                        default=None,
+                        return_dtype=pl.String,
+                    ),
+                ),
+                {
+                    "exam_date": "exam_date",
+                    "exam": "exam",
+                    "exam_session": "exam_session",
+                    "semester": "semester",
+                    "subject": "subject",
+                },
+                lang,
+            ),
+            hide_index=True,
+            key="exam_calendar",
+        )
+    else:
+        st.caption(t("lookup.no_exam_calendar", lang))
     st.download_button(
         t("lookup.certificate", lang),
         data=certificate_pdf(p),

@@ -1,0 +1,137 @@
+"""The public statistics store: aggregated figures anyone may see, already suppressed.
+
+A small DuckDB file (``$MASSAR_HOME/serving/public_stats.duckdb``, schema ``stats``) written at
+publish time by ``massar/serving.py`` after small-cell suppression (``massar/suppression.py``); opened
+read-only. It holds no pupil-level row. In every table a null count or rate is a suppressed one and a
+null region, province, cycle or sex is a total:
+
+- ``pupils``: pupils by region x cycle x sex and province x cycle, with every total;
+- ``exam_results``: candidates, passed and pass rate by certificate x region x sex;
+- ``attendance``: classified pupils, chronically absent pupils, chronic-absence and attendance rates
+  by region;
+- ``about``: the suppression threshold and when the store was built.
+
+Queries are constant SQL with ``?`` parameters. The shaping helpers below turn a tidy frame into the
+table a page shows (codes only: the page adds labels and number formats).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from massar.settings import paths
+
+STATS_NAME = "public_stats.duckdb"
+TOTAL = "_total"  # the key of a total row or column in the shaped tables
+
+
+def stats_path() -> Path:
+    return paths().home / "serving" / STATS_NAME
+
+
+class PublicStatsStore:
+    """Read-only access to the public statistics store (one connection, a cursor per query)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or stats_path()
+        self._con = duckdb.connect(str(self.path), read_only=True)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def _frame(self, sql: str, params: list[object]) -> pl.DataFrame:
+        cursor = self._con.cursor()
+        try:
+            return cursor.sql(sql, params=params).pl()
+        finally:
+            cursor.close()
+
+    def threshold(self) -> int:
+        return int(self._frame("select threshold from stats.about", [])["threshold"][0])
+
+    def school_years(self) -> list[str]:
+        frame = self._frame("select distinct school_year from stats.pupils order by 1 desc", [])
+        return frame["school_year"].to_list()
+
+    def pupils(self, school_year: str) -> pl.DataFrame:
+        return self._frame("select * from stats.pupils where school_year = ?", [school_year])
+
+    def exam_results(self, school_year: str) -> pl.DataFrame:
+        return self._frame("select * from stats.exam_results where school_year = ?", [school_year])
+
+    def attendance(self, school_year: str) -> pl.DataFrame:
+        return self._frame("select * from stats.attendance where school_year = ?", [school_year])
+
+
+def _key(column: str) -> pl.Expr:
+    return pl.col(column).fill_null(TOTAL)
+
+
+def pupils_by_region(pupils: pl.DataFrame, sex: str | None) -> pl.DataFrame:
+    """Regions (and the national total, key ``_total``) x cycles (and their total) for one sex
+    (``None``: both). Null = suppressed."""
+    rows = pupils.filter(
+        pl.col("province_code").is_null(),
+        pl.col("sex").is_null() if sex is None else pl.col("sex") == sex,
+    )
+    return _pivot(rows, "region_code", "pupils")
+
+
+def pupils_by_province(pupils: pl.DataFrame, region_code: str) -> pl.DataFrame:
+    """The provinces of a region (and the region, key ``_total``) x cycles (and their total), both sexes."""
+    rows = pupils.filter(pl.col("region_code") == region_code, pl.col("sex").is_null())
+    return _pivot(rows, "province_code", "pupils")
+
+
+_HIDDEN = -1  # a suppressed count while pivoting (a cell absent from the store is a true zero)
+
+
+def _pivot(rows: pl.DataFrame, row_key: str, value: str) -> pl.DataFrame:
+    order = (
+        rows.select(_key("cycle_code").alias("cycle"), pl.col("cycle_order").fill_null(99))
+        .unique()
+        .sort("cycle_order")
+    )
+    wide = rows.select(
+        _key(row_key).alias("row"), _key("cycle_code").alias("cycle"), pl.col(value).fill_null(_HIDDEN)
+    ).pivot(on="cycle", index="row", values=value)
+    columns = [c for c in order["cycle"].to_list() if c in wide.columns]
+    return wide.select("row", *(pl.col(c).fill_null(0).replace(_HIDDEN, None) for c in columns)).sort(
+        pl.col("row") == TOTAL, "row"
+    )
+
+
+def exam_table(results: pl.DataFrame, certificate_code: str) -> pl.DataFrame:
+    """Regions (and ``_total``) x candidates and pass rate by sex (``F``, ``M``, ``_total``)."""
+    rows = results.filter(pl.col("certificate_code") == certificate_code).select(
+        _key("region_code").alias("row"),
+        _key("sex").alias("sex"),
+        pl.col("candidates").fill_null(_HIDDEN),
+        pl.col("pass_rate").fill_null(_HIDDEN),
+    )
+    wide = rows.pivot(on="sex", index="row", values=["candidates", "pass_rate"])
+    out = [pl.col("row")]
+    for measure in ("candidates", "pass_rate"):
+        for sex in ("F", "M", TOTAL):
+            name = f"{measure}_{sex}"
+            if name not in wide.columns:  # no candidate of that sex anywhere: zero, no rate
+                out.append(pl.lit(0 if measure == "candidates" else None, pl.Float64).alias(name))
+            elif measure == "candidates":  # absent = no candidate
+                out.append(pl.col(name).fill_null(0).replace(_HIDDEN, None).alias(name))
+            else:  # absent = no candidate: no rate
+                out.append(pl.col(name).replace(_HIDDEN, None).alias(name))
+    return wide.select(out).sort(pl.col("row") == TOTAL, "row")
+
+
+def attendance_table(attendance: pl.DataFrame) -> pl.DataFrame:
+    """Regions (and ``_total``) x classified, chronically absent, chronic-absence and attendance rates."""
+    return attendance.select(
+        _key("region_code").alias("row"),
+        "pupils_classified",
+        "chronically_absent",
+        "chronic_absence_rate",
+        "attendance_rate",
+    ).sort(pl.col("row") == TOTAL, "row")

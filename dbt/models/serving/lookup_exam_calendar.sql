@@ -1,0 +1,182 @@
+{#-
+    The exam calendar of each lookup pupil for the pupil's school year: the certificate exam papers of
+    the pupil's level (regional exams as sat in the pupil's region, national exams nationwide; both
+    sessions) and the unified tests (contrôles unifiés) of the pupil's class. Dates come from Massar's
+    own exports: exam_results.exam_date and grades.assessment_date (the most frequent date of a paper,
+    so a mistyped row does not add a date).
+-#}
+{{ config(materialized='table', schema='serving') }}
+
+with
+
+pupils as (
+
+    select * from {{ ref('lookup_pupil') }}
+
+),
+
+schools as (
+
+    select * from {{ ref('dim_school') }}
+
+),
+
+results as (
+
+    select * from {{ ref('stg_massar__exam_results') }}
+
+),
+
+exams as (
+
+    select * from {{ ref('exams') }}
+
+),
+
+grades as (
+
+    select * from {{ ref('fct_grade') }}
+
+),
+
+assessment_types as (
+
+    select * from {{ ref('assessment_types') }}
+
+),
+
+subjects as (
+
+    select * from {{ ref('dim_subject') }}
+
+),
+
+papers as (
+
+    select
+        results.school_year,
+        results.exam_code,
+        exams.level_code,
+        exams.scope,
+        exams.label_fr,
+        exams.label_ar,
+        results.exam_session,
+        results.subject_code,
+        case when exams.scope = 'regional' then results.region_code end as region_code,
+        mode(results.exam_date) as exam_date
+
+    from results
+
+    inner join exams
+        on results.exam_code = exams.exam_code
+
+    where results.exam_date is not null
+
+    group by all
+
+),
+
+unified_tests as (
+
+    select
+        grades.school_year,
+        grades.class_code,
+        grades.semester,
+        grades.subject_code,
+        grades.assessment_type,
+        assessment_types.label_fr,
+        assessment_types.label_ar,
+        mode(grades.assessment_date) as assessment_date
+
+    from grades
+
+    inner join assessment_types
+        on grades.assessment_type = assessment_types.assessment_type
+
+    where assessment_types.kind = 'unified' and grades.assessment_date is not null
+
+    group by all
+
+),
+
+certificate_rows as (
+
+    select
+        pupils.student_code,
+        papers.exam_date,
+        'certificate' as kind,
+        papers.exam_code,
+        papers.label_fr as exam_fr,
+        papers.label_ar as exam_ar,
+        papers.exam_session,
+        cast(null as integer) as semester,
+        papers.subject_code
+
+    from pupils
+
+    left join schools
+        on pupils.school_code = schools.school_code
+
+    inner join papers
+        on
+            pupils.school_year = papers.school_year
+            and pupils.level_code = papers.level_code
+            and (papers.scope <> 'regional' or schools.region_code = papers.region_code)
+
+),
+
+unified_rows as (
+
+    select
+        pupils.student_code,
+        unified_tests.assessment_date as exam_date,
+        'unified' as kind,
+        unified_tests.assessment_type as exam_code,
+        unified_tests.label_fr as exam_fr,
+        unified_tests.label_ar as exam_ar,
+        cast(null as varchar) as exam_session,
+        cast(unified_tests.semester as integer) as semester,
+        unified_tests.subject_code
+
+    from pupils
+
+    inner join unified_tests
+        on
+            pupils.school_year = unified_tests.school_year
+            and pupils.class_code = unified_tests.class_code
+
+),
+
+unioned as (
+
+    select * from certificate_rows
+
+    union all
+
+    select * from unified_rows
+
+),
+
+final as (
+
+    select
+        unioned.student_code,
+        unioned.exam_date,
+        unioned.kind,
+        unioned.exam_code,
+        unioned.exam_fr,
+        unioned.exam_ar,
+        unioned.exam_session,
+        unioned.semester,
+        unioned.subject_code,
+        subjects.subject_label_fr as subject_fr,
+        subjects.subject_label_ar as subject_ar
+
+    from unioned
+
+    left join subjects
+        on unioned.subject_code = subjects.subject_code
+
+)
+
+select * from final
