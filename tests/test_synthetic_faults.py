@@ -43,6 +43,12 @@ OUTCOMES = {
     "reordered_header": ("file", "read_ok"),
     "late_correction": ("row", "superseded"),
     "deleted_enrollment": ("row", "deleted"),
+    # issue 9 domains (massar/synthetic/domains/)
+    "classroom_capacity_out_of_range": ("row", "out_of_range"),
+    "unknown_classroom_type": ("row", "unknown_code"),
+    "unknown_programme": ("row", "unknown_code"),
+    "stream_not_offered": ("row", "stream_not_offered"),
+    "unknown_disability_type": ("row", "unknown_code"),
 }
 # The check of the validator below each class must trip.
 EXPECTED_CHECK = {
@@ -65,6 +71,11 @@ EXPECTED_CHECK = {
     "reordered_header": "file:reordered",
     "late_correction": "correction",
     "deleted_enrollment": "deleted",
+    "classroom_capacity_out_of_range": "range:capacity",
+    "unknown_classroom_type": "codelist:room_type",
+    "unknown_programme": "codelist:programme_code",
+    "stream_not_offered": "rule:stream_not_offered",
+    "unknown_disability_type": "codelist:disability_type",
 }
 
 
@@ -237,7 +248,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Path:
         years=1,
         fault_rate=0.2,
         file_fault_rate=0.25,
-        fault_rates={"deleted_enrollment": 0.02},  # off by default
+        # deleted_enrollment: off by default; special needs: about 1 % of pupils have a record
+        fault_rates={"deleted_enrollment": 0.02, "unknown_disability_type": 0.6},
         daily_days=DAILY_DAYS,
     )
     return root

@@ -31,7 +31,7 @@ Add a class with :func:`register` (see the examples below): nothing else needs t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -128,6 +128,14 @@ def register(
         return fn
 
     return decorator
+
+
+def extend(name: str, entity: str) -> None:
+    """Opt ``entity`` (a domain's contract) into the existing class ``name`` as well (see
+    :mod:`massar.synthetic.domains`): the class keeps applying where it applied, plus to ``entity``."""
+    fault = REGISTRY[name]
+    before = fault.applies
+    REGISTRY[name] = replace(fault, applies=lambda c: before(c) or c.name == entity)
 
 
 def declare(
@@ -644,3 +652,7 @@ def inject(
     faulty = np.flatnonzero(merged[_FAULT].is_not_null().to_numpy())
     faults = list(zip((faulty + 2).tolist(), merged[_FAULT].gather(faulty).to_list(), strict=True))
     return Injection(merged.select(contract.column_names), faults)
+
+
+# The domain generators register their own fault classes when imported (massar.synthetic.domains).
+from massar.synthetic import domains as _domains  # noqa: E402, F401

@@ -26,6 +26,7 @@ from ingestion.contracts import CONTRACTS, Contract
 from massar.synthetic import codes
 from massar.synthetic import parameters as P
 from massar.synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
+from massar.synthetic.domains import domain_frames
 from massar.synthetic.drops import FILE_CLASSES, DropPlan, check_registry, files_of
 from massar.synthetic.faults import REGISTRY, RegionYear, applicable, inject, key_columns_referenced
 from massar.synthetic.reference import Region, allocate, regions
@@ -229,6 +230,7 @@ def generate(
             bar.set_postfix_str(f"{label} region {region.code}")
             clock = time.perf_counter()
             output = sim.year(year)
+            output.frames.update(domain_frames(output.frames, label, year, region.code, seed))
             fault_rng = year_rng(seed, year, region.code, FAULT_STREAM)
             pupil_counts[label] += output.frames["pupils"].height
             with secrets_files[label].open("ab") as f:

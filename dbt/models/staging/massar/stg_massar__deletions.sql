@@ -5,6 +5,12 @@
     column exists even when no deletion file of an entity having it was written.
 -#}
 {%- set deletions = source('massar', 'deletions') -%}
+{#- key columns of domain entities (sources declaring meta.primary_key): macro lake_domain_key_columns -#}
+{%- set domain_keys = lake_domain_key_columns(exclude=[
+    'school_year', 'region_code', 'student_code', 'school_code', 'class_code', 'teacher_code',
+    'subject_code', 'event_type', 'event_date', 'absence_date', 'session_number', 'semester',
+    'assessment_type', 'exam_code', 'exam_session', 'weekday'
+]) -%}
 
 with
 
@@ -46,6 +52,9 @@ all_key_columns as (
         cast(null as varchar) as exam_code,
         cast(null as varchar) as exam_session,
         cast(null as bigint) as weekday,
+        {%- for name, type in domain_keys %}
+            cast(null as {{ type }}) as {{ name }},
+        {%- endfor %}
         cast(null as date) as _drop_date,
         cast(null as varchar) as _batch_id,
         cast(null as varchar) as _source_file,
@@ -78,6 +87,9 @@ renamed as (
         trim(cast(exam_code as varchar)) as exam_code,
         trim(cast(exam_session as varchar)) as exam_session,
         cast(weekday as bigint) as weekday,
+        {%- for name, type in domain_keys %}
+            cast({{ name }} as {{ type }}) as {{ name }},
+        {%- endfor %}
         cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id,
         cast(_source_file as varchar) as _source_file,

@@ -1,0 +1,179 @@
+"""Infrastructure: rooms of the schools, their status, seats and weekly occupancy from the timetables."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import infrastructure as da
+from dashboards.filters import Filters, territory_filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure
+
+
+def _pct(rate: float | None) -> float | None:
+    """A rate in % (0-100) as the share fmt_pct expects."""
+    return None if rate is None else rate / 100
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    return (part or 0) / whole if whole else None
+
+
+def occupancy_bars(frame: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Occupancy rate per region or province (horizontal bars)."""
+    data = frame.filter(pl.col("occupancy_rate").is_not_null()).with_columns(
+        pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name")
+    )
+    fig = px.bar(
+        data,
+        x="occupancy_rate",
+        y="name",
+        orientation="h",
+        labels={"occupancy_rate": t("infra.chart.occupancy", lang), "name": ""},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=max(320, 32 * data.height + 120),
+        xaxis={"range": [0, 100], "autorange": "reversed" if rtl else None},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )
+    fig.update_traces(hovertemplate="%{y}: %{x:.1f} %<extra></extra>", marker_color="#2f6fb0")
+    return style_figure(fig, lang, t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang)))
+
+
+def room_type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Stacked bars per room type: usable and out-of-service rooms."""
+    usable, out = t("infra.status.usable", lang), t("infra.status.out_of_service", lang)
+    long = pl.concat(
+        [
+            by_type.select(
+                pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("type"),
+                pl.lit(usable).alias("status"),
+                pl.col("usable_classrooms").alias("rooms"),
+            ),
+            by_type.select(
+                pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("type"),
+                pl.lit(out).alias("status"),
+                pl.col("out_of_service_classrooms").alias("rooms"),
+            ),
+        ]
+    )
+    fig = px.bar(
+        long,
+        x="type",
+        y="rooms",
+        color="status",
+        barmode="stack",
+        color_discrete_map={usable: "#2f6fb0", out: "#c0392b"},
+        labels={"type": "", "rooms": t("infra.chart.rooms", lang), "status": ""},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=420,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    )
+    return style_figure(fig, lang, t("infra.chart.rooms_title", lang, year=isolate_ltr(year, lang)))
+
+
+def detail_table(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The breakdown as display strings."""
+    return pl.DataFrame(
+        [
+            {
+                t("infra.col.code", lang): r["code"],
+                t("infra.col.name", lang): r[f"label_{lang}"] or r["code"],
+                t("infra.col.classrooms", lang): fmt_int(r["classrooms"], lang),
+                t("infra.col.usable", lang): fmt_int(r["usable_classrooms"], lang),
+                t("infra.col.out_of_service", lang): fmt_int(r["out_of_service_classrooms"], lang),
+                t("infra.col.needs_repair", lang): fmt_int(r["needs_repair_classrooms"], lang),
+                t("infra.col.prefabricated", lang): fmt_int(r["prefabricated_classrooms"], lang),
+                t("infra.col.seats", lang): fmt_int(r["usable_seats"], lang),
+                t("infra.col.occupancy", lang): fmt_pct(_pct(r["occupancy_rate"]), lang),
+            }
+            for r in frame.iter_rows(named=True)
+        ]
+    )
+
+
+def rooms_table(rooms: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("infra.col.room", lang): r["classroom_code"],
+                t("infra.col.type", lang): r[f"type_{lang}"] or r["room_type"],
+                t("infra.col.status", lang): r[f"status_{lang}"] or r["operating_status"],
+                t("infra.col.capacity", lang): fmt_int(r["capacity"], lang),
+                t("infra.col.building", lang): r["building_code"],
+                t("infra.col.built_year", lang): "" if r["built_year"] is None else str(r["built_year"]),
+                t("infra.col.occupancy", lang): fmt_pct(_pct(r["occupancy_rate"]), lang),
+            }
+            for r in rooms.iter_rows(named=True)
+        ]
+    )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("infra.caption", lang, year=isolate_ltr(year, lang), version=version))
+    totals = da.summary(year, scope=scope, **where)
+    if not totals["classrooms"]:
+        st.warning(t("infra.no_data", lang))
+        return
+    cols = st.columns(5)
+    cols[0].metric(t("infra.kpi.classrooms", lang), fmt_int(totals["classrooms"], lang))
+    cols[1].metric(t("infra.kpi.out_of_service", lang), fmt_int(totals["out_of_service_classrooms"], lang))
+    cols[2].metric(
+        t("infra.kpi.prefabricated", lang),
+        fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
+    )
+    cols[3].metric(t("infra.kpi.seats", lang), fmt_int(totals["usable_seats"], lang))
+    cols[4].metric(
+        t("infra.kpi.occupancy", lang),
+        fmt_pct(_pct(totals["occupancy_rate"]), lang),
+        help=t("infra.kpi.occupancy_help", lang),
+    )
+    by_type = da.breakdown(year, "room_type", scope=scope, **where)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(room_type_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="infra_types")
+    by = "province" if filters.region else "region"
+    territory = da.breakdown(year, by, scope=scope, **where) if filters.school is None else by_type
+    with right:
+        st.plotly_chart(occupancy_bars(territory, lang, year), config=PLOTLY_CONFIG, key="infra_occupancy")
+    st.subheader(t("infra.table.title", lang))
+    st.dataframe(detail_table(territory, lang), hide_index=True)
+    if filters.school:
+        st.subheader(t("infra.table.rooms_title", lang))
+        rooms = da.rooms(year, scope=scope, region=filters.region, school=filters.school)
+        st.dataframe(rooms_table(rooms, lang), hide_index=True)
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("infra.title", lang))
+    published = published_warehouse()
+    if published is None:
+        st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+        return
+    try:
+        filters = territory_filters(scope, lang, depth="school")
+    except NoPublishedWarehouse:
+        st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+        return
+    if filters is None:
+        st.warning(t("no_data_for_selection", lang))
+        return
+    render(filters, lang, published.version)
+
+
+main()

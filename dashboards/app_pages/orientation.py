@@ -1,0 +1,151 @@
+"""Orientation: first wishes against streams granted at the end of 3AC and of the common core."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import orientation as da
+from dashboards.filters import Filters, territory_filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+
+LEVELS = ("3AC", "TC")
+
+
+def _pct(rate: float | None) -> float | None:
+    return None if rate is None else rate / 100
+
+
+def _name(row: dict, lang: str) -> str:
+    return row[f"label_{lang}"] or row["code"]
+
+
+def demand_bars(streams: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Grouped bars per stream: first wishes and streams granted."""
+    wished, granted = t("orient.series.wished", lang), t("orient.series.granted", lang)
+    rows = []
+    for r in streams.iter_rows(named=True):
+        rows.append({"stream": _name(r, lang), "series": wished, "pupils": r["first_wishes"]})
+        rows.append({"stream": _name(r, lang), "series": granted, "pupils": r["streams_granted"]})
+    frame = pl.DataFrame(rows, schema={"stream": pl.String, "series": pl.String, "pupils": pl.Int64})
+    fig = px.bar(
+        frame,
+        x="stream",
+        y="pupils",
+        color="series",
+        barmode="group",
+        color_discrete_map={wished: "#9aa5b1", granted: "#2f6fb0"},
+        labels={"stream": "", "pupils": t("orient.chart.pupils", lang), "series": ""},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=440,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    )
+    return style_figure(fig, lang, t("orient.chart.title", lang, year=isolate_ltr(year, lang)))
+
+
+def satisfaction_bars(territory: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    data = territory.filter(pl.col("first_wish_satisfaction_rate").is_not_null()).with_columns(
+        pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name")
+    )
+    fig = px.bar(
+        data,
+        x="first_wish_satisfaction_rate",
+        y="name",
+        orientation="h",
+        labels={"first_wish_satisfaction_rate": t("orient.chart.satisfaction", lang), "name": ""},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=max(320, 32 * data.height + 120),
+        xaxis={"range": [0, 100], "autorange": "reversed" if rtl else None},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )
+    fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
+    return style_figure(fig, lang, t("orient.chart.satisfaction_title", lang, year=isolate_ltr(year, lang)))
+
+
+def stream_table(streams: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("orient.col.code", lang): r["code"],
+                t("orient.col.stream", lang): _name(r, lang),
+                t("orient.col.first_wishes", lang): fmt_int(r["first_wishes"], lang),
+                t("orient.col.granted", lang): fmt_int(r["streams_granted"], lang),
+                t("orient.col.first_wishes_granted", lang): fmt_int(r["first_wishes_granted"], lang),
+                t("orient.col.satisfaction", lang): fmt_pct(_pct(r["first_wish_satisfaction_rate"]), lang),
+                t("orient.col.not_oriented", lang): fmt_int(r["first_wishes_not_oriented"], lang),
+            }
+            for r in streams.iter_rows(named=True)
+        ]
+    )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("orient.caption", lang, year=isolate_ltr(year, lang), version=version))
+    left, _ = st.columns([2, 3])
+    level = url_selectbox(
+        t("orient.filter.level", lang),
+        list(LEVELS),
+        param="level",
+        to_url=lambda c: c,
+        format_func=lambda c: t(f"orient.level.{c}", lang),
+        container=left,
+    )
+    streams = da.demand_and_places(year, level, scope=scope, **where)
+    pupils = int(streams["first_wishes"].sum() or 0) if streams.height else 0
+    if not pupils:
+        st.warning(t("orient.no_data", lang))
+        return
+    satisfied = int(streams["first_wishes_granted"].sum())
+    not_oriented = int(streams["first_wishes_not_oriented"].sum())
+    cols = st.columns(3)
+    cols[0].metric(t("orient.kpi.pupils", lang), fmt_int(pupils, lang))
+    cols[1].metric(t("orient.kpi.first_wish", lang), fmt_pct(satisfied / pupils, lang))
+    cols[2].metric(t("orient.kpi.not_oriented", lang), fmt_int(not_oriented, lang))
+    chart_left, chart_right = st.columns(2)
+    with chart_left:
+        st.plotly_chart(demand_bars(streams, lang, year), config=PLOTLY_CONFIG, key="orient_demand")
+    by = "province" if filters.region else "region"
+    territory = da.demand_and_places(year, level, by, scope=scope, **where)
+    with chart_right:
+        st.plotly_chart(
+            satisfaction_bars(territory, lang, year), config=PLOTLY_CONFIG, key="orient_satisfaction"
+        )
+    st.subheader(t("orient.table.title", lang))
+    st.dataframe(stream_table(streams, lang), hide_index=True)
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("orient.title", lang))
+    published = published_warehouse()
+    message = f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}"
+    if published is None:
+        st.info(message, icon=":material/info:")
+        return
+    try:
+        filters = territory_filters(scope, lang, depth="province")
+    except NoPublishedWarehouse:
+        st.info(message, icon=":material/info:")
+        return
+    if filters is None:
+        st.warning(t("no_data_for_selection", lang))
+        return
+    render(filters, lang, published.version)
+
+
+main()

@@ -1,0 +1,153 @@
+"""Social support: beneficiaries of each programme and their attendance against the other pupils."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import social_support as da
+from dashboards.filters import Filters, territory_filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+
+
+def _pct(rate: float | None) -> float | None:
+    return None if rate is None else rate / 100
+
+
+def _name(row: dict, lang: str) -> str:
+    return row[f"label_{lang}"] or row["code"]
+
+
+def absence_bars(by_programme: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Grouped bars per programme: absence rate of beneficiaries and of the other pupils."""
+    ben, oth = t("social.group.beneficiaries", lang), t("social.group.others", lang)
+    rows = []
+    for r in by_programme.iter_rows(named=True):
+        rows.append({"programme": _name(r, lang), "group": ben, "rate": r["beneficiary_absence_rate"]})
+        rows.append({"programme": _name(r, lang), "group": oth, "rate": r["non_beneficiary_absence_rate"]})
+    frame = pl.DataFrame(rows, schema={"programme": pl.String, "group": pl.String, "rate": pl.Float64})
+    fig = px.bar(
+        frame,
+        x="programme",
+        y="rate",
+        color="group",
+        barmode="group",
+        color_discrete_map={ben: "#2f6fb0", oth: "#9aa5b1"},
+        labels={"programme": "", "rate": t("social.chart.absence", lang), "group": ""},
+    )
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=440,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left"},
+    )
+    fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:.2f} %<extra></extra>")
+    return style_figure(fig, lang, t("social.chart.absence_title", lang, year=isolate_ltr(year, lang)))
+
+
+def share_bars(territory: pl.DataFrame, lang: str, year: str, programme: str) -> go.Figure:
+    data = territory.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
+    fig = px.bar(
+        data, x="beneficiary_share", y="name", orientation="h",
+        labels={"beneficiary_share": t("social.chart.share", lang), "name": ""},
+    )  # fmt: skip
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=max(320, 32 * data.height + 120),
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )
+    fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
+    title = t("social.chart.share_title", lang, programme=programme, year=isolate_ltr(year, lang))
+    return style_figure(fig, lang, title)
+
+
+def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("social.col.code", lang): r["code"],
+                t("social.col.name", lang): _name(r, lang),
+                t("social.col.pupils", lang): fmt_int(r["pupils"], lang),
+                t("social.col.beneficiaries", lang): fmt_int(r["beneficiaries"], lang),
+                t("social.col.share", lang): fmt_pct(_pct(r["beneficiary_share"]), lang),
+                t("social.col.absence_beneficiaries", lang): fmt_pct(
+                    _pct(r["beneficiary_absence_rate"]), lang
+                ),
+                t("social.col.absence_others", lang): fmt_pct(_pct(r["non_beneficiary_absence_rate"]), lang),
+            }
+            for r in territory.iter_rows(named=True)
+        ]
+    )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("social.caption", lang, year=isolate_ltr(year, lang), version=version))
+    programmes = da.by_programme(year, scope=scope, **where)
+    if programmes.is_empty() or not int(programmes["pupils"].max() or 0):
+        st.warning(t("social.no_data", lang))
+        return
+    names = {r["code"]: _name(r, lang) for r in programmes.iter_rows(named=True)}
+    left, _ = st.columns([1, 3])
+    programme = url_selectbox(
+        t("social.filter.programme", lang),
+        list(names),
+        param="programme",
+        to_url=lambda c: c,
+        format_func=lambda c: names.get(c, c),
+        container=left,
+    )
+    chosen = programmes.filter(pl.col("code") == programme).row(0, named=True)
+    cols = st.columns(3)
+    cols[0].metric(
+        t("social.kpi.beneficiaries", lang, programme=names[programme]),
+        fmt_int(chosen["beneficiaries"], lang),
+    )
+    cols[1].metric(t("social.kpi.share", lang), fmt_pct(_pct(chosen["beneficiary_share"]), lang))
+    tayssir = programmes.filter(pl.col("code") == "TAYSSIR")
+    amount = float(tayssir["amount_mad"][0] or 0) if tayssir.height else 0.0
+    cols[2].metric(t("social.kpi.amount", lang), fmt_int(amount, lang))
+    chart_left, chart_right = st.columns(2)
+    with chart_left:
+        st.plotly_chart(absence_bars(programmes, lang, year), config=PLOTLY_CONFIG, key="social_absence")
+    by = "province" if filters.region else "region"
+    territory = da.by_programme(year, by, programme, scope=scope, **where)
+    with chart_right:
+        st.plotly_chart(
+            share_bars(territory, lang, year, names[programme]), config=PLOTLY_CONFIG, key="social_share"
+        )
+    st.caption(t("social.note", lang))
+    st.subheader(t("social.table.title", lang, programme=names[programme]))
+    st.dataframe(territory_table(territory, lang), hide_index=True)
+
+
+def main() -> None:
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t("social.title", lang))
+    published = published_warehouse()
+    message = f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}"
+    if published is None:
+        st.info(message, icon=":material/info:")
+        return
+    try:
+        filters = territory_filters(scope, lang, depth="province")
+    except NoPublishedWarehouse:
+        st.info(message, icon=":material/info:")
+        return
+    if filters is None:
+        st.warning(t("no_data_for_selection", lang))
+        return
+    render(filters, lang, published.version)
+
+
+main()

@@ -1,0 +1,100 @@
+"""Orientation: stream demand (first wishes) against streams granted, at the end of 3AC and TC
+(``marts.agg_orientation``; a school's view reads ``fct_orientation`` narrowed to the school)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from dashboards.data_access._core import run as _run
+from dashboards.scope import TERRITORY_WHERE, Scope
+
+Breakdown = Literal["stream", "region", "province"]
+
+_AGG_SOURCE = """
+    select school_year, region_code, province_code, level_code, stream_code, first_wishes, streams_granted,
+        first_wishes_granted, first_wishes_not_oriented
+    from marts.agg_orientation
+    where (cast(? as varchar) is null or region_code = ?)
+        and (cast(? as varchar) is null or province_code = ?)
+        and cast(? as varchar) is null
+"""
+_SCHOOL_SOURCE = f"""
+    select f.school_year, f.region_code, f.province_code, f.level_code, o.stream_code,
+        count(*) filter (where f.wish_1 = o.stream_code) as first_wishes,
+        count(*) filter (where f.stream_granted = o.stream_code) as streams_granted,
+        count(*) filter (where f.wish_1 = o.stream_code and f.granted_wish_rank = 1) as first_wishes_granted,
+        count(*) filter (where f.wish_1 = o.stream_code and not f.is_oriented) as first_wishes_not_oriented
+    from (select * from marts.fct_orientation where {TERRITORY_WHERE} and school_code is not null) as f
+    inner join reference.orientation_offers as o on o.after_level = f.level_code
+    group by f.school_year, f.region_code, f.province_code, f.level_code, o.stream_code
+"""
+_MEASURES = """
+    sum(first_wishes)::bigint as first_wishes,
+    sum(streams_granted)::bigint as streams_granted,
+    sum(first_wishes_granted)::bigint as first_wishes_granted,
+    sum(first_wishes_not_oriented)::bigint as first_wishes_not_oriented,
+    100.0 * sum(first_wishes_granted) / nullif(sum(first_wishes), 0) as first_wish_satisfaction_rate
+"""
+_GROUPS: dict[str, tuple[str, str, str]] = {  # breakdown -> (key column, labels' join, label prefix)
+    "stream": (
+        "stream_code",
+        "left join reference.streams as ref on ref.stream_code = src.stream_code",
+        "label",
+    ),
+    "region": (
+        "region_code",
+        "left join reference.regions as ref on ref.region_code = src.region_code",
+        "name",
+    ),
+    "province": (
+        "province_code",
+        "left join reference.provinces as ref on ref.province_code = src.province_code",
+        "name",
+    ),
+}
+
+
+def _source(
+    scope: Scope, region: str | None, province: str | None, school: str | None
+) -> tuple[str, tuple[object, ...]]:
+    territory = scope.territory(region, province, school)
+    params = territory.params()
+    if territory.school_code is not None:
+        return _SCHOOL_SOURCE, params
+    return _AGG_SOURCE, (*params[:4], territory.school_code)
+
+
+def demand_and_places(
+    school_year: str,
+    level: str = "3AC",
+    by: Breakdown = "stream",
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+) -> pl.DataFrame:
+    """Per stream (or region / province) for one orientation level: ``code, label_fr, label_ar,
+    first_wishes, streams_granted, first_wishes_granted, first_wishes_not_oriented,
+    first_wish_satisfaction_rate`` (%)."""
+    if by not in _GROUPS:
+        raise ValueError(f"unknown breakdown {by!r}; expected one of {sorted(_GROUPS)}")
+    key, join, label = _GROUPS[by]
+    source, params = _source(scope, region, province, school)
+    return _run(
+        f"""
+        with src as ({source})
+        select src.{key} as code, any_value(ref.{label}_fr) as label_fr,
+            any_value(ref.{label}_ar) as label_ar,
+            {_MEASURES}
+        from src {join}
+        where src.school_year = ? and src.level_code = ?
+        group by src.{key}
+        order by src.{key}
+        """,
+        *params,
+        school_year,
+        level,
+    )

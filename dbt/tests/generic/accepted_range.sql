@@ -1,0 +1,27 @@
+{#-
+    Values of a column lie within [min_value, max_value] (either bound optional, a missing bound compares
+    as null, i.e. never fails; nulls pass). The same test name and arguments as dbt_utils', which
+    expectations/suites.py reads to build the GX mart suites. Hand-written because the project installs no
+    dbt package (offline builds).
+-#}
+{% test accepted_range(model, column_name, min_value=none, max_value=none) %}
+
+with
+
+checked as (
+
+    select {{ column_name }} as checked_value
+
+    from {{ model }}
+
+    where {{ column_name }} is not null
+
+)
+
+select * from checked
+
+where
+    checked_value < {{ 'null' if min_value is none else min_value }}
+    or checked_value > {{ 'null' if max_value is none else max_value }}
+
+{% endtest %}

@@ -1,0 +1,127 @@
+"""Helpers shared by the domain tests (``tests/test_domain_<domain>.py``, issue 9).
+
+- :func:`faulty_country`: a small country generated with high rates for a domain's fault classes, then
+  ingested region by region (the real loader);
+- :func:`fault_outcomes`: per faulty line of an entity, the reason the ingestion gave it (or none);
+- :func:`clean_rows`: an entity's rows read independently from the export files (own parsing: encoding,
+  header aliases, ``;``), minus the lines ``faults.csv`` lists: what the lake must hold.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ingestion.contracts import CONTRACTS
+from ingestion.loader import ingest_region, regions_in
+from massar.synthetic.generate import generate
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Country:
+    exports: Path
+    lake: Path
+    faults: pl.DataFrame  # path, line, entity, fault_class
+
+
+def faulty_country(root: Path, fault_rates: dict[str, float], pupils: int = 300, seed: int = 5) -> Country:
+    exports, lake = root / "exports", root / "lake"
+    generate(exports, pupils=pupils, seed=seed, fault_rate=0.03, fault_rates=fault_rates, file_fault_rate=0.1)
+    for region in regions_in(exports):
+        ingest_region(exports, lake, region)
+    faults = pl.concat(
+        [
+            pl.read_csv(f, separator=";", schema_overrides={"line": pl.Int64, "path": pl.String})
+            for f in exports.glob("*/faults.csv")
+        ]
+    )
+    return Country(exports, lake, faults)
+
+
+# One faulty country for every domain test module (generated once per test session): the domain fault
+# classes at rates high enough to be injected at this size, the other classes at the default rate.
+SHARED_RATES = {
+    "classroom_capacity_out_of_range": 0.04,
+    "unknown_classroom_type": 0.04,
+    "unknown_school": 0.02,
+    "unknown_programme": 0.03,
+    "stream_not_offered": 0.05,
+    "unknown_disability_type": 0.4,
+}
+SHARED_PUPILS = 2500
+_SHARED: dict[str, Country] = {}
+
+
+def shared_country() -> Country:
+    """The faulty country shared by the domain tests (``SHARED_RATES``, ``SHARED_PUPILS`` pupils)."""
+    if "country" not in _SHARED:
+        root = Path(tempfile.mkdtemp(prefix="massar-domains-"))
+        _SHARED["country"] = faulty_country(root, SHARED_RATES, pupils=SHARED_PUPILS, seed=17)
+    return _SHARED["country"]
+
+
+def quarantine(lake: Path, entity: str) -> pl.DataFrame:
+    """``path, line, reason`` of the quarantined lines of ``entity``."""
+    files = list((lake / "_quarantine" / entity).glob("*/*/*.parquet"))
+    if not files:
+        return pl.DataFrame(schema={"path": pl.String, "line": pl.Int64, "reason": pl.String})
+    return pl.read_parquet(files, hive_partitioning=False).select(
+        pl.col("_source_file").alias("path"),
+        pl.col("_line_number").alias("line"),
+        pl.col("reason_code").alias("reason"),
+    )
+
+
+def load_log(lake: Path, entity: str) -> pl.DataFrame:
+    log = pl.read_parquet(str(lake / "_load_log/*/*.parquet"), hive_partitioning=False)
+    return log.filter(pl.col("entity") == entity)
+
+
+def read_export(path: Path, entity: str) -> pl.DataFrame:
+    """An export file's rows as text, canonical column names, with ``_line`` (header = 1) and ``_path``."""
+    raw = path.read_bytes()
+    text = raw[len(BOM) :].decode("utf-8") if raw.startswith(BOM) else raw.decode("cp1256")
+    lines = text.split("\r\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    aliases = CONTRACTS[entity].header_aliases
+    header = [aliases[h.strip().lower()] for h in lines[0].split(";")]
+    rows = [line.split(";") for line in lines[1:]]
+    rows = [r + [""] * (len(header) - len(r)) for r in rows]  # a truncated last line (listed as faulty)
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String), orient="row")
+    return frame.with_columns(
+        pl.Series("_line", range(2, len(rows) + 2), dtype=pl.Int64),
+        pl.lit(str(path)).alias("_path"),
+    ).with_columns(pl.all().exclude("_line", "_path").replace("", None))
+
+
+def clean_rows(exports: Path, entity: str) -> pl.DataFrame:
+    """Every row of ``entity`` in the exports minus the faulty lines (``_rel`` = path relative to exports)."""
+    parts, faulty = [], []
+    for year_dir in sorted(p for p in exports.iterdir() if p.is_dir()):
+        manifest = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
+        for f in manifest["files"]:
+            if f["entity"] == entity and not f["path"].endswith("__deleted.csv"):
+                parts.append(
+                    read_export(exports / f["path"], entity).with_columns(pl.lit(f["path"]).alias("_rel"))
+                )
+        faults = pl.read_csv(year_dir / "faults.csv", separator=";", schema_overrides={"line": pl.Int64})
+        faulty.append(
+            faults.filter(pl.col("entity") == entity).select(
+                pl.col("path").alias("_rel"), pl.col("line").alias("_line")
+            )
+        )
+    rows = pl.concat(parts, how="diagonal")
+    return rows.join(pl.concat(faulty), on=["_rel", "_line"], how="anti")
+
+
+def fault_outcomes(country: Country, entity: str) -> pl.DataFrame:
+    """``fault_class, path, line, reason`` of each faulty line of ``entity`` (reason null: none)."""
+    lines = country.faults.filter(pl.col("entity") == entity)
+    return lines.join(quarantine(country.lake, entity), on=["path", "line"], how="left")

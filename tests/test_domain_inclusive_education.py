@@ -1,0 +1,173 @@
+"""Inclusive-education domain (issue 9): pupils with disabilities, end to end.
+
+- the source's faults on special-needs records are all caught with their declared reason, no clean line
+  is quarantined, rows in = accepted + quarantined;
+- ``marts.fct_special_needs`` holds the clean export rows (per type × setting), pseudonymously;
+  ``marts.agg_inclusive_education`` matches an independent polars computation from the pupil-grain marts;
+- the data-access layer suppresses small cells; the page renders in French and Arabic, for the ministry
+  and a region user, with numbers equal to SQL on the marts (or the small-cells message).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
+from streamlit.testing.v1 import AppTest
+
+from dashboards.auth import User
+from dashboards.data_access import inclusive_education as da
+from dashboards.i18n import labels
+from dashboards.scope import NATIONAL, Scope, ScopeError
+from massar.synthetic.faults import REGISTRY
+
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+ENTITY = "special_needs"
+
+
+@pytest.fixture(scope="module")
+def country() -> Country:
+    return shared_country()
+
+
+def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
+    got = fault_outcomes(country, ENTITY)
+    assert "unknown_disability_type" in set(got["fault_class"])
+    expected = pl.col("fault_class").replace_strict(
+        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
+    )
+    missed = got.filter(
+        (expected != "read_ok") & (pl.col("reason").is_null() | (pl.col("reason") != expected))
+    )
+    assert missed.is_empty(), missed
+
+
+def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
+    q = quarantine(country.lake, ENTITY)
+    assert q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti").is_empty()
+    log = load_log(country.lake, ENTITY)
+    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
+    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
+    assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, ENTITY).height
+
+
+def _sql(db: Path, query: str, *params: object) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def test_fact_holds_the_clean_export_rows(published_db: Path, published_home: Path) -> None:
+    rows = clean_rows(published_home / "exports", ENTITY)
+    expected = (
+        rows.group_by("disability_type", "class_setting").len().sort("disability_type", "class_setting")
+    )
+    got = pl.DataFrame(
+        _sql(
+            published_db,
+            "select disability_type, class_setting, count(*) from marts.fct_special_needs group by all",
+        ),
+        schema=expected.columns,
+        orient="row",
+    ).sort("disability_type", "class_setting")
+    assert got.cast(expected.schema).equals(expected)
+    columns = {r[0] for r in _sql(published_db, "describe marts.fct_special_needs")}
+    assert "student_code" not in columns
+
+
+def test_aggregate_matches_polars(published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        att = con.sql(
+            "select student_key, school_year, absent_days, enrolled_school_days from marts.fct_attendance_ytd"
+        ).pl()
+        sn = con.sql("select student_key, school_year from marts.fct_special_needs").pl()
+        agg = con.sql(
+            """
+            select disability_type is not null as d, sum(pupils) as pupils,
+                100.0 * sum(absent_days) / sum(enrolled_school_days) as rate
+            from marts.agg_inclusive_education group by 1
+            """
+        ).pl()
+    flagged = att.join(
+        sn.with_columns(pl.lit(True).alias("d")), on=["student_key", "school_year"], how="left"
+    )
+    flagged = flagged.with_columns(pl.col("d").fill_null(False))
+    for d, pupils, rate in agg.iter_rows():
+        group = flagged.filter(pl.col("d") == d)
+        assert group.height == pupils
+        assert abs(100 * group["absent_days"].sum() / group["enrolled_school_days"].sum() - rate) < 1e-9
+
+
+def test_small_cells_are_suppressed(published_db: Path) -> None:
+    year = _sql(published_db, "select max(school_year) from marts.agg_inclusive_education")[0][0]
+    region = Scope("region", region_code="01")
+    with pytest.raises(ScopeError):
+        da.inclusion(year, scope=region, region="02")
+    shown = da.inclusion(year, "disability_type", scope=NATIONAL)
+    counts = dict(
+        _sql(
+            published_db,
+            """
+            select disability_type, sum(pupils) from marts.agg_inclusive_education
+            where school_year = ? and disability_type is not null group by 1
+            """,
+            year,
+        )
+    )
+    for code, pupils in zip(shown["code"], shown["pupils"], strict=True):
+        assert pupils == (counts[code] if counts[code] >= da.MIN_CELL else None)
+    school = Scope("school", region_code="01", province_code="01.511", school_code="01511A")
+    assert da.inclusion(year, scope=school).is_empty()
+
+
+def _published(home: Path) -> Path:
+    published = home / "warehouse" / "published"
+    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
+    return published / f"{version}.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("user", "lang"),
+    [
+        (User("ministere", "Ministère", NATIONAL), "fr"),
+        (User("ministere", "Ministère", NATIONAL), "ar"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "fr"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "ar"),
+    ],
+)
+def test_page(published_home: Path, user: User, lang: str) -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    db = _published(published_home)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.session_state["auth_user"] = user
+    at.run()
+    at.switch_page("app_pages/inclusive_education.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    words = labels(lang)
+    assert at.title[0].value == words["incl.title"]
+    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    region = user.scope.region_code
+    (pupils,) = _sql(
+        db,
+        """
+        select coalesce(sum(pupils), 0) from marts.agg_inclusive_education
+        where school_year = ? and disability_type is not null
+            and (cast(? as varchar) is null or region_code = ?)
+        """,
+        year,
+        region,
+        region,
+    )[0]
+    if pupils < da.MIN_CELL:
+        assert [w.value for w in at.warning] == [words["incl.no_data"]]
+        assert not at.metric
+    else:
+        shown = next(m.value for m in at.metric if m.label == words["incl.kpi.pupils"])
+        assert int(re.sub(r"\D", "", shown)) == pupils
+        assert len(at.get("plotly_chart")) == 1

@@ -1,0 +1,284 @@
+"""Infrastructure domain (issue 9): classrooms end to end.
+
+- the source's classroom faults are all caught with their declared reason, no clean classroom line is
+  quarantined, and rows in = accepted + quarantined;
+- the rooms the timetables name exist in the register (the generator keeps them consistent);
+- ``marts.dim_classroom`` / ``marts.agg_classroom_occupancy`` match an independent polars computation from
+  the export files (the session pipeline's);
+- the page renders in French and Arabic, for the ministry and a region user, with numbers equal to SQL on
+  the published marts.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
+from streamlit.testing.v1 import AppTest
+
+from dashboards.auth import User
+from dashboards.data_access import infrastructure as da
+from dashboards.i18n import labels
+from dashboards.scope import NATIONAL, Scope, ScopeError
+from ingestion.contracts import CONTRACTS
+from massar.synthetic.faults import REGISTRY
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "dashboards" / "app.py"
+SEEDS = REPO / "dbt" / "seeds" / "infrastructure"
+ENTITY = "classrooms"
+DOMAIN_CLASSES = {"classroom_capacity_out_of_range": "out_of_range", "unknown_classroom_type": "unknown_code"}
+
+
+@pytest.fixture(scope="module")
+def country() -> Country:
+    return shared_country()
+
+
+def test_the_registry_declares_the_domain_classes() -> None:
+    assert {n: REGISTRY[n].outcome for n in DOMAIN_CLASSES} == DOMAIN_CLASSES
+    assert REGISTRY["unknown_school"].applies(CONTRACTS[ENTITY])
+
+
+def test_every_classroom_fault_is_caught_with_its_reason(country: Country) -> None:
+    got = fault_outcomes(country, ENTITY)
+    injected = set(got["fault_class"])
+    assert set(DOMAIN_CLASSES) | {"unknown_school"} <= injected, injected
+    expected = pl.col("fault_class").replace_strict(
+        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
+    )
+    missed = got.filter(
+        expected.is_in(["read_ok"]).not_() & (pl.col("reason").is_null() | (pl.col("reason") != expected))
+    )
+    assert missed.is_empty(), missed
+
+
+def test_no_clean_classroom_line_is_quarantined(country: Country) -> None:
+    q = quarantine(country.lake, ENTITY)
+    assert q.height > 0
+    clean_quarantined = q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti")
+    assert clean_quarantined.is_empty(), clean_quarantined
+
+
+def test_rows_in_equal_accepted_plus_quarantined(country: Country) -> None:
+    log = load_log(country.lake, ENTITY)
+    assert log.height == 12  # one bulk file per region
+    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
+    lines = sum(
+        len(p.read_bytes().split(b"\r\n")) - 2 for p in country.exports.glob(f"*/*/{ENTITY}.csv")
+    )  # minus header and final empty split (a truncated last line has no line end: counted as a row)
+    truncated = country.faults.filter(
+        (pl.col("entity") == ENTITY) & (pl.col("fault_class") == "truncated_last_line")
+    ).height
+    assert int(log["rows_in"].sum()) == lines + truncated
+    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
+    assert accepted.height == int(log["rows_accepted"].sum())
+    assert accepted.height == clean_rows(country.exports, ENTITY).height
+
+
+def test_timetable_rooms_exist_in_the_register(country: Country) -> None:
+    rooms = (
+        clean_rows(country.exports, ENTITY).select("school_year", "school_code", "classroom_code").unique()
+    )
+    named = (
+        clean_rows(country.exports, "timetables")
+        .filter(pl.col("classroom_code").is_not_null())
+        .select("school_year", "school_code", "classroom_code")
+        .unique()
+    )
+    missing = named.join(rooms, on=["school_year", "school_code", "classroom_code"], how="anti")
+    # only rooms whose register line was made faulty may be missing
+    faulty = country.faults.filter(pl.col("entity") == ENTITY).height
+    assert missing.height <= faulty, missing
+
+
+# ------------------------------------------------------------------------------ marts vs the exports
+
+
+def _seed(name: str) -> dict[str, dict[str, str]]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    key = next(iter(rows[0]))
+    return {r[key]: r for r in rows}
+
+
+def _expected_by_region(exports: Path) -> pl.DataFrame:
+    """Per school year × region: rooms, usable seats, occupied and available slots (polars, from exports)."""
+    usable = {k: v["is_usable"] == "true" for k, v in _seed("classroom_statuses").items()}
+    teaching = {k: v["is_teaching_room"] == "true" for k, v in _seed("classroom_types").items()}
+    rooms = clean_rows(exports, ENTITY).with_columns(
+        pl.col("capacity").cast(pl.Int64),
+        pl.col("operating_status").replace_strict(usable, return_dtype=pl.Boolean).alias("usable"),
+        pl.col("room_type").replace_strict(teaching, return_dtype=pl.Boolean).alias("teaching"),
+    )
+    tt = clean_rows(exports, "timetables")
+    week = tt.group_by("school_year", "school_code").agg(
+        pl.struct("weekday", "session_number").n_unique().alias("week_slots")
+    )
+    used = (
+        tt.filter(pl.col("classroom_code").is_not_null())
+        .group_by("school_year", "school_code", "classroom_code")
+        .agg(pl.struct("weekday", "session_number").n_unique().alias("occupied"))
+    )
+    rooms = (
+        rooms.join(week, on=["school_year", "school_code"], how="left")
+        .join(used, on=["school_year", "school_code", "classroom_code"], how="left")
+        .with_columns(pl.col("week_slots", "occupied").fill_null(0))
+    )
+    counted = pl.col("usable") & pl.col("teaching")
+    return (
+        rooms.group_by("school_year", "region_code")
+        .agg(
+            pl.len().alias("classrooms"),
+            pl.col("capacity").filter(pl.col("usable")).sum().alias("usable_seats"),
+            pl.col("occupied").filter(counted).sum().alias("occupied_slots"),
+            pl.col("week_slots").filter(counted).sum().alias("available_slots"),
+        )
+        .sort("school_year", "region_code")
+    )
+
+
+def _sql(db: Path, query: str, *params: object) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def test_marts_match_the_exports(published_db: Path, published_home: Path) -> None:
+    expected = _expected_by_region(published_home / "exports")
+    got = pl.DataFrame(
+        _sql(
+            published_db,
+            """
+            select school_year, region_code, sum(classrooms), sum(usable_seats), sum(occupied_slots),
+                sum(available_slots)
+            from marts.agg_classroom_occupancy group by all order by 1, 2
+            """,
+        ),
+        schema=[
+            "school_year",
+            "region_code",
+            "classrooms",
+            "usable_seats",
+            "occupied_slots",
+            "available_slots",
+        ],
+        orient="row",
+    )
+    assert expected.height == 12
+    assert got.cast(expected.schema).equals(expected), (got, expected)
+    (rooms,) = _sql(published_db, "select count(*) from marts.dim_classroom")[0]
+    assert rooms == int(expected["classrooms"].sum())
+    # the rate is the ratio of the two sums, and lies in 0-100
+    bad = _sql(
+        published_db,
+        """
+        select count(*) from marts.agg_classroom_occupancy
+        where available_slots > 0 and abs(occupancy_rate - 100.0 * occupied_slots / available_slots) > 1e-9
+            or occupancy_rate < 0 or occupancy_rate > 100
+        """,
+    )[0][0]
+    assert bad == 0
+
+
+# --------------------------------------------------------------------------------------- data access
+
+
+def test_data_access_scope(published_home: Path) -> None:
+    region = Scope("region", region_code="01")
+    db = _published(published_home)
+    year = _sql(db, "select max(school_year) from marts.agg_classroom_occupancy")[0][0]
+    with pytest.raises(ScopeError):
+        da.summary(year, scope=region, region="02")
+    with pytest.raises(ScopeError):
+        da.breakdown(year, "province", scope=region, region="02")
+    national = da.breakdown(year, "region", scope=NATIONAL)
+    assert national.height == 12
+    only = da.breakdown(year, "region", scope=region)
+    assert only["code"].to_list() == ["01"]
+
+
+def _published(home: Path) -> Path:
+    published = home / "warehouse" / "published"
+    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
+    return published / f"{version}.duckdb"
+
+
+# -------------------------------------------------------------------------------------------- the page
+
+
+def _run(user: User, lang: str) -> AppTest:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.session_state["auth_user"] = user
+    at.run()
+    at.switch_page("app_pages/infrastructure.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert len(values) == 1, [m.label for m in at.metric]
+    return values[0]
+
+
+def _int(text: str) -> int:
+    return int(re.sub(r"\D", "", text))
+
+
+@pytest.mark.parametrize(
+    ("user", "lang"),
+    [
+        (User("ministere", "Ministère", NATIONAL), "fr"),
+        (User("ministere", "Ministère", NATIONAL), "ar"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "fr"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "ar"),
+    ],
+)
+def test_page(published_home: Path, user: User, lang: str) -> None:
+    db = _published(published_home)
+    at = _run(user, lang)
+    words = labels(lang)
+    assert at.title[0].value == words["infra.title"]
+    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    region = user.scope.region_code
+    rooms, seats, occupied, available, prefab = _sql(
+        db,
+        """
+        select sum(classrooms), sum(usable_seats), sum(occupied_slots), sum(available_slots),
+            sum(prefabricated_classrooms)
+        from marts.agg_classroom_occupancy
+        where school_year = ? and (cast(? as varchar) is null or region_code = ?)
+        """,
+        year,
+        region,
+        region,
+    )[0]
+    assert _int(_metric(at, words["infra.kpi.classrooms"])) == rooms
+    assert _int(_metric(at, words["infra.kpi.seats"])) == seats
+    shown = _metric(at, words["infra.kpi.occupancy"])
+    assert f"{100 * occupied / available:.1f}".replace(".", "," if lang == "fr" else ".") in shown
+    assert len(at.get("plotly_chart")) == 2
+    table = at.dataframe[0].value
+    expected_rows = (
+        12
+        if region is None
+        else _sql(
+            db,
+            "select count(distinct province_code) from marts.agg_classroom_occupancy where region_code = ?",
+            region,
+        )[0][0]
+    )
+    assert len(table) == expected_rows
+    share = f"{100 * prefab / rooms:.1f}".replace(".", "," if lang == "fr" else ".")
+    assert share in _metric(at, words["infra.kpi.prefabricated"])
+    if lang == "ar":
+        assert re.search(r"[\u0600-\u06FF]", at.title[0].value)

@@ -1,0 +1,150 @@
+"""Orientation domain (issue 9): wishes and streams granted, end to end.
+
+- the source's orientation faults (a stream not offered after the level, and the generic classes) are all
+  caught with their declared reason; no clean line is quarantined; rows in = accepted + quarantined;
+- ``marts.agg_orientation`` matches an independent polars computation from the export files;
+- the page renders in French and Arabic, for the ministry and a region user, with SQL-checked numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
+from streamlit.testing.v1 import AppTest
+
+from dashboards.auth import User
+from dashboards.data_access import orientation as da
+from dashboards.i18n import labels
+from dashboards.scope import NATIONAL, Scope, ScopeError
+from massar.synthetic.faults import REGISTRY
+
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+ENTITY = "orientation"
+
+
+@pytest.fixture(scope="module")
+def country() -> Country:
+    return shared_country()
+
+
+def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
+    got = fault_outcomes(country, ENTITY)
+    assert "stream_not_offered" in set(got["fault_class"])
+    expected = pl.col("fault_class").replace_strict(
+        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
+    )
+    missed = got.filter(
+        (expected != "read_ok") & (pl.col("reason").is_null() | (pl.col("reason") != expected))
+    )
+    assert missed.is_empty(), missed
+
+
+def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
+    q = quarantine(country.lake, ENTITY)
+    assert q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti").is_empty()
+    log = load_log(country.lake, ENTITY)
+    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
+    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
+    assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, ENTITY).height
+
+
+def _sql(db: Path, query: str, *params: object) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def test_mart_matches_the_exports(published_db: Path, published_home: Path) -> None:
+    rows = clean_rows(published_home / "exports", ENTITY)
+    first = rows.group_by("level_code", pl.col("wish_1").alias("stream_code")).agg(
+        pl.len().alias("first_wishes"),
+        (pl.col("stream_granted") == pl.col("wish_1")).sum().alias("first_wishes_granted"),
+    )
+    granted = (
+        rows.filter(pl.col("stream_granted").is_not_null())
+        .group_by("level_code", pl.col("stream_granted").alias("stream_code"))
+        .agg(pl.len().alias("streams_granted"))
+    )
+    expected = (
+        first.join(granted, on=["level_code", "stream_code"], how="full", coalesce=True)
+        .fill_null(0)
+        .select("level_code", "stream_code", "first_wishes", "streams_granted", "first_wishes_granted")
+        .sort("level_code", "stream_code")
+    )
+    got = pl.DataFrame(
+        _sql(
+            published_db,
+            """
+            select level_code, stream_code, sum(first_wishes), sum(streams_granted), sum(first_wishes_granted)
+            from marts.agg_orientation group by all
+            having sum(first_wishes) + sum(streams_granted) > 0 order by 1, 2
+            """,
+        ),
+        schema=expected.columns,
+        orient="row",
+    )
+    assert expected.height >= 4
+    assert got.cast(expected.schema).equals(expected), (got, expected)
+
+
+def test_data_access_scope(published_db: Path) -> None:
+    year = _sql(published_db, "select max(school_year) from marts.agg_orientation")[0][0]
+    region = Scope("region", region_code="01")
+    with pytest.raises(ScopeError):
+        da.demand_and_places(year, scope=region, region="02")
+    national = da.demand_and_places(year, "3AC", "stream", scope=NATIONAL)
+    assert set(national["code"]) == {"SC", "LET", "TECH"}
+
+
+def _published(home: Path) -> Path:
+    published = home / "warehouse" / "published"
+    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
+    return published / f"{version}.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("user", "lang"),
+    [
+        (User("ministere", "Ministère", NATIONAL), "fr"),
+        (User("ministere", "Ministère", NATIONAL), "ar"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "fr"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "ar"),
+    ],
+)
+def test_page(published_home: Path, user: User, lang: str) -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    db = _published(published_home)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.session_state["auth_user"] = user
+    at.run()
+    at.switch_page("app_pages/orientation.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    words = labels(lang)
+    assert at.title[0].value == words["orient.title"]
+    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    region = user.scope.region_code
+    pupils, satisfied, not_oriented = _sql(
+        db,
+        """
+        select sum(first_wishes), sum(first_wishes_granted), sum(first_wishes_not_oriented)
+        from marts.agg_orientation
+        where school_year = ? and level_code = '3AC' and (cast(? as varchar) is null or region_code = ?)
+        """,
+        year,
+        region,
+        region,
+    )[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(re.sub(r"\D", "", metrics[words["orient.kpi.pupils"]])) == pupils
+    assert int(re.sub(r"\D", "", metrics[words["orient.kpi.not_oriented"]])) == not_oriented
+    share = f"{100 * satisfied / pupils:.1f}".replace(".", "," if lang == "fr" else ".")
+    assert share in metrics[words["orient.kpi.first_wish"]]
+    assert len(at.get("plotly_chart")) == 2
+    assert len(at.dataframe[0].value) == 3  # the streams offered after 3AC

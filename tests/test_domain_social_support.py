@@ -1,0 +1,186 @@
+"""Social-support domain (issue 9): beneficiaries end to end.
+
+- the source's faults on social-support records are all caught with their declared reason, no clean line
+  is quarantined, rows in = accepted + quarantined;
+- ``marts.fct_social_support`` holds exactly the clean export rows (per region × programme: count and
+  amount), pseudonymously; ``marts.agg_social_support_attendance`` matches an independent polars
+  computation from ``fct_attendance_ytd`` and ``fct_social_support``;
+- the page renders in French and Arabic, for the ministry and a region user, with SQL-checked numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
+from streamlit.testing.v1 import AppTest
+
+from dashboards.auth import User
+from dashboards.data_access import social_support as da
+from dashboards.i18n import labels
+from dashboards.scope import NATIONAL, Scope, ScopeError
+from massar.synthetic.faults import REGISTRY
+
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+ENTITY = "social_support"
+
+
+@pytest.fixture(scope="module")
+def country() -> Country:
+    return shared_country()
+
+
+def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
+    got = fault_outcomes(country, ENTITY)
+    assert {"unknown_programme", "unknown_school"} <= set(got["fault_class"])
+    expected = pl.col("fault_class").replace_strict(
+        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
+    )
+    missed = got.filter(
+        (expected != "read_ok") & (pl.col("reason").is_null() | (pl.col("reason") != expected))
+    )
+    assert missed.is_empty(), missed
+
+
+def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
+    q = quarantine(country.lake, ENTITY)
+    assert q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti").is_empty()
+    log = load_log(country.lake, ENTITY)
+    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
+    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
+    assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, ENTITY).height
+    assert q.height == int(log["rows_quarantined"].sum())
+
+
+def _sql(db: Path, query: str, *params: object) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def test_fact_holds_the_clean_export_rows(published_db: Path, published_home: Path) -> None:
+    rows = clean_rows(published_home / "exports", ENTITY)
+    expected = (
+        rows.with_columns(pl.col("amount_mad").str.replace(",", ".").cast(pl.Float64))
+        .group_by("region_code", "programme_code")
+        .agg(pl.len().alias("n"), pl.col("amount_mad").sum().round(2).alias("amount"))
+        .sort("region_code", "programme_code")
+    )
+    got = pl.DataFrame(
+        _sql(
+            published_db,
+            """
+            select region_code, programme_code, count(*), round(coalesce(sum(amount_mad), 0), 2)
+            from marts.fct_social_support group by all order by 1, 2
+            """,
+        ),
+        schema=["region_code", "programme_code", "n", "amount"],
+        orient="row",
+    )
+    assert expected.height > 12
+    assert got.cast(expected.schema).equals(expected)
+    columns = {r[0] for r in _sql(published_db, "describe marts.fct_social_support")}
+    assert "student_code" not in columns and "student_key" in columns
+
+
+def test_attendance_comparison_matches_polars(published_db: Path) -> None:
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        att = con.sql("select * from marts.fct_attendance_ytd").pl()
+        sup = con.sql("select student_key, school_year, programme_code from marts.fct_social_support").pl()
+        agg = con.sql(
+            """
+            select programme_code, sum(beneficiaries) as beneficiaries,
+                100.0 * sum(beneficiary_absent_days) / sum(beneficiary_enrolled_days) as ben_rate,
+                100.0 * sum(non_beneficiary_absent_days) / sum(non_beneficiary_enrolled_days) as other_rate
+            from marts.agg_social_support_attendance group by 1 order by 1
+            """
+        ).pl()
+    for r in agg.iter_rows(named=True):
+        ben = att.join(
+            sup.filter(pl.col("programme_code") == r["programme_code"]), on=["student_key", "school_year"]
+        )
+        other = att.join(
+            ben.select("student_key", "school_year"), on=["student_key", "school_year"], how="anti"
+        )
+        assert ben.height == r["beneficiaries"]
+        assert ben.height > 0
+        assert abs(100 * ben["absent_days"].sum() / ben["enrolled_school_days"].sum() - r["ben_rate"]) < 1e-9
+        rate = 100 * other["absent_days"].sum() / other["enrolled_school_days"].sum()
+        assert abs(rate - r["other_rate"]) < 1e-9
+
+
+def test_data_access_scope(published_db: Path) -> None:
+    year = _sql(published_db, "select max(school_year) from marts.agg_social_support_attendance")[0][0]
+    region = Scope("region", region_code="01")
+    with pytest.raises(ScopeError):
+        da.by_programme(year, scope=region, region="02")
+    assert da.by_programme(year, "region", scope=NATIONAL).height == 12
+    assert da.by_programme(year, "region", scope=region)["code"].to_list() == ["01"]
+
+
+def _published(home: Path) -> Path:
+    published = home / "warehouse" / "published"
+    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
+    return published / f"{version}.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("user", "lang"),
+    [
+        (User("ministere", "Ministère", NATIONAL), "fr"),
+        (User("ministere", "Ministère", NATIONAL), "ar"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "fr"),
+        (User("aref", "AREF", Scope("region", region_code="04")), "ar"),
+    ],
+)
+def test_page(published_home: Path, user: User, lang: str) -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    db = _published(published_home)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = lang
+    at.session_state["auth_user"] = user
+    at.run()
+    at.switch_page("app_pages/social_support.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    words = labels(lang)
+    assert at.title[0].value == words["social.title"]
+    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    region = user.scope.region_code
+    (programme,) = _sql(db, "select min(programme_code) from reference.social_programmes")[0]
+    beneficiaries, pupils = _sql(
+        db,
+        """
+        select sum(beneficiaries), sum(pupils) from marts.agg_social_support_attendance
+        where school_year = ? and programme_code = ? and (cast(? as varchar) is null or region_code = ?)
+        """,
+        year,
+        programme,
+        region,
+        region,
+    )[0]
+    (name,) = _sql(
+        db, f"select label_{lang} from reference.social_programmes where programme_code = ?", programme
+    )[0]
+    shown = [
+        m.value for m in at.metric if m.label == words["social.kpi.beneficiaries"].format(programme=name)
+    ]
+    assert len(shown) == 1 and int(re.sub(r"\D", "", shown[0])) == beneficiaries
+    share = f"{100 * beneficiaries / pupils:.1f}".replace(".", "," if lang == "fr" else ".")
+    assert share in next(m.value for m in at.metric if m.label == words["social.kpi.share"])
+    assert len(at.get("plotly_chart")) == 2
+    rows = (
+        12
+        if region is None
+        else _sql(
+            db,
+            "select count(distinct province_code) from marts.agg_social_support_attendance"
+            " where region_code = ?",
+            region,
+        )[0][0]
+    )
+    assert len(at.dataframe[0].value) == rows
