@@ -33,6 +33,27 @@ _PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 # (file in app_pages/, title label, icon, URL path, default)
 PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("national_overview.py", "nav.national_overview", ":material/map:", "national_overview", True),
+    ("absence_monitoring.py", "nav.absence_monitoring", ":material/event_busy:", "absence_monitoring", False),
+    ("data_quality.py", "nav.data_quality", ":material/fact_check:", "data_quality", False),
+    ("indicators.py", "nav.indicators", ":material/analytics:", "indicators", False),
+    ("grades_exams.py", "nav.grades_exams", ":material/grading:", "grades_exams", False),
+    (
+        "teachers_infrastructure.py",
+        "nav.teachers_infrastructure",
+        ":material/groups:",
+        "teachers_infrastructure",
+        False,
+    ),
+    ("infrastructure.py", "nav.infrastructure", ":material/meeting_room:", "infrastructure", False),
+    ("social_support.py", "nav.social_support", ":material/volunteer_activism:", "social_support", False),
+    ("orientation.py", "nav.orientation", ":material/alt_route:", "orientation", False),
+    (
+        "inclusive_education.py",
+        "nav.inclusive_education",
+        ":material/accessible:",
+        "inclusive_education",
+        False,
+    ),
 )
 
 

@@ -102,10 +102,11 @@ def test_overview_draws_the_regions(
         )
         page.wait_for_timeout(500)  # let the bar chart and table settle before the screenshot
 
-        assert page.locator("path.choroplethlocation").count() == 12
+        # the regions' map (12 shapes) and, in the next tab, the provinces' map (75 shapes)
+        assert page.locator("path.choroplethlocation").count() == 12 + 75
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator("h1").first.inner_text().strip() == labels(lang)["overview.title"]
-        assert page.locator(".js-plotly-plot").count() == 2
+        assert page.locator(".js-plotly-plot").count() == 5
         # the base map comes from the app's static folder, not from a CDN
         assert any(url.endswith("/app/static/topojson/world_110m.json") for url in responses), responses
         assert all(status == 200 for url, status in responses.items() if "/app/static/" in url)
