@@ -146,7 +146,6 @@ def test_daily_dag_loads_one_day_and_survives_a_retry(home: Path, monkeypatch: p
     assert publications[-1][1] in {"pass", "warn"}
 
 
-@pytest.mark.slow  # ~65 s: in `make test-all`, out of the default suite (< 15 min)
 def test_backfill_dag_loads_the_range(home: Path) -> None:
     from massar.orchestration import run_dag
 
