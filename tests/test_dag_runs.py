@@ -330,6 +330,7 @@ def test_critical_failure_blocks_publishing(home: Path) -> None:
     assert current(p.published_dir) == live
 
 
+@pytest.mark.slow  # ~50 s: in `make test-all`, out of the default suite (< 15 min)
 def test_warning_publishes_with_a_visible_flag(home: Path) -> None:
     """An absence spike on one region's last day (day-over-day anomaly) is a warning: published, flagged."""
     from warehouse.publish import current, rollback
