@@ -12,15 +12,19 @@
 
 with
 
-exam_results as (
+papers as (
 
-    select * from {{ ref('stg_massar__exam_results') }}
+    select * from {{ ref('int_exam__papers') }}
+
+    where level_code in ('1BAC', '2BAC')
 
 ),
 
-exams as (
+candidates as (
 
-    select * from {{ ref('exams') }}
+    select * from {{ ref('int_exam__candidates') }}
+
+    where level_code in ('1BAC', '2BAC') and scope = 'national'
 
 ),
 
@@ -46,77 +50,6 @@ mentions as (
 annual as (
 
     select * from {{ ref('fct_annual_result') }}
-
-),
-
-enrollment as (
-
-    select * from {{ ref('fct_enrollment') }}
-
-),
-
-classes as (
-
-    select * from {{ ref('stg_massar__classes') }}
-
-),
-
-papers as (
-
-    select
-        {{ student_key('exam_results.student_code') }} as student_key,
-        exam_results.school_year,
-        exams.scope,
-        exam_results.exam_session,
-        exam_results.subject_code,
-        exam_results.school_code as exam_school_code,
-        exam_results.region_code as exam_region_code,
-        coalesce(exam_results.grade, 0) as grade
-
-    from exam_results
-
-    inner join exams
-        on exam_results.exam_code = exams.exam_code
-
-    where exams.level_code in ('1BAC', '2BAC')
-
-),
-
-candidates as (
-
-    select
-        national_candidates.student_key,
-        national_candidates.school_year,
-        -- the last school of the year; the exam's school when the pupil has no enrollment that year
-        coalesce(enrollment.school_code, national_candidates.exam_school_code) as school_code,
-        coalesce(enrollment.region_code, national_candidates.exam_region_code) as region_code,
-        enrollment.province_code,
-        enrollment.sex,
-        enrollment.sector,
-        classes.stream_code,
-        national_candidates.took_resit
-
-    from (
-        select
-            student_key,
-            school_year,
-            max(exam_school_code) as exam_school_code,
-            max(exam_region_code) as exam_region_code,
-            bool_or(exam_session = 'resit') as took_resit
-        from papers
-        where scope = 'national'
-        group by student_key, school_year
-    ) as national_candidates
-
-    left join enrollment
-        on
-            national_candidates.student_key = enrollment.student_key
-            and national_candidates.school_year = enrollment.school_year
-
-    left join classes
-        on
-            enrollment.school_year = classes.school_year
-            and enrollment.class_code = classes.class_code
 
 ),
 

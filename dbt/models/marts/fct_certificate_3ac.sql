@@ -10,15 +10,17 @@
 
 with
 
-exam_results as (
+papers as (
 
-    select * from {{ ref('stg_massar__exam_results') }}
+    select * from {{ ref('int_exam__papers') }}
 
 ),
 
-exams as (
+candidates as (
 
-    select * from {{ ref('exams') }}
+    select * from {{ ref('int_exam__candidates') }}
+
+    where level_code = '3AC' and scope = 'regional'
 
 ),
 
@@ -41,72 +43,14 @@ subject_averages as (
 
 ),
 
-enrollment as (
-
-    select * from {{ ref('fct_enrollment') }}
-
-),
-
-classes as (
-
-    select * from {{ ref('stg_massar__classes') }}
-
-),
-
 regional_papers as (
 
-    select
-        {{ student_key('exam_results.student_code') }} as student_key,
-        exam_results.school_year,
-        exam_results.subject_code,
-        exam_results.school_code as exam_school_code,
-        exam_results.region_code as exam_region_code,
-        coalesce(exam_results.grade, 0) as grade
-
-    from exam_results
-
-    inner join exams
-        on exam_results.exam_code = exams.exam_code
+    select * from papers
 
     where
-        exams.level_code = '3AC'
-        and exams.scope = 'regional'
-        and exam_results.exam_session = 'normal'
-
-),
-
-candidates as (
-
-    select
-        regional_papers.student_key,
-        regional_papers.school_year,
-        -- the last school of the year; the exam's school when the pupil has no enrollment that year
-        coalesce(enrollment.school_code, regional_papers.exam_school_code) as school_code,
-        coalesce(enrollment.region_code, regional_papers.exam_region_code) as region_code,
-        enrollment.province_code,
-        enrollment.sex,
-        enrollment.sector,
-        classes.stream_code
-
-    from (
-        select
-            student_key,
-            school_year,
-            max(exam_school_code) as exam_school_code,
-            max(exam_region_code) as exam_region_code
-        from regional_papers
-        group by student_key, school_year
-    ) as regional_papers
-
-    left join enrollment
-        on
-            regional_papers.student_key = enrollment.student_key
-            and regional_papers.school_year = enrollment.school_year
-
-    left join classes
-        on
-            enrollment.school_year = classes.school_year
-            and enrollment.class_code = classes.class_code
+        level_code = '3AC'
+        and scope = 'regional'
+        and exam_session = 'normal'
 
 ),
 
