@@ -1,8 +1,10 @@
 {#-
     One row per school and school year: pupils, teachers, classes with pupils and classrooms, with the
-    school's territory, sector, area and cycle. Same counting rules as agg_school_resources, at the school
-    grain, so that any territory (down to one school) gets its pupils per teacher, per class and per
-    classroom from summed counts.
+    school's territory, sector, area and cycle. Pupils: fct_enrollment rows (last school of the year);
+    teachers: dim_teacher rows whose main school is there; classes: dim_class with at least one pupil;
+    classrooms: distinct classroom codes of the school's timetables. Any territory (down to one school)
+    gets its pupils per teacher, per class and per classroom from summed counts; agg_school_resources
+    is this table summed by province, sector and cycle.
 -#}
 
 with
