@@ -2,7 +2,7 @@
 
 Builds a published warehouse with the tables those pages read, at the size of N pupils (default
 1,000,000: N / 30 classes of 30 pupils, 8 classes per school, 180 school days loaded), with the real
-column layout (``marts.agg_absence_class_daily``, ``marts.fct_attendance_ytd``,
+column layout (``marts.agg_absence_class_daily``, ``marts.fct_attendance_ytd``, ``marts.dim_class``,
 ``marts.agg_recording_compliance``, ``marts.dim_school``, ``reference.*``, ``audit.*``), then runs every
 query a page run makes, through ``dashboards.data_access`` (the cache cleared before each page run, so
 the times are cold queries), for a ministry, region, province and school user. Prints per-query and
@@ -13,11 +13,7 @@ per-page times. Target: < 500 ms per page.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +21,8 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+import page_timing  # noqa: E402  (benchmarks/ is the script's folder)
 
 SEEDS = REPO_ROOT / "dbt" / "seeds" / "geo"
 YEAR = "2025-2026"
@@ -88,6 +86,15 @@ def build(db: Path, pupils: int) -> None:
                 (hash(c.class_id, _day.n) % 4) / {PUPILS_PER_CLASS} as absence_rate
             from _class as c cross join _day
             order by school_year, region_code, calendar_date, province_code, school_code, class_code
+            """
+        )
+        con.execute(
+            f"""
+            create table marts.dim_class as
+            select '{YEAR}' as school_year, region_code, province_code, school_code, class_code, level_code,
+                {PUPILS_PER_CLASS}::bigint as pupils_enrolled
+            from _class
+            order by region_code, province_code, school_code, class_code
             """
         )
         con.execute(
@@ -176,35 +183,13 @@ def build(db: Path, pupils: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pupils", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="page runs per role (the best is kept)")
-    args = parser.parse_args()
+    args = page_timing.arguments(__doc__.splitlines()[0])
+    db = page_timing.published_warehouse("bench-absence-", args.pupils, build)
 
-    home = Path(tempfile.mkdtemp(prefix="bench-absence-"))
-    published = home / "warehouse" / "published"
-    published.mkdir(parents=True)
-    os.environ["MASSAR_HOME"] = str(home)
-    started = time.perf_counter()
-    build(published / "vbench.duckdb", args.pupils)
-    (published / "CURRENT").write_text("vbench\n", encoding="utf-8")
-    print(f"built a {args.pupils:,}-pupil warehouse in {time.perf_counter() - started:.1f} s ({home})")
+    from dashboards.data_access import absences, quality
+    from dashboards.scope import Scope
 
-    from dashboards.data_access import absences, quality, timed_queries
-    from dashboards.data_access._core import _query
-    from dashboards.scope import NATIONAL, Scope
-
-    with duckdb.connect(str(published / "vbench.duckdb"), read_only=True) as con:
-        region, province, school = con.execute(
-            "select region_code, province_code, school_code from marts.dim_school "
-            "order by school_code limit 1"
-        ).fetchall()[0]
-    scopes = {
-        "ministry": NATIONAL,
-        "region": Scope("region", region_code=region),
-        "province": Scope("province", region_code=region, province_code=province),
-        "school": Scope("school", region_code=region, province_code=province, school_code=school),
-    }
+    scopes = page_timing.role_scopes(db)
 
     def absence_page(scope: Scope) -> None:  # the queries of one run of app_pages/absence_monitoring.py
         loaded = absences.last_loaded_day(YEAR, scope=scope)
@@ -228,20 +213,7 @@ def main() -> None:
         "absence_monitoring": absence_page,
         "data_quality": quality_page,
     }
-    print(f"{'page':20} {'role':9} {'total ms':>9}  per query (ms)")
-    for page_name, page in pages.items():
-        for role, scope in scopes.items():
-            best: list[tuple[str, float]] | None = None
-            for _ in range(args.repeat):
-                _query.clear()  # cold queries; the connection stays open (not a query cost)
-                with timed_queries() as timings:
-                    page(scope)
-                if best is None or sum(s for _, s in timings) < sum(s for _, s in best):
-                    best = list(timings)
-            assert best is not None
-            total = sum(s for _, s in best) * 1000
-            detail = ", ".join(f"{name.rsplit('.', 1)[-1]} {s * 1000:.0f}" for name, s in best)
-            print(f"{page_name:20} {role:9} {total:9.0f}  {detail}")
+    page_timing.time_pages(pages, scopes, args.repeat)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,7 @@ times. Target: < 500 ms per page.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +23,8 @@ import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+import page_timing  # noqa: E402  (benchmarks/ is the script's folder)
 
 SEEDS = REPO_ROOT / "dbt" / "seeds"
 YEAR = "2024-2025"  # a year with a next year: flow rates present
@@ -206,35 +204,13 @@ def build(db: Path, pupils: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pupils", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="page runs per role (the best is kept)")
-    args = parser.parse_args()
+    args = page_timing.arguments(__doc__.splitlines()[0])
+    db = page_timing.published_warehouse("bench-uis-", args.pupils, build)
 
-    home = Path(tempfile.mkdtemp(prefix="bench-uis-"))
-    published = home / "warehouse" / "published"
-    published.mkdir(parents=True)
-    os.environ["MASSAR_HOME"] = str(home)
-    started = time.perf_counter()
-    build(published / "vbench.duckdb", args.pupils)
-    (published / "CURRENT").write_text("vbench\n", encoding="utf-8")
-    print(f"built a {args.pupils:,}-pupil warehouse in {time.perf_counter() - started:.1f} s ({home})")
+    from dashboards.data_access import grades, indicators, resources
+    from dashboards.scope import Scope
 
-    from dashboards.data_access import grades, indicators, resources, timed_queries
-    from dashboards.data_access._core import _query
-    from dashboards.scope import NATIONAL, Scope
-
-    with duckdb.connect(str(published / "vbench.duckdb"), read_only=True) as con:
-        region, province, school = con.execute(
-            "select region_code, province_code, school_code from marts.dim_school "
-            "where cycle_code = 'lower_secondary' order by school_code limit 1"
-        ).fetchall()[0]
-    scopes = {
-        "ministry": NATIONAL,
-        "region": Scope("region", region_code=region),
-        "province": Scope("province", region_code=region, province_code=province),
-        "school": Scope("school", region_code=region, province_code=province, school_code=school),
-    }
+    scopes = page_timing.role_scopes(db, "cycle_code = 'lower_secondary'")
 
     def indicators_page(scope: Scope) -> None:
         indicators.indicator_table(YEAR, "primary", scope=scope)
@@ -262,20 +238,7 @@ def main() -> None:
         "grades_exams": grades_page,
         "teachers_infrastructure": resources_page,
     }
-    print(f"{'page':24} {'role':9} {'total ms':>9}  per query (ms)")
-    for page_name, page in pages.items():
-        for role, scope in scopes.items():
-            best: list[tuple[str, float]] | None = None
-            for _ in range(args.repeat):
-                _query.clear()  # cold queries; the connection stays open (not a query cost)
-                with timed_queries() as timings:
-                    page(scope)
-                if best is None or sum(s for _, s in timings) < sum(s for _, s in best):
-                    best = list(timings)
-            assert best is not None
-            total = sum(s for _, s in best) * 1000
-            detail = ", ".join(f"{name.rsplit('.', 1)[-1]} {s * 1000:.0f}" for name, s in best)
-            print(f"{page_name:24} {role:9} {total:9.0f}  {detail}")
+    page_timing.time_pages(pages, scopes, args.repeat)
 
 
 if __name__ == "__main__":
