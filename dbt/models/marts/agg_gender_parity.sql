@@ -25,44 +25,29 @@ attendance as (
 
 ),
 
+{#- flow rates on the UIS base of agg_flow_rates: (indicator, numerator column) -#}
+{%- set flow_rates = [
+    ('promotion_rate', 'promoted'),
+    ('repetition_rate', 'repeated'),
+    ('dropout_rate', 'dropped_out'),
+] %}
+
 counts as (
 
-    select
-        school_year,
-        region_code,
-        sex,
-        'promotion_rate' as indicator,
-        sum(promoted) as numerator,
-        sum(rate_base) as denominator
-    from flows
-    group by school_year, region_code, sex
+    {% for indicator, numerator in flow_rates %}
+        select
+            school_year,
+            region_code,
+            sex,
+            '{{ indicator }}' as indicator,
+            sum({{ numerator }}) as numerator,
+            sum(rate_base) as denominator
+        from flows
+        group by school_year, region_code, sex
 
-    union all
+        union all
 
-    select
-        school_year,
-        region_code,
-        sex,
-        'repetition_rate' as indicator,
-        sum(repeated) as numerator,
-        sum(rate_base) as denominator
-    from flows
-    group by school_year, region_code, sex
-
-    union all
-
-    select
-        school_year,
-        region_code,
-        sex,
-        'dropout_rate' as indicator,
-        sum(dropped_out) as numerator,
-        sum(rate_base) as denominator
-    from flows
-    group by school_year, region_code, sex
-
-    union all
-
+    {% endfor %}
     select
         school_year,
         region_code,
