@@ -9,22 +9,17 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import absences as da
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure
+from dashboards.ui import PLOTLY_CONFIG, style_figure
 
 #: rows shown in a long table (the count of the rest is stated under it)
 TABLE_ROWS = 50
 TODAY_COLOR = "#b5452f"
 WEEK_COLOR = "#e8a33d"
-
-
-def no_published_data() -> None:
-    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
 
 
 def fmt_day(day: date | None, lang: str) -> str:
@@ -327,18 +322,4 @@ def render(scope: Scope, lang: str, version: str) -> None:
         )
 
 
-def main() -> None:
-    lang = current_lang()
-    scope = current_scope()
-    st.title(t("absence.title", lang))
-    published = published_warehouse()
-    if published is None:
-        no_published_data()
-        return
-    try:
-        render(scope, lang, published.version)
-    except NoPublishedWarehouse:  # unpublished between two reads
-        no_published_data()
-
-
-main()
+run_page("absence.title", render)

@@ -13,12 +13,11 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import quality as da
 from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure
+from dashboards.ui import PLOTLY_CONFIG, style_figure
 
 #: where the browser finds the GX Data Docs; ``massar serve`` sets it (a static server on its port + 2)
 DATA_DOCS_URL_ENV = "MASSAR_DATA_DOCS_URL"
@@ -29,10 +28,6 @@ REASON_COLORS: tuple[str, ...] = tuple(plotly.colors.qualitative.Dark24)  # one 
 
 def data_docs_url() -> str:
     return os.environ.get(DATA_DOCS_URL_ENV) or DEFAULT_DATA_DOCS_URL
-
-
-def no_published_data() -> None:
-    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
 
 
 def fmt_time(value: datetime | date | str | None, lang: str, seconds: bool = False) -> str:
@@ -276,18 +271,4 @@ def render(scope: Scope, lang: str, version: str) -> None:
     st.caption(t("quality.docs.caption", lang, url=isolate_ltr(url, lang)))
 
 
-def main() -> None:
-    lang = current_lang()
-    scope = current_scope()
-    st.title(t("quality.title", lang))
-    published = published_warehouse()
-    if published is None:
-        no_published_data()
-        return
-    try:
-        render(scope, lang, published.version)
-    except NoPublishedWarehouse:  # unpublished between two reads
-        no_published_data()
-
-
-main()
+run_page("quality.title", render)

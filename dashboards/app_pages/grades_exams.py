@@ -7,14 +7,13 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import grades as da
 from dashboards.exports import fmt_decimal
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
 
 BAR_COLOR = "#2f6fb0"
 SEX_COLORS: dict[str, str] = {"F": "#c2417a", "M": "#2f6fb0"}
@@ -22,10 +21,6 @@ DECISION_COLORS: dict[str, str] = {"promote": "#3a8f5c", "repeat": "#e8a33d", "n
 CERTIFICATES: tuple[str, ...] = ("3AC", "BAC")
 #: rows shown in a long table (the count of the rest is stated under it)
 TABLE_ROWS = 50
-
-
-def no_published_data() -> None:
-    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
 
 
 def bin_label(row: dict[str, object], lang: str) -> str:
@@ -334,18 +329,4 @@ def render(scope: Scope, lang: str, version: str) -> None:
     exams_section(scope, lang, year, where)
 
 
-def main() -> None:
-    lang = current_lang()
-    scope = current_scope()
-    st.title(t("grades.title", lang))
-    published = published_warehouse()
-    if published is None:
-        no_published_data()
-        return
-    try:
-        render(scope, lang, published.version)
-    except NoPublishedWarehouse:  # unpublished between two reads
-        no_published_data()
-
-
-main()
+run_page("grades.title", render)

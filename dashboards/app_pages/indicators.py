@@ -7,15 +7,14 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
 from dashboards.exports import csv_bytes, excel_bytes, fmt_decimal
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
 
 DEFAULT_CYCLE = "primary"
 #: URL parameter of the cycle; not the overview's ``cycle`` (there, no value means every cycle)
@@ -33,10 +32,6 @@ RATE_COLUMNS: tuple[str, ...] = (
 )
 RATIO_COLUMNS: tuple[str, ...] = ("pupils_per_teacher", "pupils_per_class", "pupils_per_classroom")
 GPI_COLUMNS: tuple[str, ...] = ("gpi_promotion", "gpi_repetition", "gpi_dropout")
-
-
-def no_published_data() -> None:
-    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
 
 
 def unit_name(row: dict[str, object], lang: str) -> str:
@@ -221,18 +216,4 @@ def render(scope: Scope, lang: str, version: str) -> None:
         st.caption(t("indicators.survival.note", lang, cohort=fmt_int(survival["cohort_size"][0], lang)))
 
 
-def main() -> None:
-    lang = current_lang()
-    scope = current_scope()
-    st.title(t("indicators.title", lang))
-    published = published_warehouse()
-    if published is None:
-        no_published_data()
-        return
-    try:
-        render(scope, lang, published.version)
-    except NoPublishedWarehouse:  # unpublished between two reads
-        no_published_data()
-
-
-main()
+run_page("indicators.title", render)

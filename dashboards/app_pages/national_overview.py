@@ -8,13 +8,12 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import enrollment as da
-from dashboards.filters import Filters, territory_filters
+from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_filtered_page
 from dashboards.ui import (
     PLOTLY_CONFIG,
-    current_lang,
     provinces_geojson,
     regions_geojson,
     style_figure,
@@ -23,11 +22,6 @@ from dashboards.ui import (
 
 SEX_ORDER: tuple[str, ...] = ("F", "M")
 SEX_COLORS: dict[str, str] = {"F": "#c2417a", "M": "#2f6fb0"}
-
-
-def no_published_data() -> None:
-    """The bilingual message shown when nothing is published yet."""
-    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
 
 
 def share(part: int, whole: int) -> float | None:
@@ -245,29 +239,9 @@ def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def main() -> None:
-    lang = current_lang()
+def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
-    st.title(t("overview.title", lang))
-
-    published = published_warehouse()
-    if published is None:
-        no_published_data()
-        return
-    try:
-        filters = territory_filters(scope, lang, depth="province")
-        cycles = da.cycles()
-    except NoPublishedWarehouse:  # unpublished between the two reads
-        no_published_data()
-        return
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
-    render(filters, cycles, lang, published.version)
-
-
-def render(filters: Filters, cycles: pl.DataFrame, lang: str, version: str) -> None:
-    scope = current_scope()
+    cycles = da.cycles()
     year = filters.school_year
     where = filters.query_kwargs()
     cycle_labels = dict(zip(cycles["cycle_code"].to_list(), cycles[f"label_{lang}"].to_list(), strict=True))
@@ -349,4 +323,4 @@ def render(filters: Filters, cycles: pl.DataFrame, lang: str, version: str) -> N
         st.table(province_table(by_province, lang), hide_index=True)
 
 
-main()
+run_filtered_page("overview.title", render, depth="province")

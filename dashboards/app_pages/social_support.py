@@ -8,11 +8,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import social_support as da
-from dashboards.filters import Filters, territory_filters
+from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
-from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+from dashboards.page_frame import run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
 
 
 def _pct(rate: float | None) -> float | None:
@@ -130,24 +130,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     st.dataframe(territory_table(territory, lang), hide_index=True)
 
 
-def main() -> None:
-    lang = current_lang()
-    scope = current_scope()
-    st.title(t("social.title", lang))
-    published = published_warehouse()
-    message = f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}"
-    if published is None:
-        st.info(message, icon=":material/info:")
-        return
-    try:
-        filters = territory_filters(scope, lang, depth="province")
-    except NoPublishedWarehouse:
-        st.info(message, icon=":material/info:")
-        return
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
-    render(filters, lang, published.version)
-
-
-main()
+run_filtered_page("social.title", render, depth="province")

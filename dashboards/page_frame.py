@@ -1,0 +1,60 @@
+"""The frame every internal page runs in: its title, the published version, the territory filters.
+
+A page module defines ``render(...)`` and ends with one call:
+
+- ``run_page("absence.title", render)``: ``render(scope, lang, version)`` draws its own filters;
+- ``run_filtered_page("social.title", render, depth="province")``: the shared territory filters
+  (``dashboards.filters.territory_filters``) are drawn first, then ``render(filters, lang, version)``.
+
+Both show the bilingual "nothing published yet" notice when no version is published, including when the
+version is unpublished between two reads, and the "no data for this selection" warning when the user's
+territory has no data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.filters import Depth, Filters, territory_filters
+from dashboards.i18n import Lang, t
+from dashboards.scope import Scope
+from dashboards.ui import current_lang
+
+
+def no_published_data() -> None:
+    """The bilingual notice shown while no warehouse version is published."""
+    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
+
+
+def run_page(title_key: str, render: Callable[[Scope, Lang, str], None]) -> None:
+    """Title, then ``render(scope, lang, published_version)``, or the notice when nothing is published."""
+    lang = current_lang()
+    scope = current_scope()
+    st.title(t(title_key, lang))
+    published = published_warehouse()
+    if published is None:
+        no_published_data()
+        return
+    try:
+        render(scope, lang, published.version)
+    except NoPublishedWarehouse:  # unpublished between two reads
+        no_published_data()
+
+
+def run_filtered_page(
+    title_key: str, render: Callable[[Filters, Lang, str], None], *, depth: Depth = "school"
+) -> None:
+    """Like :func:`run_page`, with the territory filters (down to ``depth``) drawn before ``render``."""
+
+    def filtered(scope: Scope, lang: Lang, version: str) -> None:
+        filters = territory_filters(scope, lang, depth=depth)
+        if filters is None:
+            st.warning(t("no_data_for_selection", lang))
+            return
+        render(filters, lang, version)
+
+    run_page(title_key, filtered)
