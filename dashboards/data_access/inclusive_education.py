@@ -8,6 +8,7 @@ from typing import Final, Literal
 
 import polars as pl
 
+from dashboards.data_access._breakdowns import GEO_GROUPS, Group, code_list_group, pick
 from dashboards.data_access._core import run as _run
 from dashboards.scope import Scope
 
@@ -23,27 +24,10 @@ _SOURCE = """
     where (cast(? as varchar) is null or region_code = ?)
         and (cast(? as varchar) is null or province_code = ?)
 """
-_GROUPS: dict[str, tuple[str, str, str]] = {  # breakdown -> (key column, labels' join, label prefix)
-    "disability_type": (
-        "disability_type",
-        "left join reference.disability_types as ref on ref.disability_type = src.disability_type",
-        "label",
-    ),
-    "class_setting": (
-        "class_setting",
-        "left join reference.class_settings as ref on ref.class_setting = src.class_setting",
-        "label",
-    ),
-    "region": (
-        "region_code",
-        "left join reference.regions as ref on ref.region_code = src.region_code",
-        "name",
-    ),
-    "province": (
-        "province_code",
-        "left join reference.provinces as ref on ref.province_code = src.province_code",
-        "name",
-    ),
+_GROUPS: dict[str, Group] = {
+    "disability_type": code_list_group("disability_type", "disability_types"),
+    "class_setting": code_list_group("class_setting", "class_settings"),
+    **GEO_GROUPS,
 }
 
 
@@ -60,12 +44,10 @@ def inclusion(
     others_absence_rate, others_pass_mark_rate`` (rates in %). Rows with fewer than ``MIN_CELL`` pupils
     with a disability have their counts and rates null (suppressed). School users see nothing (a school's
     counts are too small to publish)."""
-    if by not in _GROUPS:
-        raise ValueError(f"unknown breakdown {by!r}; expected one of {sorted(_GROUPS)}")
     territory = scope.territory(region, province)
     if territory.school_code is not None:
         return pl.DataFrame()
-    key, join, label = _GROUPS[by]
+    key, join, label = pick(_GROUPS, by)
     others_key = "src.region_code" if by in ("disability_type", "class_setting") else f"src.{key}"
     return _run(
         f"""

@@ -11,6 +11,15 @@ from typing import Literal
 
 import polars as pl
 
+from dashboards.data_access._breakdowns import (
+    AGG_TERRITORY_WHERE,
+    GEO_GROUPS,
+    Group,
+    breakdown_sql,
+    code_list_group,
+    pick,
+    school_or_aggregate,
+)
 from dashboards.data_access._core import run as _run
 from dashboards.scope import TERRITORY_WHERE, Scope
 
@@ -18,14 +27,12 @@ Breakdown = Literal["region", "province", "room_type"]
 
 # Constant SQL: the territory filter of the aggregate mart (no school column there) and the same columns
 # from the room-grain mart for a school.
-_AGG_SOURCE = """
+_AGG_SOURCE = f"""
     select school_year, region_code, province_code, room_type, classrooms, usable_classrooms,
         out_of_service_classrooms, needs_repair_classrooms, prefabricated_classrooms, usable_seats,
         occupied_slots, available_slots
     from marts.agg_classroom_occupancy
-    where (cast(? as varchar) is null or region_code = ?)
-        and (cast(? as varchar) is null or province_code = ?)
-        and cast(? as varchar) is null
+    where {AGG_TERRITORY_WHERE}
 """
 _SCHOOL_SOURCE = f"""
     select school_year, region_code, province_code, room_type,
@@ -52,33 +59,10 @@ _MEASURES = """
     sum(available_slots)::bigint as available_slots,
     100.0 * sum(occupied_slots) / nullif(sum(available_slots), 0) as occupancy_rate
 """
-_GROUPS: dict[str, tuple[str, str, str]] = {  # breakdown -> (key column, labels' join, label prefix)
-    "region": (
-        "region_code",
-        "left join reference.regions as ref on ref.region_code = src.region_code",
-        "name",
-    ),
-    "province": (
-        "province_code",
-        "left join reference.provinces as ref on ref.province_code = src.province_code",
-        "name",
-    ),
-    "room_type": (
-        "room_type",
-        "left join reference.classroom_types as ref on ref.room_type = src.room_type",
-        "label",
-    ),
+_GROUPS: dict[str, Group] = {
+    "room_type": code_list_group("room_type", "classroom_types"),
+    **GEO_GROUPS,
 }
-
-
-def _source(
-    scope: Scope, region: str | None, province: str | None, school: str | None
-) -> tuple[str, tuple[object, ...]]:
-    territory = scope.territory(region, province, school)
-    if territory.school_code is not None:
-        return _SCHOOL_SOURCE, territory.params()
-    params = territory.params()
-    return _AGG_SOURCE, (*params[:4], territory.school_code)
 
 
 def summary(
@@ -90,7 +74,8 @@ def summary(
     school: str | None = None,
 ) -> dict[str, float | int | None]:
     """Totals of the territory: rooms by status, prefabricated rooms, usable seats, occupancy (%)."""
-    source, params = _source(scope, region, province, school)
+    territory = scope.territory(region, province, school)
+    source, params = school_or_aggregate(territory, _SCHOOL_SOURCE, _AGG_SOURCE)
     df = _run(
         f"with src as ({source}) select {_MEASURES} from src where school_year = ?", *params, school_year
     )
@@ -109,21 +94,11 @@ def breakdown(
     """The measures of :func:`summary` per region, province or room type: ``code, label_fr, label_ar,
     classrooms, usable_classrooms, out_of_service_classrooms, needs_repair_classrooms,
     prefabricated_classrooms, usable_seats, occupied_slots, available_slots, occupancy_rate``."""
-    if by not in _GROUPS:
-        raise ValueError(f"unknown breakdown {by!r}; expected one of {sorted(_GROUPS)}")
-    key, join, label = _GROUPS[by]
-    source, params = _source(scope, region, province, school)
+    group = pick(_GROUPS, by)
+    territory = scope.territory(region, province, school)
+    source, params = school_or_aggregate(territory, _SCHOOL_SOURCE, _AGG_SOURCE)
     return _run(
-        f"""
-        with src as ({source})
-        select src.{key} as code, any_value(ref.{label}_fr) as label_fr,
-            any_value(ref.{label}_ar) as label_ar,
-            {_MEASURES}
-        from src {join}
-        where src.school_year = ?
-        group by src.{key}
-        order by src.{key}
-        """,
+        breakdown_sql(source, group, _MEASURES, "src.school_year = ?"),
         *params,
         school_year,
     )

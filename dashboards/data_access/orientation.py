@@ -7,18 +7,25 @@ from typing import Literal
 
 import polars as pl
 
+from dashboards.data_access._breakdowns import (
+    AGG_TERRITORY_WHERE,
+    GEO_GROUPS,
+    Group,
+    breakdown_sql,
+    code_list_group,
+    pick,
+    school_or_aggregate,
+)
 from dashboards.data_access._core import run as _run
 from dashboards.scope import TERRITORY_WHERE, Scope
 
 Breakdown = Literal["stream", "region", "province"]
 
-_AGG_SOURCE = """
+_AGG_SOURCE = f"""
     select school_year, region_code, province_code, level_code, stream_code, first_wishes, streams_granted,
         first_wishes_granted, first_wishes_not_oriented
     from marts.agg_orientation
-    where (cast(? as varchar) is null or region_code = ?)
-        and (cast(? as varchar) is null or province_code = ?)
-        and cast(? as varchar) is null
+    where {AGG_TERRITORY_WHERE}
 """
 _SCHOOL_SOURCE = f"""
     select f.school_year, f.region_code, f.province_code, f.level_code, o.stream_code,
@@ -37,33 +44,10 @@ _MEASURES = """
     sum(first_wishes_not_oriented)::bigint as first_wishes_not_oriented,
     100.0 * sum(first_wishes_granted) / nullif(sum(first_wishes), 0) as first_wish_satisfaction_rate
 """
-_GROUPS: dict[str, tuple[str, str, str]] = {  # breakdown -> (key column, labels' join, label prefix)
-    "stream": (
-        "stream_code",
-        "left join reference.streams as ref on ref.stream_code = src.stream_code",
-        "label",
-    ),
-    "region": (
-        "region_code",
-        "left join reference.regions as ref on ref.region_code = src.region_code",
-        "name",
-    ),
-    "province": (
-        "province_code",
-        "left join reference.provinces as ref on ref.province_code = src.province_code",
-        "name",
-    ),
+_GROUPS: dict[str, Group] = {
+    "stream": code_list_group("stream_code", "streams"),
+    **GEO_GROUPS,
 }
-
-
-def _source(
-    scope: Scope, region: str | None, province: str | None, school: str | None
-) -> tuple[str, tuple[object, ...]]:
-    territory = scope.territory(region, province, school)
-    params = territory.params()
-    if territory.school_code is not None:
-        return _SCHOOL_SOURCE, params
-    return _AGG_SOURCE, (*params[:4], territory.school_code)
 
 
 def demand_and_places(
@@ -79,21 +63,11 @@ def demand_and_places(
     """Per stream (or region / province) for one orientation level: ``code, label_fr, label_ar,
     first_wishes, streams_granted, first_wishes_granted, first_wishes_not_oriented,
     first_wish_satisfaction_rate`` (%)."""
-    if by not in _GROUPS:
-        raise ValueError(f"unknown breakdown {by!r}; expected one of {sorted(_GROUPS)}")
-    key, join, label = _GROUPS[by]
-    source, params = _source(scope, region, province, school)
+    group = pick(_GROUPS, by)
+    territory = scope.territory(region, province, school)
+    source, params = school_or_aggregate(territory, _SCHOOL_SOURCE, _AGG_SOURCE)
     return _run(
-        f"""
-        with src as ({source})
-        select src.{key} as code, any_value(ref.{label}_fr) as label_fr,
-            any_value(ref.{label}_ar) as label_ar,
-            {_MEASURES}
-        from src {join}
-        where src.school_year = ? and src.level_code = ?
-        group by src.{key}
-        order by src.{key}
-        """,
+        breakdown_sql(source, group, _MEASURES, "src.school_year = ? and src.level_code = ?"),
         *params,
         school_year,
         level,

@@ -9,20 +9,27 @@ from typing import Literal
 
 import polars as pl
 
+from dashboards.data_access._breakdowns import (
+    AGG_TERRITORY_WHERE,
+    GEO_GROUPS,
+    Group,
+    breakdown_sql,
+    code_list_group,
+    pick,
+    school_or_aggregate,
+)
 from dashboards.data_access._core import run as _run
 from dashboards.scope import TERRITORY_WHERE, Scope
 
 Breakdown = Literal["programme", "region", "province"]
 
 # The cell measures, from the aggregate mart (territory down to the province; no school column there).
-_AGG_SOURCE = """
+_AGG_SOURCE = f"""
     select school_year, region_code, province_code, programme_code, pupils, beneficiaries,
         beneficiary_absent_days, beneficiary_enrolled_days, non_beneficiary_absent_days,
         non_beneficiary_enrolled_days, amount_mad
     from marts.agg_social_support_attendance
-    where (cast(? as varchar) is null or region_code = ?)
-        and (cast(? as varchar) is null or province_code = ?)
-        and cast(? as varchar) is null
+    where {AGG_TERRITORY_WHERE}
 """
 # The same measures for one school, from the pupil-grain facts narrowed to it.
 _SCHOOL_SOURCE = f"""
@@ -53,33 +60,11 @@ _MEASURES = """
         as non_beneficiary_absence_rate,
     sum(amount_mad)::double as amount_mad
 """
-_GROUPS: dict[str, tuple[str, str, str]] = {  # breakdown -> (key column, labels' join, label prefix)
-    "programme": (
-        "programme_code",
-        "left join reference.social_programmes as ref on ref.programme_code = src.programme_code",
-        "label",
-    ),
-    "region": (
-        "region_code",
-        "left join reference.regions as ref on ref.region_code = src.region_code",
-        "name",
-    ),
-    "province": (
-        "province_code",
-        "left join reference.provinces as ref on ref.province_code = src.province_code",
-        "name",
-    ),
+_YEAR_AND_PROGRAMME = "src.school_year = ? and (cast(? as varchar) is null or src.programme_code = ?)"
+_GROUPS: dict[str, Group] = {
+    "programme": code_list_group("programme_code", "social_programmes"),
+    **GEO_GROUPS,
 }
-
-
-def _source(
-    scope: Scope, region: str | None, province: str | None, school: str | None
-) -> tuple[str, tuple[object, ...]]:
-    territory = scope.territory(region, province, school)
-    params = territory.params()
-    if territory.school_code is not None:
-        return _SCHOOL_SOURCE, params
-    return _AGG_SOURCE, (*params[:4], territory.school_code)
 
 
 def by_programme(
@@ -95,21 +80,11 @@ def by_programme(
     """Per programme (or per region / province, optionally for one programme): ``code, label_fr,
     label_ar, pupils, beneficiaries, beneficiary_share, beneficiary_absence_rate,
     non_beneficiary_absence_rate, amount_mad`` (shares and rates in %)."""
-    if by not in _GROUPS:
-        raise ValueError(f"unknown breakdown {by!r}; expected one of {sorted(_GROUPS)}")
-    key, join, label = _GROUPS[by]
-    source, params = _source(scope, region, province, school)
+    group = pick(_GROUPS, by)
+    territory = scope.territory(region, province, school)
+    source, params = school_or_aggregate(territory, _SCHOOL_SOURCE, _AGG_SOURCE)
     return _run(
-        f"""
-        with src as ({source})
-        select src.{key} as code, any_value(ref.{label}_fr) as label_fr,
-            any_value(ref.{label}_ar) as label_ar,
-            {_MEASURES}
-        from src {join}
-        where src.school_year = ? and (cast(? as varchar) is null or src.programme_code = ?)
-        group by src.{key}
-        order by src.{key}
-        """,
+        breakdown_sql(source, group, _MEASURES, _YEAR_AND_PROGRAMME),
         *params,
         school_year,
         programme,
