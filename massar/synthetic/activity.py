@@ -140,13 +140,18 @@ def absences(
     row_day = np.repeat(np.arange(len(day)), count)
     session = first[row_day] + np.arange(len(row_day)) - np.repeat(np.cumsum(count) - count, count)
     klass = st.klass[rep][row_day]
-    order = np.lexsort((session, pupil[row_day], day[row_day], klass))
+    # sort by (class, day, pupil, session) with one int64 key (unique per row): faster than lexsort
+    max_session = int(session.max(initial=0)) + 1
+    sort_key = (
+        (klass * n_days + day[row_day]) * max(len(pupils), 1) + pupil[row_day]
+    ) * max_session + session
+    order = np.argsort(sort_key, kind="stable")
     row_day, session, klass = row_day[order], session[order], klass[order]
     n = len(row_day)
     return pl.DataFrame(
         {
-            "school_year": pl.Series([ctx.school_year] * n, dtype=pl.String),
-            "region_code": pl.Series([ctx.region_code] * n, dtype=pl.String),
+            "school_year": pl.repeat(ctx.school_year, n, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(ctx.region_code, n, dtype=pl.String, eager=True),
             "school_code": ctx.school_codes.gather(classes.school[klass]),
             "class_code": ctx.class_codes.gather(klass),
             "student_code": ctx.student_codes.gather(pupil[row_day]),
@@ -208,7 +213,12 @@ def grades(
     max_pos = int(cur.sizes().max())
     test_key = (pupil * max_pos + pos) * n_slots + slot
     first_stint = rep < len(pupils)
-    dup = ~first_stint & np.isin(test_key, test_key[first_stint])
+    dup = np.zeros(len(rep), dtype=bool)
+    second = np.flatnonzero(~first_stint)
+    if len(second):  # only the pupils who moved have tests in two classes
+        moved = np.zeros(len(pupils), dtype=bool)
+        moved[pupil[second]] = True
+        dup[second] = np.isin(test_key[second], test_key[first_stint & moved[pupil]])
     rep, pos, slot, klass, row, day, pupil = (a[~dup] for a in (rep, pos, slot, klass, row, day, pupil))
 
     subject = cur.subject[class_entry[row]]
@@ -241,7 +251,10 @@ def grades(
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_grade = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
-    order = np.lexsort((pupil, slot, pos, klass))
+    # sort by (class, subject position, slot, pupil): one int64 key (unique per row) sorts faster than lexsort
+    order = np.argsort(
+        ((klass * max_pos + pos) * n_slots + slot) * max(len(pupils), 1) + pupil, kind="stable"
+    )
     pupil, slot, klass, day, subject, value, missed_code, has_grade = (
         a[order] for a in (pupil, slot, klass, day, subject, value, missed_code, has_grade)
     )
@@ -249,8 +262,8 @@ def grades(
     return (
         pl.DataFrame(
             {
-                "school_year": pl.Series([ctx.school_year] * n, dtype=pl.String),
-                "region_code": pl.Series([ctx.region_code] * n, dtype=pl.String),
+                "school_year": pl.repeat(ctx.school_year, n, dtype=pl.String, eager=True),
+                "region_code": pl.repeat(ctx.region_code, n, dtype=pl.String, eager=True),
                 "school_code": ctx.school_codes.gather(classes.school[klass]),
                 "class_code": ctx.class_codes.gather(klass),
                 "student_code": ctx.student_codes.gather(pupil),

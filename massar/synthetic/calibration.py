@@ -188,15 +188,21 @@ def calibration(exports: Path) -> list[Marginal]:
             )
         )
     if len(years) > 1:
+        # UIS repetition rate: repeaters of grade g in t+1 over the pupils enrolled in grade g in t (pupils
+        # who dropped out or left during the year stay in the denominator)
         nxt = _starts(exports, years[1]).select("student_code", pl.col("level_code").alias("next_level"))
-        primary = starts.filter(pl.col("cycle_code") == "primary").join(nxt, on="student_code")
-        repeat = (primary["level_code"] == primary["next_level"]).mean() * 100 if primary.height else 0.0
+        primary = (
+            starts.filter(pl.col("cycle_code") == "primary")
+            .join(nxt, on="student_code", how="left")
+            .with_columns((pl.col("level_code") == pl.col("next_level")).fill_null(False).alias("repeated"))
+        )
+        repeat = primary["repeated"].mean() * 100 if primary.height else 0.0
         out.append(Marginal("primary repetition %", repeat, PRIMARY_REPETITION * 100, "press 2019-20"))
         boys = primary.join(sex, on="student_code").filter(pl.col("sex") == "M")
         out.append(
             Marginal(
                 "primary repetition % boys",
-                (boys["level_code"] == boys["next_level"]).mean() * 100,
+                boys["repeated"].mean() * 100 if boys.height else 0.0,
                 11.1,
                 "press 2019-20",
             )

@@ -51,9 +51,10 @@ def _split_daily(text: pl.DataFrame, entity: str, plan: DropPlan) -> pl.Series:
     """Per row: the daily drop date (ISO text) or null for the bulk file."""
     if entity not in DAILY_DATE_COLUMN or not plan.daily_days:
         return pl.repeat(None, text.height, dtype=pl.String, eager=True).alias("drop")
-    parsed = text[DAILY_DATE_COLUMN[entity]].str.to_date("%d/%m/%Y", strict=False)
-    days = pl.Series(list(plan.daily_days), dtype=pl.Date)
-    return pl.select(pl.when(parsed.is_in(days.implode())).then(parsed.dt.to_string("%Y-%m-%d"))).to_series()
+    # the export's date text of each daily day -> its ISO date (no date parsing of the whole column)
+    iso = {d.strftime("%d/%m/%Y"): d.isoformat() for d in plan.daily_days}
+    column = text[DAILY_DATE_COLUMN[entity]]
+    return column.replace_strict(iso, default=None, return_dtype=pl.String).alias("drop")
 
 
 def _late_corrections(

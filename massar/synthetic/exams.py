@@ -164,8 +164,8 @@ def exam_results(
     n = len(pupil)
     return pl.DataFrame(
         {
-            "school_year": pl.Series([school_year] * n, dtype=pl.String),
-            "region_code": pl.Series([region_code] * n, dtype=pl.String),
+            "school_year": pl.repeat(school_year, n, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(region_code, n, dtype=pl.String, eager=True),
             "school_code": school_codes.gather(m.final_school[pupil]),
             "student_code": student_codes.gather(pupil),
             "exam_code": pl.Series(exam_names, dtype=pl.String).gather(exam),

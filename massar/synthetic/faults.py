@@ -536,6 +536,20 @@ def _keys(frame: pl.DataFrame, key: list[str]) -> pl.Series:
     ).to_series()
 
 
+def _key_hashes(frame: pl.DataFrame, key: list[str]) -> np.ndarray:
+    """64-bit hashes of the rows' keys (the same key gives the same hash in every frame)."""
+    return frame.select(pl.struct(key).hash(seed=0)).to_series().to_numpy()
+
+
+def _in_sorted(values: np.ndarray, sorted_hashes: np.ndarray) -> np.ndarray:
+    """Membership of ``values`` in ``sorted_hashes`` by binary search (no hash table of the whole file per
+    fault class; a hash collision only makes a mutation be dropped as a clash)."""
+    if not len(sorted_hashes):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_hashes, values), len(sorted_hashes) - 1)
+    return sorted_hashes[at] == values
+
+
 def _absence_anchors(text: pl.DataFrame, contract: Contract, region: RegionYear | None) -> np.ndarray:
     """Per row: an enrollment start event (entry, re_enrollment, transfer_in) of a dependent pupil."""
     if contract.name != "enrollments" or region is None or text.height == 0:
@@ -571,18 +585,23 @@ def inject(
     per_class = class_rates(contract, fault_rate, rates)
     if n == 0 or not classes or not any(per_class.values()):
         return Injection(text)
-    counts = [int(rng.binomial(n, per_class[f.name])) for f in classes]
+    # enrollment rows other rows depend on (start events of pupils with absences or exam results) are never
+    # replaced: the pupil's absences would fall outside any enrollment, the results lose their region. A
+    # replacing class's rate applies to the rows it may replace (so that the other rows, e.g. dropouts, are
+    # not made faulty more often than the rate says)
+    keep_clean = _absence_anchors(text, contract, region)
+    replaceable = n - int(keep_clean.sum())
+    counts = [
+        int(rng.binomial(n if (f.duplicate or f.insert) else replaceable, per_class[f.name])) for f in classes
+    ]
     adds = contract.name in referenced_entities()
     if adds and fresh_keys is None:
         raise ValueError(f"{contract.name} is referenced by other entities: fault injection needs fresh_keys")
     ctx = FaultContext(contract, school_year, rng, region)
     key = list(contract.primary_key)
-    file_keys: pl.Series | None = None
+    file_keys: np.ndarray | None = None  # sorted key hashes of the file's rows
     taken: set[str] = set()  # keys of the faulty lines already made
     used = np.zeros(n, dtype=bool)
-    # enrollment rows other rows depend on (start events of pupils with absences or exam results) are never
-    # replaced: the pupil's absences would fall outside any enrollment, the results lose their region
-    keep_clean = _absence_anchors(text, contract, region)
     replaced: list[pl.DataFrame] = []
     added: list[pl.DataFrame] = []
     for fault, count in zip(classes, counts, strict=True):
@@ -614,8 +633,12 @@ def inject(
         old_keys, new_keys = _keys(rows, key), _keys(bad, key)
         moved = (old_keys != new_keys).fill_null(True)
         if moved.any() and file_keys is None:
-            file_keys = _keys(text, key)
-        clash = moved & new_keys.is_in(file_keys.implode()) if file_keys is not None else moved & False
+            file_keys = np.sort(_key_hashes(text, key))  # once per file: membership by binary search
+        clash = (
+            moved & pl.Series(_in_sorted(_key_hashes(bad, key), file_keys))
+            if file_keys is not None
+            else moved & False
+        )
         seen = [k_ in taken for k_ in new_keys.to_list()]
         ok = (changed & ~clash & ~pl.Series(seen)).to_numpy()
         ok &= ~new_keys.is_duplicated().to_numpy() | new_keys.is_first_distinct().to_numpy()
@@ -641,17 +664,23 @@ def inject(
     )
     keep = np.ones(n, dtype=bool)
     keep[replaced_rows] = False
-    base = text.with_columns(pl.Series(_ROW, 2 * np.arange(n)), pl.lit(None, dtype=pl.String).alias(_FAULT))
-    base = base.filter(pl.Series(keep))
-    parts = [base, *replaced, *added]
-    merged = pl.concat([p.with_columns(pl.col(_ROW).cast(pl.Int64)) for p in parts], how="vertical")
-    merged = merged.with_columns(
-        pl.Series("_part", np.repeat(np.arange(len(parts)), [p.height for p in parts]))
-    )
-    merged = merged.with_row_index("_seq").sort([_ROW, "_part", "_seq"])
-    faulty = np.flatnonzero(merged[_FAULT].is_not_null().to_numpy())
-    faults = list(zip((faulty + 2).tolist(), merged[_FAULT].gather(faulty).to_list(), strict=True))
-    return Injection(merged.select(contract.column_names), faults)
+    # the file's rows: the clean rows in place, a replaced row at its row's place (2 * row), an added row
+    # after its row (2 * row + 1; several added after one row keep the order they were made in)
+    # one gather from the file's rows followed by the new ones (no copy of the file before it)
+    extra = [p.select(contract.column_names) for p in (*replaced, *added)]
+    kept = np.flatnonzero(keep)
+    position = np.concatenate([2 * kept, *(p[_ROW].cast(pl.Int64).to_numpy() for p in (*replaced, *added))])
+    part = np.repeat(np.arange(len(extra) + 1), [len(kept), *(p.height for p in extra)])
+    source = np.concatenate([kept, n + np.arange(sum(p.height for p in extra))])
+    order = np.lexsort((np.arange(len(position)), part, position))
+    names = [name for p in (*replaced, *added) for name in p[_FAULT].to_list()]
+    merged = pl.concat([text, *extra], how="vertical")[source[order]]
+    faulty = np.flatnonzero(part[order] > 0)
+    faults = [
+        (int(i) + 2, names[j - len(kept)])
+        for i, j in zip(faulty.tolist(), order[faulty].tolist(), strict=True)
+    ]
+    return Injection(merged, faults)
 
 
 # The domain generators register their own fault classes when imported (massar.synthetic.domains).

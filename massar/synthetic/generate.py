@@ -15,6 +15,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -222,6 +223,14 @@ def generate(
         step_rss[step] = max(step_rss.get(step, 0), _rss())
         return now
 
+    writer = ThreadPoolExecutor(1, thread_name_prefix="export-writer")
+    pending: list[tuple[str, WrittenFile, Future[str]]] = []
+
+    def wait_files() -> None:
+        for label_, file, digest in pending:
+            written[label_].append(replace(file, sha256=digest.result()))
+        pending.clear()
+
     for region in regions():
         sim = RegionSimulation(region, allocation[region.code], seed)
         fresh = _FreshKeys(region)
@@ -245,6 +254,8 @@ def generate(
             # enrollments first: the absences' faults need the enrollment windows that stay valid
             for entity in ["enrollments", *sorted(set(CONTRACTS) - {"enrollments"})]:
                 contract = CONTRACTS[entity]
+                if entity == "pupils":
+                    output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
                 frame = output.frames.pop(entity)
                 text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
                 del frame
@@ -265,13 +276,20 @@ def generate(
                     faulty = [line - 2 for line, _ in injected.faults]
                     valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
                     context = replace(context, windows=_windows(valid.drop("_i")))
+                # files are written (and hashed) on the writer thread while the next entity is prepared;
+                # the previous entity's files are waited for first, so at most two entities' bytes are held
+                wait_files()
                 for out in files_of(injected.text, injected.faults, contract, plan, fault_rng, context):
-                    digest = write_file(out_dir, out.relative, out.data)
-                    written[label].append(WrittenFile(out.relative, entity, region.code, out.rows, digest))
+                    digest = writer.submit(write_file, out_dir, out.relative, out.data)
+                    pending.append(
+                        (label, WrittenFile(out.relative, entity, region.code, out.rows, ""), digest)
+                    )
                     rows[entity] += out.rows
                     fault_rows[label].extend((out.relative, line, entity, name) for line, name in out.faults)
                 clock = lap(entity, clock)
             bar.update(1)
+    wait_files()
+    writer.shutdown()
     bar.close()
     by_class: dict[str, int] = {}
     for label in labels:

@@ -283,11 +283,21 @@ STATUTORY_HOURS: dict[str, int] = {
     "lower_secondary": 24,
     "upper_secondary": 21,
 }
-# Teachers take classes up to this multiple of their statutory load (overtime hours, teachers shared
-# between schools of a town). Tuned (UNVERIFIED) so that about 278,627 public teachers serve 7.39 M
-# public pupils nationally (press 2023-2024 teachers); the ratio is scale-dependent: small samples have
-# small schools, hence more teachers per pupil (see docs/synthetic.md).
-TEACHER_LOAD_FACTOR = 1.3
+# Share of the statutory load a teacher spends in front of classes, on average over the headcount (the
+# headcount includes teachers on leave, in training, part-time or with other duties). Tuned (UNVERIFIED)
+# so that the public teachers match the press 2023-2024 figure: 278,627 public teachers for 7,392,050
+# public pupils (26.5 pupils per teacher); measured 0.98-1.01 of that ratio at 20,000, 100,000 and
+# 1,000,000 pupils (see docs/synthetic.md). A class smaller than its target size weighs in proportion to
+# its pupils (multi-grade teaching in small schools), so the ratio does not depend on the sample size.
+TEACHER_LOAD_FACTOR = 0.87
+# Teachers complete their service in other schools of the same sector and family of cycles (collège and
+# lycée teachers of a subject form one family: "complément de service"; UNVERIFIED simplification).
+TEACHER_POOL_FAMILY: dict[str, int] = {
+    "preschool": 0,
+    "primary": 1,
+    "lower_secondary": 2,
+    "upper_secondary": 2,
+}
 # Share of women among teachers (UNVERIFIED).
 TEACHER_FEMALE_SHARE: dict[str, float] = {
     "preschool": 0.9,
@@ -327,12 +337,14 @@ DROPOUT_FACTOR_URBAN = 0.85
 
 # --- End of year ---------------------------------------------------------------------------------
 # Pupils who complete the last level of a cycle and leave general education (vocational training,
-# non-re-registration). Calibrated (UNVERIFIED) so that, with the dropout and repetition rates below,
+# non-re-registration): a share of the non-repeaters; the UIS dropout rate of the level counts them.
+# Calibrated (UNVERIFIED) so that, with the dropout and repetition rates below,
 # secondary cycles keep their size from year to year: cohorts are ~687k per collège level and ~393k
 # per qualifiant level (CYCLE_TOTALS); press 2024-2025: ~625,000 entering 1AC, ~453,000 entering TC.
 END_OF_CYCLE_EXIT: dict[str, float] = {"6AP": 0.04, "3AC": 0.25}
-# Repetition rate by level. press 2019-2020 primary: 8.9% (1st 11.8, 2nd 9.0, 3rd 9.6, 4th 7.8, 5th 7.0,
-# 6th 7.6), boys 11.1 girls 6.5. Secondary UNVERIFIED; 2BAC = candidates failing the bac who stay
+# Repetition rate by level, UIS definition: repeaters of the level in t+1 over the pupils enrolled in it in
+# t (in-year dropouts included). press 2019-2020 primary: 8.9% (1st 11.8, 2nd 9.0, 3rd 9.6, 4th 7.8, 5th
+# 7.0, 6th 7.6), boys 11.1 girls 6.5. Secondary UNVERIFIED; 2BAC = candidates failing the bac who stay
 # (press 2024: 79.4% pass after rattrapage).
 REPETITION_RATE: dict[str, float] = {
     "PS1": 0.0,

@@ -204,8 +204,8 @@ class Classes:
         n = len(self)
         return pl.DataFrame(
             {
-                "school_year": pl.Series([school_year] * n, dtype=pl.String),
-                "region_code": pl.Series([region_code] * n, dtype=pl.String),
+                "school_year": pl.repeat(school_year, n, dtype=pl.String, eager=True),
+                "region_code": pl.repeat(region_code, n, dtype=pl.String, eager=True),
                 "school_code": school_codes.gather(self.school),
                 "class_code": self.code,
                 "level_code": pl.Series(levels().codes, dtype=pl.String).gather(self.level),

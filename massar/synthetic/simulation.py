@@ -6,6 +6,8 @@ with (seed, year, region), so regions can be generated independently and one at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,11 +42,26 @@ def year_rng(seed: int, year: int, region_code: str, stream: int = DATA_STREAM) 
     return np.random.default_rng([seed, year, int(region_code), stream])
 
 
+# The parent-secret hashes (PBKDF2, the costliest per-pupil work) are computed on this thread while the
+# region-year's other entities are simulated and written; hashlib releases the GIL while it hashes.
+_HASHER = ThreadPoolExecutor(1, thread_name_prefix="parent-hashes")
+
+
 @dataclass
 class YearOutput:
     school_year: str
     frames: dict[str, pl.DataFrame]  # typed entity frames, contract column names
     secrets: pl.DataFrame  # student_code, secret: the plain parent access secrets (demo file only)
+    # frames["pupils"].parent_secret_hash is null until hashes() (waits for the hashing thread) fills it
+    pending_hashes: Callable[[], pl.Series] | None = None
+
+    def pupils(self) -> pl.DataFrame:
+        """The pupils frame with its parent-secret hashes."""
+        frame = self.frames["pupils"]
+        if self.pending_hashes is not None:
+            frame = frame.with_columns(self.pending_hashes())
+            self.frames["pupils"], self.pending_hashes = frame, None
+        return frame
 
 
 class RegionSimulation:
@@ -58,7 +75,9 @@ class RegionSimulation:
         self.teachers = TeacherPool(region.code)
         self.next_number = 0
         self.carry: Pupils | None = None  # pupils continuing into the next year
-        self._access: dict[int, tuple[str, str]] = {}  # pupil number -> (secret, hash), for ever
+        self._secret: dict[int, str] = {}  # pupil number -> parent secret, for ever
+        self._hash: dict[int, str] = {}  # pupil number -> its hash, once the hashing thread is done
+        self._hashing: Future[None] | None = None
 
     def _numbers(self, count: int) -> int:
         first = self.next_number
@@ -86,6 +105,8 @@ class RegionSimulation:
 
     def year(self, year: int) -> YearOutput:
         """Simulate school year ``year``-(``year``+1) and return its entity frames."""
+        if self._hashing is not None:  # the previous year's hashes
+            self._hashing.result()
         rng = year_rng(self.seed, year, self.region.code)
         label = school_year_label(year)
         pupils = self._population(rng, year)
@@ -108,17 +129,18 @@ class RegionSimulation:
             class_codes=classes.code,
             school_codes=pl.Series(self.registry.code, dtype=pl.String),
         )
+        secrets, pending = self._parent_access(pupils, ctx.student_codes)
         m = movements(rng, pupils, pupil_class, classes, self.registry, len(days))
         st = stints(m, pupil_class, classes, len(days))
         p_daily = activity.daily_absence_probability(pupils, self.registry, pupils.school)
-        teachers, assignments = staff(rng, classes, self.registry, self.teachers, label)
+        class_pupils = np.bincount(pupil_class, minlength=len(classes))
+        teachers, assignments = staff(rng, classes, self.registry, self.teachers, label, class_pupils)
         absences = activity.absences(rng, ctx, pupils, st, classes, self.registry, p_daily)
         grades, mean_grade = activity.grades(rng, ctx, pupils, st, classes, self.registry, p_daily)
-        secrets, hashes = self._parent_access(pupils, ctx.student_codes)
         frames = {
             "schools": self.registry.frame(label),
             "classes": classes.frame(label, self.region.code, self.registry),
-            "pupils": self._pupil_frame(pupils, ctx, hashes),
+            "pupils": self._pupil_frame(pupils, ctx),
             "enrollments": enrollment_frame(
                 pupils,
                 pupil_class,
@@ -144,21 +166,30 @@ class RegionSimulation:
         secrets_frame = pl.DataFrame(
             {"student_code": ctx.student_codes, "secret": pl.Series(secrets, dtype=pl.String)}
         )[order]
-        return YearOutput(label, frames, secrets_frame)
-
-    def _parent_access(self, pupils: Pupils, student_codes: pl.Series) -> tuple[list[str], list[str]]:
-        """Each pupil's parent secret and its hash, computed once per pupil (they never change)."""
         numbers = pupils.number.tolist()
-        todo = [i for i, k in enumerate(numbers) if k not in self._access]
-        if todo:
-            codes_todo = student_codes.gather(todo).to_list()
-            new_secrets, new_hashes = parent_access.secrets_and_hashes(self.seed, codes_todo)
-            for i, s, h in zip(todo, new_secrets, new_hashes, strict=True):
-                self._access[numbers[i]] = (s, h)
-        pairs = [self._access[k] for k in numbers]
-        return [s for s, _ in pairs], [h for _, h in pairs]
 
-    def _pupil_frame(self, pupils: Pupils, ctx: activity.YearContext, hashes: list[str]) -> pl.DataFrame:
+        def hashes() -> pl.Series:
+            pending.result()
+            return pl.Series("parent_secret_hash", [self._hash[k] for k in numbers], dtype=pl.String)[order]
+
+        return YearOutput(label, frames, secrets_frame, hashes)
+
+    def _parent_access(self, pupils: Pupils, student_codes: pl.Series) -> tuple[list[str], Future[None]]:
+        """Each pupil's parent secret (drawn once per pupil: they never change), and the hashing of the new
+        pupils' secrets started on the hashing thread."""
+        numbers = pupils.number.tolist()
+        todo = [i for i, k in enumerate(numbers) if k not in self._secret]
+        new_numbers = [numbers[i] for i in todo]
+        new_secrets, salts = parent_access.secrets_and_salts(self.seed, student_codes.gather(todo).to_list())
+        self._secret.update(zip(new_numbers, new_secrets, strict=True))
+
+        def work() -> None:
+            self._hash.update(zip(new_numbers, parent_access.hashes(new_secrets, salts), strict=True))
+
+        self._hashing = _HASHER.submit(work)
+        return [self._secret[k] for k in numbers], self._hashing
+
+    def _pupil_frame(self, pupils: Pupils, ctx: activity.YearContext) -> pl.DataFrame:
         n = len(pupils)
         male = pl.DataFrame(names.MALE_FIRST_NAMES, schema=["fr", "ar"], orient="row")
         female = pl.DataFrame(names.FEMALE_FIRST_NAMES, schema=["fr", "ar"], orient="row")
@@ -179,8 +210,8 @@ class RegionSimulation:
         order = np.argsort(ctx.student_codes.to_numpy(), kind="stable")
         frame = pl.DataFrame(
             {
-                "school_year": pl.Series([ctx.school_year] * n, dtype=pl.String),
-                "region_code": pl.Series([ctx.region_code] * n, dtype=pl.String),
+                "school_year": pl.repeat(ctx.school_year, n, dtype=pl.String, eager=True),
+                "region_code": pl.repeat(ctx.region_code, n, dtype=pl.String, eager=True),
                 "student_code": ctx.student_codes,
                 "last_name_ar": family["ar"].gather(pupils.last_name),
                 "first_name_ar": given("ar", pupils.female, pupils.first_name),
@@ -189,7 +220,7 @@ class RegionSimulation:
                 "sex": pl.Series(np.where(pupils.female, "F", "M"), dtype=pl.String),
                 "birth_date": pl.Series(pupils.birth.astype("datetime64[D]")).cast(pl.Date),
                 "guardian_name": pl.select(pl.when(has_guardian).then(guardian)).to_series(),
-                "parent_secret_hash": pl.Series(hashes, dtype=pl.String),
+                "parent_secret_hash": pl.repeat(None, n, dtype=pl.String, eager=True),  # YearOutput.pupils
             }
         )
         return frame[order]
@@ -205,23 +236,29 @@ class RegionSimulation:
         nxt.new[:] = False
         mean = mean_grade[stay]
         score = np.where(np.isnan(mean), 10.0 + 2.5 * nxt.ability, mean)
-        rate = np.array([P.REPETITION_RATE[c] for c in lv.codes])[nxt.level]
-        rate = rate * np.where(nxt.female, P.REPETITION_FACTOR_GIRL, P.REPETITION_FACTOR_BOY)
+        level_rate = np.array([P.REPETITION_RATE[c] for c in lv.codes])
+        sex_factor = np.where(pupils.female, P.REPETITION_FACTOR_GIRL, P.REPETITION_FACTOR_BOY)
+        rate = level_rate[nxt.level] * sex_factor[stay]
         weight = np.exp(-P.REPETITION_GRADE_SLOPE * (score - 10.0))
         mean_weight = np.bincount(nxt.level, weights=weight, minlength=len(lv.codes)) / np.maximum(
             np.bincount(nxt.level, minlength=len(lv.codes)), 1
         )
-        # the cap at 0.95 cuts the tail of weak pupils: scale each level up until the mean rate is met again
+        # the cap at 0.95 cuts the tail of weak pupils, and grades differ by sex: scale each level and sex
+        # up or down until its mean rate is met again
         p_repeat = rate * weight / mean_weight[nxt.level]
-        counts = np.maximum(np.bincount(nxt.level, minlength=len(lv.codes)), 1)
-        target = np.bincount(nxt.level, weights=rate, minlength=len(lv.codes)) / counts
-        boost = np.ones(len(lv.codes))
+        group = nxt.level * 2 + nxt.female
+        all_group = pupils.level * 2 + pupils.female
+        n_groups = 2 * len(lv.codes)
+        counts = np.maximum(np.bincount(group, minlength=n_groups), 1)
+        # REPETITION_RATE is a UIS rate: repeaters in t+1 over the pupils enrolled in t, in-year dropouts
+        # included; only the pupils who stayed can repeat, so the level's repeaters are drawn among them
+        enrolled_rate = level_rate[pupils.level] * sex_factor
+        target = np.bincount(all_group, weights=enrolled_rate, minlength=n_groups) / counts
+        boost = np.ones(n_groups)
         for _ in range(8):
-            got = np.bincount(
-                nxt.level, weights=np.minimum(0.95, p_repeat * boost[nxt.level]), minlength=len(lv.codes)
-            )
+            got = np.bincount(group, weights=np.minimum(0.95, p_repeat * boost[group]), minlength=n_groups)
             boost *= np.where(got > 0, target * counts / np.maximum(got, 1e-12), 1.0)
-        repeat = rng.random(len(nxt)) < np.minimum(0.95, p_repeat * boost[nxt.level])
+        repeat = rng.random(len(nxt)) < np.minimum(0.95, p_repeat * boost[group])
         next_level = lv.next_index[nxt.level]
         exit_rate = np.array([P.END_OF_CYCLE_EXIT.get(c, 0.0) for c in lv.codes])[nxt.level]
         leaves = ~repeat & ((next_level < 0) | (rng.random(len(nxt)) < exit_rate))

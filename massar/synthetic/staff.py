@@ -9,7 +9,7 @@ from massar.synthetic import codes, names
 from massar.synthetic import parameters as P
 from massar.synthetic.curriculum import curriculum
 from massar.synthetic.reference import cycles, subjects
-from massar.synthetic.schools import Classes, SchoolRegistry
+from massar.synthetic.schools import Classes, SchoolRegistry, class_size_target
 
 _SLOTS = 1000
 
@@ -54,18 +54,42 @@ class TeacherPool:
         return first, last
 
 
-def _greedy_slots(group: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Teacher slot of each block (blocks sorted by group): a teacher takes blocks while they fit."""
-    slot = np.zeros(len(group), dtype=np.int64)
-    current, load, previous = 0, 0.0, None
-    for i, (g, h, cap) in enumerate(zip(group.tolist(), hours.tolist(), capacity.tolist(), strict=True)):
-        if g != previous:
-            current, load, previous = 0, 0.0, g
-        elif load + h > cap + 1e-9:
-            current, load = current + 1, 0.0
-        load += h
-        slot[i] = current
-    return slot
+def _split_pools(pool: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Teacher of each block (blocks sorted by pool, then school): a pool of H hours gets
+    max(1, round(H / capacity)) teachers, each taking a run of consecutive blocks of about the same
+    hours (a teacher's load is within about half a class of the pool's mean load)."""
+    if not len(pool):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], pool[1:] != pool[:-1]]))
+    ends = np.append(starts[1:], len(pool))
+    pool_hours = np.add.reduceat(hours, starts)
+    pool_capacity = np.add.reduceat(capacity * hours, starts) / np.maximum(pool_hours, 1e-12)
+    n_teachers = np.maximum(1, np.rint(pool_hours / pool_capacity)).astype(np.int64)
+    size = ends - starts
+    pool_of = np.repeat(np.arange(len(starts)), size)
+    cumulative = np.cumsum(hours) - np.repeat(np.cumsum(hours)[starts] - hours[starts], size)
+    midpoint = (cumulative - hours / 2) / pool_hours[pool_of]
+    local = np.minimum((midpoint * n_teachers[pool_of]).astype(np.int64), n_teachers[pool_of] - 1)
+    first_teacher = np.concatenate([[0], np.cumsum(n_teachers)[:-1]])
+    return first_teacher[pool_of] + local
+
+
+def _merge_small_pools(
+    pool: np.ndarray, n_groups: int, hours: np.ndarray, capacity: np.ndarray
+) -> np.ndarray:
+    """Pools of a subject group with less than half a teacher's load join the largest pool of the same
+    sector and cycle family: its teachers also teach that subject (small regions' schools)."""
+    pools, inverse = np.unique(pool, return_inverse=True)
+    pool_hours = np.bincount(inverse, weights=hours)
+    pool_capacity = np.bincount(inverse, weights=hours * capacity) / np.maximum(pool_hours, 1e-12)
+    family = pools // n_groups
+    target = pools.copy()
+    for f in np.unique(family).tolist():
+        members = np.flatnonzero(family == f)
+        largest = members[np.argmax(pool_hours[members])]
+        small = members[pool_hours[members] < pool_capacity[members] / 2]
+        target[small] = pools[largest]
+    return target[inverse]
 
 
 def staff(
@@ -74,11 +98,18 @@ def staff(
     registry: SchoolRegistry,
     pool: TeacherPool,
     school_year: str,
+    class_pupils: np.ndarray,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Teachers and teaching assignments (typed frames) for the year's classes.
 
-    Within a school and subject group, classes are handed out in class order: a teacher takes whole
-    classes as long as they fit in the statutory load, then the next teacher starts.
+    A teacher teaches one subject group (generalists in preschool and primary) in whole classes, up to
+    their statutory weekly load times ``TEACHER_LOAD_FACTOR``. The classes of a pool (sector, cycle family,
+    subject group) are ordered by province, school and class and split into runs of about equal hours, one
+    per teacher, as many teachers as the pool's hours fill (rounded, at least one): a teacher's service is
+    filled in their own school and completed in the next school of the province ("complément de
+    service"), so the number of teachers per pupil does not depend on the sample size.
+    Secondary teachers complete their service across collège and lycée (``TEACHER_POOL_FAMILY``). The
+    teacher's school (``teachers.school_code``) is the school of their first class.
     """
     cur = curriculum()
     item, entry = cur.expand(cur.ids(classes.level, classes.stream))
@@ -88,19 +119,42 @@ def staff(
     n_classes, n_groups = max(len(classes), 1), len(subjects())
     block_key = (school * n_groups + group) * n_classes + item
     blocks, block_of_row = np.unique(block_key, return_inverse=True)
-    block_hours = np.bincount(block_of_row, weights=hours, minlength=len(blocks))
-    b_sg = blocks // n_classes  # school * n_groups + group
-    b_school = b_sg // n_groups
-    statutory = np.array([P.STATUTORY_HOURS[c] for c in cycles()])[np.array(registry.cycle, dtype=np.int64)]
-    slot = _greedy_slots(b_sg, block_hours, statutory[b_school] * P.TEACHER_LOAD_FACTOR)
-    teacher_key = b_sg * _SLOTS + slot
-    keys, teacher_of_block = np.unique(teacher_key, return_inverse=True)
+    b_item = blocks % n_classes
+    # a class smaller than the target size weighs in a teacher's load in proportion to its pupils: small
+    # classes of small schools are taught together (multi-grade classes of rural schools)
+    fill = np.minimum(1.0, class_pupils / class_size_target(registry, classes.school))
+    block_hours = np.bincount(block_of_row, weights=hours * fill[item], minlength=len(blocks))
+    b_group = blocks // n_classes % n_groups
+    b_school = blocks // n_classes // n_groups
+    school_cycle = np.array(registry.cycle, dtype=np.int64)
+    school_private = np.array(registry.private, dtype=np.int64)
+    school_province = np.array(registry.province, dtype=np.int64)
+    family = np.array([P.TEACHER_POOL_FAMILY[c] for c in cycles()], dtype=np.int64)[school_cycle]
+    b_pool = (school_private[b_school] * (int(family.max(initial=0)) + 1) + family[b_school]) * n_groups
+    b_pool = b_pool + b_group
+    statutory = np.array([P.STATUTORY_HOURS[c] for c in cycles()])[school_cycle]
+    capacity = statutory[b_school] * P.TEACHER_LOAD_FACTOR
+    b_pool = _merge_small_pools(b_pool, n_groups, block_hours, capacity)
+    order = np.lexsort((b_item, b_school, school_province[b_school], b_pool))
+    teacher_sorted = _split_pools(b_pool[order], block_hours[order], capacity[order])
+    # each teacher's first block gives their school; the slot is their rank among the teachers of that
+    # school and group (a stable identity across years)
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = teacher_sorted[1:] != teacher_sorted[:-1]
+    t_sg = b_school[order][starts] * n_groups + b_group[order][starts]
+    by_sg = np.argsort(t_sg, kind="stable")
+    sorted_sg = t_sg[by_sg]
+    t_slot = np.empty(len(t_sg), dtype=np.int64)
+    t_slot[by_sg] = np.arange(len(t_sg)) - np.searchsorted(sorted_sg, sorted_sg, side="left")
+    teacher_of_block = np.empty(len(order), dtype=np.int64)
+    teacher_of_block[order] = teacher_sorted
+    keys_unsorted = t_sg * _SLOTS + t_slot
+    keys, key_index = np.unique(keys_unsorted, return_inverse=True)
+    teacher_of_block = key_index[teacher_of_block]
     k_school = keys // _SLOTS // n_groups
     k_group = keys // _SLOTS % n_groups
     female_share = (
-        np.array([P.TEACHER_FEMALE_SHARE[c] for c in cycles()])[
-            np.array(registry.cycle, dtype=np.int64)[k_school]
-        ]
+        np.array([P.TEACHER_FEMALE_SHARE[c] for c in cycles()])[school_cycle[k_school]]
         if len(keys)
         else np.array([])
     )
@@ -112,8 +166,8 @@ def staff(
     n = len(keys)
     teachers = pl.DataFrame(
         {
-            "school_year": pl.Series([school_year] * n, dtype=pl.String),
-            "region_code": pl.Series([pool.region_code] * n, dtype=pl.String),
+            "school_year": pl.repeat(school_year, n, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(pool.region_code, n, dtype=pl.String, eager=True),
             "teacher_code": teacher_codes,
             "school_code": school_codes.gather(k_school),
             "last_name_fr": pl.Series(last, dtype=pl.String),
@@ -128,8 +182,8 @@ def staff(
     m = len(item)
     assignments = pl.DataFrame(
         {
-            "school_year": pl.Series([school_year] * m, dtype=pl.String),
-            "region_code": pl.Series([pool.region_code] * m, dtype=pl.String),
+            "school_year": pl.repeat(school_year, m, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(pool.region_code, m, dtype=pl.String, eager=True),
             "school_code": school_codes.gather(school),
             "teacher_code": teacher_codes.gather(teacher_of_block[block_of_row]),
             "class_code": classes.code.gather(item),

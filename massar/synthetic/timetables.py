@@ -97,8 +97,8 @@ def timetables(
     n = len(item)
     frame = pl.DataFrame(
         {
-            "school_year": pl.Series([school_year] * n, dtype=pl.String),
-            "region_code": pl.Series([region_code] * n, dtype=pl.String),
+            "school_year": pl.repeat(school_year, n, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(region_code, n, dtype=pl.String, eager=True),
             "school_code": school_codes.gather(classes.school[item]),
             "class_code": classes.code.gather(item),
             "weekday": pl.Series(weekday, dtype=pl.Int64),
