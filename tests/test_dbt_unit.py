@@ -409,9 +409,10 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
     grade_key_types = {"student_code": s, "subject_code": s, "semester": i, "assessment_type": s}
     _write_deletion(lake, "grades", "03", [grade_key], grade_key_types, date(2024, 12, 1))
 
-    facts = ("fct_absence", "fct_grade", "fct_absence_daily")
+    facts = ("fct_absence", "fct_grade", "fct_absence_daily", "agg_absence_class_daily")
     # "+": staging views are re-created too (stg_massar__deletions now has files), as `dbt build` does
-    dbt(built, built / "candidate.duckdb", "run", "--select", "+fct_absence_daily", "+fct_grade")
+    selection = ("+fct_absence_daily", "+fct_grade", "+agg_absence_class_daily")
+    dbt(built, built / "candidate.duckdb", "run", "--select", *selection)
     dbt(built, built / "full.duckdb", "build", "--full-refresh")
 
     con = duckdb.connect()

@@ -1,10 +1,11 @@
 {#-
     Incremental models over the Parquet lake.
 
-    1. Batch-driven (cost proportional to the drop): incremental_lake_changes, lake_changes_filter,
-       delete_lake_changes, record_lake_changes. Used by fct_absence, fct_absence_daily, fct_grade.
-    2. Partition fingerprints (older, cost proportional to history): changed_partitions,
-       delete_vanished_partitions. Kept for the models that still use them.
+    Batch-driven (cost proportional to the drop): incremental_lake_changes, lake_changes_filter,
+    lake_changes_in, delete_lake_changes (or delete_lake_changes_since), record_lake_changes. Used by
+    fct_absence, fct_absence_daily, fct_grade and agg_absence_class_daily. (The older partition
+    fingerprints, changed_partitions and delete_vanished_partitions, recomputed every partition to compare
+    it with the table, a cost proportional to the history: removed once no model used them.)
 
     Batch-driven incremental models
     -------------------------------
@@ -249,81 +250,74 @@
 
 
 {#-
-    SQL selecting the partition keys of `new_rows` (a CTE name) to write: on a full build all of them;
-    on an incremental run those whose content differs from the existing table (`this`): for each
-    partition, the row count and an order-independent fingerprint (bit_xor of the hash of every row).
-    Cost proportional to the whole table: prefer the batch-driven macros above.
+    Pre-hook of a model partitioned by (school_year, absence_date) whose rows of a day also depend on the
+    days before it (a running sum) and on the last day loaded per region (rows run up to it): instead of the
+    changed partitions alone, rewrite every day of a school year from its earliest changed day. Computed at
+    run time into audit.incremental_since__<model> (school_year, from_date), read by the model's SQL, then
+    the rows from that day on are deleted. from_date per school year is the earliest of:
+    - the days of the changed partitions (audit.incremental_pending__<model>);
+    - for a region whose last loaded day (max(`last_column`) of `last_relation` now, max(`date_column`) of
+      the table before the run) moved, the earlier of the two (the days in between appear or disappear);
+      a region (or school year) present on one side only rewrites its whole year;
+    - the first day of the calendar (1900-01-01) for every school year when every partition changed ('*').
+    No row for a school year: nothing of it is rewritten.
 -#}
-{% macro changed_partitions(new_rows, partition_by) -%}
-    {%- if not is_incremental() -%}
-    select distinct {{ partition_by | join(', ') }}
-    from {{ new_rows }}
-    {%- else -%}
-    with
-
-    new_fingerprints as (
-
-        select
-            {% for key in partition_by -%}
-                {{ key }},
-            {% endfor -%}
-            count(*) as n_rows,
-            bit_xor(hash(new_rows)) as fingerprint
-
-        from {{ new_rows }} as new_rows
-
-        group by {{ partition_by | join(', ') }}
-
-    ),
-
-    existing_fingerprints as (
-
-        select
-            {% for key in partition_by -%}
-                {{ key }},
-            {% endfor -%}
-            count(*) as n_rows,
-            bit_xor(hash(existing_rows)) as fingerprint
-
-        from {{ this }} as existing_rows
-
-        group by {{ partition_by | join(', ') }}
-
-    )
-
-    select
-        {% for key in partition_by -%}
-            new_fingerprints.{{ key }}{{ "," if not loop.last }}
-        {% endfor %}
-    from new_fingerprints
-
-    left join existing_fingerprints
-        on
-            {% for key in partition_by -%}
-                {{ "and " if not loop.first }}new_fingerprints.{{ key }} = existing_fingerprints.{{ key }}
-            {% endfor %}
-    where
-        existing_fingerprints.n_rows is null
-        or new_fingerprints.n_rows != existing_fingerprints.n_rows
-        or new_fingerprints.fingerprint != existing_fingerprints.fingerprint
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#-
-    Pre-hook of the fingerprint models: on an incremental run, delete the rows of the partitions that no
-    longer exist in `source_relation` (their lake files were removed). Renders nothing on a full build.
--#}
-{% macro delete_vanished_partitions(source_relation, partition_by) -%}
-    {%- if is_incremental() -%}
+{% macro delete_lake_changes_since(date_column, last_relation, last_column) -%}
+    {%- if is_incremental() and lake_changes_tracked() -%}
+        {%- set pending = lake_changes_table('pending') -%}
+        {%- set since = lake_changes_table('since') -%}
+        create or replace table {{ since }} as
+        with
+        changed_days as (
+            select
+                split_part(partition_value, '|', 1) as school_year,
+                cast(split_part(partition_value, '|', 2) as date) as from_date
+            from {{ pending }}
+            where partition_value != '*'
+        ),
+        new_last as (
+            select school_year, region_code, max({{ last_column }}) as last_date
+            from {{ last_relation }}
+            group by school_year, region_code
+        ),
+        old_last as (
+            select school_year, region_code, max({{ date_column }}) as last_date
+            from {{ this }}
+            group by school_year, region_code
+        ),
+        moved as (
+            select
+                coalesce(new_last.school_year, old_last.school_year) as school_year,
+                case
+                    when new_last.last_date is null or old_last.last_date is null
+                        then cast('1900-01-01' as date)
+                    else least(new_last.last_date, old_last.last_date)
+                end as from_date
+            from new_last
+            full outer join old_last
+                on new_last.school_year = old_last.school_year and new_last.region_code = old_last.region_code
+            where new_last.last_date is distinct from old_last.last_date
+        ),
+        every_day as (
+            select school_year, cast('1900-01-01' as date) as from_date
+            from (select school_year from new_last union select school_year from old_last)
+            where exists (select 1 from {{ pending }} where partition_value = '*')
+        )
+        select school_year, min(from_date) as from_date
+        from (
+            select * from changed_days
+            union all
+            select * from moved
+            union all
+            select * from every_day
+        )
+        group by school_year;
         delete from {{ this }} as existing_rows
-        where not exists (
-            select 1
-            from {{ source_relation }} as source_rows
+        where exists (
+            select 1 from {{ since }}
             where
-                {% for key in partition_by -%}
-                    {{ "and " if not loop.first }}source_rows.{{ key }} = existing_rows.{{ key }}
-                {% endfor %}
+                {{ since }}.school_year = existing_rows.school_year
+                and existing_rows.{{ date_column }} >= {{ since }}.from_date
         )
     {%- endif -%}
 {%- endmacro %}

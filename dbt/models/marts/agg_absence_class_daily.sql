@@ -6,16 +6,27 @@
     computed from entry/exit events and a running sum (no pupil x day table); pupils_absent counts
     the pupils absent that day under the day-absent rule (fct_absence_daily.is_absent_day), in the
     class of the day's first missed session.
-    Incremental like fct_absence_daily: only lake partitions (school_year, region_code) whose rows
-    changed are rewritten, so corrections apply and an incremental run equals a full refresh.
+    Incremental, batch-driven like fct_absence_daily (macros/incremental_partitions.sql): a run rewrites
+    the days of each school year from the earliest day that may have changed (macro
+    delete_lake_changes_since): the earliest (school_year, absence_date) partition touched by new absence
+    batches, and, for a region whose last loaded day moved, the earlier of its old and new last day (the
+    days in between appear or disappear). New batches of classes, schools or enrollments (class
+    attributes, stays) rewrite everything. The running sum of a rewritten day starts from the events
+    before the first rewritten day, so an incremental run gives exactly the rows of a full refresh.
 -#}
+{%- set changes = incremental_lake_changes(
+    entities=['absences'],
+    partition_by=['school_year', 'absence_date'],
+    settings=var('pseudonym_salt') ~ '|' ~ var('day_absent_min_session_share'),
+    whole_year_entities=['classes', 'schools', 'enrollments'],
+) -%}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['school_year', 'region_code'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ delete_vanished_partitions(ref('stg_massar__absences'), ['school_year', 'region_code']) }}",
+        pre_hook="{{ delete_lake_changes_since('calendar_date', ref('fct_absence_daily'), 'absence_date') }}",
+        post_hook="{{ record_lake_changes() }}",
     )
 }}
 
@@ -36,6 +47,26 @@ classes as (
 calendar as (
 
     select * from {{ ref('dim_calendar') }}
+
+),
+
+rewritten as (
+
+    -- per school year, the first day to (re)write: every day on a full build; on an incremental run the
+    -- days from the bound the pre-hook computed (no row when nothing changed)
+    {% if is_incremental() and lake_changes_tracked() -%}
+        select
+            school_year,
+            from_date
+
+        from {{ lake_changes_table('since') }}
+    {%- else -%}
+        select distinct
+            school_year,
+            cast('1900-01-01' as date) as from_date
+
+        from calendar
+    {%- endif %}
 
 ),
 
@@ -112,6 +143,11 @@ class_days as (
             classes.school_year = calendar.school_year
             and loaded.last_loaded_date >= calendar.calendar_date
 
+    inner join rewritten
+        on
+            classes.school_year = rewritten.school_year
+            and calendar.calendar_date >= rewritten.from_date
+
 ),
 
 first_days as (
@@ -147,17 +183,47 @@ events_by_day as (
 
 ),
 
+opening as (
+
+    -- pupils in each class before the first rewritten day (0 on a full build): the events of the
+    -- calendar's days before it
+    select
+        events_by_day.school_year,
+        events_by_day.class_code,
+        sum(events_by_day.delta) as pupils_before
+
+    from events_by_day
+
+    inner join calendar
+        on
+            events_by_day.school_year = calendar.school_year
+            and events_by_day.event_date = calendar.calendar_date
+
+    inner join rewritten
+        on
+            events_by_day.school_year = rewritten.school_year
+            and events_by_day.event_date < rewritten.from_date
+
+    group by events_by_day.school_year, events_by_day.class_code
+
+),
+
 enrolled as (
 
     select
         class_days.*,
-        sum(coalesce(events_by_day.delta, 0)) over (
+        coalesce(opening.pupils_before, 0) + sum(coalesce(events_by_day.delta, 0)) over (
             partition by class_days.school_year, class_days.class_code
             order by class_days.calendar_date
             rows between unbounded preceding and current row
         ) as pupils_enrolled
 
     from class_days
+
+    left join opening
+        on
+            class_days.school_year = opening.school_year
+            and class_days.class_code = opening.class_code
 
     left join events_by_day
         on
@@ -170,17 +236,24 @@ enrolled as (
 absent as (
 
     select
-        school_year,
-        class_code,
-        absence_date,
-        count(*) filter (where is_absent_day) as pupils_absent,
-        count(*) filter (where is_absent_day and is_justified_day) as pupils_absent_justified,
+        absence_days.school_year,
+        absence_days.class_code,
+        absence_days.absence_date,
+        count(*) filter (where absence_days.is_absent_day) as pupils_absent,
+        count(*) filter (
+            where absence_days.is_absent_day and absence_days.is_justified_day
+        ) as pupils_absent_justified,
         count(*) as pupils_with_missed_session,
-        sum(sessions_missed) as sessions_missed
+        sum(absence_days.sessions_missed) as sessions_missed
 
     from absence_days
 
-    group by school_year, class_code, absence_date
+    inner join rewritten
+        on
+            absence_days.school_year = rewritten.school_year
+            and absence_days.absence_date >= rewritten.from_date
+
+    group by absence_days.school_year, absence_days.class_code, absence_days.absence_date
 
 ),
 
@@ -215,29 +288,9 @@ final as (
 
     where enrolled.is_school_day
 
-),
-
-changed_partitions as (
-
-    -- all partitions on a full build; on an incremental run, those whose rows changed
-    {{ changed_partitions('final', ['school_year', 'region_code']) }}
-
-),
-
-selected as (
-
-    select final.*
-
-    from final
-
-    inner join changed_partitions
-        on
-            final.school_year = changed_partitions.school_year
-            and final.region_code = changed_partitions.region_code
-
 )
 
 -- stored in date order within each partition: DuckDB's zone maps then skip the row groups of other days
 -- when a page asks for one day or one week
-select * from selected
+select * from final
 order by school_year, region_code, calendar_date, province_code, school_code, class_code
