@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ from expectations.suites import (
     dim_school_suite,
     enrollment_by_region_suite,
     freshness_suite,
+    mart_checks,
     mart_contract_suite,
     mart_contracts,
     mart_profile_sql,
@@ -32,7 +33,7 @@ from expectations.suites import (
 from ingestion.codelists import allowed_codes
 from ingestion.contracts import CONTRACTS
 from massar.settings import DBT_PROJECT_DIR, Paths
-from warehouse.publish import candidate_fingerprint
+from warehouse.publish import candidate_fingerprint, current
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class GateResult:
     failures: list[Failure] = field(default_factory=list)
     data_docs: str | None = None
     candidate: str = ""
+    scope: str = "full"
 
     @property
     def critical(self) -> list[Failure]:
@@ -99,8 +101,95 @@ class GateResult:
         return "\n".join(lines)
 
 
-def _lake_frame(root: Path, entity: str) -> pl.DataFrame:
+#: Date columns of the lake rows (the day's drops) and of the marts: a daily run's window of changed days.
+LAKE_DATE_COLUMNS = ("absence_date", "assessment_date")
+MART_DATE_COLUMNS = ("absence_date", "calendar_date", "assessment_date")
+PARTITION_COLUMNS = ("school_year", "region_code")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the gate validates. ``full``: every lake batch and every mart row. Otherwise a daily run's:
+    the lake batches loaded since the published version (``batches``), and in the marts only the rows of
+    the ``partitions`` (school year, region) those batches fed and of the ``days`` window of the batches'
+    dates, as far as a mart has these columns (``_partition_filter``). The aggregate suites (reconciliation,
+    freshness, day-over-day anomalies) always read their whole marts; the daily dbt build runs the data
+    tests (keys, not null) of every mart it rebuilds, over the whole mart."""
+
+    full: bool = True
+    reason: str = "full validation"
+    batches: frozenset[str] = frozenset()
+    partitions: tuple[tuple[str, str], ...] = ()
+    days: tuple[date, date] | None = None
+
+    def describe(self) -> str:
+        if self.full:
+            return f"full ({self.reason})"
+        window = f", days {self.days[0]}..{self.days[1]}" if self.days else ""
+        return f"daily: {len(self.batches)} new batches, {len(self.partitions)} partitions{window}"
+
+
+def _load_log_batches(db: Path) -> pl.DataFrame | None:
+    """``audit.load_log`` of a warehouse file (None when it has none)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        present = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'audit' "
+            "and table_name = 'load_log'"
+        ).fetchall()[0][0]
+        if not present:
+            return None
+        return con.sql(
+            "select batch_id, entity, source_file, school_year, region_code from audit.load_log"
+        ).pl()
+
+
+def gate_scope(paths: Paths, candidate_db: Path) -> Scope:
+    """The daily scope when the candidate differs from the published version by daily drops only (the
+    batches in the candidate's ``audit.load_log`` and not in the published one's); full otherwise
+    (nothing published, no new batch, or a bulk export among them: a start-of-year or full build)."""
+    live = current(paths.published_dir)
+    if live is None or not live.path.exists():
+        return Scope(reason="nothing published yet")
+    new, published = _load_log_batches(candidate_db), _load_log_batches(live.path)
+    if new is None or published is None:
+        return Scope(reason="no load log in the warehouse")
+    added = new.filter(~pl.col("batch_id").is_in(published["batch_id"].implode()))
+    if added.is_empty():
+        return Scope(reason="no batch since the published version")
+    bulk = added.filter(~pl.col("source_file").str.contains("__"))
+    if not bulk.is_empty():
+        return Scope(reason=f"{bulk.height} bulk export(s) loaded")
+    batches = frozenset(added["batch_id"])
+    days: list[date] = []
+    undated = False  # a batch of an entity without a day column (a transfer …) may change any day's rows
+    for entity in set(added["entity"]):
+        for folder in (paths.lake, paths.lake / "_deletions"):
+            files = [f for f in (folder / entity).glob("*/*/*.parquet") if f.stem in batches]
+            if not files:
+                continue
+            frame = pl.read_parquet(files, hive_partitioning=False)
+            dated = [c for c in LAKE_DATE_COLUMNS if c in frame.columns]
+            undated = undated or not dated
+            for column in dated:
+                if frame[column].drop_nulls().len():
+                    days += [frame[column].min(), frame[column].max()]  # type: ignore[list-item]
+    if undated:
+        days = []
+    partitions = tuple(sorted(set(added.select("school_year", "region_code").iter_rows())))
+    return Scope(
+        full=False,
+        reason="daily drops",
+        batches=batches,
+        partitions=partitions,  # type: ignore[arg-type]
+        days=(min(days), max(days)) if days else None,
+    )
+
+
+def _lake_frame(root: Path, entity: str, batches: frozenset[str] | None = None) -> pl.DataFrame:
+    """An entity's accepted rows in the lake (only the files of ``batches`` when given)."""
     files = sorted((root / entity).glob("*/*/*.parquet"))
+    if batches is not None:
+        files = [f for f in files if f.stem in batches]
     if not files:
         return pl.DataFrame()
     return pl.read_parquet(
@@ -201,22 +290,49 @@ def anomaly_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def mart_plan(candidate_db: Path, lake: Path) -> list[tuple[gx.ExpectationSuite, pd.DataFrame]]:
-    """Suites and frames for the marts present in the candidate (a mart not built yet is skipped)."""
+def _partition_filter(scope: Scope, columns: set[str]) -> tuple[str, list[object]]:
+    """Constant SQL (with ``?`` parameters) restricting a mart to the scope's partitions (when it has
+    ``school_year`` and ``region_code``) and to its days window (when it has a date column of
+    ``MART_DATE_COLUMNS``); no restriction for the other marts (dimensions, aggregates)."""
+    if scope.full:
+        return "", []
+    where: list[str] = []
+    if set(PARTITION_COLUMNS) <= columns:
+        where.append("(school_year, region_code) in (select school_year, region_code from scope_partitions)")
+    params: list[object] = []
+    date_column = next((c for c in MART_DATE_COLUMNS if c in columns), None)
+    if scope.days is not None and date_column is not None:
+        where.append(f"{date_column} between ? and ?")  # a constant name of this module
+        params += list(scope.days)
+    return " and ".join(where), params
+
+
+def mart_plan(
+    candidate_db: Path, lake: Path, scope: Scope | None = None
+) -> list[tuple[gx.ExpectationSuite, pd.DataFrame]]:
+    """Suites and frames for the marts present in the candidate (a mart not built yet is skipped).
+
+    The mart contracts are checked on profiles computed in DuckDB, restricted to the scope's partitions
+    for the marts partitioned by school year and region (``_partition_filter``)."""
+    scope = scope or Scope()
     plan: list[tuple[gx.ExpectationSuite, pd.DataFrame]] = []
     contracts = mart_contracts(MARTS_DIR)
     with duckdb.connect(str(candidate_db), read_only=True) as con:
+        con.register(
+            "scope_partitions",
+            pd.DataFrame(list(scope.partitions), columns=list(PARTITION_COLUMNS), dtype="object"),
+        )
         present = _mart_columns(con)
         profiles: dict[str, tuple] = {}
-        wide: list[pd.DataFrame] = []
         for name, contract in sorted(contracts.items()):
             if name not in present:
                 continue
-            profile = con.execute(mart_profile_sql(f"marts.{name}", contract, present[name])).df()
-            profiles[name] = (contract, list(profile.columns))
-            wide.append(profile.add_prefix(f"{name}__"))
-        if wide:
-            plan.append((mart_contract_suite(profiles), pd.concat(wide, axis=1)))
+            where, params = _partition_filter(scope, present[name])
+            sql = mart_profile_sql(f"marts.{name}", contract, present[name], where)
+            row = con.execute(sql, params).df().iloc[0].to_dict()
+            profiles[name] = (contract, row)
+        if profiles:
+            plan.append((mart_contract_suite(), mart_checks(profiles)))
         if "agg_enrollment_by_region" in present:
             plan.append(
                 (
@@ -234,13 +350,22 @@ def mart_plan(candidate_db: Path, lake: Path) -> list[tuple[gx.ExpectationSuite,
     return plan
 
 
-def _validate(context: gx.data_context.AbstractDataContext, suite: gx.ExpectationSuite, frame: pd.DataFrame):
-    source = context.data_sources.add_or_update_pandas(DATASOURCE)
+#: Result formats: the mart contracts' failing checks are named by their ``check_id`` (one row per check).
+RESULT_FORMATS: dict[str, dict[str, object]] = {
+    "mart_contracts": {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]},
+}
+DEFAULT_RESULT_FORMAT: dict[str, object] = {"result_format": "SUMMARY"}
+
+
+def _checkpoint(
+    context: gx.data_context.AbstractDataContext, source: object, suite: gx.ExpectationSuite
+) -> gx.Checkpoint:
+    """The suite's checkpoint (its own dataframe asset and validation definition), stored in the context."""
     asset_name = suite.name
     try:
-        asset = source.get_asset(asset_name)
+        asset = source.get_asset(asset_name)  # type: ignore[attr-defined]
     except LookupError:
-        asset = source.add_dataframe_asset(name=asset_name)
+        asset = source.add_dataframe_asset(name=asset_name)  # type: ignore[attr-defined]
     try:
         batch_definition = asset.get_batch_definition("whole")
     except KeyError:
@@ -249,56 +374,101 @@ def _validate(context: gx.data_context.AbstractDataContext, suite: gx.Expectatio
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=f"validate_{suite.name}", data=batch_definition, suite=suite)
     )
-    checkpoint = context.checkpoints.add_or_update(
+    return context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=f"gate_{suite.name}",
             validation_definitions=[definition],
-            # Data Docs are rebuilt once per gate run (``run_gate``), not after every suite.
+            # Data Docs are built once per gate run (``run_gate``), for this run's results only.
             actions=[],
-            result_format={"result_format": "SUMMARY"},
+            result_format=RESULT_FORMATS.get(suite.name, DEFAULT_RESULT_FORMAT),
         )
     )
-    return checkpoint.run(batch_parameters={"dataframe": frame})
 
 
-def run_gate(paths: Paths, candidate_db: Path | None = None) -> GateResult:
+def _validate(context: gx.data_context.AbstractDataContext, suite: gx.ExpectationSuite, frame: pd.DataFrame):
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except (KeyError, ValueError, LookupError):
+        source = context.data_sources.add_pandas(DATASOURCE)
+    return _checkpoint(context, source, suite).run(batch_parameters={"dataframe": frame})
+
+
+def _failures(suite: gx.ExpectationSuite, frame: pd.DataFrame, checkpoint_result) -> list[Failure]:
+    """The failed expectations of a checkpoint run; for the mart contracts, one per failed check."""
+    failures: list[Failure] = []
+    for run in checkpoint_result.run_results.values():
+        for r in run.results:
+            if r.success:
+                continue
+            cfg = r.expectation_config
+            severity = str(getattr(cfg, "severity", CRITICAL) or CRITICAL).split(".")[-1].lower()
+            checks = [
+                (row.get("check_id") if isinstance(row, dict) else row)
+                for row in (r.result.get("unexpected_index_list") or [])
+            ]
+            if suite.name == "mart_contracts" and checks and "check_id" in frame.columns:
+                for check in frame[frame["check_id"].isin(checks)].itertuples(index=False):
+                    failures.append(
+                        Failure(
+                            suite=suite.name,
+                            expectation=cfg.type,
+                            column=f"{check.mart}.{check.column_name}",
+                            severity=severity,
+                            description=str(check.description),
+                            on_failure=str(check.on_failure),
+                            observed=f"{check.observed} (bounds {check.low}..{check.high})"[:200],
+                        )
+                    )
+                continue
+            observed = r.result.get("observed_value", r.result.get("unexpected_count", ""))
+            failures.append(
+                Failure(
+                    suite=suite.name,
+                    expectation=cfg.type,
+                    column=cfg.kwargs.get("column"),
+                    severity=severity,
+                    description=cfg.description or "",
+                    on_failure=(cfg.meta or {}).get("on_failure", ""),
+                    observed=str(observed)[:200],
+                )
+            )
+    return failures
+
+
+def run_gate(
+    paths: Paths, candidate_db: Path | None = None, scope: Scope | None = None, full: bool = False
+) -> GateResult:
     """Validate the raw lake batches and the candidate marts. Never raises on a failed expectation:
-    the caller decides (see ``enforce``)."""
+    the caller decides (see ``enforce``).
+
+    ``scope`` defaults to ``gate_scope`` (a daily run validates the batches it loaded and the partitions
+    they fed); ``full`` forces the whole lake and every mart row."""
     candidate_db = candidate_db or paths.candidate_db
+    scope = Scope(reason="asked for") if full else (scope or gate_scope(paths, candidate_db))
     paths.gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(paths.gx_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    result = GateResult(run_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    result = GateResult(run_at=datetime.now(UTC).isoformat(timespec="seconds"), scope=scope.describe())
+    log.info("quality gate scope: %s", result.scope)
 
     result.candidate = candidate_fingerprint(candidate_db)
     plan: list[tuple[gx.ExpectationSuite, pd.DataFrame]] = []
     for entity in RAW_ENTITIES:
-        frame = _lake_frame(paths.lake, entity)
+        frame = _lake_frame(paths.lake, entity, None if scope.full else scope.batches)
+        if frame.is_empty():  # a daily run that loaded none of this entity: nothing new to check
+            continue
         lake_cols = [c for c in frame.columns if not c.startswith("_")]
         plan.append((raw_entity_suite(CONTRACTS[entity]), frame.select(lake_cols).to_pandas()))
-    plan.extend(mart_plan(candidate_db, paths.lake))
+    plan.extend(mart_plan(candidate_db, paths.lake, scope))
 
+    identifiers = []
     for suite, frame in plan:
         checkpoint_result = _validate(context, suite, frame)
         result.suites[suite.name] = bool(checkpoint_result.success)
-        for run in checkpoint_result.run_results.values():
-            for r in run.results:
-                if r.success:
-                    continue
-                cfg = r.expectation_config
-                observed = r.result.get("observed_value", r.result.get("unexpected_count", ""))
-                result.failures.append(
-                    Failure(
-                        suite=suite.name,
-                        expectation=cfg.type,
-                        column=cfg.kwargs.get("column"),
-                        severity=str(getattr(cfg, "severity", CRITICAL) or CRITICAL).split(".")[-1].lower(),
-                        description=cfg.description or "",
-                        on_failure=(cfg.meta or {}).get("on_failure", ""),
-                        observed=str(observed)[:200],
-                    )
-                )
-    context.build_data_docs()
+        identifiers.extend(checkpoint_result.run_results)
+        result.failures.extend(_failures(suite, frame, checkpoint_result))
+    # Only this run's pages (and the index) are rendered: the earlier runs' pages are already built.
+    context.build_data_docs(resource_identifiers=identifiers)
     docs = context.get_docs_sites_urls()
     result.data_docs = docs[0]["site_url"] if docs else None
     _append_history(paths.gx_root, result)
@@ -311,6 +481,7 @@ def _append_history(gx_root: Path, result: GateResult) -> None:
         "publishable": result.publishable,
         "verdict": result.verdict()["verdict"],
         "candidate": result.candidate,
+        "scope": result.scope,
         "data_docs": result.data_docs,
         "suites": result.suites,
         "failures": [asdict(f) for f in result.failures],

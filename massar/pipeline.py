@@ -225,13 +225,15 @@ def build_warehouse(full_refresh: bool = False, fresh_candidate: bool = True) ->
     run_dbt("build", *(["--full-refresh"] if full_refresh else []))
 
 
-def check_candidate() -> dict[str, object]:
+def check_candidate(full: bool = False) -> dict[str, object]:
     """Run the quality gate on the candidate; raise ``GateFailedError`` when a critical check fails.
 
-    Returns the verdict that ``publish_candidate`` records with the version."""
+    A candidate that differs from the published version by daily drops only is checked on what they
+    changed (``expectations.gate.gate_scope``); ``full`` checks everything. Returns the verdict that
+    ``publish_candidate`` records with the version."""
     from expectations.gate import enforce, run_gate
 
-    result = run_gate(paths())
+    result = run_gate(paths(), full=full)
     print(result.summary())
     enforce(result)
     return result.verdict()
@@ -290,11 +292,13 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     return version.version
 
 
-def refresh_lookup_store(published_db: Path) -> Path | None:
-    """Rebuild the parent lookup's serving store from a published version (when it has the serving models)."""
+def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
+    """Bring the parent lookup's serving store up to a published version (when it has the serving models):
+    only the pupils whose serving rows changed are rebuilt (``massar.serving.update_lookup_store``), or
+    everything with ``full``."""
     import duckdb
 
-    from massar.serving import build_lookup_store
+    from massar.serving import build_lookup_store, update_lookup_store
 
     with duckdb.connect(str(published_db), read_only=True) as con:
         has_serving = con.execute(
@@ -306,7 +310,11 @@ def refresh_lookup_store(published_db: Path) -> Path | None:
     from massar.serving import build_public_stats_store
 
     build_public_stats_store(published_db)  # public statistics, suppressed (a no-op on older versions)
-    return build_lookup_store(published_db)
+    if full:
+        return build_lookup_store(published_db)
+    update = update_lookup_store(published_db)
+    log.info("lookup store: %s, %s pupils changed %s", update.mode, update.changed_pupils, update.reason)
+    return update.path
 
 
 def drop_files(region_code: str, days: list[str] | None = None) -> list:

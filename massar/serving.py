@@ -6,7 +6,10 @@ and renamed into place, so the app sees the old store or the new one.
 - ``$MASSAR_HOME/serving/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
   (dbt models ``serving.lookup_*``), keyed by pupil code: ``lookup.pupil`` (identity and the secret
   hash) and ``lookup.card`` (each pupil's whole answer in one row, lists of structs), so a lookup reads
-  the hash, then, once the secret is verified, one row.
+  the hash, then, once the secret is verified, one row. Schema ``meta`` (never read by the app) keeps a
+  digest of each pupil's serving rows, so that a publish rebuilds only the pupils whose rows changed
+  (``update_lookup_store``, in a copy of the store renamed into place); ``build_lookup_store`` rebuilds
+  everything.
 - ``$MASSAR_HOME/serving/public_stats.duckdb`` (schema ``stats``): the public statistics, built
   from ``serving.public_*`` with their totals, after small-cell suppression (``massar.suppression``).
   A second file rather than more tables in the lookup store: it holds no pupil-level row at all, so the
@@ -16,10 +19,13 @@ and renamed into place, so the app sees the old store or the new one.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,12 +59,15 @@ def public_stats_store_path() -> Path:
 
 
 @contextmanager
-def _atomic_store(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A fresh DuckDB file that replaces ``target`` only once fully written."""
+def _atomic_store(target: Path, start_from: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB file that replaces ``target`` only once fully written: a fresh one, or a copy of
+    ``start_from`` (the store being patched; readers keep the original until the rename)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     try:
+        if start_from is not None:
+            shutil.copyfile(start_from, tmp)
         with duckdb.connect(str(tmp)) as con:
             yield con
             con.execute("checkpoint")
@@ -68,48 +77,97 @@ def _atomic_store(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     os.replace(tmp, target)
 
 
-def build_card_table(con: duckdb.DuckDBPyConnection) -> None:
-    """``lookup.card``: one row per pupil of ``lookup.pupil`` (without the secret hash) with every list
-    of the answer as a list of structs, so that the page's answer is one point read. Rows are stored in
-    code order: DuckDB answers ``student_code = ?`` with a scan that row-group zone maps cut to the one
-    group holding the code (the plan shows a filtered sequential scan, not the ART index)."""
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """Column names and types of a relation (a constant name of this module)."""
+    rows = con.execute(f"describe select * from {relation}").fetchall()
+    return [(name, str(kind)) for name, kind, *_ in rows]
+
+
+def _card_select(con: duckdb.DuckDBPyConnection, source: Callable[[str], str]) -> str:
+    """The ``lookup.card`` rows of the pupils of ``source('pupil')``, with every list built from
+    ``source(<table>)``: one row per pupil, lists of structs ordered as the page shows them (ties broken on
+    the whole item, so a full build and an incremental update store the same lists)."""
     joins, selects = [], []
     for n, (name, (table, order)) in enumerate(_CARD_LISTS.items()):
-        columns = [
-            c
-            for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'lookup' "
-                "and table_name = ? order by ordinal_position",
-                [table],
-            ).fetchall()
-            if c != "student_code"
-        ]
+        columns = [c for c, _ in _columns(con, source(table)) if c != "student_code"]
         fields = ", ".join(f"'{c}': \"{c}\"" for c in columns)  # the store's own column names
         joins.append(
-            f"left join (select student_code, list({{{fields}}} order by {order}) as items "
-            f"from lookup.{table} group by student_code) l{n} on l{n}.student_code = p.student_code"
+            f"left join (select student_code, list(item order by {order}, item) as items "
+            f"from (select student_code, {{{fields}}} as item, * exclude (student_code) "
+            f"from {source(table)}) group by student_code) l{n} on l{n}.student_code = p.student_code"
         )
         selects.append(f"coalesce(l{n}.items, []) as {name}")
+    return (
+        f"select p.* exclude (secret_hash), {', '.join(selects)} from {source('pupil')} p {' '.join(joins)}"
+    )
+
+
+def build_card_table(con: duckdb.DuckDBPyConnection) -> None:
+    """``lookup.card``: one row per pupil of ``lookup.pupil`` (without the secret hash) with every list
+    of the answer as a list of structs, so that the page's answer is one point read through the ART index
+    on ``student_code`` (DuckDB picks the index scan at run time for ``student_code = ?``; ``explain``
+    shows the logical plan, ``explain analyze`` the ``Index Scan``)."""
     con.execute(
-        f"create table lookup.card as select p.* exclude (secret_hash), {', '.join(selects)} "
-        f"from lookup.pupil p {' '.join(joins)} order by p.student_code"
+        f"create table lookup.card as {_card_select(con, lambda table: f'lookup.{table}')} "
+        "order by p.student_code"
     )
     con.execute("create index card_code on lookup.card (student_code)")
+
+
+def _digest_select(con: duckdb.DuckDBPyConnection, source: Callable[[str], str]) -> str:
+    """Per pupil code: a digest of every row of the six ``lookup`` inputs (an order-independent sum of
+    row hashes, the table's position mixed in). A pupil's card and ``pupil`` row are functions of these
+    rows only, so equal digests mean an unchanged answer (up to a 64-bit hash collision)."""
+    parts = " union all ".join(
+        f"select student_code, hash({n}, t)::hugeint as h from {source(table)} t"
+        for n, table in enumerate(TABLES)
+    )
+    return f"select student_code, sum(h) as digest from ({parts}) group by student_code"
+
+
+def _signature(con: duckdb.DuckDBPyConnection, source: Callable[[str], str]) -> str:
+    """The inputs' column names and types: a store built from other columns is rebuilt in full."""
+    return json.dumps({table: _columns(con, source(table)) for table in TABLES})
+
+
+def _published(table: str) -> str:
+    return f"published.serving.lookup_{table}"
+
+
+def _write_meta(con: duckdb.DuckDBPyConnection, published_db: Path, mode: str, changed: int) -> None:
+    con.execute("create schema if not exists meta")
+    con.execute(
+        "create or replace table meta.build as select ? as source, ? as built_at, ? as mode, "
+        "? as changed_pupils, ? as signature",
+        [
+            published_db.stem,
+            datetime.now(UTC).replace(tzinfo=None),
+            mode,
+            changed,
+            _signature(con, _published),
+        ],
+    )
 
 
 def build_lookup_store(published_db: Path, target: Path | None = None) -> Path:
     """Copy ``serving.lookup_*`` of ``published_db`` into a fresh serving store: ``lookup.pupil`` (with the
     secret hash) and ``lookup.card`` (the answer), both indexed by pupil code. The per-list tables are
-    only the card's inputs: they are dropped once it is built."""
+    only the card's inputs: they are dropped once it is built. ``meta`` (never read by the app) keeps
+    the per-pupil digests of the inputs and the build's source, for ``update_lookup_store``."""
     target = target or lookup_store_path()
     with _atomic_store(target) as con:
         con.execute("attach ? as published (read_only)", [str(published_db)])
         con.execute("create schema lookup")
-        for table in TABLES:  # constant names; stored in code order, so that row-group zone maps find a code
+        for table in TABLES:  # constant names
             con.execute(
-                f"create table lookup.{table} as select * from published.serving.lookup_{table} "
-                "order by student_code"
+                f"create table lookup.{table} as select * from {_published(table)} order by student_code"
             )
+        con.execute("create schema meta")
+        con.execute(
+            f"create table meta.pupil_digest as {_digest_select(con, lambda table: f'lookup.{table}')}"
+        )
+        pupils = con.execute("select count(*) from lookup.pupil").fetchall()[0][0]
+        _write_meta(con, published_db, "full", pupils)
         con.execute("detach published")
         con.execute("create index pupil_code on lookup.pupil (student_code)")
         build_card_table(con)
@@ -117,6 +175,89 @@ def build_lookup_store(published_db: Path, target: Path | None = None) -> Path:
             if table != "pupil":
                 con.execute(f"drop table lookup.{table}")
     return target
+
+
+@dataclass(frozen=True)
+class StoreUpdate:
+    """What ``update_lookup_store`` did: ``mode`` is ``incremental`` or ``full`` (with the reason)."""
+
+    path: Path
+    mode: str
+    changed_pupils: int
+    reason: str = ""
+
+
+def _reusable(target: Path, published_db: Path) -> str:
+    """Why the store at ``target`` cannot be patched from ``published_db`` ('' when it can)."""
+    if not target.exists():
+        return "no store yet"
+    try:
+        with duckdb.connect(str(target), read_only=True) as con:
+            meta = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'meta' "
+                "and table_name in ('build', 'pupil_digest')"
+            ).fetchall()[0][0]
+            if meta != 2:
+                return "store without digests (built by an older version)"
+            (signature,) = con.execute("select signature from meta.build").fetchall()[0]
+            con.execute("attach ? as published (read_only)", [str(published_db)])
+            if signature != _signature(con, _published):
+                return "the serving models' columns changed"
+    except duckdb.Error as exc:
+        return f"store unreadable: {exc}"
+    return ""
+
+
+def update_lookup_store(
+    published_db: Path, target: Path | None = None, max_changed_share: float = 0.5
+) -> StoreUpdate:
+    """Bring the lookup store up to ``published_db``: only the pupils whose ``serving.lookup_*`` rows
+    changed get their ``pupil`` and ``card`` rows rebuilt (a day's absences and grades touch a few
+    classes). The store is patched in a copy that replaces it atomically (``_atomic_store``): a reader
+    sees the old store or the new one. Falls back to ``build_lookup_store`` when there is no usable store
+    (none, no digests, other columns) or when more than ``max_changed_share`` of the pupils changed."""
+    target = target or lookup_store_path()
+    reason = _reusable(target, published_db)
+    if reason:
+        build_lookup_store(published_db, target)
+        return StoreUpdate(target, "full", -1, reason)
+    with duckdb.connect() as con:  # compare digests without touching the store
+        con.execute("attach ? as store (read_only)", [str(target)])
+        con.execute("attach ? as published (read_only)", [str(published_db)])
+        changed = con.sql(
+            f"select coalesce(n.student_code, o.student_code) as student_code, n.digest "
+            f"from ({_digest_select(con, _published)}) n "
+            "full join store.meta.pupil_digest o on n.student_code = o.student_code "
+            "where n.digest is distinct from o.digest"
+        ).pl()
+        pupils = con.execute("select count(*) from published.serving.lookup_pupil").fetchall()[0][0]
+    if changed.height > max_changed_share * max(pupils, 1):
+        build_lookup_store(published_db, target)
+        return StoreUpdate(target, "full", changed.height, f"{changed.height} of {pupils} pupils changed")
+    with _atomic_store(target, start_from=target) as con:
+        con.execute("attach ? as published (read_only)", [str(published_db)])
+        con.register("changed_frame", changed)
+        con.execute("create temp table changed as select * from changed_frame")
+        con.unregister("changed_frame")
+        for table in TABLES:  # the changed pupils' input rows (a semi join on each published table)
+            con.execute(
+                f"create temp table src_{table} as select * from {_published(table)} "
+                "where student_code in (select student_code from changed)"
+            )
+        for table in ("pupil", "card"):
+            con.execute(
+                f"delete from lookup.{table} where student_code in (select student_code from changed)"
+            )
+        con.execute("insert into lookup.pupil select * from src_pupil order by student_code")
+        con.execute(
+            f"insert into lookup.card {_card_select(con, lambda table: f'temp.main.src_{table}')} "
+            "order by p.student_code"
+        )
+        con.execute("delete from meta.pupil_digest where student_code in (select student_code from changed)")
+        con.execute("insert into meta.pupil_digest select * from changed where digest is not null")
+        _write_meta(con, published_db, "incremental", changed.height)
+        con.execute("detach published")
+    return StoreUpdate(target, "incremental", changed.height)
 
 
 # --- Public statistics -------------------------------------------------------------------------------
