@@ -574,3 +574,30 @@ def test_public_statistics_page(
             else classified[code_of[name]]
         )
         assert value == mark or _number(value) == expected, name
+
+
+def test_a_store_opened_after_a_publish_reads_the_new_file(tmp_path: Path) -> None:
+    """The page keeps one store per version of the file; publishing replaces the file by a rename. A store
+    opened on the new file while the previous one is still open must read the new figures (DuckDB
+    shares one database instance per path in a process: opening the path again returned the old file)."""
+    from dashboards.public.stats_store import PublicStatsStore
+
+    path = tmp_path / "public_stats.duckdb"
+
+    def write(target: Path, threshold: int) -> None:
+        with duckdb.connect(str(target)) as con:
+            con.execute("create schema stats")
+            con.execute("create table stats.about as select ?::integer as threshold", [threshold])
+
+    write(path, 10)
+    old = PublicStatsStore(path)
+    assert old.threshold() == 10
+    write(tmp_path / "next.duckdb", 11)
+    (tmp_path / "next.duckdb").replace(path)  # the publish's atomic rename
+    new = PublicStatsStore(path)
+    try:
+        assert new.threshold() == 11
+        assert old.threshold() == 10  # a reader of the old version keeps a whole, consistent file
+    finally:
+        new.close()
+        old.close()

@@ -37,7 +37,12 @@ class PublicStatsStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or stats_path()
-        self._con = duckdb.connect(str(self.path), read_only=True)
+        # The file is attached to a private in-memory database rather than opened with
+        # ``duckdb.connect(path)``: DuckDB shares one database instance per path within a process, so a
+        # store opened after a publish replaced the file would get the instance still holding the old
+        # file while an older store is open (the page keeps one store per file version).
+        self._con = duckdb.connect()
+        self._con.execute("attach ? as public_stats (read_only)", [str(self.path)])
 
     def close(self) -> None:
         self._con.close()
@@ -45,6 +50,7 @@ class PublicStatsStore:
     def _frame(self, sql: str, params: list[object]) -> pl.DataFrame:
         cursor = self._con.cursor()
         try:
+            cursor.execute("use public_stats")  # a cursor starts in the in-memory database
             return cursor.sql(sql, params=params).pl()
         finally:
             cursor.close()
