@@ -47,12 +47,36 @@ PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("infrastructure.py", "nav.infrastructure", ":material/meeting_room:", "infrastructure", False),
     ("social_support.py", "nav.social_support", ":material/volunteer_activism:", "social_support", False),
     ("orientation.py", "nav.orientation", ":material/alt_route:", "orientation", False),
+    ("preschool.py", "nav.preschool", ":material/child_care:", "preschool", False),
+    ("nonformal_education.py", "nav.nonformal_education", ":material/school:", "nonformal_education", False),
+    ("human_resources.py", "nav.human_resources", ":material/badge:", "human_resources", False),
+    ("fees.py", "nav.fees", ":material/payments:", "fees", False),
     (
         "inclusive_education.py",
         "nav.inclusive_education",
         ":material/accessible:",
         "inclusive_education",
         False,
+    ),
+)
+
+# Sections of the sidebar menu (title label -> pages, by file): every page of PAGES in exactly one.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("nav.section.overview", ("national_overview.py", "indicators.py", "grades_exams.py")),
+    ("nav.section.monitoring", ("absence_monitoring.py", "data_quality.py")),
+    (
+        "nav.section.resources",
+        ("teachers_infrastructure.py", "human_resources.py", "infrastructure.py", "fees.py"),
+    ),
+    (
+        "nav.section.programmes",
+        (
+            "social_support.py",
+            "orientation.py",
+            "preschool.py",
+            "nonformal_education.py",
+            "inclusive_education.py",
+        ),
     ),
 )
 
@@ -70,8 +94,8 @@ def main() -> None:
 
     # Before sign-in every route serves the sign-in form under the page's own URL, so a deep link
     # (`/national_overview?...`) survives the sign-in; no page's code runs before it.
-    pages = [
-        st.Page(
+    pages = {
+        file: st.Page(
             (_PAGES_DIR / file) if user else sign_in_page,
             title=t(title_key, lang),
             icon=icon,
@@ -79,8 +103,12 @@ def main() -> None:
             default=default,
         )
         for file, title_key, icon, url_path, default in PAGES
-    ]
-    page = st.navigation(pages, position="sidebar" if user else "hidden")
+    }
+    if user is None:
+        page = st.navigation(list(pages.values()), position="hidden")
+    else:  # every page listed (expanded: no "view more" fold beyond ten pages)
+        menu = {t(section, lang): [pages[file] for file in files] for section, files in SECTIONS}
+        page = st.navigation(menu, position="sidebar", expanded=True)
     if user is None:
         page.run()
         return

@@ -53,6 +53,17 @@ SHARED_RATES = {
     "unknown_programme": 0.03,
     "stream_not_offered": 0.05,
     "unknown_disability_type": 0.4,
+    "negative_fee_amount": 0.02,
+    "unknown_fee_code": 0.02,
+    "amount_above_due": 0.02,
+    "unknown_staff_status": 0.03,
+    "unknown_teacher": 0.03,
+    "unknown_preschool_type": 0.03,
+    "preschool_years_mismatch": 0.03,
+    "return_without_code": 0.15,
+    "end_before_start": 0.5,
+    "age_not_eligible": 0.2,
+    "unknown_nonformal_programme": 0.3,
 }
 SHARED_PUPILS = 2500
 _SHARED: dict[str, Country] = {}
@@ -125,3 +136,71 @@ def fault_outcomes(country: Country, entity: str) -> pl.DataFrame:
     """``fault_class, path, line, reason`` of each faulty line of ``entity`` (reason null: none)."""
     lines = country.faults.filter(pl.col("entity") == entity)
     return lines.join(quarantine(country.lake, entity), on=["path", "line"], how="left")
+
+
+# ----------------------------------------------------------------------------- shared assertions
+
+
+def assert_faults_caught(country: Country, entity: str, domain_classes: set[str]) -> None:
+    """Every class of ``domain_classes`` was injected into ``entity``, and every injected faulty line was
+    quarantined with the reason its class declares (classes whose outcome is ``read_ok`` excepted)."""
+    from massar.synthetic.faults import REGISTRY
+
+    got = fault_outcomes(country, entity)
+    injected = set(got["fault_class"])
+    assert domain_classes <= injected, f"not injected: {domain_classes - injected}"
+    expected = pl.col("fault_class").replace_strict(
+        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
+    )
+    missed = got.filter(
+        (expected != "read_ok") & (pl.col("reason").is_null() | (pl.col("reason") != expected))
+    )
+    assert missed.is_empty(), missed
+
+
+def assert_reconciled(country: Country, entity: str) -> pl.DataFrame:
+    """No clean line of ``entity`` is quarantined; per batch rows in = accepted + quarantined; the lake holds
+    exactly the clean export rows and the quarantine the rest. Returns the entity's quarantine."""
+    q = quarantine(country.lake, entity)
+    clean_quarantined = q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti")
+    assert clean_quarantined.is_empty(), clean_quarantined
+    log = load_log(country.lake, entity)
+    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
+    accepted = pl.read_parquet(str(country.lake / entity / "*/*/*.parquet"), hive_partitioning=True)
+    assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, entity).height
+    assert q.height == int(log["rows_quarantined"].sum())
+    return q
+
+
+def sql(db: Path, query: str, *params: object) -> list[tuple]:
+    """Rows of a parameterized query on a published warehouse file (read-only)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, list(params)).fetchall()
+
+
+def published_file(home: Path) -> Path:
+    """The current published warehouse file of a ``MASSAR_HOME``."""
+    published = home / "warehouse" / "published"
+    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
+    return published / f"{version}.duckdb"
+
+
+def open_page(page: str, user: object, lang: str) -> object:
+    """The internal app run as ``user`` in ``lang`` (caches cleared), switched to ``app_pages/<page>.py``;
+    fails on any exception the page raised. Returns the ``AppTest``."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=60
+    )
+    at.query_params["lang"] = lang
+    at.session_state["auth_user"] = user
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

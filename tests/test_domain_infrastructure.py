@@ -15,11 +15,19 @@ import csv
 import re
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
-import streamlit as st
-from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
+from domain_support import (
+    Country,
+    assert_faults_caught,
+    clean_rows,
+    load_log,
+    open_page,
+    published_file,
+    quarantine,
+    shared_country,
+    sql,
+)
 from streamlit.testing.v1 import AppTest
 
 from dashboards.auth import User
@@ -30,7 +38,6 @@ from ingestion.contracts import CONTRACTS
 from massar.synthetic.faults import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "dashboards" / "app.py"
 SEEDS = REPO / "dbt" / "seeds" / "infrastructure"
 ENTITY = "classrooms"
 DOMAIN_CLASSES = {"classroom_capacity_out_of_range": "out_of_range", "unknown_classroom_type": "unknown_code"}
@@ -47,16 +54,7 @@ def test_the_registry_declares_the_domain_classes() -> None:
 
 
 def test_every_classroom_fault_is_caught_with_its_reason(country: Country) -> None:
-    got = fault_outcomes(country, ENTITY)
-    injected = set(got["fault_class"])
-    assert set(DOMAIN_CLASSES) | {"unknown_school"} <= injected, injected
-    expected = pl.col("fault_class").replace_strict(
-        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
-    )
-    missed = got.filter(
-        expected.is_in(["read_ok"]).not_() & (pl.col("reason").is_null() | (pl.col("reason") != expected))
-    )
-    assert missed.is_empty(), missed
+    assert_faults_caught(country, ENTITY, set(DOMAIN_CLASSES) | {"unknown_school"})
 
 
 def test_no_clean_classroom_line_is_quarantined(country: Country) -> None:
@@ -144,15 +142,10 @@ def _expected_by_region(exports: Path) -> pl.DataFrame:
     )
 
 
-def _sql(db: Path, query: str, *params: object) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(query, list(params)).fetchall()
-
-
 def test_marts_match_the_exports(published_db: Path, published_home: Path) -> None:
     expected = _expected_by_region(published_home / "exports")
     got = pl.DataFrame(
-        _sql(
+        sql(
             published_db,
             """
             select school_year, region_code, sum(classrooms), sum(usable_seats), sum(occupied_slots),
@@ -172,10 +165,10 @@ def test_marts_match_the_exports(published_db: Path, published_home: Path) -> No
     )
     assert expected.height == 12
     assert got.cast(expected.schema).equals(expected), (got, expected)
-    (rooms,) = _sql(published_db, "select count(*) from marts.dim_classroom")[0]
+    (rooms,) = sql(published_db, "select count(*) from marts.dim_classroom")[0]
     assert rooms == int(expected["classrooms"].sum())
     # the rate is the ratio of the two sums, and lies in 0-100
-    bad = _sql(
+    bad = sql(
         published_db,
         """
         select count(*) from marts.agg_classroom_occupancy
@@ -191,8 +184,8 @@ def test_marts_match_the_exports(published_db: Path, published_home: Path) -> No
 
 def test_data_access_scope(published_home: Path) -> None:
     region = Scope("region", region_code="01")
-    db = _published(published_home)
-    year = _sql(db, "select max(school_year) from marts.agg_classroom_occupancy")[0][0]
+    db = published_file(published_home)
+    year = sql(db, "select max(school_year) from marts.agg_classroom_occupancy")[0][0]
     with pytest.raises(ScopeError):
         da.summary(year, scope=region, region="02")
     with pytest.raises(ScopeError):
@@ -203,25 +196,11 @@ def test_data_access_scope(published_home: Path) -> None:
     assert only["code"].to_list() == ["01"]
 
 
-def _published(home: Path) -> Path:
-    published = home / "warehouse" / "published"
-    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
-    return published / f"{version}.duckdb"
-
-
 # -------------------------------------------------------------------------------------------- the page
 
 
 def _run(user: User, lang: str) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.session_state["auth_user"] = user
-    at.run()
-    at.switch_page("app_pages/infrastructure.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page("infrastructure", user, lang)
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -244,13 +223,13 @@ def _int(text: str) -> int:
     ],
 )
 def test_page(published_home: Path, user: User, lang: str) -> None:
-    db = _published(published_home)
+    db = published_file(published_home)
     at = _run(user, lang)
     words = labels(lang)
     assert at.title[0].value == words["infra.title"]
-    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
-    rooms, seats, occupied, available, prefab = _sql(
+    rooms, seats, occupied, available, prefab = sql(
         db,
         """
         select sum(classrooms), sum(usable_seats), sum(occupied_slots), sum(available_slots),
@@ -271,7 +250,7 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
     expected_rows = (
         12
         if region is None
-        else _sql(
+        else sql(
             db,
             "select count(distinct province_code) from marts.agg_classroom_occupancy where region_code = ?",
             region,

@@ -11,20 +11,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
-import streamlit as st
-from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
-from streamlit.testing.v1 import AppTest
+from domain_support import (
+    Country,
+    assert_faults_caught,
+    assert_reconciled,
+    clean_rows,
+    open_page,
+    published_file,
+    shared_country,
+    sql,
+)
 
 from dashboards.auth import User
 from dashboards.data_access import orientation as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
-from massar.synthetic.faults import REGISTRY
 
-APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 ENTITY = "orientation"
 
 
@@ -34,29 +38,11 @@ def country() -> Country:
 
 
 def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
-    got = fault_outcomes(country, ENTITY)
-    assert "stream_not_offered" in set(got["fault_class"])
-    expected = pl.col("fault_class").replace_strict(
-        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
-    )
-    missed = got.filter(
-        (expected != "read_ok") & (pl.col("reason").is_null() | (pl.col("reason") != expected))
-    )
-    assert missed.is_empty(), missed
+    assert_faults_caught(country, ENTITY, {"stream_not_offered"})
 
 
 def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
-    q = quarantine(country.lake, ENTITY)
-    assert q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti").is_empty()
-    log = load_log(country.lake, ENTITY)
-    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
-    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
-    assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, ENTITY).height
-
-
-def _sql(db: Path, query: str, *params: object) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(query, list(params)).fetchall()
+    assert_reconciled(country, ENTITY)
 
 
 def test_mart_matches_the_exports(published_db: Path, published_home: Path) -> None:
@@ -77,7 +63,7 @@ def test_mart_matches_the_exports(published_db: Path, published_home: Path) -> N
         .sort("level_code", "stream_code")
     )
     got = pl.DataFrame(
-        _sql(
+        sql(
             published_db,
             """
             select level_code, stream_code, sum(first_wishes), sum(streams_granted), sum(first_wishes_granted)
@@ -93,18 +79,12 @@ def test_mart_matches_the_exports(published_db: Path, published_home: Path) -> N
 
 
 def test_data_access_scope(published_db: Path) -> None:
-    year = _sql(published_db, "select max(school_year) from marts.agg_orientation")[0][0]
+    year = sql(published_db, "select max(school_year) from marts.agg_orientation")[0][0]
     region = Scope("region", region_code="01")
     with pytest.raises(ScopeError):
         da.demand_and_places(year, scope=region, region="02")
     national = da.demand_and_places(year, "3AC", "stream", scope=NATIONAL)
     assert set(national["code"]) == {"SC", "LET", "TECH"}
-
-
-def _published(home: Path) -> Path:
-    published = home / "warehouse" / "published"
-    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
-    return published / f"{version}.duckdb"
 
 
 @pytest.mark.parametrize(
@@ -117,20 +97,13 @@ def _published(home: Path) -> Path:
     ],
 )
 def test_page(published_home: Path, user: User, lang: str) -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    db = _published(published_home)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.session_state["auth_user"] = user
-    at.run()
-    at.switch_page("app_pages/orientation.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    db = published_file(published_home)
+    at = open_page("orientation", user, lang)
     words = labels(lang)
     assert at.title[0].value == words["orient.title"]
-    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
-    pupils, satisfied, not_oriented = _sql(
+    pupils, satisfied, not_oriented = sql(
         db,
         """
         select sum(first_wishes), sum(first_wishes_granted), sum(first_wishes_not_oriented)

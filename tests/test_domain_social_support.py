@@ -16,17 +16,22 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-import streamlit as st
-from domain_support import Country, clean_rows, fault_outcomes, load_log, quarantine, shared_country
-from streamlit.testing.v1 import AppTest
+from domain_support import (
+    Country,
+    assert_faults_caught,
+    assert_reconciled,
+    clean_rows,
+    open_page,
+    published_file,
+    shared_country,
+    sql,
+)
 
 from dashboards.auth import User
 from dashboards.data_access import social_support as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
-from massar.synthetic.faults import REGISTRY
 
-APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 ENTITY = "social_support"
 
 
@@ -36,30 +41,11 @@ def country() -> Country:
 
 
 def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
-    got = fault_outcomes(country, ENTITY)
-    assert {"unknown_programme", "unknown_school"} <= set(got["fault_class"])
-    expected = pl.col("fault_class").replace_strict(
-        {n: f.outcome for n, f in REGISTRY.items()}, return_dtype=pl.String
-    )
-    missed = got.filter(
-        (expected != "read_ok") & (pl.col("reason").is_null() | (pl.col("reason") != expected))
-    )
-    assert missed.is_empty(), missed
+    assert_faults_caught(country, ENTITY, {"unknown_programme", "unknown_school"})
 
 
 def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
-    q = quarantine(country.lake, ENTITY)
-    assert q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti").is_empty()
-    log = load_log(country.lake, ENTITY)
-    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
-    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
-    assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, ENTITY).height
-    assert q.height == int(log["rows_quarantined"].sum())
-
-
-def _sql(db: Path, query: str, *params: object) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(query, list(params)).fetchall()
+    assert_reconciled(country, ENTITY)
 
 
 def test_fact_holds_the_clean_export_rows(published_db: Path, published_home: Path) -> None:
@@ -71,7 +57,7 @@ def test_fact_holds_the_clean_export_rows(published_db: Path, published_home: Pa
         .sort("region_code", "programme_code")
     )
     got = pl.DataFrame(
-        _sql(
+        sql(
             published_db,
             """
             select region_code, programme_code, count(*), round(coalesce(sum(amount_mad), 0), 2)
@@ -83,7 +69,7 @@ def test_fact_holds_the_clean_export_rows(published_db: Path, published_home: Pa
     )
     assert expected.height > 12
     assert got.cast(expected.schema).equals(expected)
-    columns = {r[0] for r in _sql(published_db, "describe marts.fct_social_support")}
+    columns = {r[0] for r in sql(published_db, "describe marts.fct_social_support")}
     assert "student_code" not in columns and "student_key" in columns
 
 
@@ -114,18 +100,12 @@ def test_attendance_comparison_matches_polars(published_db: Path) -> None:
 
 
 def test_data_access_scope(published_db: Path) -> None:
-    year = _sql(published_db, "select max(school_year) from marts.agg_social_support_attendance")[0][0]
+    year = sql(published_db, "select max(school_year) from marts.agg_social_support_attendance")[0][0]
     region = Scope("region", region_code="01")
     with pytest.raises(ScopeError):
         da.by_programme(year, scope=region, region="02")
     assert da.by_programme(year, "region", scope=NATIONAL).height == 12
     assert da.by_programme(year, "region", scope=region)["code"].to_list() == ["01"]
-
-
-def _published(home: Path) -> Path:
-    published = home / "warehouse" / "published"
-    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
-    return published / f"{version}.duckdb"
 
 
 @pytest.mark.parametrize(
@@ -138,21 +118,14 @@ def _published(home: Path) -> Path:
     ],
 )
 def test_page(published_home: Path, user: User, lang: str) -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    db = _published(published_home)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.session_state["auth_user"] = user
-    at.run()
-    at.switch_page("app_pages/social_support.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    db = published_file(published_home)
+    at = open_page("social_support", user, lang)
     words = labels(lang)
     assert at.title[0].value == words["social.title"]
-    year = _sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
+    year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
-    (programme,) = _sql(db, "select min(programme_code) from reference.social_programmes")[0]
-    beneficiaries, pupils = _sql(
+    (programme,) = sql(db, "select min(programme_code) from reference.social_programmes")[0]
+    beneficiaries, pupils = sql(
         db,
         """
         select sum(beneficiaries), sum(pupils) from marts.agg_social_support_attendance
@@ -163,7 +136,7 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
         region,
         region,
     )[0]
-    (name,) = _sql(
+    (name,) = sql(
         db, f"select label_{lang} from reference.social_programmes where programme_code = ?", programme
     )[0]
     shown = [
@@ -176,7 +149,7 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
     rows = (
         12
         if region is None
-        else _sql(
+        else sql(
             db,
             "select count(distinct province_code) from marts.agg_social_support_attendance"
             " where region_code = ?",

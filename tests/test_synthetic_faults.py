@@ -49,6 +49,27 @@ OUTCOMES = {
     "unknown_programme": ("row", "unknown_code"),
     "stream_not_offered": ("row", "stream_not_offered"),
     "unknown_disability_type": ("row", "unknown_code"),
+    "negative_fee_amount": ("row", "out_of_range"),
+    "unknown_fee_code": ("row", "unknown_code"),
+    "amount_above_due": ("row", "amount_above_due"),
+    "unknown_staff_status": ("row", "unknown_code"),
+    "unknown_teacher": ("row", "unknown_teacher"),
+    "unknown_preschool_type": ("row", "unknown_code"),
+    "preschool_years_mismatch": ("row", "preschool_years_mismatch"),
+    "return_without_code": ("row", "return_without_code"),
+    "end_before_start": ("row", "end_before_start"),
+    "age_not_eligible": ("row", "age_not_eligible"),
+    "unknown_nonformal_programme": ("row", "unknown_code"),
+}
+# Non-formal education has about 1 beneficiary per 100 pupils (a row or two per region file here): its
+# classes need high rates to be injected at all at this size.
+SMALL_DOMAIN_RATES = {
+    "return_without_code": 0.6,
+    "end_before_start": 0.5,
+    "age_not_eligible": 0.3,
+    "unknown_nonformal_programme": 0.9,
+    "unknown_preschool_type": 0.05,
+    "preschool_years_mismatch": 0.05,
 }
 # The check of the validator below each class must trip.
 EXPECTED_CHECK = {
@@ -76,6 +97,17 @@ EXPECTED_CHECK = {
     "unknown_programme": "codelist:programme_code",
     "stream_not_offered": "rule:stream_not_offered",
     "unknown_disability_type": "codelist:disability_type",
+    "negative_fee_amount": "range:amount_",
+    "unknown_fee_code": "codelist:fee_code",
+    "amount_above_due": "rule:amount_above_due",
+    "unknown_staff_status": "codelist:status_code",
+    "unknown_teacher": "fk:unknown_teacher",
+    "unknown_preschool_type": "codelist:preschool_type",
+    "preschool_years_mismatch": "rule:preschool_years_mismatch",
+    "return_without_code": "rule:return_without_code",
+    "end_before_start": "rule:end_before_start",
+    "age_not_eligible": "rule:age_not_eligible",
+    "unknown_nonformal_programme": "codelist:programme_code",
 }
 
 
@@ -249,7 +281,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fault_rate=0.2,
         file_fault_rate=0.25,
         # deleted_enrollment: off by default; special needs: about 1 % of pupils have a record
-        fault_rates={"deleted_enrollment": 0.02, "unknown_disability_type": 0.6},
+        fault_rates={"deleted_enrollment": 0.02, "unknown_disability_type": 0.6, **SMALL_DOMAIN_RATES},
         daily_days=DAILY_DAYS,
     )
     return root

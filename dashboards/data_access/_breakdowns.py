@@ -30,6 +30,13 @@ GEO_GROUPS: Final[dict[str, Group]] = {
     ),
 }
 
+#: a breakdown by school, for the domain marts kept at school grain
+SCHOOL_GROUP: Final[Group] = (
+    "school_code",
+    "left join marts.dim_school as ref on ref.school_code = src.school_code",
+    "school_name",
+)
+
 #: filter of an aggregate domain mart by region and province (5 params: Territory.params()[:4], school)
 AGG_TERRITORY_WHERE: Final[str] = """
     (cast(? as varchar) is null or region_code = ?)

@@ -37,3 +37,22 @@ def unit_level(territory: Territory) -> UnitLevel:
     if territory.region_code is not None:
         return "province"
     return "region"
+
+
+def by_unit_sql(source: str, level: UnitLevel, measures: str) -> str:
+    """Constant SQL: ``measures`` per unit of ``level`` over the rows of ``source`` (a query whose ``?``
+    come first), with the units' names: ``level, unit_code, unit_name_fr, unit_name_ar, <measures>``,
+    by unit code. One more parameter follows the source's: the level itself."""
+    column = UNIT_COLUMN[level]
+    return f"""
+        with src as ({source}),
+        names as ({UNIT_NAMES[level]}),
+        units as (select src.{column} as unit_code, {measures} from src group by src.{column})
+        select ? as level, u.unit_code,
+            coalesce(n.unit_name_fr, u.unit_code) as unit_name_fr,
+            coalesce(n.unit_name_ar, u.unit_code) as unit_name_ar,
+            u.* exclude (unit_code)
+        from units as u
+        left join names as n on u.unit_code = n.unit_code
+        order by u.unit_code
+    """

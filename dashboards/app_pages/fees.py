@@ -1,0 +1,159 @@
+"""Fees and contributions: expected, collected and transferred amounts, by contribution and territory."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import fees as da
+from dashboards.filters import Filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
+
+
+def _pct(rate: float | None) -> float | None:
+    return None if rate is None else rate / 100
+
+
+def fee_name(row: dict, lang: str) -> str:
+    return row[f"label_{lang}"] or row["fee_code"]
+
+
+def amounts_chart(by_fee: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Grouped bars per contribution: expected, collected (against the schedules) and transferred."""
+    rtl = is_rtl(lang)
+    names = [fee_name(r, lang) for r in by_fee.iter_rows(named=True)]
+    series = {
+        "expected": ("expected_mad", "#9aa5b1"),
+        "collected": ("collected_against_expected_mad", "#2f6fb0"),
+        "transferred": ("transferred_mad", "#3a8f5c"),
+    }
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=t(f"fees.series.{key}", lang),
+                x=names,
+                y=by_fee[column].fill_null(0).to_list(),
+                marker_color=color,
+                hovertemplate="%{x}<br>%{fullData.name}: %{y:,.0f} MAD<extra></extra>",
+            )
+            for key, (column, color) in series.items()
+        ]
+    )
+    fig.update_layout(
+        barmode="group",
+        height=420,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0 if rtl else 0.0,
+                "xanchor": "right" if rtl else "left"},
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "title": {"text": t("fees.chart.amount", lang)}},
+    )  # fmt: skip
+    return style_figure(fig, lang, t("fees.chart.by_fee", lang, year=isolate_ltr(year, lang)))
+
+
+def rate_chart(units: pl.DataFrame, lang: str, year: str, fee: str) -> go.Figure:
+    """Horizontal bars: the collection rate of each unit of the territory."""
+    rtl = is_rtl(lang)
+    fig = go.Figure(
+        go.Bar(
+            x=units["collection_rate"].to_list(),
+            y=units[f"unit_name_{lang}"].to_list(),
+            orientation="h",
+            marker_color="#2f6fb0",
+            hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=max(320, 28 * units.height + 120),
+        xaxis={"autorange": "reversed" if rtl else True, "range": [0, 100],
+               "title": {"text": t("fees.chart.rate", lang)}},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )  # fmt: skip
+    return style_figure(fig, lang, t("fees.chart.by_unit", lang, fee=fee, year=isolate_ltr(year, lang)))
+
+
+def _amounts(r: dict, lang: str) -> dict[str, str]:
+    return {
+        t("fees.col.schools", lang): fmt_int(r["schools"], lang),
+        t("fees.col.payers", lang): fmt_int(r["payers"], lang),
+        t("fees.col.expected", lang): fmt_int(r["expected_mad"], lang),
+        t("fees.col.collected", lang): fmt_int(r["collected_mad"], lang),
+        t("fees.col.transferred", lang): fmt_int(r["transferred_mad"], lang),
+        t("fees.col.rate", lang): fmt_pct(_pct(r["collection_rate"]), lang),
+    }
+
+
+def fee_table(by_fee: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("fees.col.fee", lang): fee_name(r, lang),
+                t("fees.col.recipient", lang): r[f"recipient_label_{lang}"] or r["recipient_code"] or "–",
+                **_amounts(r, lang),
+            }
+            for r in by_fee.iter_rows(named=True)
+        ]
+    )
+
+
+def unit_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("fees.col.code", lang): r["unit_code"],
+                t("fees.col.name", lang): r[f"unit_name_{lang}"],
+                **_amounts(r, lang),
+            }
+            for r in units.iter_rows(named=True)
+        ]
+    )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("fees.caption", lang, year=isolate_ltr(year, lang), version=version))
+    by_fee = da.collection_by_fee(year, scope=scope, **where)
+    if by_fee.is_empty():
+        st.warning(t("fees.no_data", lang))
+        return
+    expected = float(by_fee["expected_mad"].fill_null(0).sum())
+    collected = float(by_fee["collected_against_expected_mad"].sum())
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(t("fees.kpi.expected", lang), fmt_int(expected, lang), border=True)
+    k2.metric(t("fees.kpi.collected", lang), fmt_int(float(by_fee["collected_mad"].sum()), lang), border=True)
+    k3.metric(
+        t("fees.kpi.rate", lang), fmt_pct(collected / expected if expected else None, lang), border=True
+    )
+    k4.metric(
+        t("fees.kpi.transferred", lang), fmt_int(float(by_fee["transferred_mad"].sum()), lang), border=True
+    )
+    names = {r["fee_code"]: fee_name(r, lang) for r in by_fee.iter_rows(named=True)}
+    left, _ = st.columns([1, 3])
+    fee: str | None = url_selectbox(
+        t("fees.filter.fee", lang),
+        [None, *names],
+        param="fee",
+        to_url=lambda c: c,
+        format_func=lambda c: t("fees.all_fees", lang) if c is None else names.get(c, c),
+        container=left,
+    )
+    fee_label = t("fees.all_fees", lang) if fee is None else names.get(fee, fee)
+    units = da.collection_by_unit(year, fee, scope=scope, **where)
+    chart_left, chart_right = st.columns(2)
+    with chart_left:
+        st.plotly_chart(amounts_chart(by_fee, lang, year), config=PLOTLY_CONFIG, key="fees_amounts")
+    with chart_right:
+        st.plotly_chart(rate_chart(units, lang, year, fee_label), config=PLOTLY_CONFIG, key="fees_rates")
+    st.subheader(t("fees.table.fees", lang))
+    st.dataframe(fee_table(by_fee, lang), hide_index=True)
+    st.subheader(t("fees.table.units", lang, fee=fee_label))
+    st.dataframe(unit_table(units, lang), hide_index=True)
+    st.caption(t("fees.note", lang))
+
+
+run_filtered_page("fees.title", render, depth="school")

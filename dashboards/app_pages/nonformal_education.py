@@ -1,0 +1,91 @@
+"""Non-formal education: beneficiaries of the second-chance programmes and their return to formal school."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import nonformal as da
+from dashboards.filters import Filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, style_figure
+
+
+def _pct(rate: float | None) -> float | None:
+    return None if rate is None else rate / 100
+
+
+def _name(row: dict, lang: str) -> str:
+    return row[f"label_{lang}"] or row["code"]
+
+
+def bars(frame: pl.DataFrame, lang: str, title: str, colour: str) -> go.Figure:
+    """Horizontal bars of beneficiaries per row of ``frame`` (programmes or outcomes)."""
+    data = frame.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
+    fig = px.bar(
+        data, x="beneficiaries", y="name", orientation="h",
+        labels={"beneficiaries": t("nonformal.chart.beneficiaries", lang), "name": ""},
+    )  # fmt: skip
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=360,
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )
+    fig.update_traces(marker_color=colour, hovertemplate="%{y}: %{x}<extra></extra>")
+    return style_figure(fig, lang, title)
+
+
+def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("nonformal.col.code", lang): r["code"],
+                t("nonformal.col.name", lang): _name(r, lang),
+                t("nonformal.col.beneficiaries", lang): fmt_int(r["beneficiaries"], lang),
+                t("nonformal.col.girls", lang): fmt_int(r["girls"], lang),
+                t("nonformal.col.exits", lang): fmt_int(r["exits"], lang),
+                t("nonformal.col.returned", lang): fmt_int(r["returned"], lang),
+                t("nonformal.col.return_rate", lang): fmt_pct(_pct(r["return_rate"]), lang),
+            }
+            for r in territory.iter_rows(named=True)
+        ]
+    )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("nonformal.caption", lang, year=isolate_ltr(year, lang), version=version))
+    programmes = da.beneficiaries(year, scope=scope, **where)
+    if programmes.is_empty():
+        st.warning(t("nonformal.no_data", lang))
+        return
+    total = int(programmes["beneficiaries"].sum())
+    exits, returned = int(programmes["exits"].sum()), int(programmes["returned"].sum())
+    cols = st.columns(3)
+    cols[0].metric(t("nonformal.kpi.beneficiaries", lang), fmt_int(total, lang))
+    cols[1].metric(t("nonformal.kpi.returned", lang), fmt_int(returned, lang))
+    cols[2].metric(t("nonformal.kpi.return_rate", lang), fmt_pct(returned / exits if exits else None, lang))
+    outcomes = da.beneficiaries(year, "outcome", scope=scope, **where)
+    shown = isolate_ltr(year, lang)
+    left, right = st.columns(2)
+    with left:
+        title = t("nonformal.chart.programme_title", lang, year=shown)
+        st.plotly_chart(bars(programmes, lang, title, "#2f6fb0"), config=PLOTLY_CONFIG, key="nf_programme")
+    with right:
+        title = t("nonformal.chart.outcome_title", lang, year=shown)
+        st.plotly_chart(bars(outcomes, lang, title, "#3c8d5a"), config=PLOTLY_CONFIG, key="nf_outcome")
+    st.caption(t("nonformal.note", lang))
+    by = {"national": "region", "region": "province"}.get(filters.level, "school")
+    territory = da.beneficiaries(year, by, scope=scope, **where)
+    st.subheader(t("nonformal.table.title", lang))
+    st.dataframe(territory_table(territory, lang), hide_index=True)
+
+
+run_filtered_page("nonformal.title", render, depth="school")

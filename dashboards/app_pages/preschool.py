@@ -1,0 +1,112 @@
+"""Preschool: pupils by age and sector, and the transition into 1AP (share of entrants who attended)."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboards.auth import current_scope
+from dashboards.data_access import preschool as da
+from dashboards.filters import Filters
+from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.page_frame import run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, style_figure
+
+
+def _pct(rate: float | None) -> float | None:
+    return None if rate is None else rate / 100
+
+
+def _name(row: dict, lang: str) -> str:
+    return row[f"label_{lang}"] or row["code"]
+
+
+def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """Preschool pupils per age, one bar per sector."""
+    data = by_age.with_columns(
+        pl.col("age").cast(pl.String),
+        pl.col("sector").replace_strict(
+            {s: t(f"preschool.sector.{s}", lang) for s in ("public", "private")}, default=pl.col("sector")
+        ),
+    )
+    fig = px.bar(
+        data, x="age", y="pupils", color="sector", barmode="group",
+        labels={
+            "age": t("preschool.chart.age", lang), "pupils": t("preschool.chart.pupils", lang), "sector": ""
+        },
+        color_discrete_sequence=["#2f6fb0", "#e08a2e"],
+    )  # fmt: skip
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=400,
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
+        xaxis={"autorange": "reversed" if rtl else True, "type": "category"},
+        yaxis={"side": "right" if rtl else "left"},
+    )
+    return style_figure(fig, lang, t("preschool.chart.age_title", lang, year=isolate_ltr(year, lang)))
+
+
+def type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    """1AP entrants per kind of preschool attended."""
+    data = by_type.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
+    fig = px.bar(
+        data, x="entrants", y="name", orientation="h",
+        labels={"entrants": t("preschool.chart.entrants", lang), "name": ""},
+    )  # fmt: skip
+    rtl = is_rtl(lang)
+    fig.update_layout(
+        height=400,
+        xaxis={"autorange": "reversed" if rtl else True},
+        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
+    )
+    fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x}<extra></extra>")
+    return style_figure(fig, lang, t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang)))
+
+
+def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("preschool.col.code", lang): r["code"],
+                t("preschool.col.name", lang): _name(r, lang),
+                t("preschool.col.entrants", lang): fmt_int(r["entrants"], lang),
+                t("preschool.col.attended", lang): fmt_int(r["attended"], lang),
+                t("preschool.col.share", lang): fmt_pct(_pct(r["attended_share"]), lang),
+            }
+            for r in territory.iter_rows(named=True)
+        ]
+    )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(t("preschool.caption", lang, year=isolate_ltr(year, lang), version=version))
+    by_age = da.enrollment_by_age(year, scope=scope, **where)
+    by_type = da.transition(year, scope=scope, **where)
+    if by_age.is_empty() and by_type.is_empty():
+        st.warning(t("preschool.no_data", lang))
+        return
+    entrants = int(by_type["entrants"].sum() or 0)
+    attended = int(by_type["attended"].sum() or 0)
+    cols = st.columns(3)
+    cols[0].metric(t("preschool.kpi.pupils", lang), fmt_int(int(by_age["pupils"].sum() or 0), lang))
+    cols[1].metric(t("preschool.kpi.entrants", lang), fmt_int(entrants, lang))
+    share = 100 * attended / entrants if entrants else None
+    cols[2].metric(t("preschool.kpi.share", lang), fmt_pct(_pct(share), lang))
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(age_bars(by_age, lang, year), config=PLOTLY_CONFIG, key="preschool_age")
+    with right:
+        st.plotly_chart(type_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="preschool_type")
+    st.caption(t("preschool.note", lang))
+    by = {"national": "region", "region": "province"}.get(filters.level, "school")
+    territory = da.transition(year, by, scope=scope, **where)
+    st.subheader(t("preschool.table.title", lang))
+    st.dataframe(territory_table(territory, lang), hide_index=True)
+
+
+run_filtered_page("preschool.title", render, depth="school")

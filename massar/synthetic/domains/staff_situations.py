@@ -1,0 +1,91 @@
+"""Staff situations (Massar ressources humaines): each teacher's grade and administrative situation.
+
+One row per teacher of the year (``teachers`` frame). Years of service are drawn uniformly over a career
+(0-35 years); teachers recruited from 2016 on are cadres of the AREF (regional recruitment), the others
+hold the grade of their school's cycle (a few secondary teachers are agrégés). A few teachers are not
+teaching this year (long sick leave, maternity leave, secondment, availability): their classes are the
+vacancies of the human-resources marts. Every share is an assumption (UNVERIFIED: no figure in
+``../shared/reference-data/``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from massar.synthetic import faults
+from massar.synthetic.calendar import first_day
+from massar.synthetic.domains import DomainContext
+from massar.synthetic.faults import FaultContext, register
+
+ENTITY = "staff_situations"
+CAREER_YEARS = 35
+AREF_RECRUITMENT_FROM = 2016  # UNVERIFIED
+GRADE_OF_CYCLE = {"preschool": "PEP", "primary": "PEP", "lower_secondary": "PESC", "upper_secondary": "PESQ"}
+AGREGE_SHARE = 0.05  # of upper-secondary teachers recruited before AREF_RECRUITMENT_FROM; UNVERIFIED
+# P(situation) other than in service (UNVERIFIED); maternity leave applies to women only.
+STATUS_SHARE = {"CONGE_MALADIE": 0.015, "DETACHEMENT": 0.005, "DISPONIBILITE": 0.003}
+MATERNITY_SHARE = 0.02
+STATUS_START_WITHIN_DAYS = 150  # a change of situation happens in the first months of the year
+
+
+def generate(ctx: DomainContext) -> pl.DataFrame:
+    """The staff_situations entity (typed)."""
+    teachers = (
+        ctx.frames["teachers"]
+        .select("teacher_code", "school_code", "sex")
+        .join(ctx.frames["schools"].select("school_code", "cycle_code"), on="school_code", how="left")
+        .sort("teacher_code")
+    )
+    n = teachers.height
+    recruited = ctx.year - ctx.rng.integers(0, CAREER_YEARS + 1, n)
+    cycle_grade = teachers["cycle_code"].replace_strict(GRADE_OF_CYCLE, default="PEP").to_numpy()
+    agrege = (teachers["cycle_code"].to_numpy() == "upper_secondary") & (ctx.rng.random(n) < AGREGE_SHARE)
+    grade = np.where(recruited >= AREF_RECRUITMENT_FROM, "CAREF", np.where(agrege, "PAGR", cycle_grade))
+    draw = ctx.rng.random(n)
+    status = np.full(n, "ACTIF", dtype=object)
+    low = 0.0
+    for code, share in STATUS_SHARE.items():
+        status[(draw >= low) & (draw < low + share)] = code
+        low += share
+    women = teachers["sex"].to_numpy() == "F"
+    maternity = (status == "ACTIF") & women & (ctx.rng.random(n) < MATERNITY_SHARE)
+    status[maternity] = "CONGE_MATERNITE"
+    start = first_day(ctx.school_year)
+    offset = ctx.rng.integers(0, STATUS_START_WITHIN_DAYS, n)
+    since = [
+        date(int(y), 9, 1) if s == "ACTIF" else start + timedelta(days=int(d))
+        for y, s, d in zip(recruited.tolist(), status.tolist(), offset.tolist(), strict=True)
+    ]
+    return teachers.select(
+        pl.lit(ctx.school_year).alias("school_year"),
+        pl.lit(ctx.region_code).alias("region_code"),
+        "school_code",
+        "teacher_code",
+        pl.Series("grade_code", grade.tolist(), dtype=pl.String),
+        pl.Series("status_code", status.tolist(), dtype=pl.String),
+        pl.Series("status_since", since, dtype=pl.Date),
+    )
+
+
+# --- fault classes of the domain ------------------------------------------------------------------
+
+faults.extend("unknown_school", ENTITY)
+
+
+@register("unknown_staff_status", outcome="unknown_code", entities=(ENTITY,))
+def unknown_staff_status(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """The situation is not a code of staff_statuses (a free-text or old wording)."""
+    values = ["CONGE", "MALADIE", "actif", "RETRAITE", "MUTE"]
+    picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
+    return rows.with_columns(pl.Series("status_code", picks, dtype=pl.String))
+
+
+@register("unknown_teacher", outcome="unknown_teacher", entities=(ENTITY,))
+def unknown_teacher(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
+    """A teacher number of the right pattern that exists nowhere (region block 99: no such AREF)."""
+    digits = ctx.rng.integers(0, 1_000_000, rows.height)
+    codes = [f"T99{d:06d}" for d in digits.tolist()]
+    return rows.with_columns(pl.Series("teacher_code", codes, dtype=pl.String))
