@@ -98,10 +98,10 @@ def _cmd_versions(args: argparse.Namespace) -> int:
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from warehouse.publish import PublishError, rollback
+    from warehouse.publish import PublishError
 
     try:
-        print(rollback(paths().published_dir, args.version).version)
+        print(pipeline.rollback_version(args.version))
     except PublishError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -292,6 +292,20 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     return version.version
 
 
+def rollback_version(version: str | None = None) -> str:
+    """Point readers back to an earlier published ``version`` (default: the one before the current) and
+    bring the serving stores (parent lookup, public statistics) back to it; returns the version name.
+
+    The stores are derived from one published version: without the refresh the public app would keep
+    answering from the version that was rolled back."""
+    from warehouse.publish import rollback
+
+    restored = rollback(paths().published_dir, version)
+    log.info("rolled back to %s", restored.version)
+    refresh_lookup_store(restored.path)
+    return restored.version
+
+
 def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
     """Bring the parent lookup's serving store up to a published version (when it has the serving models):
     only the pupils whose serving rows changed are rebuilt (``massar.serving.update_lookup_store``), or

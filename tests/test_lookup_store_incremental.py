@@ -190,3 +190,35 @@ def test_a_reader_sees_the_old_store_or_the_new_one(
     assert not errors, errors
     assert {c: answer(reader, c) for c in changed} == new_answers  # the same reader, the new store
     assert seen, "the reader should have read during the update"
+
+
+def test_rollback_brings_the_serving_stores_back(
+    versions: tuple[Path, Path, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`massar rollback` switches the published pointer and the stores the public app reads: after
+    publishing old then new and rolling back, the lookup store equals a full build of old, and the public
+    statistics store names old as its source."""
+    from massar import pipeline
+    from massar.serving import lookup_store_path, public_stats_store_path
+    from massar.settings import HOME_ENV, paths
+    from warehouse.publish import current, publish
+
+    old, new, _changed = versions
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    published = paths().published_dir
+    first = publish(old, published)
+    pipeline.refresh_lookup_store(first.path)
+    second = publish(new, published)
+    pipeline.refresh_lookup_store(second.path)
+    store = lookup_store_path()
+    assert any(
+        b for _rows, a, b in _differences(store, build_lookup_store(old, tmp_path / "o.duckdb")).values()
+    )
+
+    assert pipeline.rollback_version() == first.version
+
+    assert current(published).version == first.version
+    full_old = build_lookup_store(first.path, tmp_path / "full-old.duckdb")
+    assert all((a, b) == (0, 0) for _rows, a, b in _differences(store, full_old).values())
+    with duckdb.connect(str(public_stats_store_path()), read_only=True) as con:
+        assert con.execute("select source from stats.about").fetchall() == [(first.version,)]
