@@ -117,6 +117,42 @@ def provinces_geojson() -> dict[str, Any]:
     return data
 
 
+def mirror_axes(fig: go.Figure, lang: str, *, horizontal: bool = False) -> go.Figure:
+    """Reading direction of a cartesian chart (not a map): in Arabic the x axis runs right to left and
+    the y axis stands on the right; ``horizontal`` bars are listed top to bottom in both languages.
+
+    Only the direction is set: a page's own axis keys (title, range, tickformat, type) are merged with it
+    by plotly; call it after setting them. Left to right, the x axis is left alone, so a page's ``range``
+    holds (plotly autoranges an axis without one); right to left, a page's x ``range`` is reversed (an
+    autorange would override it), any other x axis is autoranged reversed.
+    """
+    rtl = is_rtl(lang)
+    yaxis: dict[str, Any] = {"side": "right" if rtl else "left"}
+    if horizontal:
+        yaxis["autorange"] = "reversed"
+    fig.update_layout(yaxis=yaxis)
+    if rtl:
+        fixed = fig.layout.xaxis.range
+        if fixed is not None:
+            fig.update_layout(xaxis={"range": list(reversed(fixed)), "autorange": False})
+        else:
+            fig.update_layout(xaxis={"autorange": "reversed"})
+    return fig
+
+
+def top_legend(lang: str) -> dict[str, Any]:
+    """A one-row legend over the plot area, without a title, starting from the reading side."""
+    rtl = is_rtl(lang)
+    return {
+        "orientation": "h",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "x": 1.0 if rtl else 0.0,
+        "xanchor": "right" if rtl else "left",
+        "title": {"text": ""},
+    }
+
+
 def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
     """Title, number separators and reading direction of a plotly figure for the language."""
     rtl = is_rtl(lang)

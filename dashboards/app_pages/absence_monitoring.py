@@ -11,10 +11,10 @@ import streamlit as st
 
 from dashboards.data_access import absences as da
 from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 #: rows shown in a long table (the count of the rest is stated under it)
 TABLE_ROWS = 50
@@ -37,7 +37,6 @@ def first_rows(table: pl.DataFrame, lang: str) -> None:
 
 
 def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
-    rtl = is_rtl(lang)
     names = units[f"unit_name_{lang}"].to_list()
     fig = go.Figure(
         [
@@ -60,27 +59,15 @@ def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
     fig.update_layout(
         barmode="group",
         height=460,
-        legend={
-            "orientation": "h",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "x": 1.0 if rtl else 0.0,
-            "xanchor": "right" if rtl else "left",
-        },
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={
-            "tickformat": ".0%",
-            "side": "right" if rtl else "left",
-            "title": {"text": t("absence.chart.rate", lang)},
-        },
+        legend=top_legend(lang),
+        yaxis={"tickformat": ".0%", "title": {"text": t("absence.chart.rate", lang)}},
     )
     title = t("absence.chart.by_unit", lang, level=t(f"absence.level.{level}", lang))
-    return style_figure(fig, lang, title)
+    return style_figure(mirror_axes(fig, lang), lang, title)
 
 
 def daily_chart(daily: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """The territory's absence rate per school day (ratio of sums over its classes)."""
-    rtl = is_rtl(lang)
     fig = go.Figure(
         go.Scatter(
             x=daily["calendar_date"].to_list(),
@@ -94,10 +81,12 @@ def daily_chart(daily: pl.DataFrame, lang: str, year: str) -> go.Figure:
     fig.update_layout(
         height=460,
         showlegend=False,
-        xaxis={"autorange": "reversed" if rtl else True, "title": {"text": t("absence.chart.date", lang)}},
-        yaxis={"tickformat": ".0%", "side": "right" if rtl else "left", "rangemode": "tozero"},
+        xaxis={"title": {"text": t("absence.chart.date", lang)}},
+        yaxis={"tickformat": ".0%", "rangemode": "tozero"},
     )
-    return style_figure(fig, lang, t("absence.chart.daily", lang, year=isolate_ltr(year, lang)))
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("absence.chart.daily", lang, year=isolate_ltr(year, lang))
+    )
 
 
 def drill_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:

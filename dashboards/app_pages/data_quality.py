@@ -17,7 +17,7 @@ from dashboards.data_access import quality as da
 from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 #: where the browser finds the GX Data Docs; ``massar serve`` sets it (a static server on its port + 2)
 DATA_DOCS_URL_ENV = "MASSAR_DATA_DOCS_URL"
@@ -47,7 +47,6 @@ def verdict_label(verdict: str | None, lang: str) -> str:
 
 def history_chart(runs: pl.DataFrame, lang: str) -> go.Figure:
     """Failed expectations per gate run (warnings and critical, stacked), runs in time order."""
-    rtl = is_rtl(lang)
     # one category per run: to the second, so that two runs in the same minute stay apart
     x = [fmt_time(r, "fr", seconds=True) for r in runs["run_at"].to_list()]
     verdicts = [verdict_label(v, lang) for v in runs["verdict"].to_list()]
@@ -68,36 +67,28 @@ def history_chart(runs: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         height=420,
-        legend={
-            "orientation": "h",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "x": 1.0 if rtl else 0.0,
-            "xanchor": "right" if rtl else "left",
-        },
-        xaxis={
-            "type": "category",
-            "autorange": "reversed" if rtl else True,
-            "title": {"text": t("quality.history.run", lang)},
-        },
+        legend=top_legend(lang),
+        xaxis={"type": "category", "title": {"text": t("quality.history.run", lang)}},
         yaxis={
-            "side": "right" if rtl else "left",
             "range": [0, top + 0.5],
             "dtick": max(1, math.ceil(top / 5)),  # whole numbers of failed expectations
             "tickformat": ",d",
             "title": {"text": t("quality.history.failures", lang)},
         },
     )
-    return style_figure(fig, lang, t("quality.history.chart", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("quality.history.chart", lang))
 
 
 def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
     """Quarantined rows per region, stacked by reason."""
-    rtl = is_rtl(lang)
     per = counts.group_by("region_code", f"region_name_{lang}", "reason_code").agg(pl.col("rows").sum())
     regions = per.select("region_code", f"region_name_{lang}").unique().sort("region_code")
     names = dict(zip(regions["region_code"].to_list(), regions[f"region_name_{lang}"].to_list(), strict=True))
-    reasons = per.group_by("reason_code").agg(pl.col("rows").sum()).sort("rows", descending=True)
+    reasons = (
+        per.group_by("reason_code")
+        .agg(pl.col("rows").sum())
+        .sort(["rows", "reason_code"], descending=[True, False])
+    )
     traces = []
     for i, reason in enumerate(reasons["reason_code"].to_list()):
         rows = dict(per.filter(pl.col("reason_code") == reason).select("region_code", "rows").iter_rows())
@@ -115,11 +106,10 @@ def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
         barmode="stack",
         height=420,
         # outside the plot area: on the right (plotly's default), on the left in Arabic
-        legend={"x": -0.08, "xanchor": "right"} if rtl else {},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+        legend={"x": -0.08, "xanchor": "right"} if is_rtl(lang) else {},
+        yaxis={"tickformat": ",d"},
     )
-    return style_figure(fig, lang, t("quality.quarantine.chart", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("quality.quarantine.chart", lang))
 
 
 def runs_table(runs: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -9,9 +9,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import fees as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 
 def _pct(rate: float | None) -> float | None:
@@ -24,7 +24,6 @@ def fee_name(row: dict, lang: str) -> str:
 
 def amounts_chart(by_fee: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """Grouped bars per contribution: expected, collected (against the schedules) and transferred."""
-    rtl = is_rtl(lang)
     names = [fee_name(r, lang) for r in by_fee.iter_rows(named=True)]
     series = {
         "expected": ("expected_mad", "#9aa5b1"),
@@ -46,17 +45,16 @@ def amounts_chart(by_fee: pl.DataFrame, lang: str, year: str) -> go.Figure:
     fig.update_layout(
         barmode="group",
         height=420,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0 if rtl else 0.0,
-                "xanchor": "right" if rtl else "left"},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "title": {"text": t("fees.chart.amount", lang)}},
-    )  # fmt: skip
-    return style_figure(fig, lang, t("fees.chart.by_fee", lang, year=isolate_ltr(year, lang)))
+        legend=top_legend(lang),
+        yaxis={"title": {"text": t("fees.chart.amount", lang)}},
+    )
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("fees.chart.by_fee", lang, year=isolate_ltr(year, lang))
+    )
 
 
 def rate_chart(units: pl.DataFrame, lang: str, year: str, fee: str) -> go.Figure:
     """Horizontal bars: the collection rate of each unit of the territory."""
-    rtl = is_rtl(lang)
     fig = go.Figure(
         go.Bar(
             x=units["collection_rate"].to_list(),
@@ -68,11 +66,10 @@ def rate_chart(units: pl.DataFrame, lang: str, year: str, fee: str) -> go.Figure
     )
     fig.update_layout(
         height=max(320, 28 * units.height + 120),
-        xaxis={"autorange": "reversed" if rtl else True, "range": [0, 100],
-               "title": {"text": t("fees.chart.rate", lang)}},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )  # fmt: skip
-    return style_figure(fig, lang, t("fees.chart.by_unit", lang, fee=fee, year=isolate_ltr(year, lang)))
+        xaxis={"range": [0, 100], "title": {"text": t("fees.chart.rate", lang)}},
+    )
+    title = t("fees.chart.by_unit", lang, fee=fee, year=isolate_ltr(year, lang))
+    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
 
 
 def _amounts(r: dict, lang: str) -> dict[str, str]:

@@ -10,10 +10,10 @@ import streamlit as st
 from dashboards.data_access import grades as da
 from dashboards.exports import fmt_decimal
 from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 BAR_COLOR = "#2f6fb0"
 SEX_COLORS: dict[str, str] = {"F": "#c2417a", "M": "#2f6fb0"}
@@ -31,20 +31,7 @@ def bin_label(row: dict[str, object], lang: str) -> str:
     return f"{lower}–{upper}"
 
 
-def legend(lang: str) -> dict[str, object]:
-    rtl = is_rtl(lang)
-    return {
-        "orientation": "h",
-        "y": 1.0,
-        "yanchor": "bottom",
-        "x": 1.0 if rtl else 0.0,
-        "xanchor": "right" if rtl else "left",
-        "title": {"text": ""},
-    }
-
-
 def histogram_chart(bins: pl.DataFrame, lang: str) -> go.Figure:
-    rtl = is_rtl(lang)
     fig = go.Figure(
         go.Bar(
             x=[bin_label(r, lang) for r in bins.iter_rows(named=True)],
@@ -56,14 +43,13 @@ def histogram_chart(bins: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         height=400,
         bargap=0.05,
-        xaxis={"autorange": "reversed" if rtl else True, "title": {"text": t("grades.chart.mark", lang)}},
-        yaxis={"side": "right" if rtl else "left", "title": {"text": t("grades.chart.averages", lang)}},
+        xaxis={"title": {"text": t("grades.chart.mark", lang)}},
+        yaxis={"title": {"text": t("grades.chart.averages", lang)}},
     )
-    return style_figure(fig, lang, t("grades.chart.histogram", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("grades.chart.histogram", lang))
 
 
 def subject_chart(subjects: pl.DataFrame, lang: str) -> go.Figure:
-    rtl = is_rtl(lang)
     fig = go.Figure(
         go.Bar(
             y=subjects[f"label_{lang}"].to_list(),
@@ -73,16 +59,11 @@ def subject_chart(subjects: pl.DataFrame, lang: str) -> go.Figure:
             hovertemplate="%{y}<br>%{x:.2f}<extra></extra>",
         )
     )
-    fig.update_layout(
-        height=400,
-        xaxis={"range": [0, 20], "autorange": "reversed" if rtl else False},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )
-    return style_figure(fig, lang, t("grades.chart.subjects", lang))
+    fig.update_layout(height=400, xaxis={"range": [0, 20]})
+    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, t("grades.chart.subjects", lang))
 
 
 def decisions_chart(decisions: pl.DataFrame, lang: str) -> go.Figure:
-    rtl = is_rtl(lang)
     frame = decisions.with_columns(pl.col("decision").fill_null("none"))
     levels = frame.unique("level_code", maintain_order=True)
     traces = []
@@ -107,15 +88,13 @@ def decisions_chart(decisions: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         height=420,
-        legend=legend(lang),
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"tickformat": ".0%", "range": [0, 1], "side": "right" if rtl else "left"},
+        legend=top_legend(lang),
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
     )
-    return style_figure(fig, lang, t("grades.chart.decisions", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("grades.chart.decisions", lang))
 
 
 def exam_chart(units: pl.DataFrame, certificate: str, lang: str) -> go.Figure:
-    rtl = is_rtl(lang)
     part = units.filter(pl.col("certificate_code") == certificate)
     names = part[f"unit_name_{lang}"].to_list()
     fig = go.Figure(
@@ -133,12 +112,13 @@ def exam_chart(units: pl.DataFrame, certificate: str, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="group",
         height=420,
-        legend=legend(lang),
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"tickformat": ".0%", "range": [0, 1], "side": "right" if rtl else "left"},
+        legend=top_legend(lang),
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
     )
     return style_figure(
-        fig, lang, t("grades.chart.exam", lang, certificate=t(f"grades.cert.{certificate}", lang))
+        mirror_axes(fig, lang),
+        lang,
+        t("grades.chart.exam", lang, certificate=t(f"grades.cert.{certificate}", lang)),
     )
 
 

@@ -11,9 +11,9 @@ from dashboards.auth import current_scope
 from dashboards.data_access import human_resources as da
 from dashboards.exports import fmt_decimal
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
 
 
 def _pct(rate: float | None) -> float | None:
@@ -27,7 +27,6 @@ def _label(row: dict, lang: str, code: str) -> str:
 def subject_chart(
     subjects: pl.DataFrame, lang: str, title: str, column: str, axis: str, color: str
 ) -> go.Figure:
-    rtl = is_rtl(lang)
     fig = go.Figure(
         go.Bar(
             x=[_label(r, lang, "subject_code") for r in subjects.iter_rows(named=True)],
@@ -36,12 +35,8 @@ def subject_chart(
             hovertemplate="%{x}: %{y:.1f}<extra></extra>",
         )
     )
-    fig.update_layout(
-        height=420,
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "title": {"text": axis}},
-    )
-    return style_figure(fig, lang, title)
+    fig.update_layout(height=420, yaxis={"title": {"text": axis}})
+    return style_figure(mirror_axes(fig, lang), lang, title)
 
 
 def load_table(load: pl.DataFrame, lang: str) -> pl.DataFrame:

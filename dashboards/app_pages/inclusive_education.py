@@ -10,9 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import inclusive_education as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 
 def _pct(rate: float | None) -> float | None:
@@ -36,14 +36,10 @@ def absence_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
         color_discrete_map={group: "#2f6fb0", others: "#9aa5b1"},
         labels={"type": "", "rate": t("incl.chart.rate", lang), "series": ""},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=440,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left"},
+    fig.update_layout(height=440, legend=top_legend(lang))
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("incl.chart.title", lang, year=isolate_ltr(year, lang))
     )
-    return style_figure(fig, lang, t("incl.chart.title", lang, year=isolate_ltr(year, lang)))
 
 
 def detail_table(frame: pl.DataFrame, lang: str) -> pl.DataFrame:

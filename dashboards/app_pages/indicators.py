@@ -11,10 +11,10 @@ from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
 from dashboards.exports import csv_bytes, excel_bytes, fmt_decimal
 from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 DEFAULT_CYCLE = "primary"
 #: URL parameter of the cycle; not the overview's ``cycle`` (there, no value means every cycle)
@@ -81,7 +81,6 @@ def export_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 def survival_chart(survival: pl.DataFrame, lang: str, cycle_label: str) -> go.Figure:
     """Survival to each grade: reconstructed cohort and true cohort, side by side."""
-    rtl = is_rtl(lang)
     grades = survival[f"level_label_{lang}"].to_list()
     fig = go.Figure(
         [
@@ -104,17 +103,10 @@ def survival_chart(survival: pl.DataFrame, lang: str, cycle_label: str) -> go.Fi
     fig.update_layout(
         barmode="group",
         height=420,
-        legend={
-            "orientation": "h",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "x": 1.0 if rtl else 0.0,
-            "xanchor": "right" if rtl else "left",
-        },
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"tickformat": ".0%", "range": [0, 1.05], "side": "right" if rtl else "left"},
+        legend=top_legend(lang),
+        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
     )
-    return style_figure(fig, lang, t("indicators.chart.survival", lang, cycle=cycle_label))
+    return style_figure(mirror_axes(fig, lang), lang, t("indicators.chart.survival", lang, cycle=cycle_label))
 
 
 def render(scope: Scope, lang: str, version: str) -> None:

@@ -10,9 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import infrastructure as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 
 def _pct(rate: float | None) -> float | None:
@@ -36,14 +36,13 @@ def occupancy_bars(frame: pl.DataFrame, lang: str, year: str) -> go.Figure:
         orientation="h",
         labels={"occupancy_rate": t("infra.chart.occupancy", lang), "name": ""},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=max(320, 32 * data.height + 120),
-        xaxis={"range": [0, 100], "autorange": "reversed" if rtl else None},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )
+    fig.update_layout(height=max(320, 32 * data.height + 120), xaxis={"range": [0, 100]})
     fig.update_traces(hovertemplate="%{y}: %{x:.1f} %<extra></extra>", marker_color="#2f6fb0")
-    return style_figure(fig, lang, t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang)))
+    return style_figure(
+        mirror_axes(fig, lang, horizontal=True),
+        lang,
+        t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang)),
+    )
 
 
 def room_type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -72,14 +71,10 @@ def room_type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
         color_discrete_map={usable: "#2f6fb0", out: "#c0392b"},
         labels={"type": "", "rooms": t("infra.chart.rooms", lang), "status": ""},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=420,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    fig.update_layout(height=420, legend=top_legend(lang), yaxis={"tickformat": ",d"})
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("infra.chart.rooms_title", lang, year=isolate_ltr(year, lang))
     )
-    return style_figure(fig, lang, t("infra.chart.rooms_title", lang, year=isolate_ltr(year, lang)))
 
 
 def detail_table(frame: pl.DataFrame, lang: str) -> pl.DataFrame:

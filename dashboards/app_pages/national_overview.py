@@ -14,9 +14,11 @@ from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import (
     PLOTLY_CONFIG,
+    mirror_axes,
     provinces_geojson,
     regions_geojson,
     style_figure,
+    top_legend,
     url_selectbox,
 )
 
@@ -95,22 +97,13 @@ def cycle_sex_bars(by_cycle_sex: pl.DataFrame, lang: str, year: str) -> go.Figur
             "sex_label": t("chart.sex", lang),
         },
     )
-    rtl = is_rtl(lang)
     fig.update_layout(
-        height=560,
-        legend={
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
-            "xanchor": "right" if rtl else "left",
-            "x": 1.0 if rtl else 0.0,
-            "title": {"text": ""},
-        },
-        xaxis={"autorange": "reversed" if rtl else True, "title": {"text": ""}},
-        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+        height=560, legend=top_legend(lang), xaxis={"title": {"text": ""}}, yaxis={"tickformat": ",d"}
     )
     fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:,d}<extra></extra>")
-    return style_figure(fig, lang, t("chart.bar_title", lang, year=isolate_ltr(year, lang)))
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("chart.bar_title", lang, year=isolate_ltr(year, lang))
+    )
 
 
 def province_map(by_province: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -155,14 +148,10 @@ def sector_area_bars(by_sector_area: pl.DataFrame, lang: str, year: str) -> go.F
         color_discrete_map={t(f"sex.{s}", lang): SEX_COLORS[s] for s in SEX_ORDER},
         labels={"group": "", "pupils": t("chart.pupils", lang), "sex_label": t("chart.sex", lang)},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=420,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    fig.update_layout(height=420, legend=top_legend(lang), yaxis={"tickformat": ",d"})
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("chart.sector_area_title", lang, year=isolate_ltr(year, lang))
     )
-    return style_figure(fig, lang, t("chart.sector_area_title", lang, year=isolate_ltr(year, lang)))
 
 
 def trend_lines(trend: pl.DataFrame, lang: str) -> go.Figure:
@@ -181,14 +170,10 @@ def trend_lines(trend: pl.DataFrame, lang: str) -> go.Figure:
         markers=True,
         labels={"school_year": "", "pupils": t("chart.pupils", lang), "cycle": t("chart.cycle", lang)},
     )
-    rtl = is_rtl(lang)
     fig.update_layout(
-        height=420,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"type": "category", "autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+        height=420, legend=top_legend(lang), xaxis={"type": "category"}, yaxis={"tickformat": ",d"}
     )
-    return style_figure(fig, lang, t("chart.trend_title", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("chart.trend_title", lang))
 
 
 def province_table(by_province: pl.DataFrame, lang: str) -> pl.DataFrame:

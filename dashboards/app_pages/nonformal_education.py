@@ -10,9 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import nonformal as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
 
 
 def _pct(rate: float | None) -> float | None:
@@ -30,14 +30,9 @@ def bars(frame: pl.DataFrame, lang: str, title: str, colour: str) -> go.Figure:
         data, x="beneficiaries", y="name", orientation="h",
         labels={"beneficiaries": t("nonformal.chart.beneficiaries", lang), "name": ""},
     )  # fmt: skip
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=360,
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )
+    fig.update_layout(height=360)
     fig.update_traces(marker_color=colour, hovertemplate="%{y}: %{x}<extra></extra>")
-    return style_figure(fig, lang, title)
+    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
 
 
 def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -10,9 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import orientation as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 LEVELS = ("3AC", "TC")
 
@@ -42,14 +42,10 @@ def demand_bars(streams: pl.DataFrame, lang: str, year: str) -> go.Figure:
         color_discrete_map={wished: "#9aa5b1", granted: "#2f6fb0"},
         labels={"stream": "", "pupils": t("orient.chart.pupils", lang), "series": ""},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=440,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "tickformat": ",d"},
+    fig.update_layout(height=440, legend=top_legend(lang), yaxis={"tickformat": ",d"})
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("orient.chart.title", lang, year=isolate_ltr(year, lang))
     )
-    return style_figure(fig, lang, t("orient.chart.title", lang, year=isolate_ltr(year, lang)))
 
 
 def satisfaction_bars(territory: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -63,14 +59,13 @@ def satisfaction_bars(territory: pl.DataFrame, lang: str, year: str) -> go.Figur
         orientation="h",
         labels={"first_wish_satisfaction_rate": t("orient.chart.satisfaction", lang), "name": ""},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=max(320, 32 * data.height + 120),
-        xaxis={"range": [0, 100], "autorange": "reversed" if rtl else None},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )
+    fig.update_layout(height=max(320, 32 * data.height + 120), xaxis={"range": [0, 100]})
     fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
-    return style_figure(fig, lang, t("orient.chart.satisfaction_title", lang, year=isolate_ltr(year, lang)))
+    return style_figure(
+        mirror_axes(fig, lang, horizontal=True),
+        lang,
+        t("orient.chart.satisfaction_title", lang, year=isolate_ltr(year, lang)),
+    )
 
 
 def stream_table(streams: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -10,9 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import preschool as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 
 def _pct(rate: float | None) -> float | None:
@@ -38,14 +38,10 @@ def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
         },
         color_discrete_sequence=["#2f6fb0", "#e08a2e"],
     )  # fmt: skip
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=400,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"autorange": "reversed" if rtl else True, "type": "category"},
-        yaxis={"side": "right" if rtl else "left"},
+    fig.update_layout(height=400, legend=top_legend(lang), xaxis={"type": "category"})
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("preschool.chart.age_title", lang, year=isolate_ltr(year, lang))
     )
-    return style_figure(fig, lang, t("preschool.chart.age_title", lang, year=isolate_ltr(year, lang)))
 
 
 def type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -55,14 +51,13 @@ def type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
         data, x="entrants", y="name", orientation="h",
         labels={"entrants": t("preschool.chart.entrants", lang), "name": ""},
     )  # fmt: skip
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=400,
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )
+    fig.update_layout(height=400)
     fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x}<extra></extra>")
-    return style_figure(fig, lang, t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang)))
+    return style_figure(
+        mirror_axes(fig, lang, horizontal=True),
+        lang,
+        t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang)),
+    )
 
 
 def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:

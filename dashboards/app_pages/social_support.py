@@ -10,9 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import social_support as da
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 
 def _pct(rate: float | None) -> float | None:
@@ -40,15 +40,11 @@ def absence_bars(by_programme: pl.DataFrame, lang: str, year: str) -> go.Figure:
         color_discrete_map={ben: "#2f6fb0", oth: "#9aa5b1"},
         labels={"programme": "", "rate": t("social.chart.absence", lang), "group": ""},
     )
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=440,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "title": {"text": ""}},
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left"},
-    )
+    fig.update_layout(height=440, legend=top_legend(lang))
     fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:.2f} %<extra></extra>")
-    return style_figure(fig, lang, t("social.chart.absence_title", lang, year=isolate_ltr(year, lang)))
+    return style_figure(
+        mirror_axes(fig, lang), lang, t("social.chart.absence_title", lang, year=isolate_ltr(year, lang))
+    )
 
 
 def share_bars(territory: pl.DataFrame, lang: str, year: str, programme: str) -> go.Figure:
@@ -57,15 +53,10 @@ def share_bars(territory: pl.DataFrame, lang: str, year: str, programme: str) ->
         data, x="beneficiary_share", y="name", orientation="h",
         labels={"beneficiary_share": t("social.chart.share", lang), "name": ""},
     )  # fmt: skip
-    rtl = is_rtl(lang)
-    fig.update_layout(
-        height=max(320, 32 * data.height + 120),
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left", "autorange": "reversed"},
-    )
+    fig.update_layout(height=max(320, 32 * data.height + 120))
     fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
     title = t("social.chart.share_title", lang, programme=programme, year=isolate_ltr(year, lang))
-    return style_figure(fig, lang, title)
+    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
 
 
 def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:

@@ -12,9 +12,9 @@ from dashboards.data_access import NoPublishedWarehouse, published_warehouse
 from dashboards.data_access import resources as da
 from dashboards.exports import fmt_decimal
 from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, current_lang, style_figure, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, current_lang, mirror_axes, style_figure, top_legend, url_selectbox
 
 #: one colour per class-size band, smallest classes first (light to dark)
 BAND_COLORS: tuple[str, ...] = ("#c6dbef", "#6baed6", "#2f6fb0", "#e8a33d", "#b5452f", "#67000d")
@@ -49,7 +49,6 @@ def cycle_name(row: dict[str, object], lang: str) -> str:
 
 def class_size_chart(distribution: pl.DataFrame, lang: str) -> go.Figure:
     """Stacked shares of each cycle's classes per size band."""
-    rtl = is_rtl(lang)
     cycles = distribution.unique("cycle_code", maintain_order=True)
     names = [cycle_name(r, lang) for r in cycles.iter_rows(named=True)]
     bands = distribution.unique("band_code", maintain_order=True).sort("band_order")
@@ -73,26 +72,19 @@ def class_size_chart(distribution: pl.DataFrame, lang: str) -> go.Figure:
             )
         )
     fig = go.Figure(traces)
+    # the legend row below the bars: above them, a second row of bands would cover the title
+    below = {"y": -0.3, "yanchor": "top", "title": {"text": t("resources.chart.band", lang)}}
     fig.update_layout(
         barmode="stack",
         height=480,
-        legend={  # below the bars: above them, a second row of bands would cover the title
-            "orientation": "h",
-            "y": -0.3,
-            "yanchor": "top",
-            "x": 1.0 if rtl else 0.0,
-            "xanchor": "right" if rtl else "left",
-            "title": {"text": t("resources.chart.band", lang)},
-        },
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"tickformat": ".0%", "range": [0, 1], "side": "right" if rtl else "left"},
+        legend=top_legend(lang) | below,
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
     )
-    return style_figure(fig, lang, t("resources.chart.class_sizes", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("resources.chart.class_sizes", lang))
 
 
 def ratio_chart(by_cycle: pl.DataFrame, lang: str) -> go.Figure:
     """Pupils per teacher, per class and per classroom, by cycle."""
-    rtl = is_rtl(lang)
     rows = by_cycle.filter(pl.col("cycle_code").is_not_null())
     names = [cycle_name(r, lang) for r in rows.iter_rows(named=True)]
     colors = {
@@ -115,17 +107,9 @@ def ratio_chart(by_cycle: pl.DataFrame, lang: str) -> go.Figure:
     fig.update_layout(
         barmode="group",
         height=420,
-        legend={
-            "orientation": "h",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "x": 1.0 if rtl else 0.0,
-            "xanchor": "right" if rtl else "left",
-        },
-        xaxis={"autorange": "reversed" if rtl else True},
-        yaxis={"side": "right" if rtl else "left"},
+        legend=top_legend(lang),
     )
-    return style_figure(fig, lang, t("resources.chart.ratios", lang))
+    return style_figure(mirror_axes(fig, lang), lang, t("resources.chart.ratios", lang))
 
 
 def ratio_columns(r: dict[str, object], lang: str) -> dict[str, str]:

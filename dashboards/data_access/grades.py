@@ -18,7 +18,7 @@ from typing import Final
 import polars as pl
 
 from dashboards.data_access._core import run as _run
-from dashboards.data_access._units import UNIT_COLUMN, UNIT_NAMES, unit_level
+from dashboards.data_access._units import UNIT_COLUMN, UNIT_NAMES, by_unit_sql, unit_level
 from dashboards.scope import TERRITORY_WHERE, Scope, Territory
 
 DEFAULT_SEMESTER: Final[int] = 2
@@ -30,6 +30,10 @@ _DISTRIBUTION = f"""
         and (cast(? as varchar) is null or subject_code = ?)
         and {TERRITORY_WHERE}
 """
+
+
+# pupils counted and their mean subject average, over the rows of ``src`` (a selection of _DISTRIBUTION)
+_MEAN_AVERAGE = "sum(src.pupils)::bigint as pupils, sum(src.grade_sum) / sum(src.pupils) as mean_average"
 
 
 def _distribution_params(
@@ -190,8 +194,7 @@ def subject_averages(
             src.subject_code,
             any_value(s.label_fr) as label_fr,
             any_value(s.label_ar) as label_ar,
-            sum(src.pupils)::bigint as pupils,
-            sum(src.grade_sum) / sum(src.pupils) as mean_average
+            {_MEAN_AVERAGE}
         from src
         left join reference.subjects as s on src.subject_code = s.subject_code
         group by src.subject_code
@@ -222,8 +225,7 @@ def level_averages(
             any_value(l.level_order) as level_order,
             any_value(l.label_fr) as label_fr,
             any_value(l.label_ar) as label_ar,
-            sum(src.pupils)::bigint as pupils,
-            sum(src.grade_sum) / sum(src.pupils) as mean_average
+            {_MEAN_AVERAGE}
         from src
         left join reference.levels as l on src.level_code = l.level_code
         group by src.level_code
@@ -250,28 +252,8 @@ def averages_by_unit(
     """
     territory = scope.territory(region, province, school)
     unit = unit_level(territory)
-    column = UNIT_COLUMN[unit]
     return _run(
-        f"""
-        with src as ({_DISTRIBUTION}),
-        names as ({UNIT_NAMES[unit]}),
-        units as (
-            select src.{column} as unit_code, sum(src.pupils)::bigint as pupils,
-                sum(src.grade_sum) / sum(src.pupils) as mean_average
-            from src
-            group by src.{column}
-        )
-        select
-            ? as level,
-            u.unit_code,
-            coalesce(n.unit_name_fr, u.unit_code) as unit_name_fr,
-            coalesce(n.unit_name_ar, u.unit_code) as unit_name_ar,
-            u.pupils,
-            u.mean_average
-        from units as u
-        left join names as n on u.unit_code = n.unit_code
-        order by u.unit_code
-        """,
+        by_unit_sql(_DISTRIBUTION, unit, _MEAN_AVERAGE),
         *_distribution_params(school_year, semester, level, subject, territory),
         unit,
     )
