@@ -4,7 +4,8 @@
   ingested region by region (the real loader);
 - :func:`fault_outcomes`: per faulty line of an entity, the reason the ingestion gave it (or none);
 - :func:`clean_rows`: an entity's rows read independently from the export files (own parsing: encoding,
-  header aliases, ``;``), minus the lines ``faults.csv`` lists: what the lake must hold.
+  header aliases, ``;``), minus the lines ``faults.csv`` lists: what the lake must hold;
+- :func:`user_for`: the signed-in user of a role for a domain page's test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboards.auth import User
+from dashboards.scope import NATIONAL, Scope
 from ingestion.contracts import CONTRACTS
 from ingestion.loader import ingest_region, regions_in
 from massar.synthetic.generate import generate
@@ -185,6 +188,37 @@ def published_file(home: Path) -> Path:
     published = home / "warehouse" / "published"
     version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
     return published / f"{version}.duckdb"
+
+
+MINISTRY = User("ministere", "Ministère", NATIONAL)
+AREF_04 = User("aref", "AREF", Scope("region", region_code="04"))
+#: ``(user, lang)`` of the page tests that need no school: the ministry and region 04, in both languages
+MINISTRY_AND_REGION = [(MINISTRY, "fr"), (MINISTRY, "ar"), (AREF_04, "fr"), (AREF_04, "ar")]
+
+
+def user_for(
+    db: Path, role: str, table: str, *, weight: str, where: str = "true", region: str | None = None
+) -> User:
+    """The user of ``role`` (ministry, region or school) for a page test: the school is the one with the
+    largest ``sum(weight)`` in ``marts.<table>`` among the rows ``where`` keeps (ties: smallest code); the
+    region is ``region``, or by default that school's region. ``table``, ``weight`` and ``where`` are the
+    test's own SQL text."""
+    if role == "ministry":
+        return MINISTRY
+    if role == "region" and region is not None:
+        return User("aref", "AREF", Scope("region", region_code=region))
+    school, province, school_region = sql(
+        db,
+        f"""
+        select school_code, any_value(province_code), any_value(region_code) from marts.{table}
+        where {where} group by school_code order by sum({weight}) desc, school_code limit 1
+        """,
+    )[0]
+    if role == "region":
+        return User("aref", "AREF", Scope("region", region_code=school_region))
+    assert role == "school", role
+    scope = Scope("school", region_code=school_region, province_code=province, school_code=school)
+    return User("ecole", "École", scope)
 
 
 def open_page(page: str, user: object, lang: str) -> object:

@@ -1,4 +1,4 @@
-"""Helpers of the AppTest page tests (indicators, grades & exams, teachers & infrastructure).
+"""Helpers of the AppTest page tests (``tests/test_page_*.py``).
 
 Pages are run in the real app (``dashboards/app.py``) as a signed-in user of each role; expected numbers
 are computed by SQL run directly on the published warehouse file, and parsed back from the page's display
@@ -44,9 +44,19 @@ def warehouse_file(home: Path) -> Path:
     return published / f"{version}.duckdb"
 
 
-def sql(home: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(warehouse_file(home)), read_only=True) as con:
+def rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    """Rows of a parameterized query on a warehouse file (read-only)."""
+    with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(query, list(params)).fetchall()
+
+
+def value(db: Path, query: str, *params: object) -> Any:
+    return rows(db, query, *params)[0][0]
+
+
+def sql(home: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    """Rows of a query on the warehouse published in ``home``."""
+    return rows(warehouse_file(home), query, *params)
 
 
 def sql_value(home: Path, query: str, *params: object) -> Any:
@@ -61,6 +71,16 @@ def labels(lang: str) -> dict[str, str]:
     return data
 
 
+def role_scopes(region: str, province: str, school: str) -> dict[str, Scope]:
+    """Each role's scope (ministry, region, province, school) over one school, its province and region."""
+    return {
+        "ministry": NATIONAL,
+        "region": Scope("region", region_code=region),
+        "province": Scope("province", region_code=region, province_code=province),
+        "school": Scope("school", region_code=region, province_code=province, school_code=school),
+    }
+
+
 @dataclass(frozen=True)
 class Territories:
     """A region, province and school of the published warehouse (the largest school with grades)."""
@@ -71,13 +91,7 @@ class Territories:
     school: str
 
     def scope(self, role: str) -> Scope:
-        if role == "ministry":
-            return NATIONAL
-        if role == "region":
-            return Scope("region", region_code=self.region)
-        if role == "province":
-            return Scope("province", region_code=self.region, province_code=self.province)
-        return Scope("school", region_code=self.region, province_code=self.province, school_code=self.school)
+        return role_scopes(self.region, self.province, self.school)[role]
 
     def where(self, role: str, alias: str = "") -> tuple[str, list[str]]:
         """An SQL condition (constant text for the test) and its parameters restricting to the role's
@@ -142,15 +156,24 @@ class Downloads:
         return self.files[file_id]
 
 
-def run_page(page: str, scope: Scope, lang: str, query_params: dict[str, str] | None = None) -> AppTest:
-    """The app on ``app_pages/<page>.py``, signed in with ``scope``, in ``lang``."""
+def run_page(
+    page: str,
+    scope: Scope,
+    lang: str,
+    query_params: dict[str, str] | None = None,
+    *,
+    deep_link: bool = False,
+) -> AppTest:
+    """The app on ``app_pages/<page>.py``, signed in with ``scope``, in ``lang``: opened from the home page,
+    or with ``deep_link`` straight on the page (as a link to it does)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params["lang"] = lang
-    for key, value in (query_params or {}).items():
-        at.query_params[key] = value
+    for key, val in (query_params or {}).items():
+        at.query_params[key] = val
     at.session_state["auth_user"] = User("tester", "Tester", scope)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    if not deep_link:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -177,6 +200,11 @@ def assert_displayed(text: str, expected: float | None, digits: int, lang: str) 
         return
     assert got is not None, text
     assert abs(got - expected) <= 0.5 * 10**-digits + 1e-9, (text, expected)
+
+
+def as_int(text: str) -> int:
+    """A displayed whole number (any separators) as an int."""
+    return int(re.sub(r"\D", "", text))
 
 
 def metric(at: AppTest, label: str) -> str:

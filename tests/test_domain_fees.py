@@ -25,9 +25,9 @@ from domain_support import (
     published_file,
     shared_country,
     sql,
+    user_for,
 )
 
-from dashboards.auth import User
 from dashboards.data_access import fees as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
@@ -129,23 +129,6 @@ def test_data_access_scope(published_db: Path) -> None:
     assert da.collection_by_unit(year, scope=region)["unit_code"].str.starts_with("01.").all()
 
 
-def _user(db: Path, role: str) -> User:
-    if role == "ministry":
-        return User("ministere", "Ministère", NATIONAL)
-    if role == "region":
-        return User("aref", "AREF", Scope("region", region_code="04"))
-    school, province, region = sql(
-        db,
-        """
-        select school_code, any_value(province_code), any_value(region_code) from marts.agg_fee_collection
-        where expected_mad is not null group by school_code order by sum(payers) desc, school_code limit 1
-        """,
-    )[0]
-    return User(
-        "ecole", "École", Scope("school", region_code=region, province_code=province, school_code=school)
-    )
-
-
 def _number(text: str) -> float:
     return float(re.sub(r"[^\d.,]", "", text).replace("\u202f", "").replace(",", "."))
 
@@ -154,7 +137,9 @@ def _number(text: str) -> float:
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_page(published_home: Path, role: str, lang: str) -> None:
     db = published_file(published_home)
-    user = _user(db, role)
+    user = user_for(
+        db, role, "agg_fee_collection", weight="payers", where="expected_mad is not null", region="04"
+    )
     at = open_page("fees", user, lang)
     words = labels(lang)
     assert at.title[0].value == words["fees.title"]

@@ -27,9 +27,9 @@ from domain_support import (
     published_file,
     shared_country,
     sql,
+    user_for,
 )
 
-from dashboards.auth import User
 from dashboards.data_access import human_resources as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
@@ -195,23 +195,6 @@ def test_data_access_scope(published_db: Path) -> None:
     assert da.school_vacancies(year, scope=NATIONAL).is_empty()  # only for one school
 
 
-def _user(db: Path, role: str) -> User:
-    if role == "ministry":
-        return User("ministere", "Ministère", NATIONAL)
-    if role == "region":
-        return User("aref", "AREF", Scope("region", region_code="04"))
-    school, province, region = sql(
-        db,
-        """
-        select school_code, any_value(province_code), any_value(region_code) from marts.agg_teaching_coverage
-        where school_code in (select school_code from marts.agg_teacher_load where teachers_in_service > 0)
-        group by school_code order by sum(vacant_classes) desc, school_code limit 1
-        """,
-    )[0]
-    scope = Scope("school", region_code=region, province_code=province, school_code=school)
-    return User("ecole", "École", scope)
-
-
 def _number(text: str) -> float:
     return float(re.sub(r"[^\d.,]", "", text).replace(",", "."))
 
@@ -220,7 +203,14 @@ def _number(text: str) -> float:
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_page(published_home: Path, role: str, lang: str) -> None:
     db = published_file(published_home)
-    user = _user(db, role)
+    user = user_for(
+        db,
+        role,
+        "agg_teaching_coverage",
+        weight="vacant_classes",
+        where="school_code in (select school_code from marts.agg_teacher_load where teachers_in_service > 0)",
+        region="04",
+    )
     at = open_page("human_resources", user, lang)
     words = labels(lang)
     assert at.title[0].value == words["hr.title"]

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 from domain_support import (
+    MINISTRY_AND_REGION,
     Country,
     assert_faults_caught,
     assert_reconciled,
@@ -111,15 +112,7 @@ def test_small_cells_are_suppressed(published_db: Path) -> None:
     assert da.inclusion(year, scope=school).is_empty()
 
 
-@pytest.mark.parametrize(
-    ("user", "lang"),
-    [
-        (User("ministere", "Ministère", NATIONAL), "fr"),
-        (User("ministere", "Ministère", NATIONAL), "ar"),
-        (User("aref", "AREF", Scope("region", region_code="04")), "fr"),
-        (User("aref", "AREF", Scope("region", region_code="04")), "ar"),
-    ],
-)
+@pytest.mark.parametrize(("user", "lang"), MINISTRY_AND_REGION)
 def test_page(published_home: Path, user: User, lang: str) -> None:
     db = published_file(published_home)
     at = open_page("inclusive_education", user, lang)

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from domain_support import (
+    MINISTRY_AND_REGION,
     Country,
     assert_faults_caught,
     clean_rows,
@@ -213,15 +214,7 @@ def _int(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-@pytest.mark.parametrize(
-    ("user", "lang"),
-    [
-        (User("ministere", "Ministère", NATIONAL), "fr"),
-        (User("ministere", "Ministère", NATIONAL), "ar"),
-        (User("aref", "AREF", Scope("region", region_code="04")), "fr"),
-        (User("aref", "AREF", Scope("region", region_code="04")), "ar"),
-    ],
-)
+@pytest.mark.parametrize(("user", "lang"), MINISTRY_AND_REGION)
 def test_page(published_home: Path, user: User, lang: str) -> None:
     db = published_file(published_home)
     at = _run(user, lang)

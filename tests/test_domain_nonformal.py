@@ -25,9 +25,9 @@ from domain_support import (
     published_file,
     shared_country,
     sql,
+    user_for,
 )
 
-from dashboards.auth import User
 from dashboards.data_access import nonformal as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
@@ -137,29 +137,11 @@ def test_data_access_scope(published_db: Path) -> None:
     assert set(da.beneficiaries(year, "region", scope=region)["code"].to_list()) <= {"01"}
 
 
-def _user(db: Path, role: str) -> User:
-    """The ministry, or the region / school with the most beneficiaries."""
-    if role == "ministry":
-        return User("ministere", "Ministère", NATIONAL)
-    region, province, school = sql(
-        db,
-        """
-        select region_code, province_code, school_code from marts.agg_nonformal_education
-        group by all order by sum(beneficiaries) desc, school_code limit 1
-        """,
-    )[0]
-    if role == "region":
-        return User("aref", "AREF", Scope("region", region_code=region))
-    return User(
-        "ecole", "École", Scope("school", region_code=region, province_code=province, school_code=school)
-    )
-
-
 @pytest.mark.parametrize("role", ["ministry", "region", "school"])
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_page(published_home: Path, role: str, lang: str) -> None:
     db = published_file(published_home)
-    user = _user(db, role)
+    user = user_for(db, role, "agg_nonformal_education", weight="beneficiaries")
     at = open_page("nonformal_education", user, lang)
     words = labels(lang)
     assert at.title[0].value == words["nonformal.title"]

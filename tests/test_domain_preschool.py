@@ -26,9 +26,9 @@ from domain_support import (
     published_file,
     shared_country,
     sql,
+    user_for,
 )
 
-from dashboards.auth import User
 from dashboards.data_access import preschool as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
@@ -126,24 +126,6 @@ def test_data_access_scope(published_db: Path) -> None:
     assert da.transition(year, "region", scope=region)["code"].to_list() == ["01"]
 
 
-def _user(db: Path, role: str) -> User:
-    """The ministry, the region with the most 1AP entrants, or the school with the most."""
-    if role == "ministry":
-        return User("ministere", "Ministère", NATIONAL)
-    region, province, school = sql(
-        db,
-        """
-        select region_code, province_code, school_code from marts.agg_preschool_transition
-        group by all order by sum(entrants) desc, school_code limit 1
-        """,
-    )[0]
-    if role == "region":
-        return User("aref", "AREF", Scope("region", region_code=region))
-    return User(
-        "ecole", "École", Scope("school", region_code=region, province_code=province, school_code=school)
-    )
-
-
 def _number(text: str) -> float:
     return float(re.sub(r"[^\d.,]", "", text).replace(",", "."))
 
@@ -152,7 +134,7 @@ def _number(text: str) -> float:
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_page(published_home: Path, role: str, lang: str) -> None:
     db = published_file(published_home)
-    user = _user(db, role)
+    user = user_for(db, role, "agg_preschool_transition", weight="entrants")
     at = open_page("preschool", user, lang)
     words = labels(lang)
     assert at.title[0].value == words["preschool.title"]

@@ -9,61 +9,35 @@ polars.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import polars as pl
 import pytest
-import streamlit as st
-from streamlit import config as st_config
+from page_test_support import (
+    LANGS,
+    ROLE_IDS,
+    as_int,
+    assert_language,
+    chart_specs,
+    labels,
+    metric,
+    role_scopes,
+    rows,
+    run_page,
+    served_like_massar_serve,
+    value,
+)
 from streamlit.testing.v1 import AppTest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from dashboards.scope import NATIONAL, Scope, ScopeError
 
-from dashboards.auth import User  # noqa: E402
-from dashboards.scope import NATIONAL, Scope, ScopeError  # noqa: E402
+__all__ = ["served_like_massar_serve"]  # the autouse fixture, imported to apply here
 
-APP = REPO_ROOT / "dashboards" / "app.py"
-PAGE = "app_pages/absence_monitoring.py"
-ARABIC = re.compile(r"[\u0600-\u06FF]")
-LANGS = ("fr", "ar")
-ROLES = ("ministry", "region", "province", "school")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    previous = st.get_option("server.enableStaticServing")
-    st_config.set_option("server.enableStaticServing", True)
-    yield
-    st_config.set_option("server.enableStaticServing", previous)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def labels(lang: str) -> dict[str, str]:
-    folder = REPO_ROOT / "dashboards" / "i18n"
-    data: dict[str, str] = {}
-    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
-        data.update(json.loads(path.read_text(encoding="utf-8")))
-    return data
-
-
-def rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(query, list(params)).fetchall()
-
-
-def value(db: Path, query: str, *params: object) -> Any:
-    return rows(db, query, *params)[0][0]
+PAGE = "absence_monitoring"
 
 
 @dataclass(frozen=True)
@@ -96,12 +70,7 @@ def _scopes(db: Path) -> tuple[str, dict[str, Scope]]:
         """,
         year,
     )[0]
-    return year, {
-        "ministry": NATIONAL,
-        "region": Scope("region", region_code=region),
-        "province": Scope("province", region_code=region, province_code=province),
-        "school": Scope("school", region_code=region, province_code=province, school_code=school),
-    }
+    return year, role_scopes(region, province, school)
 
 
 def today(db: Path, case: Case) -> date:
@@ -168,25 +137,8 @@ def fmt_pct(share: float, lang: str) -> str:
     return f"{text.replace('.', ',')}\u202f%" if lang == "fr" else f"{text}%"
 
 
-def run_page(scope: Scope, lang: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    for key, val in (query or {}).items():
-        at.query_params[key] = val
-    at.session_state["auth_user"] = User("tester", "Tester", scope)
-    at.switch_page(PAGE).run()  # straight to the page, as a deep link does
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    found = [m.value for m in at.metric if m.label == label]
-    assert len(found) == 1, (label, [m.label for m in at.metric])
-    return str(found[0])
-
-
-def as_int(text: str) -> int:
-    return int(re.sub(r"\D", "", text))
+def open_page(scope: Scope, lang: str, query: dict[str, str] | None = None) -> AppTest:
+    return run_page(PAGE, scope, lang, query, deep_link=True)
 
 
 @pytest.fixture(scope="module")
@@ -198,19 +150,16 @@ def territories(published_db: Path) -> tuple[str, dict[str, Scope]]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", ROLE_IDS)
 def test_page_per_role_and_language(
     role: str, lang: str, published_db: Path, published_home: Path, territories: tuple[str, dict[str, Scope]]
 ) -> None:
     year, scopes = territories
     case = Case(scopes[role], year)
-    at = run_page(case.scope, lang)
+    at = open_page(case.scope, lang)
     lab = labels(lang)
 
-    assert at.title[0].value == lab["absence.title"]
-    if lang == "ar":
-        assert ARABIC.search(at.title[0].value)
-        assert any("direction: rtl" in str(h.proto.body) for h in at.get("html"))
+    assert_language(at, lang, "absence.title")
     assert at.query_params["year"] == year
 
     enrolled, absent = expected_today(published_db, case)
@@ -237,7 +186,7 @@ def test_page_per_role_and_language(
     assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == unrecorded
 
     # two charts: rate by unit (today and week bars) and the daily rate line
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    charts = chart_specs(at)
     assert len(charts) == 2
     assert {tr["type"] for tr in charts[0]["data"]} == {"bar"}
     assert charts[1]["data"][0]["type"] == "scatter"
@@ -289,7 +238,7 @@ def test_url_filters_drive_the_drill_down(
             "class",
         ),
     ):
-        at = run_page(NATIONAL, "fr", {"year": year, **query})
+        at = open_page(NATIONAL, "fr", {"year": year, **query})
         for key, val in query.items():
             assert at.query_params[key] == val
         title = fr["absence.drill.title"].format(level=fr[f"absence.level.{level}"])
@@ -305,7 +254,7 @@ def test_region_user_cannot_reach_another_region_by_url(territories: tuple[str, 
     year, scopes = territories
     region_scope = scopes["region"]
     other = "06" if region_scope.region_code != "06" else "01"
-    at = run_page(region_scope, "fr", {"year": year, "region": other})
+    at = open_page(region_scope, "fr", {"year": year, "region": other})
     fr = labels("fr")
     title = fr["absence.drill.title"].format(level=fr["absence.level.province"])
     assert any(h.value == title for h in at.subheader)

@@ -7,89 +7,44 @@ from the gate's own history file, never from the data-access functions.
 
 from __future__ import annotations
 
-import base64
 import json
-import re
-import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import numpy as np
 import pytest
-import streamlit as st
 from dashboard_fixtures import build_fixture_warehouse
-from streamlit import config as st_config
+from page_test_support import (
+    LANGS,
+    ROLE_IDS,
+    array_values,
+    as_int,
+    assert_language,
+    chart_specs,
+    labels,
+    metric,
+    role_scopes,
+    rows,
+    run_page,
+    served_like_massar_serve,
+    value,
+)
 from streamlit.testing.v1 import AppTest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from dashboards.scope import NATIONAL, Scope, ScopeError
+from warehouse.publish import Verdict, current, publish
 
-from dashboards.auth import User  # noqa: E402
-from dashboards.scope import NATIONAL, Scope, ScopeError  # noqa: E402
-from warehouse.publish import Verdict, current, publish  # noqa: E402
+__all__ = ["served_like_massar_serve"]  # the autouse fixture, imported to apply here
 
-APP = REPO_ROOT / "dashboards" / "app.py"
-PAGE = "app_pages/data_quality.py"
-ARABIC = re.compile(r"[\u0600-\u06FF]")
-LANGS = ("fr", "ar")
-ROLES = ("ministry", "region", "province", "school")
+PAGE = "data_quality"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _default_data_docs_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MASSAR_DATA_DOCS_URL", raising=False)
-    previous = st.get_option("server.enableStaticServing")
-    st_config.set_option("server.enableStaticServing", True)
-    yield
-    st_config.set_option("server.enableStaticServing", previous)
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
-def labels(lang: str) -> dict[str, str]:
-    folder = REPO_ROOT / "dashboards" / "i18n"
-    data: dict[str, str] = {}
-    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
-        data.update(json.loads(path.read_text(encoding="utf-8")))
-    return data
-
-
-def rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(query, list(params)).fetchall()
-
-
-def value(db: Path, query: str, *params: object) -> Any:
-    return rows(db, query, *params)[0][0]
-
-
-def run_page(scope: Scope, lang: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.session_state["auth_user"] = User("tester", "Tester", scope)
-    at.switch_page(PAGE).run()  # straight to the page, as a deep link does
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    found = [m.value for m in at.metric if m.label == label]
-    assert len(found) == 1, (label, [m.label for m in at.metric])
-    return str(found[0])
-
-
-def as_int(text: str) -> int:
-    return int(re.sub(r"\D", "", text))
-
-
-def array_values(data: Any) -> list[Any]:
-    """A plotly JSON array: a list, or a typed array ``{"dtype", "bdata"}`` (plotly >= 6)."""
-    if isinstance(data, dict) and "bdata" in data:
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).tolist()
-    return list(data)
+def open_page(scope: Scope, lang: str) -> AppTest:
+    return run_page(PAGE, scope, lang, deep_link=True)
 
 
 def link_urls(at: AppTest) -> list[str]:
@@ -108,29 +63,21 @@ def scopes(published_db: Path) -> dict[str, Scope]:
         "group by all order by count(*) desc, 2 limit 1",
         region,
     )[0]
-    return {
-        "ministry": NATIONAL,
-        "region": Scope("region", region_code=region),
-        "province": Scope("province", region_code=region, province_code=province),
-        "school": Scope("school", region_code=region, province_code=province, school_code=school),
-    }
+    return role_scopes(region, province, school)
 
 
 # ------------------------------------------------------------------------------------------------- page
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", ROLE_IDS)
 def test_page_per_role_and_language(
     role: str, lang: str, published_db: Path, scopes: dict[str, Scope]
 ) -> None:
     scope = scopes[role]
-    at = run_page(scope, lang)
+    at = open_page(scope, lang)
     lab = labels(lang)
-    assert at.title[0].value == lab["quality.title"]
-    if lang == "ar":
-        assert ARABIC.search(at.title[0].value)
-        assert any("direction: rtl" in str(h.proto.body) for h in at.get("html"))
+    assert_language(at, lang, "quality.title")
 
     version = published_db.stem
     verdict = value(published_db, "select gate_verdict from audit.publication where version = ?", version)
@@ -151,7 +98,7 @@ def test_page_per_role_and_language(
     assert quarantined > 0
     assert as_int(metric(at, lab["quality.kpi.quarantined"])) == quarantined
 
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    charts = chart_specs(at)
     assert len(charts) == 2  # validation history, quarantine by region and reason
     history, quarantine = charts
     assert sum(len(tr["x"]) > 0 for tr in history["data"]) == 2  # warning and critical series
@@ -303,7 +250,7 @@ def test_version_published_with_warnings(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("MASSAR_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MASSAR_DATA_DOCS_URL", "http://docs.example:9999/index.html")
     for lang in LANGS:
-        at = run_page(NATIONAL, lang)
+        at = open_page(NATIONAL, lang)
         lab = labels(lang)
         assert [w.value for w in at.warning] == [lab["quality.flag.warn"].format(count="1")]
         assert metric(at, lab["quality.kpi.verdict"]) == lab["quality.verdict.warn"]
@@ -316,6 +263,6 @@ def test_version_published_with_warnings(tmp_path: Path, monkeypatch: pytest.Mon
             "region 02 is late"
         ]  # not the blocked run's
         assert link_urls(at) == ["http://docs.example:9999/index.html"]
-        history_chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+        history_chart = chart_specs(at)[0]
         # warnings then critical failures, per run in time order
         assert [array_values(tr["y"]) for tr in history_chart["data"]] == [[0, 1], [1, 0]]
