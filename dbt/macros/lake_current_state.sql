@@ -11,6 +11,12 @@
     written before `_drop_date` was introduced reads as drop date null (ordered first), so the
     latest-loaded version wins there too.
 
+    The deletions are removed with an explicit `anti join`, not `where not exists (...)`: the correlated
+    subquery (its `>=` on the drop date) is planned as a dependent join, which stops DuckDB from pushing a
+    reader's filter on key columns (an incremental model's school year and date) below the window, so
+    every read deduplicated the whole entity; with the anti join a one-day read of the absences reads one
+    day (measured at 1 M pupils on one region: 22 s -> 0.1 s) and a full read is 2.6x faster.
+
     Arguments: relation (the lake source), entity (its name in the deletions), key_columns (the
     contract's primary key, school_year included), optional_columns (name: SQL type of columns a lake
     written by an older ingestion may lack; they read as null).
@@ -59,13 +65,10 @@
 
     from latest_versions
 
-    where not exists (
-        select 1
-        from deletions
-        where
+    anti join deletions
+        on
             {% for key in key_columns -%}
                 {{ "and " if not loop.first }}deletions.{{ key }} = latest_versions.{{ key }}
             {% endfor -%}
             and deletions._drop_date >= coalesce(latest_versions._drop_date, cast('1900-01-01' as date))
-    )
 {%- endmacro %}
