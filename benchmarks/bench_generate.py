@@ -6,6 +6,11 @@ entity's step is formatting, fault injection, drop split and writing), then the 
 peak RSS.
 
     .venv/bin/python benchmarks/bench_generate.py --pupils 1000000 [--out DIR] [--keep] [--record DIR]
+        [--chunk-pupils N]
+
+A region larger than ``--chunk-pupils`` (default ``massar.synthetic.chunks.CHUNK_PUPILS``) is generated in
+chunks (see docs/synthetic.md, "Scale"); "writing (wait)" is the time spent waiting for the writer thread
+to finish the previous entity's files (it used to be counted in the next entity's step).
 
 ``--record DIR`` also writes the figures to ``DIR/generate-<pupils>p-<UTC time>.{json,md}``.
 """
@@ -25,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from massar.synthetic.chunks import CHUNK_PUPILS
 from massar.synthetic.generate import DAILY_DAYS, GenerationSummary, generate
 
 
@@ -53,7 +59,9 @@ def _record(folder: Path, args: argparse.Namespace, summary: GenerationSummary, 
             "seed": args.seed,
             "fault_rate": args.fault_rate,
             "daily_days": DAILY_DAYS,
+            "chunk_pupils": args.chunk_pupils,
         },
+        "chunks_per_region": summary.chunks,
         "machine": {
             "nproc": os.cpu_count(),
             "cpu": platform.processor() or platform.machine(),
@@ -80,6 +88,8 @@ def _record(folder: Path, args: argparse.Namespace, summary: GenerationSummary, 
         f"({cpu:.1f} s of CPU, "
         f"user + system), {total_rows:,} rows ({total_rows / summary.seconds:,.0f} rows/s), "
         f"peak RSS {peak_mb:,.0f} MB.",
+        f"Chunks of at most {args.chunk_pupils:,} pupils: {sum(summary.chunks.values())} "
+        f"({', '.join(f'{k}: {v}' for k, v in summary.chunks.items() if v > 1) or 'one per region'}).",
         "",
         "| step | seconds | rows | rows/s | RSS after step (MB) |",
         "|---|---:|---:|---:|---:|",
@@ -101,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="default: a temporary folder, removed after")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--record", type=Path, default=None, help="write generate-*.json/.md figures here")
+    parser.add_argument("--chunk-pupils", type=int, default=CHUNK_PUPILS, help="largest chunk of a region")
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-generate-"))
     load_start = os.getloadavg()
@@ -114,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             fault_rate=args.fault_rate,
             progress=True,
             daily_days=DAILY_DAYS,
+            chunk_pupils=args.chunk_pupils,
         )
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     finally:

@@ -114,17 +114,30 @@ def _deletions(
     return plan.daily_days[-1].isoformat(), text[pick].select(columns)
 
 
-def _encode(
-    text: pl.DataFrame,
-    contract: Contract,
-    faults: list[tuple[int, str]],
-    plan: DropPlan,
-    rng: np.random.Generator,
-) -> tuple[bytes, list[tuple[int, str]], int]:
-    """The file's bytes with the file-level faults drawn for it, and the lines added (0 or 1)."""
-    faults = list(faults)
-    if contract.name in PROTECTED_ENTITIES:
-        return render(text), faults, 0
+@dataclass
+class ExportFile:
+    """One export file of a region-year, written in parts (one a chunk of the region, see
+    ``massar.synthetic.chunks``): the file-level faults drawn when it was opened, applied to every part,
+    and the data lines written so far."""
+
+    relative: str
+    entity: str
+    plain: bool = False  # no file-level fault (protected entities, deletion lists)
+    rename: dict[str, str] = field(default_factory=dict)  # renamed header
+    order: list[str] | None = None  # reordered header (column names after renaming)
+    cp1256: bool = False
+    tail: str | None = None  # the truncated last line, written when the file is closed
+    rows: int = 0  # data lines written
+
+
+def _open(
+    part: pl.DataFrame, contract: Contract, file: ExportFile, plan: DropPlan, rng: np.random.Generator
+) -> tuple[bytes, list[tuple[int, str]]]:
+    """The first part of ``file``: the file-level faults drawn for it, and its bytes (BOM, header, rows)."""
+    faults: list[tuple[int, str]] = []
+    if file.plain:
+        return render(part), faults
+    text = part
     header_fault = None
     draws = {name: rng.random() < plan.rates.get(name, 0.0) for name in FILE_CLASSES}
     if draws["renamed_header"]:
@@ -132,35 +145,83 @@ def _encode(
         if aliased:
             col = aliased[int(rng.integers(len(aliased)))]
             alias = col.aliases[int(rng.integers(len(col.aliases)))]
-            text = text.rename({col.name: alias})
+            file.rename = {col.name: alias}
+            text = text.rename(file.rename)
             header_fault = "renamed_header"
     if draws["reordered_header"] and header_fault is None and text.width > 1:
         order = list(rng.permutation(text.width))
         if order == sorted(order):
             order = order[1:] + order[:1]
-        text = text.select([text.columns[i] for i in order])
+        file.order = [text.columns[i] for i in order]
+        text = text.select(file.order)
         header_fault = "reordered_header"
     if header_fault:
         faults.append((1, header_fault))
     data = render(text)
-    truncated = False
     if draws["truncated_last_line"] and text.height:
         # an export cut short: a copy of one of the file's rows, cut before its last field, ends the file
-        # without a line end (the rows before it are all there, so nothing refers to a lost row)
+        # without a line end (the rows before it are all there, so nothing refers to a lost row); it is
+        # written when the file is closed (after the region's last chunk)
         line = render(text[int(rng.integers(text.height))])[len(BOM) :].decode("utf-8").split(LINE_END)[1]
         cut = line.rfind(SEPARATOR)
         if cut > 0:
-            keep = line[: max(1, cut - int(rng.integers(0, max(1, cut // 2))))]
-            data += keep.encode("utf-8")
-            faults.append((text.height + 2, "truncated_last_line"))
-            truncated = True
+            file.tail = line[: max(1, cut - int(rng.integers(0, max(1, cut // 2))))]
     if draws["encoding_cp1256"]:
         try:
             data = data[len(BOM) :].decode("utf-8").encode("cp1256")
+            file.cp1256 = True
             faults.append((0, "encoding_cp1256"))
         except UnicodeEncodeError:
             pass
-    return data, faults, int(truncated)
+    return data, faults
+
+
+def _append(part: pl.DataFrame, file: ExportFile) -> bytes:
+    """A later part of ``file``: its rows only, with the file's header faults and encoding. The first part
+    decided the encoding; a character of a later part that Windows-1256 lacks becomes ``?``, as Windows
+    saves it in that code page (in practice none: the only such character generated, the É of school
+    names, is in the schools files, which get no file-level fault)."""
+    text = part.rename(file.rename) if file.rename else part
+    if file.order is not None:
+        text = text.select(file.order)
+    data = render(text, header=False)
+    return data.decode("utf-8").encode("cp1256", errors="replace") if file.cp1256 else data
+
+
+def _part(
+    part: pl.DataFrame,
+    part_faults: list[tuple[int, str]],
+    contract: Contract,
+    relative: str,
+    plan: DropPlan,
+    rng: np.random.Generator,
+    files: dict[str, ExportFile],
+    plain: bool = False,
+) -> FileOut:
+    """The bytes to add to the file ``relative`` for ``part`` (lines numbered from 2 in ``part_faults``),
+    opening the file when this is its first part; the faults' lines are the file's."""
+    file = files.get(relative)
+    if file is None:
+        file = files[relative] = ExportFile(
+            relative, contract.name, plain or contract.name in PROTECTED_ENTITIES
+        )
+        data, file_faults = _open(part, contract, file, plan, rng)
+    else:
+        data, file_faults = _append(part, file), []
+    out = FileOut(
+        relative, contract.name, data, part.height, [(file.rows + line, name) for line, name in part_faults]
+    )
+    out.faults += file_faults
+    file.rows += part.height
+    return out
+
+
+def close(file: ExportFile) -> FileOut:
+    """What ends ``file`` after its last part: its truncated last line, if it has one."""
+    if file.tail is None:
+        return FileOut(file.relative, file.entity, b"", 0)
+    data = file.tail.encode("cp1256", errors="replace") if file.cp1256 else file.tail.encode("utf-8")
+    return FileOut(file.relative, file.entity, data, 1, [(file.rows + 2, "truncated_last_line")])
 
 
 def files_of(
@@ -169,9 +230,12 @@ def files_of(
     contract: Contract,
     plan: DropPlan,
     rng: np.random.Generator,
+    files: dict[str, ExportFile],
     region: RegionYear | None = None,
 ) -> list[FileOut]:
-    """The files of one entity of a region-year: bulk file, daily drops, deletions."""
+    """The parts of the files of one entity of a region-year (or of a chunk of the region): bulk file,
+    daily drops, deletions. ``files`` holds the region-year's files already opened (by earlier chunks);
+    a file is finished by :func:`close` after the region's last chunk."""
     entity = contract.name
     base = f"{plan.school_year}/{plan.region_code}/{entity}"
     fault_of = np.full(text.height, None, dtype=object)
@@ -198,20 +262,13 @@ def files_of(
             extra = corrections[key]
             part_faults += [(part.height + 2 + i, "late_correction") for i in range(extra.height)]
             part = pl.concat([part, extra], how="vertical")
-        data, file_faults, extra_lines = _encode(part, contract, part_faults, plan, rng)
         relative = f"{base}.csv" if key is None else f"{base}__{key}.csv"
-        out.append(FileOut(relative, entity, data, part.height + extra_lines, file_faults))
+        out.append(_part(part, part_faults, contract, relative, plan, rng, files))
     if deletion is not None:
         key, rows = deletion
-        out.append(
-            FileOut(
-                f"{base}__{key}__deleted.csv",
-                entity,
-                render(rows),
-                rows.height,
-                [(i + 2, "deleted_enrollment") for i in range(rows.height)],
-            )
-        )
+        relative = f"{base}__{key}__deleted.csv"
+        marks = [(i + 2, "deleted_enrollment") for i in range(rows.height)]
+        out.append(_part(rows, marks, contract, relative, plan, rng, files, plain=True))
     return out
 
 

@@ -574,11 +574,14 @@ def inject(
     fresh_keys: Callable[[int], dict[str, pl.Series]] | None = None,
     region: RegionYear | None = None,
     rates: dict[str, float] | None = None,
+    taken: set[str] | None = None,
 ) -> Injection:
     """Corrupt about ``fault_rate`` of the rows of one file (text form, contract columns).
 
     ``fresh_keys(n)`` gives ``n`` new identifiers for the referenced columns of a referenced entity
     (``student_code`` of pupils, ``teacher_code`` of teachers). ``rates`` sets the rate of single classes.
+    ``taken``: keys of the faulty lines already made in the file (its earlier parts, when a region is
+    generated in chunks), updated here; no two faulty lines of a file share a key.
     """
     classes = applicable(contract)
     n = text.height
@@ -600,7 +603,7 @@ def inject(
     ctx = FaultContext(contract, school_year, rng, region)
     key = list(contract.primary_key)
     file_keys: np.ndarray | None = None  # sorted key hashes of the file's rows
-    taken: set[str] = set()  # keys of the faulty lines already made
+    taken = set() if taken is None else taken  # keys of the faulty lines already made
     used = np.zeros(n, dtype=bool)
     replaced: list[pl.DataFrame] = []
     added: list[pl.DataFrame] = []

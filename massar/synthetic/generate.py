@@ -3,7 +3,10 @@
 Writes, for each school year and region, one CSV per contract entity in the Massar export format
 (see :mod:`massar.synthetic.writer`), plus ``<school_year>/manifest.json`` and
 ``<school_year>/faults.csv`` (the ground truth of the injected faults). Regions are generated one
-after the other (all years of a region, then the next region), so memory holds one region at a time.
+after the other (all years of a region, then the next region), and a region larger than ``chunk_pupils``
+in chunks (:mod:`massar.synthetic.chunks`): each year, the chunks are simulated one after the other and
+append their rows to the region's files, so memory holds one chunk's year at a time (plus the chunks'
+pupils carried to the next year), whatever the number of pupils.
 Existing files with the same names are overwritten; other files under ``out_dir`` are left alone.
 
     python -m massar.synthetic.generate OUT_DIR --pupils 10000 [--seed 42] [--years 1] ...
@@ -27,20 +30,29 @@ from ingestion.contracts import CONTRACTS, Contract
 from massar.synthetic import codes
 from massar.synthetic import parameters as P
 from massar.synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
+from massar.synthetic.chunks import CHUNK_PUPILS, plan_chunks
 from massar.synthetic.domains import domain_frames
-from massar.synthetic.drops import FILE_CLASSES, DropPlan, check_registry, files_of
+from massar.synthetic.drops import (
+    FILE_CLASSES,
+    DropPlan,
+    ExportFile,
+    FileOut,
+    check_registry,
+    close,
+    files_of,
+)
 from massar.synthetic.faults import REGISTRY, RegionYear, applicable, inject, key_columns_referenced
 from massar.synthetic.reference import Region, allocate, regions
-from massar.synthetic.simulation import FAULT_STREAM, RegionSimulation, year_rng
+from massar.synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, year_rng
 from massar.synthetic.writer import (
     BOM,
     LINE_END,
     SEPARATOR,
+    FileSink,
     WrittenFile,
     format_frame,
     render,
     write_faults,
-    write_file,
     write_manifest,
 )
 
@@ -68,6 +80,7 @@ class GenerationSummary:
     seconds: float = 0.0
     seconds_by_step: dict[str, float] = field(default_factory=dict)  # "simulation" and each entity's files
     rss_by_step: dict[str, int] = field(default_factory=dict)  # highest resident set (bytes) after a step
+    chunks: dict[str, int] = field(default_factory=dict)  # chunks per region
 
 
 def _rss() -> int:
@@ -185,6 +198,7 @@ def generate(
     file_fault_rate: float = 0.0,
     daily_days: int = 0,
     daily_from: date | None = None,
+    chunk_pupils: int = CHUNK_PUPILS,
 ) -> GenerationSummary:
     """Generate ``years`` school years of exports into ``out_dir``; ``pupils`` is the first year's total.
 
@@ -193,6 +207,7 @@ def generate(
     probability per file); ``file_fault_rate`` is the default probability per file of each file-level
     class. Absences and grades of the last ``daily_days`` school days of a year (or from ``daily_from``)
     go to daily drops (``daily_days=DAILY_DAYS`` for the architecture's layout; late corrections need them).
+    A region with more than ``chunk_pupils`` pupils is generated in chunks of at most that many.
     """
     if pupils < 0 or years < 1:
         raise ValueError("pupils must be >= 0 and years >= 1")
@@ -210,8 +225,12 @@ def generate(
     rows: dict[str, int] = dict.fromkeys(sorted(CONTRACTS), 0)
     pupil_counts = dict.fromkeys(labels, 0)
     allocation = pupils_by_region(pupils)
+    plans = {r.code: plan_chunks(r, allocation[r.code], chunk_pupils) for r in regions()}
     bar = tqdm(
-        total=len(allocation) * years, desc="synthetic exports", unit="region-year", disable=not progress
+        total=sum(len(c) for c in plans.values()) * years,
+        desc="synthetic exports",
+        unit="chunk-year",
+        disable=not progress,
     )
     secrets_files = {label: _start_secrets(out_dir, label) for label in labels}
     step_seconds: dict[str, float] = {}
@@ -223,71 +242,107 @@ def generate(
         step_rss[step] = max(step_rss.get(step, 0), _rss())
         return now
 
+    # files are written (and hashed) on this thread while the next entity is prepared
     writer = ThreadPoolExecutor(1, thread_name_prefix="export-writer")
-    pending: list[tuple[str, WrittenFile, Future[str]]] = []
+    pending: list[Future[None]] = []
 
     def wait_files() -> None:
-        for label_, file, digest in pending:
-            written[label_].append(replace(file, sha256=digest.result()))
+        for done in pending:
+            done.result()
         pending.clear()
 
+    def emit(out: FileOut, sinks: dict[str, FileSink], label: str) -> None:
+        sink = sinks.get(out.relative)
+        if sink is None:
+            sink = sinks[out.relative] = FileSink(out_dir, out.relative)
+        if out.data:
+            pending.append(writer.submit(sink.write, out.data))
+        rows[out.entity] += out.rows
+        fault_rows[label].extend((out.relative, line, out.entity, name) for line, name in out.faults)
+
+    def record(label: str, region_code: str, file: ExportFile, sink: FileSink) -> None:
+        lines = file.rows + (file.tail is not None)
+        written[label].append(WrittenFile(file.relative, file.entity, region_code, lines, sink.sha256()))
+
     for region in regions():
-        sim = RegionSimulation(region, allocation[region.code], seed)
+        counters = RegionCounters(region)
+        sims = [
+            RegionSimulation(c.region, c.pupils, seed, chunk=c.index, counters=counters)
+            for c in plans[region.code]
+        ]
         fresh = _FreshKeys(region)
         for offset, label in enumerate(labels):
             year = first_year + offset
-            bar.set_postfix_str(f"{label} region {region.code}")
-            clock = time.perf_counter()
-            output = sim.year(year)
-            output.frames.update(domain_frames(output.frames, label, year, region.code, seed))
             fault_rng = year_rng(seed, year, region.code, FAULT_STREAM)
-            pupil_counts[label] += output.frames["pupils"].height
-            with secrets_files[label].open("ab") as f:
-                f.write(render(output.secrets)[len(BOM) :].split(LINE_END.encode(), 1)[1])
             days = _daily_days(label, daily_days, daily_from)
-            clock = lap("simulation", clock)
-            missing = set(CONTRACTS) - set(output.frames)
-            if missing:
-                raise NotImplementedError(f"the synthetic source does not generate {sorted(missing)} yet")
-            texts = {e: format_frame(output.frames[e], CONTRACTS[e]) for e in ("enrollments", "classes")}
-            context = _region_year(output.frames, label, texts["enrollments"])
-            # enrollments first: the absences' faults need the enrollment windows that stay valid
-            for entity in ["enrollments", *sorted(set(CONTRACTS) - {"enrollments"})]:
-                contract = CONTRACTS[entity]
-                if entity == "pupils":
-                    output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
-                frame = output.frames.pop(entity)
-                text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
-                del frame
-                injected = inject(
-                    text,
-                    contract,
-                    label,
-                    fault_rate,
-                    fault_rng,
-                    fresh.for_entity(entity),
-                    region=context,
-                    rates=fault_rates,
-                )
-                plan = DropPlan(
-                    label, region.code, days, _drop_rates(contract, fault_rate, file_fault_rate, fault_rates)
-                )
-                if entity == "enrollments":
-                    faulty = [line - 2 for line, _ in injected.faults]
-                    valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
-                    context = replace(context, windows=_windows(valid.drop("_i")))
-                # files are written (and hashed) on the writer thread while the next entity is prepared;
-                # the previous entity's files are waited for first, so at most two entities' bytes are held
-                wait_files()
-                for out in files_of(injected.text, injected.faults, contract, plan, fault_rng, context):
-                    digest = writer.submit(write_file, out_dir, out.relative, out.data)
-                    pending.append(
-                        (label, WrittenFile(out.relative, entity, region.code, out.rows, ""), digest)
+            files: dict[str, ExportFile] = {}  # the region-year's files, opened by the first chunk to write
+            sinks: dict[str, FileSink] = {}
+            taken: dict[str, set[str]] = {}  # keys of the faulty lines made, per entity (all chunks)
+            domain_counters: dict[str, int] = {}
+            for chunk, sim in enumerate(sims):
+                bar.set_postfix_str(f"{label} region {region.code} chunk {chunk + 1}/{len(sims)}")
+                clock = time.perf_counter()
+                output = sim.year(year)
+                output.frames.update(
+                    domain_frames(
+                        output.frames, label, year, region.code, seed, chunk=chunk, counters=domain_counters
                     )
-                    rows[entity] += out.rows
-                    fault_rows[label].extend((out.relative, line, entity, name) for line, name in out.faults)
-                clock = lap(entity, clock)
-            bar.update(1)
+                )
+                pupil_counts[label] += output.frames["pupils"].height
+                with secrets_files[label].open("ab") as f:
+                    f.write(render(output.secrets)[len(BOM) :].split(LINE_END.encode(), 1)[1])
+                clock = lap("simulation", clock)
+                missing = set(CONTRACTS) - set(output.frames)
+                if missing:
+                    raise NotImplementedError(f"the synthetic source does not generate {sorted(missing)} yet")
+                texts = {e: format_frame(output.frames[e], CONTRACTS[e]) for e in ("enrollments", "classes")}
+                context = _region_year(output.frames, label, texts["enrollments"])
+                # enrollments first: the absences' faults need the enrollment windows that stay valid
+                for entity in ["enrollments", *sorted(set(CONTRACTS) - {"enrollments"})]:
+                    contract = CONTRACTS[entity]
+                    if entity == "pupils":
+                        output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
+                    frame = output.frames.pop(entity)
+                    text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
+                    del frame
+                    injected = inject(
+                        text,
+                        contract,
+                        label,
+                        fault_rate,
+                        fault_rng,
+                        fresh.for_entity(entity),
+                        region=context,
+                        rates=fault_rates,
+                        taken=taken.setdefault(entity, set()),
+                    )
+                    plan = DropPlan(
+                        label,
+                        region.code,
+                        days,
+                        _drop_rates(contract, fault_rate, file_fault_rate, fault_rates),
+                    )
+                    if entity == "enrollments":
+                        faulty = [line - 2 for line, _ in injected.faults]
+                        valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
+                        context = replace(context, windows=_windows(valid.drop("_i")))
+                    parts = files_of(
+                        injected.text, injected.faults, contract, plan, fault_rng, files, context
+                    )
+                    del injected, text
+                    clock = lap(entity, clock)
+                    # the previous entity's files are written first: at most two entities' bytes are held
+                    wait_files()
+                    clock = lap("writing (wait)", clock)
+                    for out in parts:
+                        emit(out, sinks, label)
+                    del parts
+                bar.update(1)
+            for relative in sorted(files):
+                file = files[relative]
+                emit(close(file), sinks, label)
+                # the manifest's entry once the writer thread has written (and hashed) the file's last part
+                pending.append(writer.submit(record, label, region.code, file, sinks[relative]))
     wait_files()
     writer.shutdown()
     bar.close()
@@ -309,6 +364,7 @@ def generate(
         seconds=time.perf_counter() - started,
         seconds_by_step=step_seconds,
         rss_by_step=step_rss,
+        chunks={code: len(c) for code, c in plans.items()},
     )
 
 
@@ -322,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.01)
     parser.add_argument("--file-fault-rate", type=float, default=0.0, help="per file, each file-level class")
     parser.add_argument("--daily-days", type=int, default=DAILY_DAYS, help="last school days in daily drops")
+    parser.add_argument("--chunk-pupils", type=int, default=CHUNK_PUPILS, help="largest chunk of a region")
     args = parser.parse_args(argv)
     summary = generate(
         args.out_dir,
@@ -333,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         progress=True,
         file_fault_rate=args.file_fault_rate,
         daily_days=args.daily_days,
+        chunk_pupils=args.chunk_pupils,
     )
     print(
         f"{summary.files} files, {sum(summary.rows.values())} rows, {summary.faults} faults "

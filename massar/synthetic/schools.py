@@ -15,14 +15,35 @@ SECTORS = ("public", "private")
 AREAS = ("urban", "rural")
 
 
-class SchoolRegistry:
-    """The schools of one region. A school keeps its index, code and attributes for ever."""
+class SchoolCodes:
+    """School codes of a region: per province, its 5 digits + a letter for its first 26 schools, then
+    blocks of the region's spare codes. Shared by the chunks of a region (``massar.synthetic.chunks``)."""
 
     def __init__(self, region: Region) -> None:
-        self.region = region
+        self.region_code = region.code
         self._spare = codes.spare_blocks(region.code, [p.digits for p in region.provinces])
-        self._province_blocks: list[list[str]] = [[p.digits] for p in region.provinces]
-        self._province_count = [0] * len(region.provinces)
+        self._blocks: dict[str, list[str]] = {p.digits: [p.digits] for p in region.provinces}
+        self._count = dict.fromkeys(self._blocks, 0)
+
+    def next(self, province_digits: str) -> str:
+        k = self._count[province_digits]
+        self._count[province_digits] += 1
+        block = k // 26
+        blocks = self._blocks[province_digits]
+        while block >= len(blocks):
+            if not self._spare:
+                raise ValueError(f"region {self.region_code}: no school codes left")
+            blocks.append(self.region_code + self._spare.pop(0))
+        return blocks[block] + codes.school_letter(k)
+
+
+class SchoolRegistry:
+    """The schools of one region (or chunk of a region). A school keeps its index, code and attributes for
+    ever. ``school_codes``: the region's code allocator when the region is simulated in chunks."""
+
+    def __init__(self, region: Region, school_codes: SchoolCodes | None = None) -> None:
+        self.region = region
+        self._codes = school_codes or SchoolCodes(region)
         self.code: list[str] = []
         self.province: list[int] = []
         self.cycle: list[int] = []
@@ -38,15 +59,7 @@ class SchoolRegistry:
         return len(self.code)
 
     def _next_code(self, province: int) -> str:
-        k = self._province_count[province]
-        self._province_count[province] += 1
-        block = k // 26
-        blocks = self._province_blocks[province]
-        while block >= len(blocks):
-            if not self._spare:
-                raise ValueError(f"region {self.region.code}: no school codes left")
-            blocks.append(self.region.code + self._spare.pop(0))
-        return blocks[block] + codes.school_letter(k)
+        return self._codes.next(self.region.provinces[province].digits)
 
     def create(
         self, rng: np.random.Generator, province: int, cycle: int, private: bool, rural: bool, count: int

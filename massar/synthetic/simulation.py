@@ -1,14 +1,16 @@
 """One region, year after year: the population moves on, and each year's entities are produced.
 
 A region only depends on (seed, region, year): each year draws from its own numpy Generator seeded
-with (seed, year, region), so regions can be generated independently and one at a time.
+with (seed, year, region), so regions can be generated independently and one at a time. A large region
+is simulated in chunks (``massar.synthetic.chunks``): one RegionSimulation per chunk, seeded with the
+chunk's number too (chunk 0 with the region's seed), the codes drawn from the region's shared counters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -30,16 +32,33 @@ from massar.synthetic.population import (
     stream_on_entry,
 )
 from massar.synthetic.reference import Region, cycles, levels
-from massar.synthetic.schools import SchoolRegistry, consolidate_streams, form_classes
-from massar.synthetic.staff import TeacherPool, staff
+from massar.synthetic.schools import SchoolCodes, SchoolRegistry, consolidate_streams, form_classes
+from massar.synthetic.staff import Counter, TeacherPool, staff
 from massar.synthetic.timetables import timetables
 
 # Stream of numbers for the Generator of the data and for the one of the faults.
 DATA_STREAM, FAULT_STREAM = 0, 1
 
 
-def year_rng(seed: int, year: int, region_code: str, stream: int = DATA_STREAM) -> np.random.Generator:
-    return np.random.default_rng([seed, year, int(region_code), stream])
+def year_rng(
+    seed: int, year: int, region_code: str, stream: int = DATA_STREAM, chunk: int = 0
+) -> np.random.Generator:
+    """The Generator of a region-year's stream (of a chunk of the region when ``chunk`` > 0)."""
+    return np.random.default_rng([seed, year, int(region_code), stream, *([chunk] if chunk else [])])
+
+
+@dataclass
+class RegionCounters:
+    """What the chunks of a region share so that their codes are unique in the region."""
+
+    region: Region
+    pupils: Counter = field(default_factory=Counter)
+    teachers: Counter = field(default_factory=Counter)
+    schools: SchoolCodes | None = None
+
+    def __post_init__(self) -> None:
+        if self.schools is None:
+            self.schools = SchoolCodes(self.region)
 
 
 # The parent-secret hashes (PBKDF2, the costliest per-pupil work) are computed on this thread while the
@@ -65,24 +84,34 @@ class YearOutput:
 
 
 class RegionSimulation:
-    """The state of one region across the generated years."""
+    """The state of one region (or chunk of a region, see ``massar.synthetic.chunks``) across the years.
 
-    def __init__(self, region: Region, pupils: int, seed: int) -> None:
+    ``chunk`` numbers the chunk within the region (its random streams); ``counters`` are the region's
+    shared code counters (a chunk's region holds only its provinces, the counters know them all)."""
+
+    def __init__(
+        self,
+        region: Region,
+        pupils: int,
+        seed: int,
+        *,
+        chunk: int = 0,
+        counters: RegionCounters | None = None,
+    ) -> None:
         self.region = region
         self.seed = seed
+        self.chunk = chunk
+        self.counters = counters or RegionCounters(region)
         self.level_counts = region_level_counts(region, pupils)
-        self.registry = SchoolRegistry(region)
-        self.teachers = TeacherPool(region.code)
-        self.next_number = 0
+        self.registry = SchoolRegistry(region, self.counters.schools)
+        self.teachers = TeacherPool(region.code, self.counters.teachers)
         self.carry: Pupils | None = None  # pupils continuing into the next year
         self._secret: dict[int, str] = {}  # pupil number -> parent secret, for ever
         self._hash: dict[int, str] = {}  # pupil number -> its hash, once the hashing thread is done
         self._hashing: Future[None] | None = None
 
     def _numbers(self, count: int) -> int:
-        first = self.next_number
-        self.next_number += count
-        return first
+        return self.counters.pupils.take(count)
 
     def _population(self, rng: np.random.Generator, year: int) -> Pupils:
         lv = levels()
@@ -107,7 +136,7 @@ class RegionSimulation:
         """Simulate school year ``year``-(``year``+1) and return its entity frames."""
         if self._hashing is not None:  # the previous year's hashes
             self._hashing.result()
-        rng = year_rng(self.seed, year, self.region.code)
+        rng = year_rng(self.seed, year, self.region.code, chunk=self.chunk)
         label = school_year_label(year)
         pupils = self._population(rng, year)
         need = np.flatnonzero(pupils.school < 0)

@@ -14,11 +14,26 @@ from massar.synthetic.schools import Classes, SchoolRegistry, class_size_target
 _SLOTS = 1000
 
 
-class TeacherPool:
-    """The teachers of a region. A teacher is identified by (school, subject group, slot) for ever."""
+class Counter:
+    """Numbers handed out in order (0, 1, 2...): shared by the chunks of a region for its codes."""
 
-    def __init__(self, region_code: str) -> None:
+    def __init__(self) -> None:
+        self.next = 0
+
+    def take(self, count: int) -> int:
+        """The first of ``count`` new numbers."""
+        first = self.next
+        self.next += count
+        return first
+
+
+class TeacherPool:
+    """The teachers of a region (or chunk). A teacher is identified by (school, subject group, slot) for
+    ever; ``numbers`` gives their code numbers (the region's counter when it is simulated in chunks)."""
+
+    def __init__(self, region_code: str, numbers: Counter | None = None) -> None:
         self.region_code = region_code
+        self._numbers = numbers or Counter()
         self._row: dict[int, int] = {}
         self.number: list[int] = []
         self.female: list[bool] = []
@@ -35,7 +50,7 @@ class TeacherPool:
                 self._row[key] = row
                 female = bool(rng.random() < female_share[i])
                 pool = names.FEMALE_FIRST_NAMES if female else names.MALE_FIRST_NAMES
-                self.number.append(row)
+                self.number.append(self._numbers.take(1))
                 self.female.append(female)
                 self.first_name.append(int(rng.integers(len(pool))))
                 self.last_name.append(int(rng.integers(len(names.FAMILY_NAMES))))

@@ -71,12 +71,14 @@ def format_frame(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     return text
 
 
-def render(text: pl.DataFrame) -> bytes:
-    """The CSV file's bytes: BOM, header, one CRLF-terminated line per row."""
+def render(text: pl.DataFrame, header: bool = True) -> bytes:
+    """The CSV file's bytes: BOM, header, one CRLF-terminated line per row (``header=False``: the lines
+    only, to append to a file already started)."""
     buffer = io.BytesIO()
     text.write_csv(
         buffer,
-        include_bom=True,
+        include_bom=header,
+        include_header=header,
         separator=SEPARATOR,
         line_terminator=LINE_END,
         quote_style="never",
@@ -94,12 +96,25 @@ class WrittenFile:
     sha256: str
 
 
-def write_file(root: Path, relative: str, data: bytes) -> str:
-    """Write ``data`` under ``root``; returns its sha256."""
-    target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
+class FileSink:
+    """A file written in parts (the chunks of a region) and hashed as it is written: the first part
+    replaces any file of that name. Used from one thread (the generator's writer thread)."""
+
+    def __init__(self, root: Path, relative: str) -> None:
+        self.target = root / relative
+        self._hash = hashlib.sha256()
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        if not self._started:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+        with self.target.open("ab" if self._started else "wb") as f:
+            f.write(data)
+        self._started = True
+        self._hash.update(data)
+
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
 
 
 def write_manifest(root: Path, school_year: str, seed: int, pupils: int, files: list[WrittenFile]) -> Path:

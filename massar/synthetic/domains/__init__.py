@@ -22,7 +22,7 @@ import importlib
 import pkgutil
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 import numpy as np
@@ -37,7 +37,16 @@ class DomainContext:
     year: int  # 2024
     region_code: str
     rng: np.random.Generator  # the entity's own stream
-    frames: Mapping[str, pl.DataFrame]  # typed frames already produced for this region-year
+    frames: Mapping[str, pl.DataFrame]  # typed frames already produced for this region-year (chunk)
+    # numbers already handed out in the region-year by name (a region generated in chunks: the earlier
+    # chunks'); a generator numbering its rows takes its first number with take()
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def take(self, name: str, count: int) -> int:
+        """The first of ``count`` numbers of the counter ``name`` (unique in the region-year)."""
+        first = self.counters.get(name, 0)
+        self.counters[name] = first + count
+        return first
 
 
 Generator = Callable[[DomainContext], pl.DataFrame]
@@ -76,13 +85,24 @@ def stream_of(entity: str) -> int:
 
 
 def domain_frames(
-    frames: Mapping[str, pl.DataFrame], school_year: str, year: int, region_code: str, seed: int
+    frames: Mapping[str, pl.DataFrame],
+    school_year: str,
+    year: int,
+    region_code: str,
+    seed: int,
+    *,
+    chunk: int = 0,
+    counters: dict[str, int] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every domain entity's frame for one region-year, from the core ``frames``."""
+    """Every domain entity's frame for one region-year, from the core ``frames``; for a region generated
+    in chunks, of chunk ``chunk`` (its own streams) with the region-year's ``counters``."""
     out: dict[str, pl.DataFrame] = {}
+    counters = {} if counters is None else counters
     for entity in order():
-        rng = np.random.default_rng([seed, year, int(region_code), stream_of(entity)])
-        ctx = DomainContext(school_year, year, region_code, rng, {**frames, **out})
+        rng = np.random.default_rng(
+            [seed, year, int(region_code), stream_of(entity), *([chunk] if chunk else [])]
+        )
+        ctx = DomainContext(school_year, year, region_code, rng, {**frames, **out}, counters)
         out[entity] = MODULES[entity].generate(ctx)
     return out
 

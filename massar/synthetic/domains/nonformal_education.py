@@ -158,8 +158,9 @@ def generate(ctx: DomainContext) -> pl.DataFrame:
         else:
             end.append(decision - timedelta(days=int(rng.integers(0, 25))))
     returned = outcome == "RETURNED_FORMAL"
+    first_number = ctx.take(ENTITY, n)  # 0 unless earlier chunks of the region numbered theirs
     new_codes = codes.student_codes(
-        ctx.region_code, NEW_CODE_BASE + (ctx.year % 100) * 1_000_000 + np.arange(n)
+        ctx.region_code, NEW_CODE_BASE + (ctx.year % 100) * 1_000_000 + first_number + np.arange(n)
     )
     former = rows["former_student_code"]
     return_code = pl.select(
@@ -172,7 +173,11 @@ def generate(ctx: DomainContext) -> pl.DataFrame:
             "school_year": pl.Series([ctx.school_year] * n, dtype=pl.String),
             "region_code": pl.Series([ctx.region_code] * n, dtype=pl.String),
             "beneficiary_code": pl.Series(
-                [f"NF{ctx.region_code}{ctx.year % 100:02d}{i:05d}" for i in range(n)], dtype=pl.String
+                [
+                    f"NF{ctx.region_code}{ctx.year % 100:02d}{i:05d}"
+                    for i in range(first_number, first_number + n)
+                ],
+                dtype=pl.String,
             ),
             "school_code": rows["school_code"],
             "former_student_code": former,
