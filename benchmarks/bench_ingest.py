@@ -3,21 +3,25 @@
     .venv/bin/python benchmarks/bench_ingest.py                 # 1 M pupils under /tmp, deleted afterwards
     .venv/bin/python benchmarks/bench_ingest.py --pupils 50000 --keep --profile
 
-Prints rows/s for both and the ratio ours/floor (target: <= 2). The floor parses the same CSV files with
-DuckDB's reader (typed: decimal comma, dd/mm/yyyy) and writes them as zstd Parquet, one file per export,
-in the same run and on the same machine. Ours does everything ingestion does: decoding, header mapping,
-typing, every contract check (patterns, code lists, ranges, rules, calendar, foreign keys, enrollment
-periods, duplicates), quarantine with the raw values, lineage, atomic commit and the load log.
+Prints rows/s for both and the ratio ours/floor (target: <= 2), with the CPU time of each and the load
+average. The floor parses the same CSV files with DuckDB's reader (typed: decimal comma, dd/mm/yyyy) and
+writes them as zstd Parquet, one file per export, in the same run and on the same machine, region by
+region in turn with ours (so that both see the same changes of load on a shared machine). Ours does
+everything ingestion does: decoding, header mapping, typing, every contract check (patterns, code lists,
+ranges, rules, calendar, foreign keys, enrollment periods, duplicates), quarantine with the raw values,
+lineage, atomic commit and the load log.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -28,34 +32,52 @@ from ingestion.loader import discover, ingest_region, regions_in
 from massar.synthetic.generate import generate
 
 
-def run_ours(exports: Path, lake: Path) -> tuple[float, int]:
-    started = time.perf_counter()
-    rows = 0
-    for region in regions_in(exports):
-        rows += sum(r.rows_in for r in ingest_region(exports, lake, region))
-        elapsed = time.perf_counter() - started
-        print(f"  ours: region {region} done, {rows:,} rows in {elapsed:.0f} s", flush=True)
-    return time.perf_counter() - started, rows
+def run_ours(exports: Path, lake: Path, region: str) -> int:
+    """Our ingestion of one region's files; rows read."""
+    return sum(r.rows_in for r in ingest_region(exports, lake, region))
 
 
-def run_floor(exports: Path, out: Path) -> tuple[float, int]:
+def run_floor(con: duckdb.DuckDBPyConnection, exports: Path, out: Path, region: str) -> int:
+    """The floor for one region's files: DuckDB reads each file and writes it as zstd Parquet; rows."""
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    started = time.perf_counter()
     rows = 0
-    for i, export in enumerate(discover(exports)):
-        target = out / f"{i:05d}.parquet"
+    for i, export in enumerate(discover(exports, region)):
+        target = out / f"{region}_{i:05d}.parquet"
         source = export.path.as_posix().replace("'", "''")
         con.execute(
             f"""COPY (SELECT * FROM read_csv('{source}', delim=';', header=true, decimal_separator=',',
                 dateformat='%d/%m/%Y')) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"""
         )
         rows += con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0]
-    return time.perf_counter() - started, rows
+    return rows
 
 
-def report(label: str, rows: int, seconds: float) -> None:
-    print(f"{label:32} {rows:,} rows, {seconds:.1f} s, {rows / seconds:,.0f} rows/s", flush=True)
+class Clock:
+    """Wall and CPU (all threads of this process) seconds spent in the blocks it timed."""
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def time(self, run: Callable[[], int]) -> int:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return run()
+        finally:
+            self.wall += time.perf_counter() - wall
+            self.cpu += time.process_time() - cpu
+
+
+def load_average() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(label: str, rows: int, clock: Clock) -> None:
+    print(
+        f"{label:32} {rows:,} rows, {clock.wall:.1f} s, {rows / clock.wall:,.0f} rows/s "
+        f"(CPU {clock.cpu:.1f} s)",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -79,16 +101,45 @@ def main() -> None:
     print(f"exports: {size / 1e9:.2f} GB in {len(discover(exports))} files", flush=True)
 
     try:
-        floor_s, floor_rows = run_floor(exports, floor)
-        report("floor (DuckDB CSV -> Parquet)", floor_rows, floor_s)
+        # Region by region, floor and ours in turn (which one goes first alternates): on a shared machine
+        # the load changes during a run, and both then see the same periods of it.
+        con = duckdb.connect()
+        floor_clock, ours_clock = Clock(), Clock()
+        floor_rows = ours_rows = 0
         profiler = cProfile.Profile() if args.profile else None
-        if profiler:
-            profiler.enable()
-        ours_s, ours_rows = run_ours(exports, lake)
-        if profiler:
-            profiler.disable()
-        report("ours (ingestion)", ours_rows, ours_s)
-        print(f"ratio ours/floor: {ours_s / floor_s:.2f} (target <= 2)")
+        print(f"start: {load_average()}", flush=True)
+        for i, region in enumerate(regions_in(exports)):
+
+            def floor_run(region: str = region) -> int:
+                return floor_clock.time(lambda: run_floor(con, exports, floor, region))
+
+            def ours_run(region: str = region) -> int:
+                if profiler:
+                    profiler.enable()
+                try:
+                    return ours_clock.time(lambda: run_ours(exports, lake, region))
+                finally:
+                    if profiler:
+                        profiler.disable()
+
+            if i % 2 == 0:
+                floor_rows += floor_run()
+                ours_rows += ours_run()
+            else:
+                ours_rows += ours_run()
+                floor_rows += floor_run()
+            print(
+                f"  region {region}: {ours_rows:,} rows so far; floor {floor_clock.wall:.0f} s, "
+                f"ours {ours_clock.wall:.0f} s ({load_average()})",
+                flush=True,
+            )
+        print(f"end: {load_average()}")
+        report("floor (DuckDB CSV -> Parquet)", floor_rows, floor_clock)
+        report("ours (ingestion)", ours_rows, ours_clock)
+        print(
+            f"ratio ours/floor: {ours_clock.wall / floor_clock.wall:.2f} (target <= 2); "
+            f"CPU time ratio {ours_clock.cpu / floor_clock.cpu:.2f}"
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     finally:

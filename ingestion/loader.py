@@ -14,6 +14,8 @@ to the referenced partitions, never to the history of its own entity.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -70,14 +72,19 @@ class LakeCache:
     A file is checked against every version loaded so far, but only against the deletions dropped on or
     before its own drop date: a deletion does not reach back to rows dropped before it."""
 
-    def __init__(self, lake: Path) -> None:
+    def __init__(self, lake: Path, before_read: Callable[[], None] | None = None) -> None:
+        """``before_read``: called before a partition is read from the lake (to let pending commits
+        land: see ``Committer``)."""
         self.lake = lake
+        self._before_read = before_read
         self._versions: dict[tuple[str, str, str], pl.DataFrame] = {}
         self._deletions: dict[tuple[str, str, str], pl.DataFrame | None] = {}
         self._current: dict[tuple[str, str, str, object], pl.DataFrame] = {}
 
     def _load(self, key: tuple[str, str, str]) -> None:
         if key not in self._versions:
+            if self._before_read is not None:
+                self._before_read()
             entity, year, region = key
             frame = lk.read_partition(self.lake, entity, year, region)
             self._versions[key] = frame if frame is not None else _empty(CONTRACTS[entity])
@@ -111,6 +118,40 @@ class LakeCache:
             del self._current[cached]
 
 
+class Committer:
+    """Runs the commits of one run's batches in a background thread, one at a time and in submission
+    order, while the main thread reads and validates the next file.
+
+    Writing a batch's Parquet files, fsyncing them and renaming them into place is about a fifth of a
+    load, mostly waiting on the disk; overlapping it with the next file's parsing and checks costs
+    nothing in guarantees: a commit starts only once the previous one has finished (its load-log record
+    written), so the committed batches are always a prefix of the run's files, as when each file is
+    committed before the next is read. The next file is still validated against a lake state that
+    includes the batch being committed: ``LakeCache`` folds a staged batch into the partitions it holds,
+    and waits for the pending commit before it reads a partition from the lake. ``wait`` returns when
+    every submitted commit is done and re-raises a commit's error."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="massar-commit")
+        self._pending: Future[None] | None = None
+        self.pending_batch: str | None = None
+
+    def submit(self, batch_id: str, commit: Callable[[], None]) -> None:
+        self.wait()
+        self._pending, self.pending_batch = self._pool.submit(commit), batch_id
+
+    def wait(self) -> None:
+        pending, self._pending, self.pending_batch = self._pending, None, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown()
+
+
 def _references(cache: LakeCache, export: ExportFile, contract: Contract) -> dict[str, pl.DataFrame]:
     needed = {fk.entity for fk in contract.foreign_keys} | {c.entity for c in contract.state_checks}
     year, region, as_of = export.school_year, export.region_code, export.drop_date
@@ -125,14 +166,28 @@ def _message(encoding: str, unknown: tuple[str, ...]) -> str:
 
 
 def ingest_file(
-    export: ExportFile, lake: Path, *, load_log: Path | None = None, cache: LakeCache | None = None
+    export: ExportFile,
+    lake: Path,
+    *,
+    load_log: Path | None = None,
+    cache: LakeCache | None = None,
+    committer: Committer | None = None,
 ) -> LoadRecord:
     """Ingest one file as one atomic batch. Idempotent: a file whose content was already loaded is skipped.
 
     ``cache``: the lake state shared by the files of one run (a fresh one reads the lake).
+    ``committer``: commit in its background thread (see ``Committer``; the batch is committed once
+    ``committer.wait()`` returns); without one, the batch is committed when this returns.
     """
     load_log = lake / lk.LOAD_LOG if load_log is None else load_log
     cache = cache or LakeCache(lake)
+
+    def commit(action: Callable[[], None]) -> None:
+        if committer is None:
+            action()
+        else:
+            committer.submit(batch_id, action)
+
     now = datetime.now(UTC).replace(tzinfo=None)
     contract = CONTRACTS.get(export.entity)
     content = export.path.read_bytes()
@@ -153,6 +208,8 @@ def ingest_file(
             loaded_at=now,
         )
 
+    if committer is not None and committer.pending_batch == batch_id:
+        committer.wait()  # the same content as the batch being committed: see its load-log record
     if already_loaded(load_log, export.region_code, batch_id):
         return record(0, 0, 0, "skipped", "already loaded (same content)")
     try:
@@ -168,7 +225,7 @@ def ingest_file(
         text = exc.message if isinstance(exc, UnreadableFileError) else str(exc)
         log.error("rejected %s: %s", export.relative_path, text)
         rec = record(0, 0, 0, "rejected", f"{reason}: {text}")
-        write_record(load_log, rec)
+        commit(lambda: write_record(load_log, rec))
         return rec
 
     result = validate(
@@ -196,7 +253,7 @@ def ingest_file(
         batch_id,
         [(lk.lake_frame(accepted), target), (quarantined, lk.quarantine_path(lake, *where))],
     )
-    staged.commit(lambda: write_record(load_log, rec))
+    commit(lambda: staged.commit(lambda: write_record(load_log, rec)))
     cache.committed(export.entity, export.school_year, export.region_code, accepted, export.deleted)
     return rec
 
@@ -235,19 +292,23 @@ def ingest_region(exports_root: Path, lake: Path, region_code: str) -> list[Load
     # A run killed while rewriting the fingerprint cache leaves its temporary file behind.
     for junk in _fingerprint_path(lake, region_code).parent.glob(".*.tmp-*"):
         junk.unlink(missing_ok=True)
-    cache = LakeCache(lake)
+    committer = Committer()
+    cache = LakeCache(lake, before_read=committer.wait)
     seen = _read_fingerprints(lake, region_code)
     records = []
-    for export in discover(exports_root, region_code):
-        stat = export.path.stat()
-        known = seen.get(export.relative_path)
-        if known and known[:2] == (stat.st_size, stat.st_mtime_ns) and known[2] in committed:
-            records.append(_unchanged(export, known[2]))
-            continue
-        record = ingest_file(export, lake, load_log=load_log, cache=cache)
-        records.append(record)
-        committed.add(record.batch_id)
-        seen[export.relative_path] = (stat.st_size, stat.st_mtime_ns, record.batch_id)
+    try:
+        for export in discover(exports_root, region_code):
+            stat = export.path.stat()
+            known = seen.get(export.relative_path)
+            if known and known[:2] == (stat.st_size, stat.st_mtime_ns) and known[2] in committed:
+                records.append(_unchanged(export, known[2]))
+                continue
+            record = ingest_file(export, lake, load_log=load_log, cache=cache, committer=committer)
+            records.append(record)
+            committed.add(record.batch_id)
+            seen[export.relative_path] = (stat.st_size, stat.st_mtime_ns, record.batch_id)
+    finally:
+        committer.close()
     frame = pl.DataFrame([(k, *v) for k, v in sorted(seen.items())], schema=FINGERPRINT_SCHEMA, orient="row")
     lk.write_atomic(frame, _fingerprint_path(lake, region_code))
     return records

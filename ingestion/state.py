@@ -91,13 +91,14 @@ def outside_enrollment(rows: pl.DataFrame, date_column: str, enrollments: pl.Dat
         )
         .select("__i", (pl.col("__s").is_null() | (pl.col("__e") > pl.col("__s"))).alias("__out"))
     )
-    outside = (
-        pl.DataFrame({"__i": pl.int_range(rows.height, dtype=pl.Int64, eager=True)})
-        .join(found, on="__i", how="left")
-        .sort("__i")["__out"]
-        .fill_null(False)
-    )
-    return outside.alias("outside")
+    # Rows left out of the probe (null date or pupil) are not flagged.
+    return _flags(rows.height, found["__i"], found["__out"].fill_null(False)).alias("outside")
+
+
+def _flags(height: int, at: pl.Series, values: pl.Series) -> pl.Series:
+    """``height`` booleans, false but at the row indices ``at`` (given ``values``): a scatter, much cheaper
+    than joining the results back on a row index and sorting."""
+    return pl.repeat(False, height, dtype=pl.Boolean, eager=True).scatter(at, values)
 
 
 def duplicate_enrollment(rows: pl.DataFrame, enrollments: pl.DataFrame) -> pl.Series:
@@ -124,11 +125,7 @@ def duplicate_enrollment(rows: pl.DataFrame, enrollments: pl.DataFrame) -> pl.Se
     )
     flagged = merged.filter(
         pl.col("__i").is_not_null() & pl.col("event_type").is_in(STARTS_AGAIN) & (pl.col("__prev") == "in")
-    ).select("__i", pl.lit(True).alias("__dup"))
-    return (
-        pl.DataFrame({"__i": pl.int_range(rows.height, dtype=pl.Int64, eager=True)})
-        .join(flagged, on="__i", how="left")
-        .sort("__i")["__dup"]
-        .fill_null(False)
-        .alias("duplicate")
+    )["__i"]
+    return _flags(rows.height, flagged, pl.repeat(True, flagged.len(), dtype=pl.Boolean, eager=True)).alias(
+        "duplicate"
     )

@@ -151,3 +151,38 @@ def test_region_ingestion_reconciles_and_checks_references(tmp_path: Path) -> No
     again = ingest_region(exports, lake, "01")
     assert {r.status for r in again} == {"skipped"}
     assert read_log(lake / "_load_log").height == log.height
+
+
+GRADES_HEADER = (
+    "school_year;region_code;school_code;class_code;student_code;subject_code;semester;assessment_type;"
+    "assessment_date;grade;missed_code"
+)
+
+
+def grade_row(pupil: int, semester: str, day: str, year: str = "2024-2025") -> str:
+    return f"{year};01;01051F;01051F-1AP-01;B{pupil:09d};AR;{semester};CC1;{day};10,5;"
+
+
+def test_number_and_date_variants_are_typed_and_each_row_is_checked_against_its_own_school_year(
+    tmp_path: Path,
+) -> None:
+    """Integers written "2,0" or "1.00" and ISO dates are read like the plain forms; a row is checked
+    against the school year it claims (a file may hold several), then against the file's partition."""
+    rows = [
+        grade_row(1, "1", "16/10/2024"),
+        grade_row(2, "2,0", "2024-10-16"),
+        grade_row(3, "1.00", "16/10/2024"),
+        grade_row(4, "1,5", "16/10/2024"),  # not an integer
+        grade_row(5, "1", "16/10/2023", year="2023-2024"),  # a date of its year, in another partition
+        grade_row(6, "1", "16/10/2024", year="2023-2024"),  # a date outside its own school year
+    ]
+    raw = batch(tmp_path, "grades", "\r\n".join([GRADES_HEADER, *rows]) + "\r\n")
+    result = validate(
+        raw.frame, CONTRACTS["grades"], expected_partition={"school_year": "2024-2025", "region_code": "01"}
+    )
+    accepted = result.accepted.sort("_line_number")
+    assert accepted["student_code"].to_list() == ["B000000001", "B000000002", "B000000003"]
+    assert accepted["semester"].to_list() == [1, 2, 1]
+    assert [str(d) for d in accepted["assessment_date"]] == ["2024-10-16"] * 3
+    reasons = dict(zip(result.quarantined["_line_number"], result.quarantined["reason_code"], strict=True))
+    assert reasons == {5: "invalid_type", 6: "wrong_partition", 7: "impossible_date"}

@@ -3,15 +3,35 @@
 import polars as pl
 
 
+def _per_school_year(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``expr``, a function of the row's ``school_year`` alone, evaluated once per distinct school year
+    and mapped back onto the rows: the same values as evaluating it on every row, without slicing and
+    parsing the same string millions of times (a file holds one school year, or a few when faulty)."""
+
+    def per_row(years: pl.Series) -> pl.Series:
+        if years.len() == 0:
+            return pl.Series(years.name, [], dtype=dtype)
+        distinct = years.unique()
+        values = distinct.to_frame("school_year").select(expr).to_series()
+        return years.replace_strict(distinct, values, return_dtype=dtype)
+
+    return pl.col("school_year").map_batches(per_row, return_dtype=dtype, is_elementwise=True)
+
+
+def _school_year_bound(offset: int, month: int, day: int) -> pl.Expr:
+    year = pl.col("school_year").str.slice(offset, 4).cast(pl.Int32, strict=False)
+    return _per_school_year(pl.date(year, month, day), pl.Date())
+
+
 def school_year_start() -> pl.Expr:
     """1 July of the school year's first calendar year."""
-    return pl.date(pl.col("school_year").str.slice(0, 4).cast(pl.Int32, strict=False), 7, 1)
+    return _school_year_bound(0, 7, 1)
 
 
 def date_within_school_year(column: str) -> pl.Expr:
     """True when ``column`` lies in [1 July Y, 31 August Y+1] for school year Y-(Y+1), or is null."""
     start = school_year_start()
-    end = pl.date(pl.col("school_year").str.slice(5, 4).cast(pl.Int32, strict=False), 8, 31)
+    end = _school_year_bound(5, 8, 31)
     return pl.col(column).is_null() | ((pl.col(column) >= start) & (pl.col(column) <= end))
 
 
