@@ -37,7 +37,8 @@ pupils as (
         attendance.enrolled_school_days,
         attendance.absent_days,
         results.annual_average,
-        results.annual_average >= results.promote_min_annual_average as reaches_pass_mark
+        {{ reaches_mark('results.annual_average', 'results.promote_min_annual_average') }}
+            as reaches_pass_mark
 
     from attendance
 

@@ -69,7 +69,9 @@ final as (
         case
             when levels.level_code is not null and levels.promote_min_annual_average is null then 'promote'
             when averaged.annual_average is null then null
-            when averaged.annual_average >= levels.promote_min_annual_average then 'promote'
+            when
+                {{ reaches_mark('averaged.annual_average', 'levels.promote_min_annual_average') }}
+                then 'promote'
             else 'repeat'
         end as decision
 

@@ -196,13 +196,15 @@ final as (
         combined.continuous_average,
         combined.normal_session_average,
         combined.bac_average,
-        coalesce(combined.bac_average >= {{ var('certificate_pass_mark') }}, false) as passed,
+        coalesce({{ reaches_mark('combined.bac_average', var('certificate_pass_mark')) }}, false) as passed,
         case
-            when combined.normal_session_average >= {{ var('certificate_pass_mark') }} then 'normal'
-            when combined.bac_average >= {{ var('certificate_pass_mark') }} then 'resit'
+            when {{ reaches_mark('combined.normal_session_average', var('certificate_pass_mark')) }}
+                then 'normal'
+            when {{ reaches_mark('combined.bac_average', var('certificate_pass_mark')) }} then 'resit'
         end as session_passed,
         case
-            when combined.bac_average >= {{ var('certificate_pass_mark') }} then mentions.mention_code
+            when {{ reaches_mark('combined.bac_average', var('certificate_pass_mark')) }}
+                then mentions.mention_code
         end as mention
 
     from combined

@@ -128,13 +128,8 @@ final as (
         + school_parts.school_exam_average * weights.school_weight
         + school_parts.continuous_average * weights.continuous_weight
             as certificate_average,
-        coalesce(
-            regional.regional_exam_average * weights.regional_weight
-            + school_parts.school_exam_average * weights.school_weight
-            + school_parts.continuous_average * weights.continuous_weight
-            >= {{ var('certificate_pass_mark') }},
-            false
-        ) as passed
+        -- DuckDB reads certificate_average as the column defined just above (lateral alias)
+        coalesce({{ reaches_mark('certificate_average', var('certificate_pass_mark')) }}, false) as passed
 
     from candidates
 
