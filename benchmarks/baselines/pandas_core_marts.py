@@ -327,8 +327,8 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
         [
             _mask(known_level & annual.promote_min_annual_average.isna()),
             _mask(annual.annual_average.isna()),
-            # as printed on the report card (2 decimals), as the marts do (dbt macro reaches_mark)
-            _mask(annual.annual_average.round(2) >= annual.promote_min_annual_average),
+            # rounded to 6 decimals (float noise removed), as the marts do (dbt macro reaches_mark)
+            _mask(annual.annual_average.round(6) >= annual.promote_min_annual_average),
         ],
         ["promote", None, "promote"],
         default="repeat",

@@ -388,8 +388,8 @@ select
     case
         when lv.level_code is not null and t.promote_min_annual_average is null then 'promote'
         when a.annual_average is null then null
-        -- as printed on the report card (2 decimals), as the marts do (dbt macro reaches_mark)
-        when round(a.annual_average, 2) >= t.promote_min_annual_average then 'promote'
+        -- rounded to 6 decimals (float noise removed), as the marts do (dbt macro reaches_mark)
+        when round(a.annual_average, 6) >= t.promote_min_annual_average then 'promote'
         else 'repeat'
     end as decision
 from averaged as a
