@@ -291,15 +291,17 @@ def test_the_registry_declares_the_outcomes_of_issue_3() -> None:
     assert {name: (f.level, f.outcome) for name, f in REGISTRY.items()} == OUTCOMES
 
 
-def test_faults_csv_is_exactly_what_an_independent_validator_finds(faulty: Path) -> None:
-    faults = read_faults(faulty, YEAR)
+def assert_manifest_is_what_the_validator_finds(root: Path) -> None:
+    """``faults.csv`` of ``root`` holds every fault class, at most one fault per line, and exactly the lines
+    the independent validator (``detect``) flags, each for its class's expected check."""
+    faults = read_faults(root, YEAR)
     assert {f for *_, f in faults} == set(OUTCOMES), "every fault class is injected"
     assert all(e not in ("schools", "classes") for _, _, e, _ in faults)
     recorded: dict[str, dict[int, str]] = {}
     for path, line, _entity, fault in faults:
         assert line not in recorded.setdefault(path, {}), f"two faults on one line: {path}:{line}"
         recorded[path][line] = fault
-    found = detect(faulty)
+    found = detect(root)
     assert set(recorded) <= set(found)
     for path, lines in found.items():
         want = recorded.get(path, {})
@@ -314,6 +316,10 @@ def test_faults_csv_is_exactly_what_an_independent_validator_finds(faulty: Path)
                 fault,
                 lines[line],
             )
+
+
+def test_faults_csv_is_exactly_what_an_independent_validator_finds(faulty: Path) -> None:
+    assert_manifest_is_what_the_validator_finds(faulty)
 
 
 def test_a_rate_of_zero_turns_a_class_off(tmp_path: Path) -> None:
