@@ -108,6 +108,8 @@ def dbt_build(
                 # seeds at a deleted temporary folder. Parse fully (a few seconds).
                 partial_parse=False,
                 full_refresh=full_refresh,
+                # a daily selection tests only what the run rewrote (``pipeline.DAILY_DBT_VARS``)
+                vars=pipeline.DAILY_DBT_VARS if select is not None else None,
                 pool=pipeline.WRITER_POOL,
             )
             if previous is not None:

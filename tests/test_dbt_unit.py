@@ -314,7 +314,7 @@ def make_lake(lake: Path) -> None:
     (lake / "_quarantine").mkdir(parents=True, exist_ok=True)  # no rejected row: an empty folder
 
 
-def dbt(work: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def dbt(work: Path, db: Path, *args: str, succeeds: bool = True) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "MASSAR_LAKE_DIR": str(work / "lake"),
@@ -328,7 +328,7 @@ def dbt(work: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [DBT, *args], cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=600, check=False
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert (result.returncode == 0) == succeeds, result.stdout[-4000:] + result.stderr[-2000:]
     return result
 
 
@@ -409,9 +409,16 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
     grade_key_types = {"student_code": s, "subject_code": s, "semester": i, "assessment_type": s}
     _write_deletion(lake, "grades", "03", [grade_key], grade_key_types, date(2024, 12, 1))
 
-    facts = ("fct_absence", "fct_grade", "fct_absence_daily", "agg_absence_class_daily")
+    facts = (
+        "marts.fct_absence",
+        "marts.fct_grade",
+        "marts.fct_absence_daily",
+        "marts.agg_absence_class_daily",
+        "intermediate.int_absence__school_days",
+        "marts.agg_recording_compliance",
+    )
     # "+": staging views are re-created too (stg_massar__deletions now has files), as `dbt build` does
-    selection = ("+fct_absence_daily", "+fct_grade", "+agg_absence_class_daily")
+    selection = ("+fct_absence_daily", "+fct_grade", "+agg_absence_class_daily", "+agg_recording_compliance")
     dbt(built, built / "candidate.duckdb", "run", "--select", *selection)
     dbt(built, built / "full.duckdb", "build", "--full-refresh")
 
@@ -420,8 +427,8 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
         con.execute(f"attach '{built / 'candidate.duckdb'}' as incr (read_only)")
         con.execute(f"attach '{built / 'full.duckdb'}' as full_refresh (read_only)")
         for table_name in facts:
-            incr = sorted(con.execute(f"select * from incr.marts.{table_name}").fetchall(), key=repr)
-            full = sorted(con.execute(f"select * from full_refresh.marts.{table_name}").fetchall(), key=repr)
+            incr = sorted(con.execute(f"select * from incr.{table_name}").fetchall(), key=repr)
+            full = sorted(con.execute(f"select * from full_refresh.{table_name}").fetchall(), key=repr)
             assert incr == full, table_name
         assert con.execute("select count(*) from incr.marts.fct_absence").fetchall() == [(8,)]
         assert con.execute("select count(*) from incr.marts.fct_grade").fetchall() == [(8,)]
@@ -435,3 +442,54 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
         ).fetchall() == [(0,)]
     finally:
         con.close()
+
+
+DAILY_VARS = '{"scope_tests_to_changes": true}'  # as massar.pipeline.DAILY_DBT_VARS
+
+
+def test_daily_build_tests_the_rewritten_partitions_only(built: Path) -> None:
+    """In a daily build (var scope_tests_to_changes), fct_absence's tests read the partitions the run
+    rewrote (dbt/macros/scoped_tests.sql): a bad row in a new day's partition fails the build, a bad row in
+    an unchanged partition is left to the full builds, which test everything."""
+    lake, candidate = built / "lake", built / "candidate.duckdb"
+    s, i, d, b = pa.string(), pa.int64(), pa.date32(), pa.bool_()
+    types = {
+        "school_code": s,
+        "class_code": s,
+        "student_code": s,
+        "absence_date": d,
+        "session_number": i,
+        "justified": b,
+        "reason_code": s,
+    }
+    bad = _absences(["A000000005"], "01511A", 20)
+    bad[0]["session_number"] = 9  # out of 1-8 (the ingestion would quarantine it; this lake is hand-made)
+    _write(lake, "absences", "01", bad, types, "absences-01-bad")
+    failed = dbt(built, candidate, "build", "--select", "fct_absence", "--vars", DAILY_VARS, succeeds=False)
+    assert "value_between_fct_absence_session_number" in failed.stdout
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        assert con.execute("select * from audit.incremental_last__fct_absence").fetchall() == [
+            ("2024-2025|2024-10-20",)
+        ]
+
+    # The bad file is withdrawn: the day's partition is rewritten (empty) and the build passes.
+    for path in lake.glob("**/absences-01-bad.parquet"):
+        path.unlink()
+    dbt(built, candidate, "build", "--select", "fct_absence", "--vars", DAILY_VARS)
+
+    # A duplicate planted in an unchanged partition: the daily build does not read it (nothing was
+    # rewritten), a full test run does.
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("insert into marts.fct_absence select * from marts.fct_absence limit 1")
+    try:
+        dbt(built, candidate, "build", "--select", "fct_absence", "--vars", DAILY_VARS)
+        with duckdb.connect(str(candidate), read_only=True) as con:
+            rewritten = con.execute("select count(*) from audit.incremental_last__fct_absence").fetchall()
+        assert rewritten == [(0,)]
+        full = dbt(built, candidate, "test", "--select", "fct_absence", succeeds=False)
+        assert "unique_combination_of_columns_fct_absence" in full.stdout
+    finally:
+        with duckdb.connect(str(candidate)) as con:
+            con.execute(
+                "create or replace table marts.fct_absence as from (select distinct * from marts.fct_absence)"
+            )

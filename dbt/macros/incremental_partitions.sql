@@ -3,7 +3,8 @@
 
     Batch-driven (cost proportional to the drop): incremental_lake_changes, lake_changes_filter,
     lake_changes_in, delete_lake_changes (or delete_lake_changes_since), record_lake_changes. Used by
-    fct_absence, fct_absence_daily, fct_grade and agg_absence_class_daily. (The older partition
+    fct_absence, fct_absence_daily, fct_grade, fct_attendance_ytd, agg_absence_class_daily and
+    int_absence__school_days. (The older partition
     fingerprints, changed_partitions and delete_vanished_partitions, recomputed every partition to compare
     it with the table, a cost proportional to the history: removed once no model used them.)
 
@@ -230,11 +231,16 @@
 {%- endmacro %}
 
 
-{#- Post-hook: record the batches now taken into account (and forget the vanished ones). -#}
+{#- Post-hook: record the batches now taken into account (and forget the vanished ones), and the
+    partitions this run rewrote in audit.incremental_last__<model> ('*' for all of them), which scope the
+    model's tests in a daily build (macros/scoped_tests.sql). -#}
 {% macro record_lake_changes() -%}
     {%- if lake_changes_tracked() -%}
         {%- set batches = lake_changes_table('batches') -%}
         {%- set pending = lake_changes_table('pending') -%}
+        create or replace table {{ lake_changes_table('last') }} as
+        select distinct case when full_build then '*' else partition_value end as partition_value
+        from {{ pending }};
         delete from {{ batches }} as done
         where
             exists (

@@ -5,7 +5,9 @@
     no absence row at all is flagged likely_not_recorded when the school usually records, that is it
     recorded absences on at least var('recording_min_usual_share') of its school days of the year
     (up to that last day). Also per class: classes_without_absence counts the school's classes with
-    no absence row that day.
+    no absence row that day. The sessions per school and day come from the incremental
+    int_absence__school_days (a daily build aggregates the day, not the year); this table, whose
+    recording shares change with every day, is rebuilt from it (schools x school days).
 -#}
 
 with
@@ -32,24 +34,9 @@ classes as (
 
 ),
 
-sessions as (
-
-    select * from {{ ref('fct_absence_session') }}
-
-),
-
 recorded_days as (
 
-    select
-        school_year,
-        school_code,
-        absence_date,
-        count(*) as absence_sessions,
-        count(distinct class_code) as classes_with_absence
-
-    from sessions
-
-    group by school_year, school_code, absence_date
+    select * from {{ ref('int_absence__school_days') }}
 
 ),
 
@@ -59,7 +46,7 @@ year_extent as (
         school_year,
         max(absence_date) as last_recorded_date
 
-    from sessions
+    from recorded_days
 
     group by school_year
 
