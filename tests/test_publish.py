@@ -73,6 +73,42 @@ def test_publish_records_the_verdict_and_keeps_the_candidate(tmp_path: Path) -> 
     assert [h[0] for h in history] == [v1.version, v2.version]
 
 
+def test_candidate_published_unchanged_is_kept_not_copied(tmp_path: Path) -> None:
+    """The daily cycle prepare → build → publish: the candidate a version was published from is kept by the
+    next ``prepare_candidate`` (no second copy of the warehouse), with the full publication history in every
+    version; a candidate changed since, or a rollback, gets a fresh copy of what readers see."""
+    candidate, published = tmp_path / "candidate.duckdb", tmp_path / "published"
+    _make_candidate(candidate, 1)
+    v1 = publish(candidate, published)
+    before = candidate.stat()
+    assert prepare_candidate(candidate, published) == v1.version
+    after = candidate.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "copied again"
+    _make_candidate(candidate, 2)  # the day's build
+    v2 = publish(candidate, published)
+    before = candidate.stat()
+    assert prepare_candidate(candidate, published) == v2.version
+    assert candidate.stat().st_mtime_ns == before.st_mtime_ns
+    _make_candidate(candidate, 3)
+    v3 = publish(candidate, published)
+    with duckdb.connect(str(v3.path), read_only=True) as con:
+        history = con.execute(f"select version from {PUBLICATION_TABLE} order by published_at").fetchall()
+    assert [h[0] for h in history] == [v1.version, v2.version, v3.version]
+    # A build that failed half-way changed the candidate: it is replaced by a copy of the live version.
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("update marts.fact set marker = 99 where id < 10")
+    assert prepare_candidate(candidate, published) == v3.version
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        assert con.execute("select max(marker) from marts.fact").fetchall() == [(3,)]
+    # After a rollback the candidate starts from the version restored, not from the one it was published as.
+    _make_candidate(candidate, 4)
+    publish(candidate, published)
+    rollback(published, v3.version)
+    assert prepare_candidate(candidate, published) == v3.version
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        assert con.execute("select max(marker) from marts.fact").fetchall() == [(3,)]
+
+
 def test_critical_verdict_is_refused(tmp_path: Path) -> None:
     candidate, published = tmp_path / "candidate.duckdb", tmp_path / "published"
     _make_candidate(candidate, 1)
