@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -313,11 +314,45 @@ def stage_compare(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str,
     return keys, "keys compared", results
 
 
+def _undo_daily(home: Path, day: str, before: str) -> None:
+    """Put a home back as it was before its daily stage, so the stage can be measured again on the same
+    data: readers back on the version published before the increment, the day's batches removed from the
+    lake (accepted rows, deletions, quarantine) and from the load log, the day's files held back again."""
+    from ingestion.load_log import log_path, read_log
+    from massar.settings import paths
+    from warehouse.publish import rollback
+
+    p = paths()
+    rollback(p.published_dir, before)
+    log_ = read_log(p.load_log)
+    batches = [
+        (row["region_code"], row["batch_id"])
+        for row in log_.iter_rows(named=True)
+        if _drop_day(Path(row["source_file"])) == day
+    ]
+    for region_code, batch_id in batches:
+        for path in p.lake.glob(f"**/{batch_id}.parquet"):
+            if path != log_path(p.load_log, region_code, batch_id):
+                path.unlink()
+        log_path(p.load_log, region_code, batch_id).unlink()
+    _move_days(home / "exports", home / HELD_BACK, {day})
+    print(f"daily stage undone: {len(batches)} batch(es) of {day} removed, readers back on {before}")
+
+
 def stage_daily(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
     from massar import pipeline
+    from massar.settings import paths
+    from warehouse.publish import current
 
-    day = _state(home)["increment_day"]
-    _published_db()  # raises when nothing is published: an increment needs a published warehouse
+    state = _state(home)
+    day = state["increment_day"]
+    if state.get("daily_done") == day and state.get("published_before_daily"):
+        _undo_daily(home, day, state["published_before_daily"])  # measure the same increment again
+        _save_state(home, daily_done=None)
+    before = current(paths().published_dir)
+    if before is None:
+        raise RuntimeError("nothing published")  # an increment needs a published warehouse
+    _save_state(home, published_before_daily=before.version)
     _move_days(home / HELD_BACK, home / "exports", {day})
     steps: dict[str, float] = {}
 
@@ -646,6 +681,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_unit_tests:
         os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
     if args._stage:
+        # the library's own progress lines (with their times) go to the stage's log
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return child(args._stage, home, json.loads(args._opts))
 
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
