@@ -100,6 +100,9 @@ def test_candidate_published_unchanged_is_kept_not_copied(tmp_path: Path) -> Non
     assert prepare_candidate(candidate, published) == v3.version
     with duckdb.connect(str(candidate), read_only=True) as con:
         assert con.execute("select max(marker) from marts.fact").fetchall() == [(3,)]
+    before = candidate.stat()  # a fresh copy, unchanged since, is kept too
+    assert prepare_candidate(candidate, published) == v3.version
+    assert candidate.stat().st_mtime_ns == before.st_mtime_ns
     # After a rollback the candidate starts from the version restored, not from the one it was published as.
     _make_candidate(candidate, 4)
     publish(candidate, published)
