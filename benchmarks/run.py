@@ -336,6 +336,10 @@ def _undo_daily(home: Path, day: str, before: str) -> None:
                 path.unlink()
         log_path(p.load_log, region_code, batch_id).unlink()
     _move_days(home / "exports", home / HELD_BACK, {day})
+    # as in the daily routine, the candidate holds the version readers see (``prepare_candidate`` keeps it)
+    from massar.pipeline import prepare_candidate
+
+    prepare_candidate()
     print(f"daily stage undone: {len(batches)} batch(es) of {day} removed, readers back on {before}")
 
 
