@@ -1,4 +1,5 @@
-"""Screenshots of every page of the internal app, in French and Arabic, by headless Chromium.
+"""Screenshots of every page of the internal app, in French and Arabic, by headless Chromium (three of them
+in the default suite, all 28 with the slow ones: ``make test-all``).
 
 One `streamlit run dashboards/app.py` server for the module (as `massar serve` runs it), signed in as the
 demo ministry account. The pages come from ``dashboards.app.PAGES`` (read from the source, so every
@@ -120,8 +121,26 @@ def wait_until_rendered(page: Page, expect_chart: bool) -> None:
     page.wait_for_timeout(SETTLE_MS)
 
 
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize(("page_file", "title_key", "url_path", "default"), PAGES, ids=[p[2] for p in PAGES])
+# The default suite shoots these (the landing page with its maps, and a page in each reading direction);
+# every other page and language is marked slow (6 s each: `make test-all`). The pages' content, in both
+# languages and for every role, is checked by their AppTest tests in the default suite.
+DEFAULT_SUITE_SHOTS = {("national_overview", "fr"), ("national_overview", "ar"), ("absence_monitoring", "ar")}
+
+
+def screenshot_cases() -> list[object]:
+    return [
+        pytest.param(
+            *page,
+            lang,
+            id=f"{page[2]}-{lang}",
+            marks=() if (page[2], lang) in DEFAULT_SUITE_SHOTS else pytest.mark.slow,
+        )
+        for page in PAGES
+        for lang in LANGS
+    ]
+
+
+@pytest.mark.parametrize(("page_file", "title_key", "url_path", "default", "lang"), screenshot_cases())
 def test_page_screenshot(
     app_url: str,
     browser: Browser,
