@@ -33,7 +33,7 @@ test-all: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt && ../$(BIN)/sqlfluff lint models
+	cd dbt && ../$(BIN)/sqlfluff lint models --processes 0
 
 docs: install
 	$(BIN)/massar docs
