@@ -112,21 +112,52 @@ class Scope:
     """What the gate validates. ``full``: every lake batch and every mart row. Otherwise a daily run's:
     the lake batches loaded since the published version (``batches``), and in the marts only the rows of
     the ``partitions`` (school year, region) those batches fed and of the ``days`` window of the batches'
-    dates, as far as a mart has these columns (``_partition_filter``). The aggregate suites (reconciliation,
-    freshness, day-over-day anomalies) always read their whole marts; the daily dbt build runs the data
-    tests (keys, not null) of every mart it rebuilds, over the whole mart."""
+    dates, as far as a mart has these columns (``_partition_filter``), and only the marts the batches can
+    reach (``models``: the marts outside it are the published version's, validated when it was published).
+    The aggregate suites (reconciliation, freshness, day-over-day anomalies) always read their whole marts;
+    the daily dbt build runs the data tests (keys, not null) of every mart it rebuilds (on the partitions it
+    rewrote, for the batch-driven facts: dbt/macros/scoped_tests.sql)."""
 
     full: bool = True
     reason: str = "full validation"
     batches: frozenset[str] = frozenset()
     partitions: tuple[tuple[str, str], ...] = ()
     days: tuple[date, date] | None = None
+    #: the models the new batches can reach (dbt lineage, ``models_fed_by``); None: every mart
+    models: frozenset[str] | None = None
 
     def describe(self) -> str:
         if self.full:
             return f"full ({self.reason})"
         window = f", days {self.days[0]}..{self.days[1]}" if self.days else ""
-        return f"daily: {len(self.batches)} new batches, {len(self.partitions)} partitions{window}"
+        reach = f", {len(self.models)} models reached" if self.models is not None else ""
+        return f"daily: {len(self.batches)} new batches, {len(self.partitions)} partitions{window}{reach}"
+
+
+#: Sources every load feeds (the load log and the quarantine), besides the entities loaded.
+LOAD_SOURCES = ("load_log", "quarantine")
+
+
+def models_fed_by(entities: set[str], dbt_target: Path) -> frozenset[str] | None:
+    """Names of the dbt models downstream of the lake sources of ``entities`` and of the load log and
+    quarantine (a deletion reaches the models through its entity's staging view), from the ``child_map``
+    of dbt's ``manifest.json`` written by the build; None when there is no manifest. A mart outside this
+    set was not rebuilt by a daily build: it is the published version's, already validated."""
+    manifest_path = dbt_target / "manifest.json"
+    if not manifest_path.exists():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    child_map: dict[str, list[str]] = manifest.get("child_map", {})
+    queue = [f"source.massar.massar.{name}" for name in (*sorted(entities), *LOAD_SOURCES)]
+    seen: set[str] = set()
+    while queue:
+        node = queue.pop()
+        for child in child_map.get(node, []):
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+    nodes = manifest.get("nodes", {})
+    return frozenset(nodes[n]["name"] for n in seen if n.startswith("model.") and n in nodes)
 
 
 def _load_log_batches(db: Path) -> pl.DataFrame | None:
@@ -182,6 +213,7 @@ def gate_scope(paths: Paths, candidate_db: Path) -> Scope:
         batches=batches,
         partitions=partitions,  # type: ignore[arg-type]
         days=(min(days), max(days)) if days else None,
+        models=models_fed_by(set(added["entity"]), paths.dbt_target),
     )
 
 
@@ -325,8 +357,8 @@ def mart_plan(
         present = _mart_columns(con)
         profiles: dict[str, tuple] = {}
         for name, contract in sorted(contracts.items()):
-            if name not in present:
-                continue
+            if name not in present or (scope.models is not None and name not in scope.models):
+                continue  # not built yet, or not reached by the daily batches (the published mart)
             where, params = _partition_filter(scope, present[name])
             sql = mart_profile_sql(f"marts.{name}", contract, present[name], where)
             row = con.execute(sql, params).df().iloc[0].to_dict()

@@ -162,6 +162,24 @@ def test_backfill_dag_loads_the_range(home: Path) -> None:
     assert _publications()[-1][1] in {"pass", "warn"}
 
 
+def test_daily_gate_checks_the_marts_the_batches_reach(home: Path) -> None:
+    """The daily gate profiles only the marts downstream of the day's entities in dbt's lineage (the
+    manifest of the build): a day of absences reaches the absence marts, not the grades or the register."""
+    from expectations.gate import models_fed_by
+
+    reached = models_fed_by({"absences"}, paths().dbt_target)
+    assert reached is not None, "the daily build left no dbt manifest"
+    absence = {"fct_absence", "fct_absence_daily", "int_absence__school_days", "agg_recording_compliance"}
+    assert absence <= reached
+    assert {"load_log", "quarantine"} <= reached  # every load feeds the audit models
+    assert not {"fct_grade", "fct_subject_average", "dim_school", "fct_enrollment"} & reached
+    grades = models_fed_by({"grades"}, paths().dbt_target)
+    assert grades is not None and "fct_grade" in grades and "fct_absence" not in grades
+    assert models_fed_by({"absences"}, home / "no-such-target") is None
+    history = (paths().gx_root / "gate_history.jsonl").read_text(encoding="utf-8").splitlines()
+    assert "models reached" in json.loads(history[-1])["scope"]
+
+
 def _next_school_day(day: str) -> str:
     from datetime import date, timedelta
 

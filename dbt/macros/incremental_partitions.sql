@@ -19,7 +19,9 @@
     - the changed partitions are those of the batches not taken into account yet (new drops,
       corrections, deletions), and those where a batch taken into account lost or gained rows or is no
       longer in the lake (a removed file; a file rewritten in place with as many rows, which the lake's
-      conventions exclude, is not seen);
+      conventions exclude, is not seen). Batches are first compared by their row counts alone (one
+      column read); only the batches whose count differs have their partitions computed, so the cost
+      of a run follows its new batches, not the history;
       a new batch of a "whole-year" source (for example classes, which every absence day depends on)
       marks every partition as changed;
     - the pre-hook deletes the changed partitions from the table, the model's SQL recomputes them from
@@ -100,16 +102,15 @@
         {{ return({'full': true, 'values': []}) }}
     {%- endif -%}
     {%- set full_build = not is_incremental() -%}
-    {%- set parts = [] -%}
+    {%- set batches = lake_changes_table('batches') -%}
+    {%- set pending = lake_changes_table('pending') -%}
+    {#- (file set, partition value SQL) of every lake source of the model -#}
+    {%- set sources = [] -%}
     {%- for entity in entities -%}
         {%- for deletions in [false, true] -%}
             {%- set files = lake_entity_files(entity, deletions) -%}
             {%- if files is not none -%}
-                {%- do parts.append(
-                    "select cast(_batch_id as varchar) as batch_id, "
-                    ~ lake_partition_value(partition_by) ~ " as partition_value, count(*) as n_rows from "
-                    ~ files ~ " group by all"
-                ) -%}
+                {%- do sources.append((files, lake_partition_value(partition_by))) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
@@ -117,27 +118,88 @@
         {%- for deletions in [false, true] -%}
             {%- set files = lake_entity_files(entity, deletions) -%}
             {%- if files is not none -%}
-                {%- do parts.append(
-                    "select cast(_batch_id as varchar) as batch_id, '*' as partition_value, count(*) as n_rows from "
-                    ~ files ~ " group by all"
-                ) -%}
+                {%- do sources.append((files, "'*'")) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
+    {%- set settings_row = none -%}
+    {%- set settings_id = none -%}
     {%- if settings is not none -%}
-        {%- do parts.append(
-            "select " ~ massar_string_literal('settings:' ~ local_md5(settings | string)) ~ ", '*', 1"
-        ) -%}
+        {%- set settings_id = 'settings:' ~ local_md5(settings | string) -%}
+        {%- set settings_row = "select " ~ massar_string_literal(settings_id)
+            ~ " as batch_id, '*' as partition_value, 1 as n_rows" -%}
     {%- endif -%}
-    {%- do parts.append("select cast(null as varchar), cast(null as varchar), cast(null as bigint) where false") -%}
-    {%- set batches_sql = parts | join('\nunion\n') -%}
-    {%- set batches = lake_changes_table('batches') -%}
-    {%- set pending = lake_changes_table('pending') -%}
-    {%- set snapshot -%}
+    {%- set empty_row = "select cast(null as varchar) as batch_id, cast(null as varchar) as partition_value, "
+        ~ "cast(null as bigint) as n_rows where false" -%}
+    {%- set setup -%}
         create schema if not exists audit;
         create table if not exists {{ batches }} (
             batch_id varchar not null, partition_value varchar not null, n_rows bigint not null
-        );
+        )
+    {%- endset -%}
+    {%- do run_query(setup) -%}
+    {#-
+        Phase 1, cheap (one dictionary-encoded column): the batches whose row count differs from the one
+        recorded (new, vanished, or that lost or gained rows). A batch with the same count is taken as
+        unchanged (lake batches are immutable; compaction keeps their rows), so a daily run computes the
+        partition values of the day's batches only, not of the whole history (at 1 M pupils: 0.1 s
+        instead of 1-5 s per model). A full build examines every batch.
+    -#}
+    {%- set examined = none -%}
+    {%- if not full_build -%}
+        {%- set count_parts = [] -%}
+        {%- for files, _ in sources -%}
+            {%- do count_parts.append(
+                "select cast(_batch_id as varchar) as batch_id, count(*) as n_rows from " ~ files ~ " group by 1"
+            ) -%}
+        {%- endfor -%}
+        {%- if settings_row is not none -%}
+            {%- do count_parts.append("select batch_id, n_rows from (" ~ settings_row ~ ")") -%}
+        {%- endif -%}
+        {%- do count_parts.append("select cast(null as varchar), cast(null as bigint) where false") -%}
+        {%- set differing -%}
+            with
+            lake_totals as (
+                select batch_id, sum(n_rows) as n_rows
+                from ({{ count_parts | join('\nunion all\n') }})
+                group by batch_id
+            ),
+            done_totals as (
+                select batch_id, sum(n_rows) as n_rows from {{ batches }} group by batch_id
+            )
+            select coalesce(lake_totals.batch_id, done_totals.batch_id)
+            from lake_totals
+            full outer join done_totals on lake_totals.batch_id = done_totals.batch_id
+            where lake_totals.n_rows is distinct from done_totals.n_rows
+            order by 1
+        {%- endset -%}
+        {%- set examined = run_query(differing).columns[0].values() | list -%}
+    {%- endif -%}
+    {#- Phase 2: the partitions of the examined batches, in the lake and as recorded. -#}
+    {%- set batch_filter = '' -%}
+    {%- if examined is not none -%}
+        {%- set literals = [] -%}
+        {%- for batch_id in examined -%}
+            {%- do literals.append(massar_string_literal(batch_id)) -%}
+        {%- endfor -%}
+        {%- set batch_filter = "cast(_batch_id as varchar) in (" ~ ((literals | join(', ')) or "null") ~ ")" -%}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- if examined is none or examined -%}
+        {%- for files, partition_value in sources -%}
+            {%- do parts.append(
+                "select cast(_batch_id as varchar) as batch_id, " ~ partition_value
+                ~ " as partition_value, count(*) as n_rows from " ~ files
+                ~ (" where " ~ batch_filter if batch_filter else "") ~ " group by all"
+            ) -%}
+        {%- endfor -%}
+        {%- if settings_row is not none and (examined is none or settings_id in examined) -%}
+            {%- do parts.append(settings_row) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- do parts.append(empty_row) -%}
+    {%- set batches_sql = parts | join('\nunion\n') -%}
+    {%- set snapshot -%}
         create or replace table {{ pending }} as
         with
         lake_batches as ({{ batches_sql }}),
@@ -145,6 +207,7 @@
             select batch_id, partition_value, n_rows
             from {{ batches }}
             where not {{ full_build }}
+            {%- if batch_filter %} and batch_id in (select unnest([{{ literals | join(', ') }}]::varchar[])){% endif %}
         )
         select *, false as vanished, {{ full_build }} as full_build
         from (select * from lake_batches except select * from done)
