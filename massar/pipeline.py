@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -272,7 +273,8 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
 
     ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used, and it must have
     been made on the candidate as it is now (a changed or unchecked candidate is refused)."""
-    from warehouse.publish import PublishError, Verdict, publish
+    from massar.serving import commit_stores, discard_stores
+    from warehouse.publish import PublishError, Verdict, new_version_name, publish
 
     gate = gate or _last_verdict()
     if gate is None:
@@ -288,18 +290,36 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     )
     p = paths()
     history = p.gx_root / "gate_history.jsonl"
+    name = new_version_name(p.published_dir)
     started = time.perf_counter()
-    version = publish(p.candidate_db, p.published_dir, keep=keep, verdict=verdict, gate_history=history)
-    log.info(
-        "published %s (%s, %s warning(s)) in %.1f s",
-        version.version,
-        verdict.verdict,
-        verdict.warnings,
-        time.perf_counter() - started,
-    )
-    started = time.perf_counter()
-    refresh_lookup_store(version.path)
-    log.info("serving stores refreshed in %.1f s", time.perf_counter() - started)
+    # The serving stores are derived from the candidate (the version's content) while the version is
+    # copied: the copy is I/O, the stores are DuckDB work; both renames wait for the version to be live.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        stores = pool.submit(stage_serving_stores, p.candidate_db, name)
+        try:
+            version = publish(
+                p.candidate_db,
+                p.published_dir,
+                keep=keep,
+                verdict=verdict,
+                gate_history=history,
+                version=name,
+            )
+        except BaseException:
+            if stores.exception() is None:  # waits for the stores; the publication's error is the one raised
+                discard_stores(stores.result() or [])
+            raise
+        log.info(
+            "published %s (%s, %s warning(s)) in %.1f s",
+            version.version,
+            verdict.verdict,
+            verdict.warnings,
+            time.perf_counter() - started,
+        )
+        staged = stores.result()
+    if staged is not None:
+        commit_stores(staged)
+    log.info("serving stores refreshed, %.1f s after the publication started", time.perf_counter() - started)
     return version.version
 
 
@@ -321,25 +341,47 @@ def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
     """Bring the parent lookup's serving store up to a published version (when it has the serving models):
     only the pupils whose serving rows changed are rebuilt (``massar.serving.update_lookup_store``), or
     everything with ``full``."""
+    from massar.serving import commit_stores, lookup_store_path
+
+    staged = stage_serving_stores(published_db, published_db.stem, full=full)
+    if staged is None:
+        return None
+    commit_stores(staged)
+    return lookup_store_path()
+
+
+def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> list[tuple[Path, Path]] | None:
+    """Write the public statistics store and the parent lookup store of a warehouse file (``version``: the
+    name of the version it is, or will be) without putting them in place: returns the (written file,
+    target) pairs for ``massar.serving.commit_stores``, or None when the file has no serving models."""
     import duckdb
 
-    from massar.serving import build_lookup_store, update_lookup_store
+    from massar.serving import build_lookup_store, build_public_stats_store, update_lookup_store
 
-    with duckdb.connect(str(published_db), read_only=True) as con:
+    with duckdb.connect(str(source_db), read_only=True) as con:
         has_serving = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'serving'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     if not has_serving:
-        log.warning("published version has no serving models: parent lookup store not refreshed")
+        log.warning("warehouse without serving models: parent lookup store not refreshed")
         return None
-    from massar.serving import build_public_stats_store
+    staged: list[tuple[Path, Path]] = []
+    try:
+        # public statistics, suppressed (a no-op on older versions)
+        build_public_stats_store(source_db, staged=staged, source=version)
+        if full:
+            build_lookup_store(source_db, staged=staged, source=version)
+        else:
+            update = update_lookup_store(source_db, staged=staged, source=version)
+            log.info(
+                "lookup store: %s, %s pupils changed %s", update.mode, update.changed_pupils, update.reason
+            )
+    except BaseException:
+        from massar.serving import discard_stores
 
-    build_public_stats_store(published_db)  # public statistics, suppressed (a no-op on older versions)
-    if full:
-        return build_lookup_store(published_db)
-    update = update_lookup_store(published_db)
-    log.info("lookup store: %s, %s pupils changed %s", update.mode, update.changed_pupils, update.reason)
-    return update.path
+        discard_stores(staged)
+        raise
+    return staged
 
 
 def drop_files(region_code: str, days: list[str] | None = None) -> list:

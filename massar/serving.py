@@ -58,10 +58,18 @@ def public_stats_store_path() -> Path:
     return paths().home / "serving" / "public_stats.duckdb"
 
 
+#: Store files written but not in place yet: (written file, target), renamed by ``commit_stores``.
+Staged = list[tuple[Path, Path]]
+
+
 @contextmanager
-def _atomic_store(target: Path, start_from: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def _atomic_store(
+    target: Path, start_from: Path | None = None, staged: Staged | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB file that replaces ``target`` only once fully written: a fresh one, or a copy of
-    ``start_from`` (the store being patched; readers keep the original until the rename)."""
+    ``start_from`` (the store being patched; readers keep the original until the rename). With ``staged``,
+    the written file is appended to it instead, and ``commit_stores`` renames it later (the publication
+    renames the stores once the warehouse version they come from is live)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
@@ -74,7 +82,23 @@ def _atomic_store(target: Path, start_from: Path | None = None) -> Iterator[duck
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, target)
+    if staged is None:
+        os.replace(tmp, target)
+    else:
+        staged.append((tmp, target))
+
+
+def commit_stores(staged: Staged) -> None:
+    """Rename staged store files into place (each rename atomic: a reader sees the old or the new store)."""
+    for written, target in staged:
+        os.replace(written, target)
+    staged.clear()
+
+
+def discard_stores(staged: Staged) -> None:
+    for written, _ in staged:
+        written.unlink(missing_ok=True)
+    staged.clear()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
@@ -134,13 +158,15 @@ def _published(table: str) -> str:
     return f"published.serving.lookup_{table}"
 
 
-def _write_meta(con: duckdb.DuckDBPyConnection, published_db: Path, mode: str, changed: int) -> None:
+def _write_meta(
+    con: duckdb.DuckDBPyConnection, published_db: Path, mode: str, changed: int, source: str | None = None
+) -> None:
     con.execute("create schema if not exists meta")
     con.execute(
         "create or replace table meta.build as select ? as source, ? as built_at, ? as mode, "
         "? as changed_pupils, ? as signature",
         [
-            published_db.stem,
+            source or published_db.stem,
             datetime.now(UTC).replace(tzinfo=None),
             mode,
             changed,
@@ -149,13 +175,20 @@ def _write_meta(con: duckdb.DuckDBPyConnection, published_db: Path, mode: str, c
     )
 
 
-def build_lookup_store(published_db: Path, target: Path | None = None) -> Path:
+def build_lookup_store(
+    published_db: Path,
+    target: Path | None = None,
+    *,
+    staged: Staged | None = None,
+    source: str | None = None,
+) -> Path:
     """Copy ``serving.lookup_*`` of ``published_db`` into a fresh serving store: ``lookup.pupil`` (with the
     secret hash) and ``lookup.card`` (the answer), both indexed by pupil code. The per-list tables are
     only the card's inputs: they are dropped once it is built. ``meta`` (never read by the app) keeps
-    the per-pupil digests of the inputs and the build's source, for ``update_lookup_store``."""
+    the per-pupil digests of the inputs and the build's source (``source``: the version's name, default
+    the file's), for ``update_lookup_store``. ``staged``: see ``_atomic_store``."""
     target = target or lookup_store_path()
-    with _atomic_store(target) as con:
+    with _atomic_store(target, staged=staged) as con:
         con.execute("attach ? as published (read_only)", [str(published_db)])
         con.execute("create schema lookup")
         for table in TABLES:  # constant names
@@ -167,7 +200,7 @@ def build_lookup_store(published_db: Path, target: Path | None = None) -> Path:
             f"create table meta.pupil_digest as {_digest_select(con, lambda table: f'lookup.{table}')}"
         )
         pupils = con.execute("select count(*) from lookup.pupil").fetchall()[0][0]
-        _write_meta(con, published_db, "full", pupils)
+        _write_meta(con, published_db, "full", pupils, source)
         con.execute("detach published")
         con.execute("create index pupil_code on lookup.pupil (student_code)")
         build_card_table(con)
@@ -209,7 +242,12 @@ def _reusable(target: Path, published_db: Path) -> str:
 
 
 def update_lookup_store(
-    published_db: Path, target: Path | None = None, max_changed_share: float = 0.5
+    published_db: Path,
+    target: Path | None = None,
+    max_changed_share: float = 0.5,
+    *,
+    staged: Staged | None = None,
+    source: str | None = None,
 ) -> StoreUpdate:
     """Bring the lookup store up to ``published_db``: only the pupils whose ``serving.lookup_*`` rows
     changed get their ``pupil`` and ``card`` rows rebuilt (a day's absences and grades touch a few
@@ -219,7 +257,7 @@ def update_lookup_store(
     target = target or lookup_store_path()
     reason = _reusable(target, published_db)
     if reason:
-        build_lookup_store(published_db, target)
+        build_lookup_store(published_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", -1, reason)
     with duckdb.connect() as con:  # compare digests without touching the store
         con.execute("attach ? as store (read_only)", [str(target)])
@@ -232,9 +270,9 @@ def update_lookup_store(
         ).pl()
         pupils = con.execute("select count(*) from published.serving.lookup_pupil").fetchall()[0][0]
     if changed.height > max_changed_share * max(pupils, 1):
-        build_lookup_store(published_db, target)
+        build_lookup_store(published_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", changed.height, f"{changed.height} of {pupils} pupils changed")
-    with _atomic_store(target, start_from=target) as con:
+    with _atomic_store(target, start_from=target, staged=staged) as con:
         con.execute("attach ? as published (read_only)", [str(published_db)])
         con.register("changed_frame", changed)
         con.execute("create temp table changed as select * from changed_frame")
@@ -255,7 +293,7 @@ def update_lookup_store(
         )
         con.execute("delete from meta.pupil_digest where student_code in (select student_code from changed)")
         con.execute("insert into meta.pupil_digest select * from changed where digest is not null")
-        _write_meta(con, published_db, "incremental", changed.height)
+        _write_meta(con, published_db, "incremental", changed.height, source)
         con.execute("detach published")
     return StoreUpdate(target, "incremental", changed.height)
 
@@ -442,9 +480,15 @@ def _rate(numerator: str, denominator: str) -> pl.Expr:
 
 
 def build_public_stats_store(
-    published_db: Path, target: Path | None = None, threshold: int = THRESHOLD
+    published_db: Path,
+    target: Path | None = None,
+    threshold: int = THRESHOLD,
+    *,
+    staged: Staged | None = None,
+    source: str | None = None,
 ) -> Path | None:
-    """Suppress ``serving.public_*`` of ``published_db`` and write the public statistics store."""
+    """Suppress ``serving.public_*`` of ``published_db`` and write the public statistics store
+    (``staged``, ``source``: see ``build_lookup_store``)."""
     target = target or public_stats_store_path()
     with duckdb.connect(str(published_db), read_only=True) as con:
         present = {
@@ -463,9 +507,9 @@ def build_public_stats_store(
         "attendance": public_attendance(inputs["public_attendance"], threshold),
     }
     about = pl.DataFrame(
-        {"threshold": [threshold], "built_at": [datetime.now(UTC)], "source": [published_db.stem]}
+        {"threshold": [threshold], "built_at": [datetime.now(UTC)], "source": [source or published_db.stem]}
     )
-    with _atomic_store(target) as con:
+    with _atomic_store(target, staged=staged) as con:
         con.execute("create schema stats")
         for name, frame in {**tables, "about": about}.items():  # constant names
             if frame.width:

@@ -222,3 +222,40 @@ def test_rollback_brings_the_serving_stores_back(
     assert all((a, b) == (0, 0) for _rows, a, b in _differences(store, full_old).values())
     with duckdb.connect(str(public_stats_store_path()), read_only=True) as con:
         assert con.execute("select source from stats.about").fetchall() == [(first.version,)]
+
+
+def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_live(
+    versions: tuple[Path, Path, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``publish_candidate`` writes the serving stores from the candidate while the version is copied, and
+    renames them once the version is live: they then equal a full build of it and name it as their source.
+    A publication refused after the stores were written leaves the stores as they were, with no stray file."""
+    from massar import pipeline
+    from massar.serving import lookup_store_path, public_stats_store_path
+    from massar.settings import HOME_ENV, paths
+    from warehouse.publish import PublishError, current, publish
+
+    old, new, _changed = versions
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    p = paths()
+    first = publish(old, p.published_dir)
+    pipeline.refresh_lookup_store(first.path)
+    p.candidate_db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(new, p.candidate_db)
+    before = {path: path.stat().st_mtime_ns for path in (lookup_store_path(), public_stats_store_path())}
+
+    with pytest.raises(PublishError):  # a critical verdict: refused after the stores were staged
+        pipeline.publish_candidate(gate={"publishable": True, "verdict": "blocked", "critical": 1})
+    assert current(p.published_dir) == first
+    assert {path: path.stat().st_mtime_ns for path in before} == before
+    assert sorted(f.name for f in lookup_store_path().parent.iterdir()) == sorted(f.name for f in before)
+
+    name = pipeline.publish_candidate(gate={"publishable": True, "verdict": "pass"})
+    assert current(p.published_dir).version == name
+    full_new = build_lookup_store(new, tmp_path / "full-new.duckdb")
+    assert all((a, b) == (0, 0) for _rows, a, b in _differences(lookup_store_path(), full_new).values())
+    with duckdb.connect(str(lookup_store_path()), read_only=True) as con:
+        assert con.execute("select source, mode from meta.build").fetchall() == [(name, "incremental")]
+    with duckdb.connect(str(public_stats_store_path()), read_only=True) as con:
+        assert con.execute("select source from stats.about").fetchall() == [(name,)]
+    assert sorted(f.name for f in lookup_store_path().parent.iterdir()) == sorted(f.name for f in before)

@@ -149,7 +149,8 @@ def connect_current(published_dir: Path, attempts: int = 3) -> duckdb.DuckDBPyCo
     raise AssertionError("unreachable")
 
 
-def _new_version_name(published_dir: Path) -> str:
+def new_version_name(published_dir: Path) -> str:
+    """A name for the next version (``v`` + UTC timestamp), not used yet in ``published_dir``."""
     while True:
         name = "v" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         if not (published_dir / f"{name}{SUFFIX}").exists():
@@ -341,19 +342,22 @@ def publish(
     keep: int = 5,
     verdict: Verdict | None = None,
     gate_history: Path | None = None,
+    version: str | None = None,
 ) -> PublishedVersion:
     """Copy the candidate into a new version and switch readers to it atomically.
 
     The candidate itself is only read. The gate's verdict is recorded in the version's
     ``audit.publication`` table (the dashboards show a flag when it is ``warn``), and the gate's run
-    history (``gate_history``, JSON lines) in ``audit.gate_run`` / ``audit.gate_failure``."""
+    history (``gate_history``, JSON lines) in ``audit.gate_run`` / ``audit.gate_failure``. ``version``: the
+    name to give it (from ``new_version_name``; a fresh one when taken)."""
     if not candidate_db.exists():
         raise PublishError(f"no candidate warehouse at {candidate_db}: run the dbt build first")
     verdict = verdict or Verdict()
     if verdict.critical:
         raise PublishError(f"the quality gate found {verdict.critical} critical failure(s): not publishing")
     published_dir.mkdir(parents=True, exist_ok=True)
-    version = _new_version_name(published_dir)
+    if version is None or (published_dir / f"{version}{SUFFIX}").exists():
+        version = new_version_name(published_dir)
     target = published_dir / f"{version}{SUFFIX}"
     tmp = published_dir / f".{version}{SUFFIX}.tmp"
     live = current(published_dir)
