@@ -81,6 +81,18 @@ def _write(
     )
 
 
+#: Column types of the absences lake files written here (``_absences`` rows).
+ABSENCE_TYPES: dict[str, pa.DataType] = {
+    "school_code": pa.string(),
+    "class_code": pa.string(),
+    "student_code": pa.string(),
+    "absence_date": pa.date32(),
+    "session_number": pa.int64(),
+    "justified": pa.bool_(),
+    "reason_code": pa.string(),
+}
+
+
 def _absences(codes: list[str], school: str, day: int) -> list[dict]:
     return [
         {
@@ -97,7 +109,7 @@ def _absences(codes: list[str], school: str, day: int) -> list[dict]:
 
 
 def make_lake(lake: Path) -> None:
-    s, i, f, d, b = pa.string(), pa.int64(), pa.float64(), pa.date32(), pa.bool_()
+    s, i, f, d = pa.string(), pa.int64(), pa.float64(), pa.date32()
     pupils = {"01": [f"A{n:09d}" for n in range(1, 7)], "03": [f"C{n:09d}" for n in range(1, 5)]}
     for region in ("01", "03"):
         schools = [k for k, v in SCHOOLS.items() if v[0] == region]
@@ -269,15 +281,7 @@ def make_lake(lake: Path) -> None:
             "absences",
             region,
             _absences(pupils[region], schools[0], 1),
-            {
-                "school_code": s,
-                "class_code": s,
-                "student_code": s,
-                "absence_date": d,
-                "session_number": i,
-                "justified": b,
-                "reason_code": s,
-            },
+            ABSENCE_TYPES,
             f"absences-{region}",
         )
         _write(
@@ -385,16 +389,8 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
     lake = built / "lake"
     # new batch in one partition, a whole partition removed, another partition corrected in place,
     # a correction (same key, later drop) and a deletion (later drop) of single records
-    s, i, d, b = pa.string(), pa.int64(), pa.date32(), pa.bool_()
-    types = {
-        "school_code": s,
-        "class_code": s,
-        "student_code": s,
-        "absence_date": d,
-        "session_number": i,
-        "justified": b,
-        "reason_code": s,
-    }
+    s, i = pa.string(), pa.int64()
+    types = ABSENCE_TYPES
     _write(
         lake, "absences", "01", _absences(["A000000003", "A000000004"], "01511A", 8), types, "absences-01-b"
     )
@@ -452,16 +448,7 @@ def test_daily_build_tests_the_rewritten_partitions_only(built: Path) -> None:
     rewrote (dbt/macros/scoped_tests.sql): a bad row in a new day's partition fails the build, a bad row in
     an unchanged partition is left to the full builds, which test everything."""
     lake, candidate = built / "lake", built / "candidate.duckdb"
-    s, i, d, b = pa.string(), pa.int64(), pa.date32(), pa.bool_()
-    types = {
-        "school_code": s,
-        "class_code": s,
-        "student_code": s,
-        "absence_date": d,
-        "session_number": i,
-        "justified": b,
-        "reason_code": s,
-    }
+    types = ABSENCE_TYPES
     bad = _absences(["A000000005"], "01511A", 20)
     bad[0]["session_number"] = 9  # out of 1-8 (the ingestion would quarantine it; this lake is hand-made)
     _write(lake, "absences", "01", bad, types, "absences-01-bad")
