@@ -20,7 +20,7 @@ from cosmos.operators.local import DbtBuildLocalOperator
 
 from massar import pipeline
 from massar.orchestration import on_deadline_missed, on_task_failure
-from massar.settings import DBT_PROJECT_DIR, export_environment
+from massar.settings import DBT_PROJECT_DIR, export_environment, paths
 
 # Sets MASSAR_HOME-derived variables (lake, candidate, dbt target) in this process's environment; the dbt
 # operators inherit the environment at execution time (``append_env``), never a copy frozen at parse time.
@@ -103,10 +103,14 @@ def dbt_build(
                 dbt_executable_path=pipeline.dbt_executable(),
                 append_env=True,
                 install_deps=False,
-                # Cosmos runs dbt in a fresh temporary copy of the project each time, while dbt's partial
-                # parse file lives in the shared target path (DBT_TARGET_PATH): reusing it would point the
-                # seeds at a deleted temporary folder. Parse fully (a few seconds).
-                partial_parse=False,
+                # Cosmos runs dbt in a fresh temporary copy of the project and keeps dbt's partial parse file
+                # in its cache (one per task), rewriting its paths for the next copy: dbt's target must then
+                # be the copy's own (not the shared DBT_TARGET_PATH), and the artifacts the gate and the
+                # benchmarks read (manifest, run results) are copied to DBT_TARGET_PATH after the run.
+                partial_parse=True,
+                cache_dir=paths().home / "cosmos" / f"{group_id}__{layer}",
+                env={"DBT_TARGET_PATH": "target"},
+                callback=pipeline.keep_dbt_artifacts,
                 full_refresh=full_refresh,
                 # a daily selection tests only what the run rewrote (``pipeline.DAILY_DBT_VARS``)
                 vars=pipeline.DAILY_DBT_VARS if select is not None else None,

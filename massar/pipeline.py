@@ -205,6 +205,22 @@ def run_dbt(*args: str) -> None:
         raise RuntimeError(f"dbt {' '.join(args)} failed (exit {completed.returncode})")
 
 
+DBT_ARTIFACTS = ("manifest.json", "run_results.json")
+
+
+def keep_dbt_artifacts(project_dir: str, **_: object) -> None:
+    """Copy dbt's artifacts from a project copy's ``target`` folder to ``DBT_TARGET_PATH`` (the Cosmos
+    operators' callback: they run dbt in a temporary copy, whose target goes away with it)."""
+    import shutil
+
+    source, target = Path(project_dir) / "target", paths().dbt_target
+    target.mkdir(parents=True, exist_ok=True)
+    for name in DBT_ARTIFACTS:
+        if (source / name).exists():
+            shutil.copyfile(source / name, target / f".{name}.tmp")
+            os.replace(target / f".{name}.tmp", target / name)
+
+
 def prepare_candidate() -> str | None:
     """Start the candidate warehouse from the current published version (write-audit-publish step 1).
 

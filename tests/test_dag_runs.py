@@ -178,6 +178,10 @@ def test_daily_gate_checks_the_marts_the_batches_reach(home: Path) -> None:
     assert models_fed_by({"absences"}, home / "no-such-target") is None
     history = (paths().gx_root / "gate_history.jsonl").read_text(encoding="utf-8").splitlines()
     assert "models reached" in json.loads(history[-1])["scope"]
+    # dbt ran in Cosmos's project copies; the artifacts above were kept, and so was dbt's partial parse
+    # file, in Cosmos's cache, for the next run's parse
+    assert (paths().dbt_target / "run_results.json").exists()
+    assert list((paths().home / "cosmos").glob("dbt_build__changed/target/partial_parse.msgpack"))
 
 
 def _next_school_day(day: str) -> str:
