@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py --scale tiny|100k|1m|national [--home DIR] [--stages a,b,...]
         [--years 2] [--seed 42] [--loaded-days N] [--lookups 500] [--keep-going] [--skip-unit-tests]
+        [--daily-airflow]
 
 In its own ``MASSAR_HOME`` (default ``/tmp/massar-bench-<scale>``, wiped when ``generate`` runs), every
 stage runs in a child process (so each stage's peak RSS is its own: ``getrusage`` of the child and of the
@@ -22,7 +23,9 @@ and mart, scaled to 9 M pupils).
 
 Held-back day: the exports' last daily drop day (``--loaded-days N``: the last year's drops start after its
 first N school days, and every drop day of that year is held back; the increment loads the first) is moved
-out of the exports folder before ingestion and moved back for the ``daily`` stage.
+out of the exports folder before ingestion and moved back for the ``daily`` stage. A ``daily`` stage run
+again on the same home first undoes the previous increment (not timed: ``setup_s``). ``--daily-airflow``
+runs the day through the ``massar_daily`` DAG (``dag.test()``) instead of calling its functions.
 
 Prints a table and writes ``benchmarks/results/<scale>-<UTC timestamp>.json``; exits 1 when a stage failed
 or a baseline's numbers differ from the marts.
@@ -316,14 +319,20 @@ def stage_compare(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str,
 
 def _undo_daily(home: Path, day: str, before: str) -> None:
     """Put a home back as it was before its daily stage, so the stage can be measured again on the same
-    data: readers back on the version published before the increment, the day's batches removed from the
-    lake (accepted rows, deletions, quarantine) and from the load log, the day's files held back again."""
+    data: readers back on the version published before the increment (the versions published since are
+    deleted), the day's batches removed from the lake (accepted rows, deletions, quarantine) and from the
+    load log, the day's files held back again."""
     from ingestion.load_log import log_path, read_log
     from massar.pipeline import rollback_version
     from massar.settings import paths
+    from warehouse.publish import versions
 
     p = paths()
     rollback_version(before)  # the serving stores follow, as ``massar rollback`` does
+    # the versions the undone increment published go too: repeated measurements never prune ``before``
+    for name in versions(p.published_dir):
+        if name > before:
+            (p.published_dir / f"{name}.duckdb").unlink()
     log_ = read_log(p.load_log)
     batches = [
         (row["region_code"], row["batch_id"])
@@ -368,6 +377,8 @@ def stage_daily(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, A
         steps[name] = round(time.perf_counter() - started, 3)
         return result
 
+    if opts.get("daily_airflow"):
+        return _daily_through_airflow(home, day, setup_s)
     per_region = timed(
         "ingest", lambda: [pipeline.ingest_region_drops(r, [day]) for r in pipeline.export_regions()]
     )
@@ -379,6 +390,29 @@ def stage_daily(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, A
     _save_state(home, daily_done=day)
     extra = {"day": day, "steps_s": steps, "ingest": totals, "setup_s": setup_s}
     return totals["rows_in"], "day rows in", extra | dbt_timing()
+
+
+def _daily_through_airflow(home: Path, day: str, setup_s: float) -> tuple[int, str, dict[str, Any]]:
+    """The held-back day through the real ``massar_daily`` DAG (``dag.test()``: one process, SQLite
+    metadata), Airflow's own overhead included; the Airflow database set-up is not timed."""
+    from ingestion.load_log import read_log
+    from massar.orchestration import prepare_airflow, run_dag
+    from massar.settings import paths
+
+    started = time.perf_counter()
+    prepare_airflow()
+    setup_s += time.perf_counter() - started
+    started = time.perf_counter()
+    state = run_dag("massar_daily", {"day": day})
+    seconds = round(time.perf_counter() - started, 3)
+    if state != "success":
+        raise RuntimeError(f"the daily DAG ended {state}")
+    _save_state(home, daily_done=day)
+    log_ = read_log(paths().load_log)
+    day_rows = [r["rows_in"] for r in log_.iter_rows(named=True) if _drop_day(Path(r["source_file"])) == day]
+    rows = int(sum(day_rows))
+    extra = {"day": day, "via": "massar_daily dag.test()", "dag_s": seconds, "setup_s": round(setup_s, 3)}
+    return rows, "day rows in", extra | dbt_timing()
 
 
 def stage_daily_compare(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
@@ -674,6 +708,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep-going", action="store_true", help="run later stages after a failed one")
     parser.add_argument(
+        "--daily-airflow",
+        action="store_true",
+        help="daily stage: the day through the massar_daily DAG (dag.test(), with Airflow overhead)",
+    )
+    parser.add_argument(
         "--skip-unit-tests",
         action="store_true",
         help="dbt builds exclude unit tests (DBT_EXCLUDE_RESOURCE_TYPES=unit_test): fixed-size checks of the "
@@ -705,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "loaded_days": args.loaded_days,
         "lookups": args.lookups,
+        "daily_airflow": args.daily_airflow,
         "dbt_unit_tests": not args.skip_unit_tests,
     }
     if "generate" in stages:
@@ -739,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     label = args.scale if args.pupils is None else f"{args.pupils}p"
     label += "" if args.loaded_days is None else f"-loaded{args.loaded_days}"
+    label += "-airflow" if args.daily_airflow else ""
     out = args.results / f"{label}-{started_at:%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(record, indent=2, default=str))
     print(f"results: {out}")
