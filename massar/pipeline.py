@@ -372,7 +372,13 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
     target) pairs for ``massar.serving.commit_stores``, or None when the file has no serving models."""
     import duckdb
 
-    from massar.serving import build_lookup_store, build_public_stats_store, update_lookup_store
+    from massar.serving import (
+        Staged,
+        build_lookup_store,
+        build_public_stats_store,
+        discard_stores,
+        update_lookup_store,
+    )
 
     with duckdb.connect(str(source_db), read_only=True) as con:
         has_serving = con.execute(
@@ -381,7 +387,7 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
     if not has_serving:
         log.warning("warehouse without serving models: parent lookup store not refreshed")
         return None
-    staged: list[tuple[Path, Path]] = []
+    staged: Staged = []
     try:
         # public statistics, suppressed (a no-op on older versions)
         build_public_stats_store(source_db, staged=staged, source=version)
@@ -393,8 +399,6 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
                 "lookup store: %s, %s pupils changed %s", update.mode, update.changed_pupils, update.reason
             )
     except BaseException:
-        from massar.serving import discard_stores
-
         discard_stores(staged)
         raise
     return staged
