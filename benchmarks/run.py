@@ -217,6 +217,29 @@ def hold_back(home: Path, loaded_days: int | None) -> dict[str, Any]:
     return {"increment_day": day, "held_back_days": sorted(held), "held_back_files": len(moved)}
 
 
+def reset_to_exports(home: Path) -> list[str]:
+    """Start a home again from its generated exports (``--reuse-exports``): everything derived from them
+    (lake, warehouse, serving stores, Data Docs, Airflow and dbt state, baseline outputs) is removed, and
+    the increment day is held back again, as right after ``generate``. Returns what was removed."""
+    state = _state(home)
+    day = state.get("increment_day")
+    if not (home / "exports").is_dir() or day is None:
+        raise RuntimeError(f"{home} has no generated exports to reuse: run the generate stage")
+    _move_days(home / "exports", home / HELD_BACK, {day})  # the day is in the exports once loaded
+    kept = {"exports", HELD_BACK, STATE_FILE, "bench.log"}
+    removed = []
+    for path in sorted(home.iterdir()):
+        if path.name in kept:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        removed.append(path.name)
+    (home / STATE_FILE).write_text(json.dumps({"increment_day": day}, indent=2))
+    return removed
+
+
 def stage_ingest(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
     from massar import pipeline
 
@@ -718,6 +741,12 @@ def main(argv: list[str] | None = None) -> int:
         help="dbt builds exclude unit tests (DBT_EXCLUDE_RESOURCE_TYPES=unit_test): fixed-size checks of the "
         "business rules, run by the test suite; data tests still run",
     )
+    parser.add_argument(
+        "--reuse-exports",
+        action="store_true",
+        help="without generate: keep the home's exports, remove everything derived from them, hold the "
+        "increment day back again (a re-run of the later stages from a clean lake)",
+    )
     parser.add_argument("--_stage", help=argparse.SUPPRESS)
     parser.add_argument("--_opts", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -749,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if "generate" in stages:
         shutil.rmtree(home, ignore_errors=True)
+    elif args.reuse_exports:
+        print(f"reusing the exports of {home}: removed {', '.join(reset_to_exports(home)) or 'nothing'}")
     home.mkdir(parents=True, exist_ok=True)
     log = home / "bench.log"
     started_at = datetime.now(UTC)
