@@ -39,6 +39,26 @@
 -#}
 
 
+{#-
+    The configuration every batch-driven incremental model shares: appended rows, a schema change
+    fails the run, the pre-hook deletes what the run rewrites (`delete_hook`: a hook string, by default
+    delete_lake_changes on the partition columns `partition_by`), the post-hook records the batches.
+    Called from the model, so `config` is the model's own.
+-#}
+{% macro lake_incremental_config(partition_by=none, delete_hook=none) -%}
+    {%- if delete_hook is none -%}
+        {%- set delete_hook = "{{ delete_lake_changes(" ~ (partition_by | list | tojson) ~ ") }}" -%}
+    {%- endif -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=delete_hook,
+        post_hook="{{ record_lake_changes() }}",
+    ) }}
+{%- endmacro %}
+
+
 {#- The model's bookkeeping table (kind: batches or pending): one per model, so that models built in
     parallel threads never write the same table. -#}
 {% macro lake_changes_table(kind) -%}

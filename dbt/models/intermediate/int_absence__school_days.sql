@@ -10,15 +10,7 @@
     entities=['absences'],
     partition_by=partition_by,
 ) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_lake_changes(['school_year', 'absence_date']) }}",
-        post_hook="{{ record_lake_changes() }}",
-    )
-}}
+{{ lake_incremental_config(partition_by=partition_by) }}
 
 with
 

@@ -20,15 +20,9 @@
     settings=var('pseudonym_salt') ~ '|' ~ var('day_absent_min_session_share'),
     whole_year_entities=['classes', 'schools', 'enrollments'],
 ) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_lake_changes_since('calendar_date', ref('fct_absence_daily'), 'absence_date') }}",
-        post_hook="{{ record_lake_changes() }}",
-    )
-}}
+{{ lake_incremental_config(
+    delete_hook="{{ delete_lake_changes_since('calendar_date', ref('fct_absence_daily'), 'absence_date') }}"
+) }}
 
 with
 

@@ -15,15 +15,7 @@
     settings=var('pseudonym_salt') ~ '|' ~ var('day_absent_min_session_share'),
     whole_year_entities=['classes'],
 ) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_lake_changes(['school_year', 'absence_date']) }}",
-        post_hook="{{ record_lake_changes() }}",
-    )
-}}
+{{ lake_incremental_config(partition_by=partition_by) }}
 
 with
 

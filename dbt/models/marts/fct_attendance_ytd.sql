@@ -18,15 +18,7 @@
     settings=var('pseudonym_salt') ~ '|' ~ var('chronic_threshold') ~ '|' ~ var('chronic_min_enrolled_days')
     ~ '|' ~ var('attendance_as_of_date', ''),
 ) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_lake_changes(['school_year', 'student_key']) }}",
-        post_hook="{{ record_lake_changes() }}",
-    )
-}}
+{{ lake_incremental_config(partition_by=['school_year', 'student_key']) }}
 
 with
 

@@ -9,15 +9,7 @@
     partition_by=partition_by,
     settings=var('pseudonym_salt'),
 ) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_lake_changes(['school_year', 'semester', 'assessment_type', 'subject_code']) }}",
-        post_hook="{{ record_lake_changes() }}",
-    )
-}}
+{{ lake_incremental_config(partition_by=partition_by) }}
 
 with
 
