@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from massar.settings import paths
+from massar.settings import limit_memory, paths
 from massar.suppression import THRESHOLD, suppressed_cells
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ def _atomic_store(
         if start_from is not None:
             shutil.copyfile(start_from, tmp)
         with duckdb.connect(str(tmp)) as con:
+            limit_memory(con)  # a full lookup store at 1 M pupils reached 19 GB under DuckDB's default
             yield con
             con.execute("checkpoint")
     except BaseException:
@@ -260,6 +261,7 @@ def update_lookup_store(
         build_lookup_store(published_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", -1, reason)
     with duckdb.connect() as con:  # compare digests without touching the store
+        limit_memory(con)
         con.execute("attach ? as store (read_only)", [str(target)])
         con.execute("attach ? as published (read_only)", [str(published_db)])
         changed = con.sql(
@@ -491,6 +493,7 @@ def build_public_stats_store(
     (``staged``, ``source``: see ``build_lookup_store``)."""
     target = target or public_stats_store_path()
     with duckdb.connect(str(published_db), read_only=True) as con:
+        limit_memory(con)
         present = {
             name
             for (name,) in con.execute(

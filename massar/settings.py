@@ -12,8 +12,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
@@ -23,6 +28,11 @@ DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 REFERENCE_DIR = SEEDS_DIR / "geo"
 
 HOME_ENV = "MASSAR_HOME"
+#: DuckDB's memory limit for the project's heavy work: dbt's profile (dbt/profiles.yml) reads the same
+#: variable. DuckDB's own default is 80 % of RAM per process; beyond the limit it spills to disk.
+MEMORY_LIMIT_ENV = "MASSAR_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "50%"
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[kmgt]i?b|bytes)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -101,3 +111,19 @@ def export_environment() -> dict[str, str]:
     os.environ.update(env)
     p.warehouse.mkdir(parents=True, exist_ok=True)
     return env
+
+
+def duckdb_memory_limit() -> str:
+    """The memory limit DuckDB work of the project runs under (``MASSAR_DUCKDB_MEMORY_LIMIT``, default
+    50 % of RAM), as DuckDB's ``memory_limit`` setting takes it: a percentage or a size (``12GB``)."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
+    if not _MEMORY_LIMIT.fullmatch(value):
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r}: expected a percentage (50%) or a size (12GB)")
+    return value
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Apply ``duckdb_memory_limit()`` to the database instance of ``con`` (a setting of the instance,
+    so connections sharing it agree); returns ``con``."""
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")  # validated above: no quote can get in
+    return con

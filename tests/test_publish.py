@@ -225,3 +225,20 @@ def test_readers_see_no_error_while_publishing(tmp_path: Path) -> None:
     assert not errors, errors
     assert len(seen) >= 2, f"readers should have seen several versions, saw {seen}"
     print(f"\n{reads[0]} reads during 8 publications, versions seen: {sorted(seen)}")
+
+
+def test_duckdb_memory_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heavy DuckDB work outside dbt (serving stores, gate profiles) runs under the same memory limit
+    as dbt's profile: DuckDB's own default, 80 % of RAM, let a 1 M-pupil lookup store reach 16 GB."""
+    import duckdb
+
+    from massar.settings import MEMORY_LIMIT_ENV, limit_memory
+
+    con = duckdb.connect()
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GB")
+    limit_memory(con)
+    setting = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    assert setting == "953.6 MiB"  # 1 GB = 10^9 bytes, shown in MiB
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GB'; drop table x; --")
+    with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):
+        limit_memory(con)
