@@ -107,6 +107,7 @@ def export_environment() -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(p.dbt_target),
+        MEMORY_LIMIT_ENV: duckdb_memory_limit(),  # validated here, before dbt's profile reads it
     }
     os.environ.update(env)
     p.warehouse.mkdir(parents=True, exist_ok=True)

@@ -232,7 +232,7 @@ def test_duckdb_memory_limit_comes_from_the_environment(monkeypatch: pytest.Monk
     as dbt's profile: DuckDB's own default, 80 % of RAM, let a 1 M-pupil lookup store reach 16 GB."""
     import duckdb
 
-    from massar.settings import MEMORY_LIMIT_ENV, limit_memory
+    from massar.settings import MEMORY_LIMIT_ENV, export_environment, limit_memory
 
     con = duckdb.connect()
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GB")
@@ -242,3 +242,5 @@ def test_duckdb_memory_limit_comes_from_the_environment(monkeypatch: pytest.Monk
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GB'; drop table x; --")
     with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):
         limit_memory(con)
+    with pytest.raises(ValueError, match=MEMORY_LIMIT_ENV):  # nor handed to dbt's profile
+        export_environment()
