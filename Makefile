@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PUPILS ?= 5000
+PUPILS ?= 8000
+YEARS  ?= 3
 PORT   ?= 8501
 
 .PHONY: install run test test-all lint docs clean-data
@@ -17,9 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-## Install, generate a demo school year, run the pipeline through Airflow, serve the dashboards.
+## Install, generate three demo school years, run the pipeline through Airflow, serve the dashboards.
 run: install
-	$(BIN)/massar generate --pupils $(PUPILS) --seed 42
+	$(BIN)/massar generate --pupils $(PUPILS) --years $(YEARS) --seed 42
 	$(BIN)/massar run
 	$(BIN)/massar serve --port $(PORT)
 

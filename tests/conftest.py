@@ -41,12 +41,14 @@ _scan_installed_components_once()
 E2E_PUPILS = 400
 E2E_SEED = 7
 E2E_FAULT_RATE = 0.02
+#: three school years, as the demo: flows, transitions and survival need a year after the one measured
+E2E_YEARS = 3
 
 
 @pytest.fixture(scope="session")
 def pipeline_home() -> Iterator[Path]:
-    """Synthetic exports for a tiny country, run through the real Airflow DAG (ingest → dbt via Cosmos →
-    Great Expectations gate → publish). Yields ``$MASSAR_HOME``."""
+    """Synthetic exports for a tiny country over three school years, run through the real Airflow DAG
+    (ingest → dbt via Cosmos → Great Expectations gate → publish). Yields ``$MASSAR_HOME``."""
     from massar.orchestration import run_dag
     from massar.synthetic.generate import generate
 
@@ -54,7 +56,7 @@ def pipeline_home() -> Iterator[Path]:
         _SESSION_HOME / "exports",
         pupils=E2E_PUPILS,
         seed=E2E_SEED,
-        years=1,
+        years=E2E_YEARS,
         fault_rate=E2E_FAULT_RATE,
         daily_days=5,  # the last school days arrive as daily drops, with late corrections
         file_fault_rate=0.1,  # some files in Windows-1256, with renamed or reordered headers, cut short

@@ -200,9 +200,9 @@ def user_for(
     db: Path, role: str, table: str, *, weight: str, where: str = "true", region: str | None = None
 ) -> User:
     """The user of ``role`` (ministry, region or school) for a page test: the school is the one with the
-    largest ``sum(weight)`` in ``marts.<table>`` among the rows ``where`` keeps (ties: smallest code); the
-    region is ``region``, or by default that school's region. ``table``, ``weight`` and ``where`` are the
-    test's own SQL text."""
+    largest ``sum(weight)`` in ``marts.<table>`` among the rows of the table's latest school year (the year
+    a page opens on) that ``where`` keeps (ties: smallest code); the region is ``region``, or by default
+    that school's region. ``table``, ``weight`` and ``where`` are the test's own SQL text."""
     if role == "ministry":
         return MINISTRY
     if role == "region" and region is not None:
@@ -211,7 +211,8 @@ def user_for(
         db,
         f"""
         select school_code, any_value(province_code), any_value(region_code) from marts.{table}
-        where {where} group by school_code order by sum({weight}) desc, school_code limit 1
+        where ({where}) and school_year = (select max(school_year) from marts.{table})
+        group by school_code order by sum({weight}) desc, school_code limit 1
         """,
     )[0]
     if role == "region":
