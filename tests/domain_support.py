@@ -63,7 +63,7 @@ SHARED_RATES = {
     "unknown_teacher": 0.03,
     "unknown_preschool_type": 0.03,
     "preschool_years_mismatch": 0.03,
-    "return_without_code": 0.15,
+    "return_without_code": 0.9,  # eligible: the returns to formal schooling, two or three at this size
     "end_before_start": 0.5,
     "age_not_eligible": 0.2,
     "unknown_nonformal_programme": 0.3,

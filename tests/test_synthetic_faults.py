@@ -62,8 +62,10 @@ OUTCOMES = {
     "unknown_nonformal_programme": ("row", "unknown_code"),
 }
 # Non-formal education has about 1 beneficiary per 100 pupils (a row or two per region file here): its
-# classes need high rates to be injected at all at this size.
+# classes need high rates to be injected at all at this size. Staff situations have one row per teacher
+# (a few dozen here, split between several classes at the common rate).
 SMALL_DOMAIN_RATES = {
+    "unknown_staff_status": 0.3,
     "return_without_code": 0.6,
     "end_before_start": 0.5,
     "age_not_eligible": 0.3,

@@ -26,6 +26,14 @@ PUBLIC_TEACHERS = 278_627  # press 2023-2024 teachers, public
 PUBLIC_PUPILS = 7_392_050  # press 2023-2024 pupils_enrolled, public, all_incl_preschool
 GIRLS_SHARE = 0.487  # press 2022-2023, girls 48.7 %
 PRIVATE_SHARE = 0.13  # press 2023-2024 rentrée: private share 13 % (primary to qualifiant)
+# Private share by cycle: press 2022-2023 preschool 222,795 private of 931,393, primary 82.2 % public; the
+# secondary cycles' 7 % is DERIVED (what the 13 % of primary to qualifiant leaves once primary is counted).
+PRIVATE_SHARE_BY_CYCLE = {
+    "preschool": (222_795 / 931_393, "press 2022-23 (222,795 of 931,393)"),
+    "primary": (0.178, "press 2022-23 (82.2 % public)"),
+    "lower_secondary": (0.07, "DERIVED from press 13 % and primary"),
+    "upper_secondary": (0.07, "DERIVED from press 13 % and primary"),
+}
 PRIMARY_REPETITION = 0.089  # press 2019-2020 repetition_rate primary 8.9 %
 DROPOUT_RATE = 0.044  # press 2023-2024 dropout_rate public 4.4 %
 BAC_PASS = 0.678  # press 2024 bac_pass_rate_normal_session 67.8 % (girls 72.0, boys 62.6)
@@ -126,6 +134,16 @@ def calibration(exports: Path) -> list[Marginal]:
             "press 2023-24 rentrée",
         )
     )
+    for cycle, (share, source) in PRIVATE_SHARE_BY_CYCLE.items():
+        part = starts.filter(pl.col("cycle_code") == cycle)
+        out.append(
+            Marginal(
+                f"% private {cycle}",
+                (part["sector"] == "private").mean() * 100 if part.height else 0.0,
+                share * 100,
+                source,
+            )
+        )
     weights = {r: sum(v) for r, v in P.REGION_PUPIL_ESTIMATES.items()}
     by_region = dict(pupils.group_by("region_code").len().iter_rows())
     for region, w in sorted(weights.items()):

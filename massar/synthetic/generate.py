@@ -42,6 +42,7 @@ from massar.synthetic.drops import (
     files_of,
 )
 from massar.synthetic.faults import REGISTRY, RegionYear, applicable, inject, key_columns_referenced
+from massar.synthetic.population import regional_private_shares
 from massar.synthetic.reference import Region, allocate, regions
 from massar.synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, year_rng
 from massar.synthetic.writer import (
@@ -226,6 +227,7 @@ def generate(
     pupil_counts = dict.fromkeys(labels, 0)
     allocation = pupils_by_region(pupils)
     plans = {r.code: plan_chunks(r, allocation[r.code], chunk_pupils) for r in regions()}
+    private_shares = regional_private_shares(allocation)
     bar = tqdm(
         total=sum(len(c) for c in plans.values()) * years,
         desc="synthetic exports",
@@ -267,7 +269,14 @@ def generate(
     for region in regions():
         counters = RegionCounters(region)
         sims = [
-            RegionSimulation(c.region, c.pupils, seed, chunk=c.index, counters=counters)
+            RegionSimulation(
+                c.region,
+                c.pupils,
+                seed,
+                chunk=c.index,
+                counters=counters,
+                private_share=private_shares[region.code],
+            )
             for c in plans[region.code]
         ]
         fresh = _FreshKeys(region)

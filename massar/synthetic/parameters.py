@@ -59,8 +59,16 @@ PRIVATE_SHARE: dict[str, float] = {
     "lower_secondary": 0.07,
     "upper_secondary": 0.07,
 }
-# Private schools are almost all urban (UNVERIFIED): rural pupils go private with this probability.
+# Private schools are almost all urban (UNVERIFIED): a rural pupil weighs this much in the draw of a
+# cycle's private pupils, an urban one the cycle's share over its urban share.
 PRIVATE_SHARE_RURAL = 0.01
+# Private pupils by region: each cycle's national private pupils are a quota split between the regions
+# (population.regional_private_shares). A region whose quota would be under this many pupils gets none
+# and the larger regions share it (a private school needs pupils; UNVERIFIED), so long as no region goes
+# above PRIVATE_SHARE_MAX_FACTOR times the national share of the cycle (UNVERIFIED; press 2023-2024:
+# Fès-Meknès ~14.4 % private against 13 % nationally, the big urban regions are above the mean).
+PRIVATE_MIN_PUPILS_PER_REGION = 15
+PRIVATE_SHARE_MAX_FACTOR = 2.5
 
 # Rural share of pupils. press 2022-2023: 3,527,462 rural of 8,863,234 (39.8%). Split (UNVERIFIED) by
 # province type (prefectures are mostly urban) and by cycle (secondary schools are mostly in towns);

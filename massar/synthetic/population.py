@@ -12,7 +12,7 @@ import numpy as np
 
 from massar.synthetic import names
 from massar.synthetic import parameters as P
-from massar.synthetic.reference import Region, cycles, levels, streams
+from massar.synthetic.reference import Region, allocate, cycles, levels, regions, streams
 
 GUARDIAN_NONE, GUARDIAN_FATHER, GUARDIAN_MOTHER = 0, 1, 2
 
@@ -72,8 +72,6 @@ def stream_on_entry(rng: np.random.Generator, level_code: str, size: int) -> np.
 
 def region_level_counts(region: Region, pupils: int) -> np.ndarray:
     """Pupils per level in a region: cycles from the region's estimates, levels evenly within a cycle."""
-    from massar.synthetic.reference import allocate
-
     primary, college, qualifiant = P.REGION_PUPIL_ESTIMATES[region.code]
     by_cycle = {
         "preschool": primary * P.PRESCHOOL_PER_PRIMARY,
@@ -86,6 +84,72 @@ def region_level_counts(region: Region, pupils: int) -> np.ndarray:
     return allocate(pupils, weights)
 
 
+def regional_private_shares(allocation: dict[str, int]) -> dict[str, dict[str, float]]:
+    """The private share of each region's cycles, so that the nation's private pupils of a cycle are
+    PRIVATE_SHARE of its pupils at any number of pupils (``allocation``: first year's pupils by region).
+
+    A deterministic quota, no draw: the nation's private pupils of a cycle, round(share x pupils), are
+    split between the regions in proportion to their pupils of the cycle (largest remainder); while the
+    smallest region's quota is under PRIVATE_MIN_PUPILS_PER_REGION, that region gets none and the others
+    share its quota (a private school needs pupils: a small sample concentrates its private pupils in the
+    larger regions, which have most private schools anyway), as long as the others stay under
+    PRIVATE_SHARE_MAX_FACTOR times the national share. Large samples keep every region at the national
+    share (up to rounding).
+    """
+    by_region = {r.code: r for r in regions()}
+    codes = sorted(allocation)
+    cycle_of_level = np.array(levels().cycles)
+    pupils = {r: region_level_counts(by_region[r], allocation[r]) for r in codes}
+    out: dict[str, dict[str, float]] = {r: {} for r in codes}
+    for cycle, share in P.PRIVATE_SHARE.items():
+        n = {r: int(pupils[r][cycle_of_level == cycle].sum()) for r in codes}
+        quota = round(share * sum(n.values()))
+        cap = min(1.0, share * P.PRIVATE_SHARE_MAX_FACTOR)
+        # largest regions first (ties: region order); the smallest is dropped first
+        keep = sorted((r for r in codes if n[r] > 0), key=lambda r: (-n[r], r))
+        while len(keep) > 1:
+            q = allocate(quota, [n[r] for r in keep])
+            if q[-1] >= P.PRIVATE_MIN_PUPILS_PER_REGION or cap * sum(n[r] for r in keep[:-1]) < quota:
+                break
+            keep.pop()
+        q = allocate(quota, [n[r] for r in keep]) if keep else np.array([], dtype=np.int64)
+        got = dict(zip(keep, q.tolist(), strict=True))
+        for r in codes:
+            out[r][cycle] = min(cap, got[r] / n[r]) if got.get(r) else 0.0
+    return out
+
+
+def private_pupils(
+    rng: np.random.Generator,
+    cycle: np.ndarray,
+    rural: np.ndarray,
+    private_share: dict[str, float] | None = None,
+) -> np.ndarray:
+    """Which pupils go to a private school: of each cycle's n pupils, exactly share x n (rounded up or
+    down at random in proportion to the fraction), chosen with weights (private schools are urban: a rural
+    pupil weighs PRIVATE_SHARE_RURAL, an urban one the cycle's share over its urban share)."""
+    shares = private_share or P.PRIVATE_SHARE
+    cyc_names = cycles()
+    out = np.zeros(len(cycle), dtype=bool)
+    u = rng.random(len(cycle))
+    for c, name in enumerate(cyc_names):
+        at = np.flatnonzero(cycle == c)
+        share = shares.get(name, 0.0)
+        if not len(at) or share <= 0:
+            continue
+        national_rural = 0.4 * P.RURAL_FACTOR_BY_CYCLE[name]
+        urban = max(
+            P.PRIVATE_SHARE_RURAL, (share - P.PRIVATE_SHARE_RURAL * national_rural) / (1 - national_rural)
+        )
+        weight = np.where(rural[at], P.PRIVATE_SHARE_RURAL, urban)
+        exact = share * len(at)
+        k = min(len(at), int(exact) + int(rng.random() < exact - int(exact)))
+        # weighted sampling without replacement (Efraimidis-Spirakis): the k largest u^(1/w)
+        key = np.log(np.maximum(u[at], 1e-300)) / weight
+        out[at[np.argsort(-key, kind="stable")[:k]]] = True
+    return out
+
+
 def make_pupils(
     rng: np.random.Generator,
     region: Region,
@@ -93,8 +157,12 @@ def make_pupils(
     first_year: int,
     numbers: np.ndarray,
     delay: np.ndarray,
+    private_share: dict[str, float] | None = None,
 ) -> Pupils:
-    """New pupils at ``level`` in school year ``first_year``-(+1), ``delay`` years older than usual."""
+    """New pupils at ``level`` in school year ``first_year``-(+1), ``delay`` years older than usual.
+
+    ``private_share``: the region's private share by cycle (``regional_private_shares``); the national
+    shares when None."""
     n = len(level)
     lv = levels()
     cyc_names = cycles()
@@ -107,11 +175,7 @@ def make_pupils(
     ptype = np.array([P.RURAL_SHARE_BY_PROVINCE_TYPE[p.type] for p in region.provinces])[province]
     rural_p = np.minimum(0.95, ptype * np.array([P.RURAL_FACTOR_BY_CYCLE[c] for c in cyc_names])[cyc])
     rural = rng.random(n) < rural_p
-    # Private schools are urban: the urban probability is the cycle's share over its urban share.
-    national_rural = np.array([0.4 * P.RURAL_FACTOR_BY_CYCLE[c] for c in cyc_names])
-    share = np.array([P.PRIVATE_SHARE[c] for c in cyc_names])
-    urban_private = (share - P.PRIVATE_SHARE_RURAL * national_rural) / (1 - national_rural)
-    private = rng.random(n) < np.where(rural, P.PRIVATE_SHARE_RURAL, urban_private[cyc])
+    private = private_pupils(rng, cyc, rural, private_share)
 
     ability = rng.standard_normal(n)
     rho = P.ABILITY_ABSENCE_CORRELATION
@@ -169,25 +233,44 @@ def make_pupils(
 
 
 def initial_population(
-    rng: np.random.Generator, region: Region, counts: np.ndarray, first_year: int, first_number: int
+    rng: np.random.Generator,
+    region: Region,
+    counts: np.ndarray,
+    first_year: int,
+    first_number: int,
+    private_share: dict[str, float] | None = None,
 ) -> Pupils:
     """The pupils of a region in the first generated year (every level filled, some pupils late)."""
     lv = levels()
     level = np.repeat(np.arange(len(counts)), counts)
     passed = np.maximum(0, level - lv.index("1AP"))
     delay = rng.binomial(passed, P.DELAY_PER_LEVEL)
-    pupils = make_pupils(rng, region, level, first_year, first_number + np.arange(len(level)), delay)
+    pupils = make_pupils(
+        rng, region, level, first_year, first_number + np.arange(len(level)), delay, private_share
+    )
     pupils.new = (level == lv.index("PS1")) | ((level == lv.index("1AP")) & (delay == 0))
     return pupils
 
 
 def entrants(
-    rng: np.random.Generator, region: Region, level_code: str, count: int, first_year: int, first_number: int
+    rng: np.random.Generator,
+    region: Region,
+    level_code: str,
+    count: int,
+    first_year: int,
+    first_number: int,
+    private_share: dict[str, float] | None = None,
 ) -> Pupils:
     """Pupils enrolling for the first time (PS1, or 1AP without preschool)."""
     level = np.full(count, levels().index(level_code), dtype=np.int64)
     pupils = make_pupils(
-        rng, region, level, first_year, first_number + np.arange(count), np.zeros(count, np.int64)
+        rng,
+        region,
+        level,
+        first_year,
+        first_number + np.arange(count),
+        np.zeros(count, np.int64),
+        private_share,
     )
     pupils.new[:] = True
     return pupils

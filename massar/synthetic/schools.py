@@ -102,7 +102,8 @@ class SchoolRegistry:
 
         Cells too small for a school of their own send their pupils to a neighbour school (see
         ``assign``); each (cycle, sector, area) with MIN_PUPILS_PER_KIND pupils in the region gets at
-        least one school (any cycle left without a school gets one when a pupil needs it).
+        least one school, and so does each (cycle, sector) with MIN_PUPILS_PER_KIND pupils over both
+        areas (any cycle left without a school gets one when a pupil needs it).
         """
         key = _cell_key(province, cycle, private, rural)
         cells, counts = np.unique(key, return_counts=True)
@@ -121,6 +122,19 @@ class SchoolRegistry:
                 largest[(cyc, priv, rur)] = (cell, m)
         for kind, (cell, _) in sorted(largest.items()):
             if kind not in opened and totals[kind] >= P.MIN_PUPILS_PER_KIND:
+                prov, cyc, priv, rur = _cell_parts(cell)
+                self.create(rng, prov, cyc, bool(priv), bool(rur), 1)
+                opened.add(kind)
+        # a (cycle, sector) whose areas are each too small, together large enough (the urban and the few
+        # rural private pupils of a small region): one school in its largest cell
+        sectors: dict[tuple[int, int], tuple[int, int, int]] = {}  # -> (pupils, largest cell, its pupils)
+        for (cyc, priv, rur), (cell, m) in sorted(largest.items()):
+            total, best, best_m = sectors.get((cyc, priv), (0, cell, -1))
+            total += totals[(cyc, priv, rur)]
+            sectors[(cyc, priv)] = (total, cell, m) if m > best_m else (total, best, best_m)
+        has = {(cyc, priv) for cyc, priv, _ in opened}
+        for sector, (total, cell, _) in sorted(sectors.items()):
+            if sector not in has and total >= P.MIN_PUPILS_PER_KIND:
                 prov, cyc, priv, rur = _cell_parts(cell)
                 self.create(rng, prov, cyc, bool(priv), bool(rur), 1)
 

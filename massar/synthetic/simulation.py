@@ -87,7 +87,9 @@ class RegionSimulation:
     """The state of one region (or chunk of a region, see ``massar.synthetic.chunks``) across the years.
 
     ``chunk`` numbers the chunk within the region (its random streams); ``counters`` are the region's
-    shared code counters (a chunk's region holds only its provinces, the counters know them all)."""
+    shared code counters (a chunk's region holds only its provinces, the counters know them all);
+    ``private_share``: the region's private share by cycle (``population.regional_private_shares``,
+    the same for every chunk of the region), the national shares when None."""
 
     def __init__(
         self,
@@ -97,8 +99,10 @@ class RegionSimulation:
         *,
         chunk: int = 0,
         counters: RegionCounters | None = None,
+        private_share: dict[str, float] | None = None,
     ) -> None:
         self.region = region
+        self.private_share = dict(private_share or P.PRIVATE_SHARE)
         self.seed = seed
         self.chunk = chunk
         self.counters = counters or RegionCounters(region)
@@ -117,7 +121,9 @@ class RegionSimulation:
         lv = levels()
         if self.carry is None:
             counts = self.level_counts
-            pupils = initial_population(rng, self.region, counts, year, self._numbers(int(counts.sum())))
+            pupils = initial_population(
+                rng, self.region, counts, year, self._numbers(int(counts.sum())), self.private_share
+            )
             self.registry.open_for(rng, pupils.province, pupils.cycle_index(), pupils.private, pupils.rural)
             return pupils
         # New pupils enter at PS1 and 1AP (without preschool) to bring preschool and primary back to their
@@ -129,7 +135,9 @@ class RegionSimulation:
             cycle = cycles().index(lv.cycles[lv.index(level_code)])
             target = int(self.level_counts[np.array(lv.of_cycle(lv.cycles[lv.index(level_code)]))].sum())
             count = max(0, target - int((cyc == cycle).sum()))
-            parts.append(entrants(rng, self.region, level_code, count, year, self._numbers(count)))
+            parts.append(
+                entrants(rng, self.region, level_code, count, year, self._numbers(count), self.private_share)
+            )
         return Pupils.concat(parts)
 
     def year(self, year: int) -> YearOutput:
@@ -299,28 +307,32 @@ class RegionSimulation:
                 nxt.stream[into] = stream_on_entry(rng, "TC", int(into.sum()))
             else:
                 nxt.stream[into] = next_streams(rng, nxt.stream[into], code)
-        self._change_cycle(rng, nxt, np.flatnonzero(changes_cycle), next_level)
+        self._change_cycle(rng, nxt, np.flatnonzero(changes_cycle), next_level, self.private_share)
         nxt.level = np.where(promoted, next_level, nxt.level)
         nxt.school = np.where(changes_cycle, -1, nxt.school)
         return nxt.take(np.flatnonzero(~leaves))
 
     @staticmethod
     def _change_cycle(
-        rng: np.random.Generator, pupils: Pupils, who: np.ndarray, next_level: np.ndarray
+        rng: np.random.Generator,
+        pupils: Pupils,
+        who: np.ndarray,
+        next_level: np.ndarray,
+        private_share: dict[str, float],
     ) -> None:
-        """Sector and area preferences move towards the next cycle's shares (fewer private and rural
-        pupils in secondary): a pupil keeps a private (rural) school with the ratio of the shares, or
-        moves to one with the probability that makes up for a higher share."""
+        """Sector and area preferences move towards the next cycle's shares (the region's private shares;
+        fewer private and rural pupils in secondary): a pupil keeps a private (rural) school with the
+        ratio of the shares, or moves to one with the probability that makes up for a higher share."""
         cyc_names = cycles()
         now = pupils.cycle_index()[who]
         then = level_cycle_index()[next_level[who]]
         for flag, share in (
-            ("private", np.array([P.PRIVATE_SHARE[c] for c in cyc_names])),
+            ("private", np.array([private_share.get(c, 0.0) for c in cyc_names])),
             ("rural", np.array([P.RURAL_FACTOR_BY_CYCLE[c] for c in cyc_names]) * 0.4),
         ):
             values = getattr(pupils, flag)
             a, b = share[now], share[then]
-            keep = np.minimum(1.0, b / a)
-            join = np.maximum(0.0, (b - a) / (1.0 - a))
+            keep = np.where(a > 0, np.minimum(1.0, b / np.maximum(a, 1e-12)), 0.0)
+            join = np.where(a < 1, np.maximum(0.0, (b - a) / np.maximum(1.0 - a, 1e-12)), 0.0)
             u = rng.random(len(who))
             values[who] = np.where(values[who], u < keep, u < join)
