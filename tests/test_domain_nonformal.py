@@ -116,8 +116,30 @@ def test_marts_match_the_clean_export_rows(published_db: Path, published_home: P
             programme,
         )[0]
         assert (total, mart_exits or 0, mart_back or 0) == (n, exits, back), programme
-    # a single-year warehouse cannot confirm a return: the next year is not loaded
-    assert sql(published_db, "select count(return_confirmed) from marts.fct_nonformal_education")[0][0] == 0
+    # a return is confirmed when the returning pupil code is enrolled the next school year; the last
+    # loaded year has no next year, so its returns stay unconfirmed (null)
+    years = sorted(rows["school_year"].unique().to_list())
+    enrolled = clean_rows(published_home / "exports", "enrollments").select(
+        "school_year", pl.col("student_code").alias("return_student_code")
+    )
+    returns = flagged.filter(pl.col("back"))
+    for year, following in zip(years, [*years[1:], None], strict=True):
+        of_year = returns.filter(pl.col("school_year") == year)
+        confirmed = (
+            0
+            if following is None
+            else of_year.filter(pl.col("return_student_code").is_not_null())
+            .join(enrolled.filter(pl.col("school_year") == following).unique(), on="return_student_code")
+            .height
+        )
+        known, got_confirmed = sql(
+            published_db,
+            "select count(return_confirmed), count(*) filter (where return_confirmed)"
+            " from marts.fct_nonformal_education where school_year = ?",
+            year,
+        )[0]
+        assert known == (0 if following is None else of_year.height), year
+        assert got_confirmed == confirmed, year
 
 
 def test_data_access_scope(published_db: Path) -> None:
