@@ -189,7 +189,7 @@ def protect(cube: Cube, published: np.ndarray | None = None, threshold: int = TH
         fixed = determined(n, cube.constraints, unknown)
         exposed = np.flatnonzero(fixed & ((hidden & published) | (sensitive & ~published)))
         if exposed.size == 0:
-            return hidden
+            return _release(cube.constraints, members, hidden, published, sensitive, values, detail)
         component = _components(n, members, unknown)
         at_risk = {component[c] for c in exposed.tolist()}
         # 1. lines with a single unknown cell (the line rule), in the components of exposed cells
@@ -217,6 +217,49 @@ def protect(cube: Cube, published: np.ndarray | None = None, threshold: int = TH
         if added == 0:
             raise RuntimeError(f"cannot protect cells {exposed.tolist()}: no published cell left to hide")
     raise RuntimeError("complementary suppression did not converge")  # pragma: no cover (bounded by n)
+
+
+def _release(
+    constraints: Sequence[tuple[int, Sequence[int]]],
+    members: Sequence[Sequence[int]],
+    hidden: np.ndarray,
+    published: np.ndarray,
+    sensitive: np.ndarray,
+    values: np.ndarray,
+    detail: np.ndarray,
+) -> np.ndarray:
+    """Publish again every complementary cell that protects nothing (the greedy search over-hides).
+
+    Complementary cells are tried from the least detailed and largest (national and regional totals
+    first): a cell goes back to the published set when, with it known, no sensitive cell becomes
+    determined; the hidden cells it then determines protect nothing either and are published too (they
+    are known anyway). Each check only looks at the connected unknown cells of the released one. At the
+    end every hidden cell is sensitive or needed: publishing it alone would determine a sensitive cell.
+    """
+    n = hidden.size
+    hidden = hidden.copy()
+    order = sorted(np.flatnonzero(hidden & ~sensitive).tolist(), key=lambda c: (detail[c], -values[c], c))
+    lines_of: dict[int, list[int]] = {c: [] for c in order}
+    for cells in members:
+        for c in cells:
+            if c in lines_of:
+                lines_of[c].extend(cells)
+    for cell in order:
+        if not hidden[cell]:
+            continue
+        hidden[cell] = False
+        unknown = hidden | ~published
+        component = _components(n, members, unknown)
+        group = np.zeros(n, dtype=bool)
+        touched = {component[c] for c in lines_of[cell] if unknown[c]}
+        if touched:
+            group = np.isin(np.asarray(component), list(touched)) & unknown
+        fixed = determined(n, constraints, group)
+        if (fixed & sensitive).any():
+            hidden[cell] = True  # needed: it protects a sensitive cell
+            continue
+        hidden &= ~(fixed & ~sensitive & published)  # known anyway: published
+    return hidden
 
 
 def _components(n: int, members: Sequence[Sequence[int]], unknown: np.ndarray) -> list[int]:
