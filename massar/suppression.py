@@ -18,6 +18,13 @@ cycle, sex and national totals; provinces within their region; ...). A count ``0
   determined cell; in each, the most detailed cell, then the smallest non-zero one (a published zero is
   a poor complement: an attacker may know it is a structural zero). Repeat until no hidden cell is
   determined: then no hidden cell, primary or complementary, can be computed from what is published.
+- **Release (no more than needed).** The greedy search can hide more than it must (a complement picked
+  early may be made useless by later ones; in a table of small cells it climbs to the totals). Every
+  complementary cell is then tried again, totals first: it is published back when, with its value
+  known, no sensitive cell becomes determined (the hidden cells it then determines are published too:
+  they are known anyway). What stays hidden is sensitive, or needed: publishing it alone would give a
+  sensitive cell away. So a national or regional total of 10 or more is published unless it protects a
+  small cell.
 
 Cells a caller does not publish (``published=False``, e.g. province x sex) stay unknown to the attacker
 but are still checked: a sensitive unpublished cell must not be computable either.
