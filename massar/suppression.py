@@ -196,7 +196,7 @@ def protect(cube: Cube, published: np.ndarray | None = None, threshold: int = TH
         fixed = determined(n, cube.constraints, unknown)
         exposed = np.flatnonzero(fixed & ((hidden & published) | (sensitive & ~published)))
         if exposed.size == 0:
-            return _release(cube.constraints, members, hidden, published, sensitive, values, detail)
+            return _release(cube.constraints, hidden, published, sensitive, values, detail)
         component = _components(n, members, unknown)
         at_risk = {component[c] for c in exposed.tolist()}
         # 1. lines with a single unknown cell (the line rule), in the components of exposed cells
@@ -228,7 +228,6 @@ def protect(cube: Cube, published: np.ndarray | None = None, threshold: int = TH
 
 def _release(
     constraints: Sequence[tuple[int, Sequence[int]]],
-    members: Sequence[Sequence[int]],
     hidden: np.ndarray,
     published: np.ndarray,
     sensitive: np.ndarray,
@@ -240,32 +239,57 @@ def _release(
     Complementary cells are tried from the least detailed and largest (national and regional totals
     first): a cell goes back to the published set when, with it known, no sensitive cell becomes
     determined; the hidden cells it then determines protect nothing either and are published too (they
-    are known anyway). Each check only looks at the connected unknown cells of the released one. At the
-    end every hidden cell is sensitive or needed: publishing it alone would determine a sensitive cell.
+    are known anyway). At the end every hidden cell is sensitive or needed: publishing it alone would
+    determine a sensitive cell.
+
+    With the unknown cells' null space N (the values the unknowns can take, the published ones fixed:
+    x = N a), a cell j is determined iff its row N_j is 0. Knowing cell c restricts a to N_c . a = 0:
+    j is then determined iff N_j is parallel to N_c. Once c is published, N becomes N (I - v v' / v'v)
+    (v = N_c), which spans the restricted null space. One SVD per cube, then a rank-one step per cell.
     """
-    n = hidden.size
     hidden = hidden.copy()
+    unknown = hidden | ~published
+    columns = np.flatnonzero(unknown)
     order = sorted(np.flatnonzero(hidden & ~sensitive).tolist(), key=lambda c: (detail[c], -values[c], c))
-    lines_of: dict[int, list[int]] = {c: [] for c in order}
-    for cells in members:
-        for c in cells:
-            if c in lines_of:
-                lines_of[c].extend(cells)
+    if not order:
+        return hidden
+    position = {int(c): k for k, c in enumerate(columns)}
+    rows = []
+    for total, parts in constraints:
+        row = np.zeros(columns.size)
+        for cell, coefficient in ((total, -1.0), *((p, 1.0) for p in parts)):
+            k = position.get(cell)
+            if k is not None:
+                row[k] = coefficient
+        if row.any():
+            rows.append(row)
+    if rows:
+        matrix = np.vstack(rows)
+        if matrix.shape[0] < columns.size:  # zero rows: the reduced SVD then has every right vector
+            matrix = np.vstack([matrix, np.zeros((columns.size - matrix.shape[0], columns.size))])
+        _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+        tolerance = max(matrix.shape) * np.finfo(float).eps * (singular[0] if singular.size else 0.0)
+        rank = int((singular > max(tolerance, 1e-9)).sum())
+        null = vt[rank:].T
+    else:
+        null = np.eye(columns.size)
+    zero = 1e-8
+    guarded = sensitive[columns]
     for cell in order:
         if not hidden[cell]:
             continue
-        hidden[cell] = False
-        unknown = hidden | ~published
-        component = _components(n, members, unknown)
-        group = np.zeros(n, dtype=bool)
-        touched = {component[c] for c in lines_of[cell] if unknown[c]}
-        if touched:
-            group = np.isin(np.asarray(component), list(touched)) & unknown
-        fixed = determined(n, constraints, group)
-        if (fixed & sensitive).any():
-            hidden[cell] = True  # needed: it protects a sensitive cell
+        v = null[position[cell]]
+        norm = float(v @ v)
+        if norm < zero:  # already determined: known anyway
+            hidden[cell] = False
             continue
-        hidden &= ~(fixed & ~sensitive & published)  # known anyway: published
+        restricted = null - np.outer(null @ v / norm, v)
+        fixed = (restricted**2).sum(axis=1) < zero
+        if (fixed & guarded).any():
+            continue  # needed: it protects a sensitive cell
+        null = restricted
+        known = columns[fixed]
+        hidden[known[published[known] & ~sensitive[known]]] = False
     return hidden
 
 
