@@ -173,7 +173,8 @@ def build(db: Path, pupils: int) -> None:
                 f"""
                 create table marts.{table} as
                 select ? as school_year, s.school_code, s.region_code, s.province_code, s.sector,
-                    if(i % 2 = 0, 'F', 'M') as sex, hash(s.school_code, i) % 10 < 7 as passed
+                    if(i % 2 = 0, 'F', 'M') as sex, true as is_complete,
+                    cast(null as varchar) as missing_component, hash(s.school_code, i) % 10 < 7 as passed
                 from marts.dim_school as s cross join range(80) as r(i)
                 where s.cycle_code = '{cycle}'
                 """,
@@ -187,7 +188,9 @@ def build(db: Path, pupils: int) -> None:
                 union all select *, 'BAC' from marts.fct_baccalaureate
             )
             select school_year, region_code, province_code, sector, sex, certificate_code,
-                count(*) as candidates, count(*) filter (where passed) as passed,
+                count(*) as candidates, count(*) as candidates_complete, 0 as candidates_incomplete,
+                0 as missing_national_exam, 0 as missing_regional_exam, 0 as missing_school_exam,
+                0 as missing_continuous, count(*) filter (where passed) as passed,
                 count(*) filter (where passed) / count(*) as pass_rate
             from c group by all
             """

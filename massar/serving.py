@@ -395,7 +395,13 @@ def _outcome_cube(
 
 
 def public_exam_results(inputs: pl.DataFrame, threshold: int = THRESHOLD) -> pl.DataFrame:
-    """Candidates, passed and pass rate by certificate x region x sex, with the totals, suppressed."""
+    """Candidates, passed and pass rate by certificate x region x sex, with the totals, suppressed.
+
+    Candidates are the complete ones (the pass-rate denominator). The rule: one cube per school year and
+    certificate, region x sex x outcome (passed, failed); candidates and passed are shown, failed
+    (candidates - passed) is not but is protected like them: a count 0 < n < 10 of any of the three is
+    hidden or made unrecoverable, with the complementary cells that needs and no more
+    (``massar.suppression``). A pass rate is shown when both its candidates and its passed are."""
     out = []
     for (year, certificate), frame in inputs.partition_by(
         "school_year", "certificate_code", as_dict=True

@@ -18,6 +18,13 @@ cycle, sex and national totals; provinces within their region; ...). A count ``0
   determined cell; in each, the most detailed cell, then the smallest non-zero one (a published zero is
   a poor complement: an attacker may know it is a structural zero). Repeat until no hidden cell is
   determined: then no hidden cell, primary or complementary, can be computed from what is published.
+- **Release (no more than needed).** The greedy search can hide more than it must (a complement picked
+  early may be made useless by later ones; in a table of small cells it climbs to the totals). Every
+  complementary cell is then tried again, totals first: it is published back when, with its value
+  known, no sensitive cell becomes determined (the hidden cells it then determines are published too:
+  they are known anyway). What stays hidden is sensitive, or needed: publishing it alone would give a
+  sensitive cell away. So a national or regional total of 10 or more is published unless it protects a
+  small cell.
 
 Cells a caller does not publish (``published=False``, e.g. province x sex) stay unknown to the attacker
 but are still checked: a sensitive unpublished cell must not be computable either.
@@ -189,7 +196,7 @@ def protect(cube: Cube, published: np.ndarray | None = None, threshold: int = TH
         fixed = determined(n, cube.constraints, unknown)
         exposed = np.flatnonzero(fixed & ((hidden & published) | (sensitive & ~published)))
         if exposed.size == 0:
-            return hidden
+            return _release(cube.constraints, hidden, published, sensitive, values, detail)
         component = _components(n, members, unknown)
         at_risk = {component[c] for c in exposed.tolist()}
         # 1. lines with a single unknown cell (the line rule), in the components of exposed cells
@@ -217,6 +224,73 @@ def protect(cube: Cube, published: np.ndarray | None = None, threshold: int = TH
         if added == 0:
             raise RuntimeError(f"cannot protect cells {exposed.tolist()}: no published cell left to hide")
     raise RuntimeError("complementary suppression did not converge")  # pragma: no cover (bounded by n)
+
+
+def _release(
+    constraints: Sequence[tuple[int, Sequence[int]]],
+    hidden: np.ndarray,
+    published: np.ndarray,
+    sensitive: np.ndarray,
+    values: np.ndarray,
+    detail: np.ndarray,
+) -> np.ndarray:
+    """Publish again every complementary cell that protects nothing (the greedy search over-hides).
+
+    Complementary cells are tried from the least detailed and largest (national and regional totals
+    first): a cell goes back to the published set when, with it known, no sensitive cell becomes
+    determined; the hidden cells it then determines protect nothing either and are published too (they
+    are known anyway). At the end every hidden cell is sensitive or needed: publishing it alone would
+    determine a sensitive cell.
+
+    With the unknown cells' null space N (the values the unknowns can take, the published ones fixed:
+    x = N a), a cell j is determined iff its row N_j is 0. Knowing cell c restricts a to N_c . a = 0:
+    j is then determined iff N_j is parallel to N_c. Once c is published, N becomes N (I - v v' / v'v)
+    (v = N_c), which spans the restricted null space. One SVD per cube, then a rank-one step per cell.
+    """
+    hidden = hidden.copy()
+    unknown = hidden | ~published
+    columns = np.flatnonzero(unknown)
+    order = sorted(np.flatnonzero(hidden & ~sensitive).tolist(), key=lambda c: (detail[c], -values[c], c))
+    if not order:
+        return hidden
+    position = {int(c): k for k, c in enumerate(columns)}
+    rows = []
+    for total, parts in constraints:
+        row = np.zeros(columns.size)
+        for cell, coefficient in ((total, -1.0), *((p, 1.0) for p in parts)):
+            k = position.get(cell)
+            if k is not None:
+                row[k] = coefficient
+        if row.any():
+            rows.append(row)
+    if rows:
+        matrix = np.vstack(rows)
+        if matrix.shape[0] < columns.size:  # zero rows: the reduced SVD then has every right vector
+            matrix = np.vstack([matrix, np.zeros((columns.size - matrix.shape[0], columns.size))])
+        _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+        tolerance = max(matrix.shape) * np.finfo(float).eps * (singular[0] if singular.size else 0.0)
+        rank = int((singular > max(tolerance, 1e-9)).sum())
+        null = vt[rank:].T
+    else:
+        null = np.eye(columns.size)
+    zero = 1e-8
+    guarded = sensitive[columns]
+    for cell in order:
+        if not hidden[cell]:
+            continue
+        v = null[position[cell]]
+        norm = float(v @ v)
+        if norm < zero:  # already determined: known anyway
+            hidden[cell] = False
+            continue
+        restricted = null - np.outer(null @ v / norm, v)
+        fixed = (restricted**2).sum(axis=1) < zero
+        if (fixed & guarded).any():
+            continue  # needed: it protects a sensitive cell
+        null = restricted
+        known = columns[fixed]
+        hidden[known[published[known] & ~sensitive[known]]] = False
+    return hidden
 
 
 def _components(n: int, members: Sequence[Sequence[int]], unknown: np.ndarray) -> list[int]:

@@ -36,7 +36,7 @@ def test_certificate_papers_of_the_level_in_the_region(cards: pl.DataFrame, publ
                case when e.scope = 'regional' then r.region_code end as region_code
         from staging.stg_massar__exam_results r
         join reference.exams e using (exam_code)
-        where r.exam_date is not null
+        where r.exam_date is not null and r.exam_year is null  -- not an earlier year's exam carried
         """,
     )
     regions = dict(_sql(published_db, "select school_code, region_code from marts.dim_school").rows())

@@ -469,8 +469,8 @@ def test_published_figures_match_the_marts(stats: dict[str, pl.DataFrame], publi
         assert expected.get((y, p, c), 0) == n, (y, p, c)
     exams = _sql(
         published_db,
-        "select school_year, certificate_code, region_code, sex, sum(candidates), sum(passed)"
-        " from marts.agg_exam_results group by grouping sets ("
+        "select school_year, certificate_code, region_code, sex, sum(candidates_complete)::bigint,"
+        " sum(passed)::bigint from marts.agg_exam_results group by grouping sets ("
         " (school_year, certificate_code, region_code, sex),"
         " (school_year, certificate_code, region_code), (school_year, certificate_code, sex),"
         " (school_year, certificate_code))",
@@ -601,3 +601,62 @@ def test_a_store_opened_after_a_publish_reads_the_new_file(tmp_path: Path) -> No
     finally:
         new.close()
         old.close()
+
+
+def test_exam_results_hide_no_more_than_the_rule_requires(
+    stats: dict[str, pl.DataFrame], published_db: Path
+) -> None:
+    """Minimality: every hidden exam count is small (0 < n < 10) or needed, i.e. publishing it alone
+    would let a small count (shown or not: failed = candidates - passed) be computed, by the independent
+    checker. And the national and regional pass rates whose counts are not small are published."""
+    national = 0
+    for (year, certificate), frame in (
+        stats["exam_results"].partition_by("school_year", "certificate_code", as_dict=True).items()
+    ):
+        rows = {
+            (r, s): (n, p) for r, s, n, p in frame.select("region_code", "sex", "candidates", "passed").rows()
+        }
+        truth_rows = _sql(
+            published_db,
+            "select region_code, sex, candidates, passed from serving.public_exam_results"
+            " where school_year = ? and certificate_code = ?",
+            [year, certificate],
+        ).rows()
+        regions = sorted({r for r, *_ in truth_rows})
+        truth: dict[Var, int] = {}
+        for r in [None, *regions]:
+            for s in (None, "F", "M"):
+                part = [(n, p) for q, x, n, p in truth_rows if r in (None, q) and s in (None, x)]
+                n, p = sum(n for n, _ in part), sum(p for _, p in part)
+                truth |= {(r, s, "all"): n, (r, s, "passed"): p, (r, s, "failed"): n - p}
+        values: dict[Var, float | None] = {}
+        for r in [None, *regions]:
+            for s in (None, "F", "M"):
+                candidates, passed = rows.get((r, s), (0, 0))
+                values[(r, s, "all")] = candidates
+                values[(r, s, "passed")] = passed
+                values[(r, s, "failed")] = 0 if (r, s) not in rows else None
+        equations = [
+            sum_equation((r, s, "all"), [(r, s, "passed"), (r, s, "failed")])
+            for r in [None, *regions]
+            for s in (None, "F", "M")
+        ]
+        for o in ("all", "passed", "failed"):
+            for r in [None, *regions]:
+                equations.append(sum_equation((r, None, o), [(r, "F", o), (r, "M", o)]))
+            for s in (None, "F", "M"):
+                equations.append(sum_equation((None, s, o), [(r, s, o) for r in regions]))
+        small = {k for k, v in truth.items() if 0 < v < THRESHOLD}
+        for cell, value in values.items():
+            if value is not None or cell[2] == "failed" or cell in small:
+                continue
+            released = recoverable({**values, cell: truth[cell]}, equations)
+            assert released & small, f"{year} {certificate}: {cell} is hidden but protects no small count"
+        # the national pass rate is published when its counts are not small (a hidden regional rate is a
+        # hidden count above: small or needed)
+        counts = [truth[(None, None, o)] for o in ("all", "passed", "failed")]
+        if counts[0] >= THRESHOLD and not any(0 < v < THRESHOLD for v in counts):
+            rate = frame.filter(pl.col("region_code").is_null(), pl.col("sex").is_null())["pass_rate"]
+            assert rate.item() == pytest.approx(counts[1] / counts[0]), (year, certificate)
+            national += 1
+    assert national > 0, "no national pass rate to check: the test country is too small"

@@ -478,9 +478,17 @@ def test_exam_results_sessions_and_candidates(clean: Path) -> None:
         "student_code", "level_code"
     )
     seed_level = {r["exam_code"]: r["level_code"] for r in read_seed("exams")}
+    # the first year's file carries the 2BAC candidates' 1BAC regional exam of the year before
+    carried = exams.filter(pl.col("exam_year").is_not_null())
+    exams = exams.filter(pl.col("exam_year").is_null())
     checked = exams.join(level_of, on="student_code")
     assert checked.height == exams.height
     assert (checked["level_code"] == checked["exam_code"].replace_strict(seed_level)).all()
+    bac = exams.filter(exam_code="BAC_NAT", exam_session="normal")["student_code"].unique()
+    assert set(carried["exam_code"]) == {"BAC_REG"} and set(carried["exam_year"]) == {"2023-2024"}
+    assert sorted(carried["student_code"].unique()) == sorted(bac), "every bac candidate has the 1BAC exam"
+    carried_days = carried["exam_date"].str.to_date("%d/%m/%Y")
+    assert carried_days.is_between(date(2024, 5, 1), date(2024, 6, 30)).all()
     assert set(exams.filter(exam_session="resit")["exam_code"]) == {"BAC_NAT"}
     grade = pl.col("grade").str.replace(",", ".").cast(pl.Float64)
     normal = (

@@ -173,6 +173,7 @@ def exam_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("grades.col.code", lang): r["unit_code"],
                 t(f"grades.col.unit.{r['level']}", lang): r[f"unit_name_{lang}"],
                 t("grades.col.candidates", lang): fmt_int(r["candidates"], lang),
+                t("grades.col.incomplete", lang): fmt_int(r["candidates_incomplete"], lang),
                 t("grades.col.pass_rate", lang): fmt_pct(r["pass_rate"], lang),
                 t("grades.col.pass_rate_f", lang): fmt_pct(r["pass_rate_f"], lang),
                 t("grades.col.pass_rate_m", lang): fmt_pct(r["pass_rate_m"], lang),
@@ -180,6 +181,23 @@ def exam_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
             }
             for r in units.iter_rows(named=True)
         ]
+    )
+
+
+def incomplete_note(r: dict, lang: str) -> str | None:
+    """The candidates left out of the pass rate (a component missing from the data) and why, or None."""
+    if not r["candidates_incomplete"]:
+        return None
+    reasons = [
+        t("grades.exams.missing_reason", lang, reason=t(f"grades.missing.{c}", lang), n=fmt_int(n, lang))
+        for c in da.MISSING_COMPONENTS
+        if (n := r[f"missing_{c}"])
+    ]
+    return t(
+        "grades.exams.incomplete",
+        lang,
+        n=fmt_int(r["candidates_incomplete"], lang),
+        reasons=t("grades.exams.reason_separator", lang).join(reasons),
     )
 
 
@@ -284,6 +302,9 @@ def exams_section(scope: Scope, lang: str, year: str, where: dict[str, str | Non
         k4.metric(
             t("grades.kpi.pass_rate_m", lang, certificate=cert), fmt_pct(r["pass_rate_m"], lang), border=True
         )
+        note = incomplete_note(r, lang)
+        if note:
+            st.caption(note)
     units = da.exam_results_by_unit(year, scope=scope, **where)
     columns = st.columns(2)
     for column, certificate in zip(columns, CERTIFICATES, strict=True):

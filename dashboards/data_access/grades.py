@@ -317,36 +317,53 @@ def decisions_by_level(
 
 # 3AC and bac candidates of a province or a school (candidate grain, narrowed); constant SQL
 _EXAM_FACTS = """
-    select region_code, province_code, school_code, sex, '3AC' as certificate_code, passed
+    select region_code, province_code, school_code, sex, '3AC' as certificate_code, is_complete,
+        missing_component, passed
     from marts.fct_certificate_3ac
     where school_year = ? and province_code = ? and (cast(? as varchar) is null or school_code = ?)
     union all
-    select region_code, province_code, school_code, sex, 'BAC' as certificate_code, passed
+    select region_code, province_code, school_code, sex, 'BAC' as certificate_code, is_complete,
+        missing_component, passed
     from marts.fct_baccalaureate
     where school_year = ? and province_code = ? and (cast(? as varchar) is null or school_code = ?)
 """
+# Rates are on the complete candidates (every certificate component in the data); the incomplete ones
+# (passed unknown) are counted beside them, per missing component.
 _EXAM_COUNTS = """
     count(*) as candidates,
+    count(*) filter (where not is_complete) as candidates_incomplete,
+    count(*) filter (where contains(missing_component, 'national_exam')) as missing_national_exam,
+    count(*) filter (where contains(missing_component, 'regional_exam')) as missing_regional_exam,
+    count(*) filter (where contains(missing_component, 'school_exam')) as missing_school_exam,
+    count(*) filter (where contains(missing_component, 'continuous')) as missing_continuous,
+    count(*) filter (where is_complete) as complete,
     count(*) filter (where passed) as passed,
-    count(*) filter (where sex = 'F') as candidates_f,
+    count(*) filter (where sex = 'F' and is_complete) as complete_f,
     count(*) filter (where sex = 'F' and passed) as passed_f,
-    count(*) filter (where sex = 'M') as candidates_m,
+    count(*) filter (where sex = 'M' and is_complete) as complete_m,
     count(*) filter (where sex = 'M' and passed) as passed_m
 """
 _EXAM_AGG_COUNTS = """
     sum(candidates)::bigint as candidates,
+    sum(candidates_incomplete)::bigint as candidates_incomplete,
+    sum(missing_national_exam)::bigint as missing_national_exam,
+    sum(missing_regional_exam)::bigint as missing_regional_exam,
+    sum(missing_school_exam)::bigint as missing_school_exam,
+    sum(missing_continuous)::bigint as missing_continuous,
+    sum(candidates_complete)::bigint as complete,
     sum(passed)::bigint as passed,
-    coalesce(sum(candidates) filter (where sex = 'F'), 0)::bigint as candidates_f,
+    coalesce(sum(candidates_complete) filter (where sex = 'F'), 0)::bigint as complete_f,
     coalesce(sum(passed) filter (where sex = 'F'), 0)::bigint as passed_f,
-    coalesce(sum(candidates) filter (where sex = 'M'), 0)::bigint as candidates_m,
+    coalesce(sum(candidates_complete) filter (where sex = 'M'), 0)::bigint as complete_m,
     coalesce(sum(passed) filter (where sex = 'M'), 0)::bigint as passed_m
 """
 _EXAM_RATES = """
-    c.passed / nullif(c.candidates, 0) as pass_rate,
-    c.passed_f / nullif(c.candidates_f, 0) as pass_rate_f,
-    c.passed_m / nullif(c.candidates_m, 0) as pass_rate_m,
-    (c.passed_f / nullif(c.candidates_f, 0)) / nullif(c.passed_m / nullif(c.candidates_m, 0), 0) as gpi
+    c.passed / nullif(c.complete, 0) as pass_rate,
+    c.passed_f / nullif(c.complete_f, 0) as pass_rate_f,
+    c.passed_m / nullif(c.complete_m, 0) as pass_rate_m,
+    (c.passed_f / nullif(c.complete_f, 0)) / nullif(c.passed_m / nullif(c.complete_m, 0), 0) as gpi
 """
+MISSING_COMPONENTS = ("regional_exam", "school_exam", "continuous", "national_exam")
 
 
 def exam_results_by_unit(
@@ -359,9 +376,12 @@ def exam_results_by_unit(
 ) -> pl.DataFrame:
     """3AC and bac results per unit one level below the territory (regions, provinces or schools).
 
-    ``certificate_code, level, unit_code, unit_name_fr, unit_name_ar, candidates, passed, candidates_f,
-    passed_f, candidates_m, passed_m, pass_rate, pass_rate_f, pass_rate_m, gpi`` (girls' pass rate over
-    boys'); ordered by certificate then unit.
+    ``certificate_code, level, unit_code, unit_name_fr, unit_name_ar, candidates, candidates_incomplete,
+    missing_<component>`` (for each of ``MISSING_COMPONENTS``), ``complete, passed, complete_f, passed_f,
+    complete_m, passed_m, pass_rate, pass_rate_f, pass_rate_m, gpi`` (girls' pass rate over boys').
+    Rates are on the complete candidates: an incomplete one (a certificate component missing from the
+    data) has no result and is counted in ``candidates_incomplete`` instead. Ordered by certificate
+    then unit.
     """
     territory = scope.territory(region, province, school)
     unit = unit_level(territory)

@@ -1,5 +1,10 @@
 """Certificate exam results: 3AC regional exam, baccalaureate regional (1BAC) and national (2BAC) exams,
-with the normal (June) and resit (July) sessions."""
+with the normal (June) and resit (July) sessions.
+
+A 2BAC candidate's file also carries the 1BAC regional exam of an earlier school year when that exam is
+not in an earlier export (the first exported year): such rows give that year in ``exam_year`` (the row's
+``school_year`` stays the file's, the year the candidate is in 2BAC); the exam date falls in
+``exam_year``."""
 
 from ingestion.contracts.base import (
     REGION_CODE,
@@ -12,7 +17,7 @@ from ingestion.contracts.base import (
     ForeignKey,
     RowRule,
 )
-from ingestion.contracts.rules import date_within_school_year, grade_or_missed_code
+from ingestion.contracts.rules import date_within_school_year, grade_or_missed_code, not_after_school_year
 
 CONTRACT = Contract(
     name="exam_results",
@@ -52,6 +57,15 @@ CONTRACT = Contract(
             required=False,
             codelist="missed_test_codes",
         ),
+        Column(
+            "exam_year",
+            "string",
+            "School year the exam was sat, when earlier than school_year (a 1BAC regional exam carried "
+            "in a 2BAC candidate's file); empty when it is school_year.",
+            required=False,
+            pattern=r"^[0-9]{4}-[0-9]{4}$",
+            aliases=("annee_examen",),
+        ),
     ),
     foreign_keys=(
         ForeignKey(
@@ -67,8 +81,13 @@ CONTRACT = Contract(
         ),
         RowRule(
             "impossible_date",
-            "the exam date must fall within the school year",
-            lambda: date_within_school_year("exam_date"),
+            "the exam date must fall within the school year (exam_year when given)",
+            lambda: date_within_school_year("exam_date", year_column="exam_year"),
+        ),
+        RowRule(
+            "impossible_date",
+            "exam_year must not be later than the school year",
+            lambda: not_after_school_year("exam_year"),
         ),
     ),
 )

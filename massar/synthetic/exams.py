@@ -3,27 +3,32 @@
 Candidates are the pupils still enrolled at the end of the year in 3AC, 1BAC and 2BAC, at their final
 school. Every exam has a June normal session; BAC_NAT also has the July resit, sat by the candidates
 whose normal-session mean is below 10. Marks depend on the pupil's persistent ability (standardised
-among the region's candidates) and on sex, so that the bac pass rate by sex matches the 2024 figures
-(see parameters.BAC_PASS_RATE_NORMAL).
+among the region's candidates) and on sex. The national marks are shifted, per sex, so that the share
+of present candidates whose normal-session mean reaches 10 is the 2024 rate of that sex (see
+parameters.BAC_PASS_RATE_NORMAL), within one candidate, whatever the number of candidates.
+
+The bac also counts the 1BAC regional exam, sat the year before. In the first exported year that exam
+is in no export, so the file carries it for every 2BAC candidate, as Massar keeps it on the candidate's
+record: BAC_REG rows of the pupil's 1BAC stream with ``exam_year`` the previous school year (dates in
+that year, the school the pupil is in now). Later years find it in the previous year's export.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from statistics import NormalDist
 
 import numpy as np
 import polars as pl
 
 from massar.synthetic import parameters as P
-from massar.synthetic.calendar import first_year_of, holidays
+from massar.synthetic.calendar import first_year_of, holidays, school_year_label
 from massar.synthetic.curriculum import curriculum
 from massar.synthetic.enrollment import NONE, Movements
 from massar.synthetic.population import Pupils
-from massar.synthetic.reference import check_codes, levels, subjects
+from massar.synthetic.reference import check_codes, levels, streams, subjects
 
 EXAM_LEVEL = {"3AC_REG": "3AC", "BAC_REG": "1BAC", "BAC_NAT": "2BAC"}
-_COLUMNS = ("exam", "session", "pupil", "subject", "day", "grade", "missed")
+_COLUMNS = ("exam", "session", "pupil", "subject", "day", "grade", "missed", "carried")
 
 
 def exam_dates(school_year: str, exam: str, session: str, count: int) -> list[date]:
@@ -55,12 +60,23 @@ def _standardised(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / x.std()
 
 
+def _stream_in_1bac(stream: np.ndarray) -> np.ndarray:
+    """The 1BAC stream a 2BAC stream comes from (PC and SVT come from SC; the others keep their code)."""
+    codes = streams()
+    back = np.arange(len(codes))
+    for source, targets in P.STREAM_TRANSITIONS_2BAC.items():
+        for target in targets:
+            back[codes.index(target)] = codes.index(source)
+    return np.where(stream >= 0, back[np.maximum(stream, 0)], stream)
+
+
 def _papers(
-    rng: np.random.Generator, candidates: np.ndarray, pupils: Pupils, exam: str
+    candidates: np.ndarray, pupils: Pupils, exam: str, stream: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(candidate position, subject index) of every paper of ``candidates``, subjects in exam order."""
+    """(candidate position, subject index) of every paper of ``candidates``, subjects in exam order
+    (``stream``: the candidates' streams at the exam's level, default their current one)."""
     pos, subj = [], []
-    keys = pupils.stream[candidates]
+    keys = pupils.stream[candidates] if stream is None else stream
     level = levels().index(EXAM_LEVEL[exam])
     for stream in np.unique(keys).tolist():
         who = np.flatnonzero(keys == stream)
@@ -77,6 +93,32 @@ def _draw_marks(rng: np.random.Generator, level: np.ndarray) -> np.ndarray:
     return np.round(np.clip(marks, 0.0, 20.0), 1)
 
 
+def _pass_shift(
+    rng: np.random.Generator, mean: np.ndarray, female: np.ndarray, present: np.ndarray
+) -> np.ndarray:
+    """Per candidate, the mark added to every national paper so that, among the present candidates of
+    each sex, the share whose normal-session mean reaches 10 is the 2024 rate (parameters
+    BAC_PASS_RATE_NORMAL): k = floor(n x rate + u) of the n present candidates pass, u uniform (the
+    expected share is the rate, the realised one within one candidate of it), the threshold set
+    half-way between the k-th and the (k+1)-th best means."""
+    shift = np.zeros(len(mean))
+    for is_female, rate in ((True, P.BAC_PASS_RATE_NORMAL["F"]), (False, P.BAC_PASS_RATE_NORMAL["M"])):
+        group = female == is_female
+        ranked = np.sort(mean[group & present])[::-1]
+        n = len(ranked)
+        if n == 0:
+            continue
+        k = min(n, int(np.floor(n * rate + rng.random())))
+        if k == 0:
+            cut = ranked[0] + 0.5
+        elif k == n:
+            cut = ranked[-1] - 0.5
+        else:
+            cut = (ranked[k - 1] + ranked[k]) / 2
+        shift[group] = 10.0 - cut
+    return shift
+
+
 def exam_results(
     rng: np.random.Generator,
     pupils: Pupils,
@@ -85,42 +127,42 @@ def exam_results(
     student_codes: pl.Series,
     school_year: str,
     region_code: str,
+    carry_regional: bool = False,
 ) -> pl.DataFrame:
-    """The exam_results entity (typed)."""
+    """The exam_results entity (typed). ``carry_regional`` (the first exported year): the 2BAC
+    candidates' 1BAC regional exam of the previous school year is carried (``exam_year``)."""
     check_codes(list(EXAM_LEVEL), "exams")
     check_codes(["ABN"], "missed_test_codes")
     lv = levels()
     parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
 
     def add(exam: int, session: int, pupil: np.ndarray, subject: np.ndarray, day: np.ndarray,
-            grade: np.ndarray, missed: np.ndarray) -> None:  # fmt: skip
+            grade: np.ndarray, missed: np.ndarray, carried: bool = False) -> None:  # fmt: skip
         for name, values in zip(_COLUMNS, (np.full(len(pupil), exam), np.full(len(pupil), session),
-                                           pupil, subject, day, grade, missed), strict=True):  # fmt: skip
+                                           pupil, subject, day, grade, missed,
+                                           np.full(len(pupil), carried)), strict=True):  # fmt: skip
             parts[name].append(values)
 
     exam_names = list(EXAM_LEVEL)
     all_dates: list[date] = []
     for e, exam in enumerate(exam_names):
         candidates = np.flatnonzero((pupils.level == lv.index(EXAM_LEVEL[exam])) & (m.dropout == NONE))
-        pos, subj = _papers(rng, candidates, pupils, exam)
+        pos, subj = _papers(candidates, pupils, exam)
         n_papers = np.bincount(pos, minlength=len(candidates))
         r = _standardised(pupils.ability[candidates])
         female = pupils.female[candidates]
         present = rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE
         if exam == "BAC_NAT":
-            z = np.where(
-                female,
-                NormalDist().inv_cdf(P.BAC_PASS_RATE_NORMAL["F"]),
-                NormalDist().inv_cdf(P.BAC_PASS_RATE_NORMAL["M"]),
-            )
-            # the mean of k papers ~ N(level, total^2): 10 + total * z puts P(mean >= 10) at the target
-            total = np.sqrt(P.EXAM_LEVEL_SD**2 + P.EXAM_PAPER_SD**2 / np.maximum(n_papers, 1))
-            level = 10.0 + total * z + P.EXAM_LEVEL_SD * r
+            noise = rng.normal(0.0, P.EXAM_PAPER_SD, len(pos))
+            spread = P.EXAM_LEVEL_SD * r
+            raw = np.bincount(pos, weights=spread[pos] + noise, minlength=len(candidates))
+            shift = _pass_shift(rng, raw / np.maximum(n_papers, 1), female, present)
+            marks = np.round(np.clip(spread[pos] + shift[pos] + noise, 0.0, 20.0), 1)
         else:
             level = (
                 P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
             )
-        marks = _draw_marks(rng, level[pos])
+            marks = _draw_marks(rng, level[pos])
         # the k-th subject of the exam is sat on the k-th exam day
         order = list(dict.fromkeys(P.EXAM_SUBJECTS[exam] + P.EXAM_NATIONAL_FALLBACK))
         rank = np.zeros(len(subjects()), dtype=np.int64)
@@ -152,6 +194,24 @@ def exam_results(
             np.where(resit_present, resit_marks, np.nan),
             ~resit_present,
         )
+    previous = school_year_label(first_year_of(school_year) - 1)
+    if carry_regional:
+        # the 1BAC regional exam the 2BAC pupils sat the year before, in their 1BAC stream
+        crng = rng.spawn(1)[0]  # its own stream: the other entities' draws do not move
+        carried = np.flatnonzero((pupils.level == lv.index("2BAC")) & (m.dropout == NONE))
+        pos, subj = _papers(carried, pupils, "BAC_REG", _stream_in_1bac(pupils.stream[carried]))
+        female = pupils.female[carried]
+        r = _standardised(pupils.ability[carried])
+        level = P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
+        marks = _draw_marks(crng, level[pos])
+        sat = (crng.random(len(carried)) < P.EXAM_PRESENT_SHARE)[pos]
+        order = list(dict.fromkeys(P.EXAM_SUBJECTS["BAC_REG"] + P.EXAM_NATIONAL_FALLBACK))
+        rank = np.zeros(len(subjects()), dtype=np.int64)
+        rank[[subjects().index(s) for s in order]] = np.arange(len(order))
+        base = len(all_dates)
+        all_dates += exam_dates(previous, "BAC_REG", "normal", len(order))
+        e = exam_names.index("BAC_REG")
+        add(e, 0, carried[pos], subj, base + rank[subj], np.where(sat, marks, np.nan), ~sat, carried=True)
     cols = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
     exam = cols["exam"].astype(np.int64)
     session = cols["session"].astype(np.int64)
@@ -161,6 +221,7 @@ def exam_results(
     order = np.lexsort((day, pupil, session, exam))
     exam, session, pupil, subject, day = (a[order] for a in (exam, session, pupil, subject, day))
     grade, missed = cols["grade"][order], cols["missed"].astype(bool)[order]
+    was_carried = cols["carried"].astype(bool)[order]
     n = len(pupil)
     return pl.DataFrame(
         {
@@ -176,5 +237,6 @@ def exam_results(
             else pl.Series([], dtype=pl.Date),
             "grade": pl.Series(grade, dtype=pl.Float64).fill_nan(None),
             "missed_code": pl.Series(["ABN", None], dtype=pl.String).gather(np.where(missed, 0, 1)),
+            "exam_year": pl.Series([previous, None], dtype=pl.String).gather(np.where(was_carried, 0, 1)),
         }
     )

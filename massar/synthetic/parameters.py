@@ -442,7 +442,8 @@ GUARDIAN_MOTHER_SHARE = 0.09  # the rest has no guardian name (optional column)
 # boys 62.6 %; 97.4 % of the candidates present (SOURCED: MENPS communiqué 26 June 2024 via libe.ma,
 # education_stats/morocco_education_official_figures_from_press.csv). A candidate passes when the mean
 # of the BAC_NAT normal-session marks is >= 10 (simplification of the real weighting: 25 % regional,
-# 25 % continuous, 50 % national). Marks are drawn so that P(mean >= 10) hits these rates by sex.
+# 25 % continuous, 50 % national). The national marks are shifted per region and sex so that the share
+# of present candidates whose mean is >= 10 is these rates, within one candidate (exams._pass_shift).
 BAC_PASS_RATE_NORMAL = {"F": 0.720, "M": 0.626}
 BAC_PASS_RATE_NORMAL_ALL = 0.678
 EXAM_PRESENT_SHARE = 0.974

@@ -146,6 +146,7 @@ class RegionSimulation:
             self._hashing.result()
         rng = year_rng(self.seed, year, self.region.code, chunk=self.chunk)
         label = school_year_label(year)
+        first_year = self.carry is None  # no earlier export: the 1BAC regional exam is carried
         pupils = self._population(rng, year)
         need = np.flatnonzero(pupils.school < 0)
         pupils.school[need] = self.registry.assign(
@@ -195,7 +196,7 @@ class RegionSimulation:
             "grades": grades,
             "timetables": timetables(rng, classes, ctx.school_codes, assignments, label, self.region.code),
             "exam_results": exam_results(
-                rng, pupils, m, ctx.school_codes, ctx.student_codes, label, self.region.code
+                rng, pupils, m, ctx.school_codes, ctx.student_codes, label, self.region.code, first_year
             ),
         }
         self.carry = self._next_year(rng, pupils, m, mean_grade)

@@ -158,6 +158,7 @@ if certificates:
         ),
         hide_index=True,
     )
+    st.caption(t("public_stats.exams_note", lang))
 
 # Attendance by region
 st.subheader(t("public_stats.attendance", lang))

@@ -1,7 +1,9 @@
 {#-
     One row per exam paper: a pupil's mark in one subject of one session of a regional or national
-    exam, with the exam's level and scope (seed exams) and the pseudonymous student key. A missed paper
-    (no grade) counts 0, the rule of both certificates.
+    exam, with the exam's level and scope (seed exams) and the pseudonymous student key. school_year is
+    the year the exam was sat: exam_year when the export carries an earlier year's exam (the 1BAC
+    regional exam in a 2BAC candidate's file), else the file's school year. A missed paper (no grade)
+    counts 0, the rule of both certificates.
 -#}
 
 with
@@ -22,7 +24,7 @@ papers as (
 
     select
         {{ student_key('exam_results.student_code') }} as student_key,
-        exam_results.school_year,
+        coalesce(exam_results.exam_year, exam_results.school_year) as school_year,
         exam_results.exam_code,
         exams.level_code,
         exams.scope,

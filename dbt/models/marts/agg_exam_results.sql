@@ -1,7 +1,8 @@
 {#-
     Certificate results for dashboards, by school year x region x province x sector x sex x
-    certificate (3AC, BAC): candidates, passed, pass rate, passed at the normal session (bac) and
-    pupils per mention (bac).
+    certificate (3AC, BAC): candidates, complete and incomplete candidates (a certificate component
+    missing from the data, counted per missing component), passed, pass rate on the complete
+    candidates (null when there is none), passed at the normal session and pupils per mention (bac).
 -#}
 
 with
@@ -27,6 +28,8 @@ results as (
         sector,
         sex,
         'BAC' as certificate_code,
+        is_complete,
+        missing_component,
         passed,
         session_passed,
         mention
@@ -42,6 +45,8 @@ results as (
         sector,
         sex,
         '3AC' as certificate_code,
+        is_complete,
+        missing_component,
         passed,
         case when passed then 'normal' end as session_passed,
         cast(null as varchar) as mention
@@ -60,8 +65,14 @@ final as (
         sex,
         certificate_code,
         count(*) as candidates,
+        count(*) filter (where is_complete) as candidates_complete,
+        count(*) filter (where not is_complete) as candidates_incomplete,
+        count(*) filter (where contains(missing_component, 'national_exam')) as missing_national_exam,
+        count(*) filter (where contains(missing_component, 'regional_exam')) as missing_regional_exam,
+        count(*) filter (where contains(missing_component, 'school_exam')) as missing_school_exam,
+        count(*) filter (where contains(missing_component, 'continuous')) as missing_continuous,
         count(*) filter (where passed) as passed,
-        count(*) filter (where passed) / count(*) as pass_rate,
+        count(*) filter (where passed) / nullif(count(*) filter (where is_complete), 0) as pass_rate,
         count(*) filter (where session_passed = 'normal') as passed_normal_session,
         count(*) filter (where mention = 'passable') as mention_passable,
         count(*) filter (where mention = 'assez_bien') as mention_assez_bien,

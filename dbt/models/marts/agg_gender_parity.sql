@@ -67,7 +67,7 @@ counts as (
         sex,
         lower(certificate_code) || '_pass_rate' as indicator,
         sum(passed) as numerator,
-        sum(candidates) as denominator
+        sum(candidates_complete) as denominator
     from exams
     group by school_year, region_code, sex, certificate_code
 

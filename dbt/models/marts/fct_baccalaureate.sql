@@ -7,7 +7,10 @@
     1BAC, normally the previous year; level 1BAC coefficients). Continuous: the 2BAC annual average
     (fct_annual_result). A missed exam paper counts 0. Passed when the final average reaches
     var('certificate_pass_mark'); session_passed says whether at the normal session or the resit;
-    mention from seed bac_mentions (passed candidates only).
+    mention from seed bac_mentions (passed candidates only). A candidate without one of the three
+    components (no regional exam in the data, no annual average) is incomplete: averages, passed,
+    session_passed and mention are null (not available is not a failure) and missing_component lists
+    the components that are missing (codes of seed certificate_weights, comma-separated).
 -#}
 
 with
@@ -196,7 +199,16 @@ final as (
         combined.continuous_average,
         combined.normal_session_average,
         combined.bac_average,
-        coalesce({{ reaches_mark('combined.bac_average', var('certificate_pass_mark')) }}, false) as passed,
+        combined.national_final_average is not null
+        and combined.regional_exam_average is not null
+        and combined.continuous_average is not null as is_complete,
+        nullif(concat_ws(
+            ',',
+            if(combined.national_final_average is null, 'national_exam', null),
+            if(combined.regional_exam_average is null, 'regional_exam', null),
+            if(combined.continuous_average is null, 'continuous', null)
+        ), '') as missing_component,
+        {{ reaches_mark('combined.bac_average', var('certificate_pass_mark')) }} as passed,
         case
             when {{ reaches_mark('combined.normal_session_average', var('certificate_pass_mark')) }}
                 then 'normal'

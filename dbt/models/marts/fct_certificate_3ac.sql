@@ -5,7 +5,9 @@
     (seed subject_coefficients, level 3AC). Regional exam: the normal session; a missed paper counts
     0. School exam: the year's unified tests; continuous: the year's continuous-test means (per
     subject, averaged over the semesters). Passed when the average reaches var('certificate_pass_mark').
-    The average is null when a component is missing.
+    A candidate without one of the three components is incomplete: certificate_average and passed are
+    null (not available is not a failure) and missing_component lists the missing components (codes of
+    seed certificate_weights, comma-separated).
 -#}
 
 with
@@ -128,14 +130,23 @@ final as (
         + school_parts.school_exam_average * weights.school_weight
         + school_parts.continuous_average * weights.continuous_weight
             as certificate_average,
+        regional.regional_exam_average is not null
+        and school_parts.school_exam_average is not null
+        and school_parts.continuous_average is not null as is_complete,
+        nullif(concat_ws(
+            ',',
+            if(regional.regional_exam_average is null, 'regional_exam', null),
+            if(school_parts.school_exam_average is null, 'school_exam', null),
+            if(school_parts.continuous_average is null, 'continuous', null)
+        ), '') as missing_component,
         -- DuckDB reads certificate_average as the column defined just above (lateral alias)
-        coalesce({{ reaches_mark('certificate_average', var('certificate_pass_mark')) }}, false) as passed
+        {{ reaches_mark('certificate_average', var('certificate_pass_mark')) }} as passed
 
     from candidates
 
     cross join weights
 
-    inner join regional
+    left join regional
         on
             candidates.student_key = regional.student_key
             and candidates.school_year = regional.school_year

@@ -70,7 +70,8 @@ papers as (
     inner join exams
         on results.exam_code = exams.exam_code
 
-    where results.exam_date is not null
+    -- an exam of an earlier year carried in the file (exam_year) is not on this year's calendar
+    where results.exam_date is not null and results.exam_year is null
 
     group by all
 

@@ -21,7 +21,8 @@ summed as (
         certificate_code,
         region_code,
         sex,
-        sum(candidates) as candidates,
+        -- the pass-rate denominator: candidates with every certificate component (agg_exam_results)
+        sum(candidates_complete) as candidates,
         sum(passed) as passed
 
     from results

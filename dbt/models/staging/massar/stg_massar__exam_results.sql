@@ -1,6 +1,7 @@
 {#-
     Current state of the certificate exam results (macro lake_current_state). The folder may hold no
-    file yet: then an empty, typed relation.
+    file yet: then an empty, typed relation. exam_year (optional) is null in a lake written before it
+    existed.
 -#}
 {%- set exam_results = source('massar', 'exam_results') -%}
 
@@ -11,7 +12,8 @@ source as (
     {% if lake_source_has_files(exam_results) -%}
         {{ lake_current_state(
             exam_results, 'exam_results',
-            ['school_year', 'student_code', 'exam_code', 'exam_session', 'subject_code']
+            ['school_year', 'student_code', 'exam_code', 'exam_session', 'subject_code'],
+            optional_columns={'exam_year': 'varchar'}
         ) }}
     {%- else -%}
         select
@@ -25,6 +27,7 @@ source as (
             cast(null as date) as exam_date,
             cast(null as double) as grade,
             cast(null as varchar) as missed_code,
+            cast(null as varchar) as exam_year,
             cast(null as date) as _drop_date,
             cast(null as varchar) as _batch_id
         where false
@@ -45,6 +48,7 @@ renamed as (
         cast(exam_date as date) as exam_date,
         cast(grade as double) as grade,
         nullif(trim(cast(missed_code as varchar)), '') as missed_code,
+        nullif(trim(cast(exam_year as varchar)), '') as exam_year,
         cast(_drop_date as date) as _drop_date,
         cast(_batch_id as varchar) as _batch_id
 
