@@ -48,15 +48,6 @@ RATES = {
     "primary repetition % boys": 11.1,
 }
 BAC_PASS = {"all": 67.8, "F": 72.0, "M": 62.6}
-# The bac pass rate by sex rests on a few hundred candidates of each sex at these scales, each drawn on
-# its own by massar/synthetic/exams.py: a sampling error of about 4 % (20,000 pupils) to 6 % (8,000) of
-# the rate, so ±5 % holds for some seeds only. Checked apart (non-strict xfail) until exams.py sets the
-# number of passes per sex by a quota.
-BAC_BY_SEX = ("bac pass % F", "bac pass % M")
-BAC_BY_SEX_REASON = (
-    "bac pass rate by sex: massar/synthetic/exams.py draws every candidate's marks independently, so with "
-    "~150-400 candidates per sex the rate's sampling error (4-6 % of it) exceeds the ±5 % band for some seeds"
-)
 # press 2023-2024: 278,627 public teachers for 7,392,050 public pupils (preschool included).
 PUBLIC_PUPILS_PER_TEACHER = 7_392_050 / 278_627
 
@@ -136,8 +127,7 @@ def _check(root: Path, pupils: int) -> None:
         assert got[f"pupils region {region}"].generated == pytest.approx(want, rel=0.05), region
     for name, value in RATES.items():
         assert got[name].reference == pytest.approx(value, rel=0.01), f"{name}: the report's reference"
-        if name not in BAC_BY_SEX:
-            assert got[name].generated == pytest.approx(value, rel=0.05), name
+        assert got[name].generated == pytest.approx(value, rel=0.05), name
     assert got["primary repetition % boys"].generated > got["primary repetition %"].generated
     # teachers: the reference is the national ratio applied to the public pupils (1 % of lines are faulty)
     teachers = got["public teachers"]
@@ -145,8 +135,7 @@ def _check(root: Path, pupils: int) -> None:
     assert teachers.generated == pytest.approx(teachers.reference, rel=0.05)
     # and every marginal the report prints, whatever it is
     for m in got.values():
-        if m.name not in BAC_BY_SEX:
-            assert abs(m.ratio - 1) <= 0.05, (m.name, m.generated, m.reference)
+        assert abs(m.ratio - 1) <= 0.05, (m.name, m.generated, m.reference)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +196,6 @@ def test_bac_pass_rate_from_the_exports(scale: tuple[Path, int]) -> None:
     assert report["bac pass % M"] == pytest.approx(got["M"], abs=1e-9)
 
 
-@pytest.mark.xfail(strict=False, reason=BAC_BY_SEX_REASON)
 def test_bac_pass_rate_by_sex_from_the_exports(scale: tuple[Path, int]) -> None:
     got = _bac_pass(scale[0])
     assert got["F"] > got["M"], got
