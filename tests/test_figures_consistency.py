@@ -63,7 +63,13 @@ ROLES: dict[str, Scope] = {"ministry": NATIONAL, "region": _region_user_scope()}
 
 # i18n keys of different pages that name the same figure (same definition, same source), by figure name
 SAME_FIGURE: dict[str, tuple[str, ...]] = {
-    "pupils": ("kpi.total_pupils", "col.pupils", "resources.col.pupils", "indicators.col.pupils"),
+    "pupils": (
+        "kpi.total_pupils",
+        "col.pupils",
+        "resources.col.pupils",
+        "indicators.col.pupils",
+        "preschool.kpi.pupils",
+    ),
     "girls": ("kpi.girls", "col.girls"),
     "boys": ("kpi.boys", "col.boys"),
     "girls_share": ("kpi.girls_share", "col.girls_share"),
@@ -74,12 +80,15 @@ SAME_FIGURE: dict[str, tuple[str, ...]] = {
     "pupils_per_teacher": ("resources.col.pupils_per_teacher", "indicators.col.pupils_per_teacher"),
     "pupils_per_class": ("resources.col.pupils_per_class", "indicators.col.pupils_per_class"),
     "pupils_per_classroom": ("resources.col.pupils_per_classroom", "indicators.col.pupils_per_classroom"),
-    "preschool_pupils": ("preschool.kpi.pupils",),
 }
+BY_CYCLE_TABLES = frozenset({"teachers_infrastructure", "human_resources"})
+# pages whose figures all concern one cycle (their identity carries it)
+PAGE_CYCLE: dict[str, str] = {"preschool": "preschool"}
 FIGURE_OF_KEY = {key: figure for figure, keys in SAME_FIGURE.items() for key in keys}
 
 # the table total rows collected as headline figures: page -> (the total row's label keys, or () for
-# the first row, columns)
+# the first row, columns). The resources and teaching-load tables have one row per cycle: each is
+# collected too, with its cycle (the cycle's name from reference.cycles), beside the all-cycles row.
 TABLE_TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "national_overview": (("table.total",), ("col.pupils", "col.girls", "col.boys", "col.girls_share")),
     "teachers_infrastructure": (
@@ -214,7 +223,7 @@ def _render(role: str, page: str, lang: str, query: dict[str, str] | None = None
         cycle = params["uis_cycle"] if isinstance(params["uis_cycle"], str) else params["uis_cycle"][0]
     view = "&".join(f"{k}={v}" for k, v in sorted((query or {}).items()))
     st.cache_data.clear()
-    return Rendered(role, page, view, str(year), cycle or "all", at)
+    return Rendered(role, page, view, str(year), cycle or PAGE_CYCLE.get(page, "all"), at)
 
 
 def _years(home: Path) -> list[str]:
@@ -244,12 +253,8 @@ def renders(published_home: Path) -> Iterator[list[Rendered]]:
         st.cache_resource.clear()
 
 
-def _cycle_names() -> dict[str, str]:
-    fr = labels("fr")
-    return {fr[k]: k.removeprefix("cycle.") for k in fr if k.startswith("cycle.")}
-
-
-def figures_of(r: Rendered) -> list[Shown]:
+def figures_of(r: Rendered, cycle_names: dict[str, str]) -> list[Shown]:
+    """The headline figures of one rendered page; ``cycle_names`` maps a cycle's French name to its code."""
     fr = labels("fr")
     out = []
     for m in r.at.metric:
@@ -268,19 +273,23 @@ def figures_of(r: Rendered) -> list[Shown]:
         if not all(fr[k] in headers for k in column_keys):
             continue
         for position, (_, row) in enumerate(frame.iterrows()):
-            if row_labels and not any(str(v) in row_labels for v in row.tolist()):
+            cycle = r.cycle
+            if r.page in BY_CYCLE_TABLES and str(row.iloc[0]) in cycle_names:
+                cycle = cycle_names[str(row.iloc[0])]
+            elif row_labels and not any(str(v) in row_labels for v in row.tolist()):
                 continue
             if not row_labels and position > 0:
                 break
             for key in column_keys:
                 text = str(row[headers[fr[key]]])
-                out.append(Shown(r.role, r.page, r.view, r.year, r.cycle, key, (), text, None, "table"))
+                out.append(Shown(r.role, r.page, r.view, r.year, cycle, key, (), text, None, "table"))
     return out
 
 
 @pytest.fixture(scope="module")
-def shown(renders: list[Rendered]) -> list[Shown]:
-    return [f for r in renders for f in figures_of(r)]
+def shown(published_home: Path, renders: list[Rendered]) -> list[Shown]:
+    cycle_names = dict(sql(published_home, "select label_fr, cycle_code from reference.cycles"))
+    return [f for r in renders for f in figures_of(r, cycle_names)]
 
 
 # ------------------------------------------------------------------------------------------------ bands
