@@ -149,7 +149,10 @@ class Shown:
             return None
 
     def where(self) -> str:
-        return f"{self.role}/{self.page}{'?' + self.view if self.view else ''} {self.source} {self.key}"
+        cycle = f" [{self.cycle}]" if self.cycle != "all" else ""
+        return (
+            f"{self.role}/{self.page}{'?' + self.view if self.view else ''} {self.source} {self.key}{cycle}"
+        )
 
 
 def _templates(lang: str) -> list[tuple[str, re.Pattern[str]]]:
