@@ -36,7 +36,7 @@ def _year(db: Path) -> str:
 
 
 # functions that are the same for everyone: reference data
-UNSCOPED: frozenset[str] = frozenset({"enrollment.cycles"})
+UNSCOPED: frozenset[str] = frozenset({"enrollment.cycles", "kpi.help_text"})
 
 
 def _query_functions() -> dict[str, Callable[..., Any]]:

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.data_access import absences as da
+from dashboards.data_access import kpi
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -230,19 +231,38 @@ def render(scope: Scope, lang: str, version: str) -> None:
     k1.metric(
         t("absence.kpi.rate_today", lang),
         fmt_pct(absent_today / enrolled_today if enrolled_today else None, lang),
-        help=t("absence.kpi.rate_help", lang),
+        help=kpi.help_text("absence.kpi.rate_today", lang),
         border=True,
     )
     k2.metric(
         t("absence.kpi.rate_week", lang),
         fmt_pct(absent_week / enrolled_week if enrolled_week else None, lang),
+        help=kpi.help_text("absence.kpi.rate_week", lang),
         border=True,
     )
-    k3.metric(t("absence.kpi.absent_today", lang), fmt_int(absent_today, lang), border=True)
-    k4.metric(t("absence.kpi.spikes_today", lang), fmt_int(spikes_today.height, lang), border=True)
-    k5.metric(t("absence.kpi.unrecorded", lang), fmt_int(gaps.height, lang), border=True)
+    k3.metric(
+        t("absence.kpi.absent_today", lang),
+        fmt_int(absent_today, lang),
+        help=kpi.help_text("absence.kpi.absent_today", lang),
+        border=True,
+    )
+    k4.metric(
+        t("absence.kpi.spikes_today", lang),
+        fmt_int(spikes_today.height, lang),
+        help=kpi.help_text("absence.kpi.spikes_today", lang),
+        border=True,
+    )
+    k5.metric(
+        t("absence.kpi.unrecorded", lang),
+        fmt_int(gaps.height, lang),
+        help=kpi.help_text("absence.kpi.unrecorded", lang),
+        border=True,
+    )
     k6.metric(
-        t("absence.kpi.chronic", lang), fmt_int(int(chronic["chronically_absent"].sum()), lang), border=True
+        t("absence.kpi.chronic", lang),
+        fmt_int(int(chronic["chronically_absent"].sum()), lang),
+        help=kpi.help_text("absence.kpi.chronic", lang),
+        border=True,
     )
 
     left, right = st.columns(2)

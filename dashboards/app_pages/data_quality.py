@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
 from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -217,14 +218,42 @@ def render(scope: Scope, lang: str, version: str) -> None:
     late = fresh.filter(pl.col("school_days_behind") > 0).height
     k1, k2, k3 = st.columns(3)
     k4, k5, k6 = st.columns(3)
-    k1.metric(t("quality.kpi.verdict", lang), verdict_label(verdict, lang), border=True)
-    k2.metric(t("quality.kpi.warnings", lang), fmt_int(warnings.height, lang), border=True)
-    k3.metric(t("quality.kpi.runs", lang), fmt_int(runs.height, lang), border=True)
-    k4.metric(
-        t("quality.kpi.blocked", lang), fmt_int(runs.filter(~pl.col("publishable")).height, lang), border=True
+    k1.metric(
+        t("quality.kpi.verdict", lang),
+        verdict_label(verdict, lang),
+        help=kpi.help_text("quality.kpi.verdict", lang),
+        border=True,
     )
-    k5.metric(t("quality.kpi.quarantined", lang), fmt_int(int(counts["rows"].sum()), lang), border=True)
-    k6.metric(t("quality.kpi.late_regions", lang), fmt_int(late, lang), border=True)
+    k2.metric(
+        t("quality.kpi.warnings", lang),
+        fmt_int(warnings.height, lang),
+        help=kpi.help_text("quality.kpi.warnings", lang),
+        border=True,
+    )
+    k3.metric(
+        t("quality.kpi.runs", lang),
+        fmt_int(runs.height, lang),
+        help=kpi.help_text("quality.kpi.runs", lang),
+        border=True,
+    )
+    k4.metric(
+        t("quality.kpi.blocked", lang),
+        fmt_int(runs.filter(~pl.col("publishable")).height, lang),
+        help=kpi.help_text("quality.kpi.blocked", lang),
+        border=True,
+    )
+    k5.metric(
+        t("quality.kpi.quarantined", lang),
+        fmt_int(int(counts["rows"].sum()), lang),
+        help=kpi.help_text("quality.kpi.quarantined", lang),
+        border=True,
+    )
+    k6.metric(
+        t("quality.kpi.late_regions", lang),
+        fmt_int(late, lang),
+        help=kpi.help_text("quality.kpi.late_regions", lang),
+        border=True,
+    )
 
     left, right = st.columns(2)
     with left:

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.data_access import grades as da
+from dashboards.data_access import kpi
 from dashboards.exports import fmt_decimal
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -249,8 +250,18 @@ def grades_section(scope: Scope, lang: str, year: str, where: dict[str, str | No
     )
     summary = da.grade_summary(year, semester, level, subject, scope=scope, **where).row(0, named=True)
     k1, k2 = st.columns(2)
-    k1.metric(t("grades.kpi.averages", lang), fmt_int(summary["pupil_averages"], lang), border=True)
-    k2.metric(t("grades.kpi.mean", lang), fmt_decimal(summary["mean_average"], lang, 2), border=True)
+    k1.metric(
+        t("grades.kpi.averages", lang),
+        fmt_int(summary["pupil_averages"], lang),
+        help=kpi.help_text("grades.kpi.averages", lang),
+        border=True,
+    )
+    k2.metric(
+        t("grades.kpi.mean", lang),
+        fmt_decimal(summary["mean_average"], lang, 2),
+        help=kpi.help_text("grades.kpi.mean", lang),
+        border=True,
+    )
 
     left, right = st.columns(2)
     with left:
@@ -291,16 +302,28 @@ def exams_section(scope: Scope, lang: str, year: str, where: dict[str, str | Non
         cert = t(f"grades.cert.{r['certificate_code']}", lang)
         k1, k2, k3, k4 = st.columns(4)
         k1.metric(
-            t("grades.kpi.candidates", lang, certificate=cert), fmt_int(r["candidates"], lang), border=True
+            t("grades.kpi.candidates", lang, certificate=cert),
+            fmt_int(r["candidates"], lang),
+            help=kpi.help_text("grades.kpi.candidates", lang),
+            border=True,
         )
         k2.metric(
-            t("grades.kpi.pass_rate", lang, certificate=cert), fmt_pct(r["pass_rate"], lang), border=True
+            t("grades.kpi.pass_rate", lang, certificate=cert),
+            fmt_pct(r["pass_rate"], lang),
+            help=kpi.help_text("grades.kpi.pass_rate", lang),
+            border=True,
         )
         k3.metric(
-            t("grades.kpi.pass_rate_f", lang, certificate=cert), fmt_pct(r["pass_rate_f"], lang), border=True
+            t("grades.kpi.pass_rate_f", lang, certificate=cert),
+            fmt_pct(r["pass_rate_f"], lang),
+            help=kpi.help_text("grades.kpi.pass_rate_f", lang),
+            border=True,
         )
         k4.metric(
-            t("grades.kpi.pass_rate_m", lang, certificate=cert), fmt_pct(r["pass_rate_m"], lang), border=True
+            t("grades.kpi.pass_rate_m", lang, certificate=cert),
+            fmt_pct(r["pass_rate_m"], lang),
+            help=kpi.help_text("grades.kpi.pass_rate_m", lang),
+            border=True,
         )
         note = incomplete_note(r, lang)
         if note:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import inclusive_education as da
+from dashboards.data_access import kpi
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -77,14 +78,20 @@ def render(filters: Filters, lang: str, version: str) -> None:
     by_type = da.inclusion(year, "disability_type", scope=scope, **where)
     by_setting = da.inclusion(year, "class_setting", scope=scope, **where)
     cols = st.columns(3)
-    cols[0].metric(t("incl.kpi.pupils", lang), fmt_int(total["pupils"], lang))
+    cols[0].metric(
+        t("incl.kpi.pupils", lang),
+        fmt_int(total["pupils"], lang),
+        help=kpi.help_text("incl.kpi.pupils", lang),
+    )
     cols[1].metric(
         t("incl.kpi.absence", lang, others=fmt_pct(_pct(total["others_absence_rate"]), lang)),
         fmt_pct(_pct(total["absence_rate"]), lang),
+        help=kpi.help_text("incl.kpi.absence", lang),
     )
     cols[2].metric(
         t("incl.kpi.pass", lang, others=fmt_pct(_pct(total["others_pass_mark_rate"]), lang)),
         fmt_pct(_pct(total["pass_mark_rate"]), lang),
+        help=kpi.help_text("incl.kpi.pass", lang),
     )
     st.plotly_chart(absence_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="incl_absence")
     st.subheader(t("incl.table.title", lang))

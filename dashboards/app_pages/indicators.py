@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
+from dashboards.data_access import kpi
 from dashboards.exports import csv_bytes, excel_bytes, fmt_decimal
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -149,25 +150,36 @@ def render(scope: Scope, lang: str, version: str) -> None:
     for column, key in zip(
         columns, ("promotion_rate", "repetition_rate", "dropout_rate", "transition_rate"), strict=True
     ):
-        column.metric(t(f"indicators.col.{key}", lang), fmt_pct(head[key], lang), border=True)
+        column.metric(
+            t(f"indicators.col.{key}", lang),
+            fmt_pct(head[key], lang),
+            help=kpi.help_text(f"indicators.col.{key}", lang),
+            border=True,
+        )
     columns = st.columns(4)
     columns[0].metric(
         t("indicators.col.survival_reconstructed", lang),
         fmt_pct(head["survival_reconstructed"], lang),
+        help=kpi.help_text("indicators.col.survival_reconstructed", lang),
         border=True,
     )
     columns[1].metric(
         t("indicators.col.survival_true_cohort", lang),
         fmt_pct(head["survival_true_cohort"], lang),
+        help=kpi.help_text("indicators.col.survival_true_cohort", lang),
         border=True,
     )
     columns[2].metric(
         t("indicators.col.pupils_per_teacher", lang),
         fmt_decimal(head["pupils_per_teacher"], lang),
+        help=kpi.help_text("indicators.col.pupils_per_teacher", lang),
         border=True,
     )
     columns[3].metric(
-        t("indicators.col.gpi_promotion", lang), fmt_decimal(head["gpi_promotion"], lang, 2), border=True
+        t("indicators.col.gpi_promotion", lang),
+        fmt_decimal(head["gpi_promotion"], lang, 2),
+        help=kpi.help_text("indicators.col.gpi_promotion", lang),
+        border=True,
     )
     if head["promotion_rate"] is None:
         st.info(t("indicators.no_next_year", lang), icon=":material/info:")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import infrastructure as da
+from dashboards.data_access import kpi
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -124,17 +125,30 @@ def render(filters: Filters, lang: str, version: str) -> None:
         st.warning(t("infra.no_data", lang))
         return
     cols = st.columns(5)
-    cols[0].metric(t("infra.kpi.classrooms", lang), fmt_int(totals["classrooms"], lang))
-    cols[1].metric(t("infra.kpi.out_of_service", lang), fmt_int(totals["out_of_service_classrooms"], lang))
+    cols[0].metric(
+        t("infra.kpi.classrooms", lang),
+        fmt_int(totals["classrooms"], lang),
+        help=kpi.help_text("infra.kpi.classrooms", lang),
+    )
+    cols[1].metric(
+        t("infra.kpi.out_of_service", lang),
+        fmt_int(totals["out_of_service_classrooms"], lang),
+        help=kpi.help_text("infra.kpi.out_of_service", lang),
+    )
     cols[2].metric(
         t("infra.kpi.prefabricated", lang),
         fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
+        help=kpi.help_text("infra.kpi.prefabricated", lang),
     )
-    cols[3].metric(t("infra.kpi.seats", lang), fmt_int(totals["usable_seats"], lang))
+    cols[3].metric(
+        t("infra.kpi.seats", lang),
+        fmt_int(totals["usable_seats"], lang),
+        help=kpi.help_text("infra.kpi.seats", lang),
+    )
     cols[4].metric(
         t("infra.kpi.occupancy", lang),
         fmt_pct(_pct(totals["occupancy_rate"]), lang),
-        help=t("infra.kpi.occupancy_help", lang),
+        help=kpi.help_text("infra.kpi.occupancy", lang),
     )
     by_type = da.breakdown(year, "room_type", scope=scope, **where)
     left, right = st.columns(2)

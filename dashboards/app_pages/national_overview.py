@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import enrollment as da
+from dashboards.data_access import kpi
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -259,14 +260,24 @@ def render(filters: Filters, lang: str, version: str) -> None:
     boys = int(by_region["boys"].sum())
 
     k1, k2, k3, k4, k5 = st.columns(5)
-    k1.metric(t("kpi.total_pupils", lang), fmt_int(total, lang), border=True)
-    k2.metric(t("kpi.girls", lang), fmt_int(girls, lang), border=True)
-    k3.metric(t("kpi.boys", lang), fmt_int(boys, lang), border=True)
-    k4.metric(t("kpi.girls_share", lang), fmt_pct(share(girls, total), lang), border=True)
+    k1.metric(
+        t("kpi.total_pupils", lang),
+        fmt_int(total, lang),
+        help=kpi.help_text("kpi.total_pupils", lang),
+        border=True,
+    )
+    k2.metric(t("kpi.girls", lang), fmt_int(girls, lang), help=kpi.help_text("kpi.girls", lang), border=True)
+    k3.metric(t("kpi.boys", lang), fmt_int(boys, lang), help=kpi.help_text("kpi.boys", lang), border=True)
+    k4.metric(
+        t("kpi.girls_share", lang),
+        fmt_pct(share(girls, total), lang),
+        help=kpi.help_text("kpi.girls_share", lang),
+        border=True,
+    )
     k5.metric(
         t("kpi.schools", lang),
         fmt_int(da.school_count(cycle=cycle, scope=scope, **where), lang),
-        help=t("kpi.schools_help", lang),
+        help=kpi.help_text("kpi.schools", lang),
         border=True,
     )
     if total == 0:

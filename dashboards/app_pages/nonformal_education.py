@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
+from dashboards.data_access import kpi
 from dashboards.data_access import nonformal as da
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -64,9 +65,21 @@ def render(filters: Filters, lang: str, version: str) -> None:
     total = int(programmes["beneficiaries"].sum())
     exits, returned = int(programmes["exits"].sum()), int(programmes["returned"].sum())
     cols = st.columns(3)
-    cols[0].metric(t("nonformal.kpi.beneficiaries", lang), fmt_int(total, lang))
-    cols[1].metric(t("nonformal.kpi.returned", lang), fmt_int(returned, lang))
-    cols[2].metric(t("nonformal.kpi.return_rate", lang), fmt_pct(returned / exits if exits else None, lang))
+    cols[0].metric(
+        t("nonformal.kpi.beneficiaries", lang),
+        fmt_int(total, lang),
+        help=kpi.help_text("nonformal.kpi.beneficiaries", lang),
+    )
+    cols[1].metric(
+        t("nonformal.kpi.returned", lang),
+        fmt_int(returned, lang),
+        help=kpi.help_text("nonformal.kpi.returned", lang),
+    )
+    cols[2].metric(
+        t("nonformal.kpi.return_rate", lang),
+        fmt_pct(returned / exits if exits else None, lang),
+        help=kpi.help_text("nonformal.kpi.return_rate", lang),
+    )
     outcomes = da.beneficiaries(year, "outcome", scope=scope, **where)
     shown = isolate_ltr(year, lang)
     left, right = st.columns(2)

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
+from dashboards.data_access import kpi
 from dashboards.data_access import orientation as da
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -107,9 +108,19 @@ def render(filters: Filters, lang: str, version: str) -> None:
     satisfied = int(streams["first_wishes_granted"].sum())
     not_oriented = int(streams["first_wishes_not_oriented"].sum())
     cols = st.columns(3)
-    cols[0].metric(t("orient.kpi.pupils", lang), fmt_int(pupils, lang))
-    cols[1].metric(t("orient.kpi.first_wish", lang), fmt_pct(satisfied / pupils, lang))
-    cols[2].metric(t("orient.kpi.not_oriented", lang), fmt_int(not_oriented, lang))
+    cols[0].metric(
+        t("orient.kpi.pupils", lang), fmt_int(pupils, lang), help=kpi.help_text("orient.kpi.pupils", lang)
+    )
+    cols[1].metric(
+        t("orient.kpi.first_wish", lang),
+        fmt_pct(satisfied / pupils, lang),
+        help=kpi.help_text("orient.kpi.first_wish", lang),
+    )
+    cols[2].metric(
+        t("orient.kpi.not_oriented", lang),
+        fmt_int(not_oriented, lang),
+        help=kpi.help_text("orient.kpi.not_oriented", lang),
+    )
     chart_left, chart_right = st.columns(2)
     with chart_left:
         st.plotly_chart(demand_bars(streams, lang, year), config=PLOTLY_CONFIG, key="orient_demand")

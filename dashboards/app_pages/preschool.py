@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
+from dashboards.data_access import kpi
 from dashboards.data_access import preschool as da
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -88,10 +89,22 @@ def render(filters: Filters, lang: str, version: str) -> None:
     entrants = int(by_type["entrants"].sum() or 0)
     attended = int(by_type["attended"].sum() or 0)
     cols = st.columns(3)
-    cols[0].metric(t("preschool.kpi.pupils", lang), fmt_int(int(by_age["pupils"].sum() or 0), lang))
-    cols[1].metric(t("preschool.kpi.entrants", lang), fmt_int(entrants, lang))
+    cols[0].metric(
+        t("preschool.kpi.pupils", lang),
+        fmt_int(int(by_age["pupils"].sum() or 0), lang),
+        help=kpi.help_text("preschool.kpi.pupils", lang),
+    )
+    cols[1].metric(
+        t("preschool.kpi.entrants", lang),
+        fmt_int(entrants, lang),
+        help=kpi.help_text("preschool.kpi.entrants", lang),
+    )
     share = 100 * attended / entrants if entrants else None
-    cols[2].metric(t("preschool.kpi.share", lang), fmt_pct(_pct(share), lang))
+    cols[2].metric(
+        t("preschool.kpi.share", lang),
+        fmt_pct(_pct(share), lang),
+        help=kpi.help_text("preschool.kpi.share", lang),
+    )
     left, right = st.columns(2)
     with left:
         st.plotly_chart(age_bars(by_age, lang, year), config=PLOTLY_CONFIG, key="preschool_age")

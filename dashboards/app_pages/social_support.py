@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
+from dashboards.data_access import kpi
 from dashboards.data_access import social_support as da
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -102,11 +103,18 @@ def render(filters: Filters, lang: str, version: str) -> None:
     cols[0].metric(
         t("social.kpi.beneficiaries", lang, programme=names[programme]),
         fmt_int(chosen["beneficiaries"], lang),
+        help=kpi.help_text("social.kpi.beneficiaries", lang),
     )
-    cols[1].metric(t("social.kpi.share", lang), fmt_pct(_pct(chosen["beneficiary_share"]), lang))
+    cols[1].metric(
+        t("social.kpi.share", lang),
+        fmt_pct(_pct(chosen["beneficiary_share"]), lang),
+        help=kpi.help_text("social.kpi.share", lang),
+    )
     tayssir = programmes.filter(pl.col("code") == "TAYSSIR")
     amount = float(tayssir["amount_mad"][0] or 0) if tayssir.height else 0.0
-    cols[2].metric(t("social.kpi.amount", lang), fmt_int(amount, lang))
+    cols[2].metric(
+        t("social.kpi.amount", lang), fmt_int(amount, lang), help=kpi.help_text("social.kpi.amount", lang)
+    )
     chart_left, chart_right = st.columns(2)
     with chart_left:
         st.plotly_chart(absence_bars(programmes, lang, year), config=PLOTLY_CONFIG, key="social_absence")

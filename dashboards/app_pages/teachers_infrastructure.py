@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import NoPublishedWarehouse, kpi, published_warehouse
 from dashboards.data_access import resources as da
 from dashboards.exports import fmt_decimal
 from dashboards.filters import territory_filters
@@ -182,19 +182,25 @@ def render(scope: Scope, lang: str, version: str) -> None:
     k1.metric(
         t("resources.col.pupils_per_teacher", lang),
         fmt_decimal(total["pupils_per_teacher"], lang),
+        help=kpi.help_text("resources.col.pupils_per_teacher", lang),
         border=True,
     )
     k2.metric(
-        t("resources.col.pupils_per_class", lang), fmt_decimal(total["pupils_per_class"], lang), border=True
+        t("resources.col.pupils_per_class", lang),
+        fmt_decimal(total["pupils_per_class"], lang),
+        help=kpi.help_text("resources.col.pupils_per_class", lang),
+        border=True,
     )
     k3.metric(
         t("resources.col.pupils_per_classroom", lang),
         fmt_decimal(total["pupils_per_classroom"], lang),
+        help=kpi.help_text("resources.col.pupils_per_classroom", lang),
         border=True,
     )
     k4.metric(
         t("resources.col.largest_class", lang),
         fmt_int(total["largest_class"], lang) if total["largest_class"] is not None else "–",
+        help=kpi.help_text("resources.col.largest_class", lang),
         border=True,
     )
 
