@@ -54,7 +54,7 @@ def pipeline_home() -> Iterator[Path]:
         _SESSION_HOME / "exports",
         pupils=E2E_PUPILS,
         seed=E2E_SEED,
-        years=1,
+        years=3,  # flows, transitions and survival need a year after the one measured
         fault_rate=E2E_FAULT_RATE,
         daily_days=5,  # the last school days arrive as daily drops, with late corrections
         file_fault_rate=0.1,  # some files in Windows-1256, with renamed or reordered headers, cut short
