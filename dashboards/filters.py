@@ -50,9 +50,16 @@ class Filters:
 
 
 def territory_filters(
-    scope: Scope, lang: str, *, depth: Depth = "school", container: Any = None
+    scope: Scope,
+    lang: str,
+    *,
+    depth: Depth = "school",
+    container: Any = None,
+    default_year: str | None = None,
 ) -> Filters | None:
     """Draw the filters (sidebar by default) down to ``depth``; ``None`` when the scope has no data.
+
+    The school year defaults to the latest one, or to ``default_year`` when it is one of the years.
 
     Raises ``dashboards.data_access.NoPublishedWarehouse`` when nothing is published.
     """
@@ -66,6 +73,7 @@ def territory_filters(
         param="year",
         to_url=lambda y: y,
         format_func=lambda y: y,
+        default_index=years.index(default_year) if default_year in years else 0,
         container=target,
     )
     stop = _DEPTHS.index(depth)

@@ -42,9 +42,21 @@ MASSAR = str(Path(sys.executable).with_name("massar"))
 CYCLE = "primary"
 
 
+def default_year(home: Path) -> str:
+    """The year the page opens on: the latest whose flows are known (its next year is loaded), else the
+    latest year."""
+    return str(
+        sql_value(
+            home,
+            "select coalesce((select max(school_year) from marts.agg_flow_rates),"
+            " (select max(school_year) from marts.fct_enrollment))",
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def territories(published_home: Path) -> Territories:
-    return pick_territories(published_home)
+    return pick_territories(published_home, default_year(published_home))
 
 
 def expected_units(home: Path, terr: Territories, role: str) -> dict[str, dict[str, Any]]:
@@ -105,6 +117,23 @@ def expected_flows(home: Path, terr: Territories, role: str) -> dict[str, float 
     return {"promotion_rate": row[0], "repetition_rate": row[1], "dropout_rate": row[2]}
 
 
+def expected_not_traced(home: Path, terr: Territories, role: str) -> int:
+    """Pupils of the territory whose next year is unknown (lost record), counted from fct_enrollment."""
+    cond, params = terr.where(role)
+    return int(
+        sql_value(
+            home,
+            f"""
+            select count(*) from marts.fct_enrollment
+            where next_year_flow = 'not_traced' and school_year = ? and cycle_code = ? and {cond}
+            """,
+            terr.year,
+            CYCLE,
+            *params,
+        )
+    )
+
+
 def expected_survival(home: Path, terr: Territories, role: str) -> tuple[float | None, float | None]:
     if role == "school":
         return None, None
@@ -136,7 +165,7 @@ def test_indicator_table(
     published_home: Path, territories: Territories, role: str, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     downloads = Downloads(monkeypatch)
-    at = run_page(PAGE, territories.scope(role), lang)
+    at = run_page(PAGE, territories.scope(role), lang, {"year": territories.year})
     text = labels(lang)
     assert_language(at, lang, "indicators.title")
     assert at.query_params["uis_cycle"] == CYCLE
@@ -169,6 +198,11 @@ def test_indicator_table(
     flows = expected_flows(published_home, territories, role)
     for key, value in flows.items():
         assert_displayed(metric(at, text[f"indicators.col.{key}"]), value, 1, lang)
+    # the pupils not traced (lost records), beside the rates: in the table, and said under the metrics
+    not_traced = expected_not_traced(published_home, territories, role)
+    assert_displayed(table[text["indicators.col.not_traced"]].tolist()[0], not_traced, 0, lang)
+    captions = " ".join(c.value for c in at.caption)
+    assert text["indicators.not_traced"].split("{n}")[0] in captions
     reconstructed, true_cohort = expected_survival(published_home, territories, role)
     assert_displayed(metric(at, text["indicators.col.survival_reconstructed"]), reconstructed, 1, lang)
     assert_displayed(metric(at, text["indicators.col.survival_true_cohort"]), true_cohort, 1, lang)
@@ -233,7 +267,7 @@ def test_region_user_cannot_open_another_region_from_the_url(
 
 def test_other_cycle_from_the_url(published_home: Path, territories: Territories) -> None:
     cycle = "lower_secondary"
-    at = run_page(PAGE, territories.scope("ministry"), "fr", {"uis_cycle": cycle})
+    at = run_page(PAGE, territories.scope("ministry"), "fr", {"uis_cycle": cycle, "year": territories.year})
     text = labels("fr")
     assert at.selectbox(key="filter_uis_cycle").value == cycle
     pupils = sql_value(
@@ -319,3 +353,33 @@ def test_flow_rates_on_two_school_years(
 ) -> None:
     monkeypatch.setenv("MASSAR_HOME", str(multi_year_home))
     check_flow_rates(multi_year_home, role)
+
+
+def test_latest_year_explains_its_missing_flows(published_home: Path, territories: Territories) -> None:
+    """The latest loaded year has no flows (its next year is not loaded): the page says so in both
+    languages, names the latest year whose flows are known and offers to show it; it points to no year
+    that does not exist."""
+    latest = str(sql_value(published_home, "select max(school_year) from marts.fct_enrollment"))
+    known = sql_value(published_home, "select max(school_year) from marts.agg_flow_rates")
+    for lang in LANGS:
+        at = run_page(PAGE, territories.scope("ministry"), lang, {"year": latest})
+        text = labels(lang)
+        assert at.query_params["year"] == latest
+        message = " ".join(i.value for i in at.info)
+        assert metric(at, text["indicators.col.promotion_rate"]) == "–"
+        if known is None:
+            assert text["indicators.no_flows.single_year"] in message
+            continue
+        assert latest != known and str(known) in message
+        assert text["indicators.no_flows.last_year"].split("{year}")[0] in message
+    at.button(key="show_flow_year").click().run()
+    assert at.query_params["year"] == known
+    assert metric(at, text["indicators.col.promotion_rate"]) != "–"
+
+
+def test_opened_from_a_link_on_the_latest_year_with_known_flows(
+    published_home: Path, territories: Territories
+) -> None:
+    """Straight on the page with no year chosen yet: the latest year whose flows are known."""
+    at = run_page(PAGE, territories.scope("ministry"), "fr", deep_link=True)
+    assert at.query_params["year"] == default_year(published_home)

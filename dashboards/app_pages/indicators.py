@@ -55,7 +55,10 @@ def display_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("indicators.col.name", lang): unit_name(r, lang),
             t("indicators.col.pupils", lang): fmt_int(r["pupils"], lang),
         }
-        row |= {t(f"indicators.col.{c}", lang): fmt_pct(r[c], lang) for c in RATE_COLUMNS}
+        row |= {t(f"indicators.col.{c}", lang): fmt_pct(r[c], lang) for c in RATE_COLUMNS[:3]}
+        untraced = r["not_traced"]
+        row[t("indicators.col.not_traced", lang)] = "–" if untraced is None else fmt_int(untraced, lang)
+        row |= {t(f"indicators.col.{c}", lang): fmt_pct(r[c], lang) for c in RATE_COLUMNS[3:]}
         row |= {t(f"indicators.col.{c}", lang): fmt_decimal(r[c], lang) for c in RATIO_COLUMNS}
         row |= {t(f"indicators.col.{c}", lang): fmt_decimal(r[c], lang, 2) for c in GPI_COLUMNS}
         rows.append(row)
@@ -72,9 +75,11 @@ def export_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("indicators.col.code", lang): [unit_code(r) for r in table.iter_rows(named=True)],
             t("indicators.col.name", lang): [unit_name(r, lang) for r in table.iter_rows(named=True)],
             t("indicators.col.pupils", lang): table["pupils"],
+            **{t(f"indicators.col.{c}", lang): table[c].cast(pl.Float64) for c in RATE_COLUMNS[:3]},
+            t("indicators.col.not_traced", lang): table["not_traced"],
             **{
                 t(f"indicators.col.{c}", lang): table[c].cast(pl.Float64)
-                for c in (*RATE_COLUMNS, *RATIO_COLUMNS, *GPI_COLUMNS)
+                for c in (*RATE_COLUMNS[3:], *RATIO_COLUMNS, *GPI_COLUMNS)
             },
         }
     )
@@ -110,8 +115,37 @@ def survival_chart(survival: pl.DataFrame, lang: str, cycle_label: str) -> go.Fi
     return style_figure(mirror_axes(fig, lang), lang, t("indicators.chart.survival", lang, cycle=cycle_label))
 
 
+def next_school_year(year: str) -> str:
+    """``2025-2026`` -> ``2026-2027``."""
+    start = int(year[:4]) + 1
+    return f"{start}-{start + 1}"
+
+
+def no_flows_message(year: str, flow_years: list[str], lang: str) -> str:
+    """Why the flow rates of ``year`` are empty: the next year is not loaded (naming the latest year whose
+    flows are known, if any), only one year is loaded, or the selection has no pupil with a known path."""
+    if not flow_years:
+        return t("indicators.no_flows.single_year", lang)
+    if year > flow_years[0]:
+        return t(
+            "indicators.no_flows.last_year",
+            lang,
+            year=isolate_ltr(year, lang),
+            next_year=isolate_ltr(next_school_year(year), lang),
+            known=isolate_ltr(flow_years[0], lang),
+        )
+    return t("indicators.no_flows.selection", lang)
+
+
+def show_year(year: str) -> None:
+    """Button callback: switch the shared school-year filter (widget ``filter_year``) to ``year``."""
+    st.session_state["filter_year"] = year
+
+
 def render(scope: Scope, lang: str, version: str) -> None:
-    filters = territory_filters(scope, lang)
+    flow_years = da.flow_years()
+    # the latest year's flows are censored (its next year is not loaded): open on the latest known one
+    filters = territory_filters(scope, lang, default_year=flow_years[0] if flow_years else None)
     if filters is None:
         st.warning(t("no_data_for_selection", lang))
         return
@@ -181,8 +215,19 @@ def render(scope: Scope, lang: str, version: str) -> None:
         help=kpi.help_text("indicators.col.gpi_promotion", lang),
         border=True,
     )
+    if head["not_traced"] is not None:  # flows known: say how many pupils could not be traced, even none
+        st.caption(t("indicators.not_traced", lang, n=fmt_int(head["not_traced"], lang)))
+        if head["dropout_revised"]:
+            st.caption(t("indicators.not_traced.revised", lang, n=fmt_int(head["dropout_revised"], lang)))
     if head["promotion_rate"] is None:
-        st.info(t("indicators.no_next_year", lang), icon=":material/info:")
+        st.info(no_flows_message(year, flow_years, lang), icon=":material/info:")
+        if flow_years and year > flow_years[0]:
+            st.button(
+                t("indicators.show_year", lang, year=isolate_ltr(flow_years[0], lang)),
+                on_click=show_year,
+                args=(flow_years[0],),
+                key="show_flow_year",
+            )
 
     st.subheader(t("indicators.table.title", lang))
     st.table(display_table(table, lang), hide_index=True)

@@ -2,7 +2,8 @@
 
 Sources (aggregate marts only):
 - ``marts.agg_flow_rates`` (school x sector x sex x level): promotion, repetition, dropout and transition
-  rates, recomputed for any territory from the summed counts, as the mart defines them;
+  rates, recomputed for any territory from the summed counts, as the mart defines them, with the pupils
+  not traced (record of the next year lost: not dropouts, outside the rates' base);
 - ``marts.agg_survival`` (national, region and province rows): survival to the cycle's last grade,
   reconstructed cohort and true cohort side by side (not computed for a single school);
 - ``marts.agg_school_capacity`` (school): pupils, teachers, classes, classrooms.
@@ -82,6 +83,8 @@ _INDICATOR_TABLE = f"""
             sum(promoted) / nullif(sum(rate_base), 0) as promotion_rate,
             sum(repeated) / nullif(sum(rate_base), 0) as repetition_rate,
             sum(dropped_out) / nullif(sum(rate_base), 0) as dropout_rate,
+            sum(not_traced)::bigint as not_traced,
+            sum(dropout_revised)::bigint as dropout_revised,
             sum(promoted) filter (where is_transition_grade)
                 / nullif(sum(rate_base - repeated) filter (where is_transition_grade), 0) as transition_rate,
             sum(promoted) filter (where sex = 'F') / nullif(sum(rate_base) filter (where sex = 'F'), 0)
@@ -123,6 +126,8 @@ _INDICATOR_TABLE = f"""
             f.promotion_rate,
             f.repetition_rate,
             f.dropout_rate,
+            f.not_traced,
+            f.dropout_revised,
             f.transition_rate,
             s.reconstructed_survival_rate as survival_reconstructed,
             s.true_cohort_survival_rate as survival_true_cohort,
@@ -194,7 +199,9 @@ def indicator_table(
 
     ``territory_level`` (national, region, province, school), ``region_code, province_code, school_code,
     name_fr, name_ar`` (null for the national row), ``schools, pupils, promotion_rate, repetition_rate,
-    dropout_rate, transition_rate`` (from the cycle's last grade into the next cycle),
+    dropout_rate, not_traced, dropout_revised`` (pupils whose next year is unknown because their record of
+    that year was lost, outside the rates' base; of them, those seen again in a later year),
+    ``transition_rate`` (from the cycle's last grade into the next cycle),
     ``survival_reconstructed, survival_true_cohort`` (to the cycle's last grade; null for schools and when
     censored), ``pupils_per_teacher, pupils_per_class, pupils_per_classroom, gpi_promotion,
     gpi_repetition, gpi_dropout``. Rows: see :func:`_rows`; rates are null when the next year is not
@@ -268,3 +275,12 @@ def survival_by_grade(
         school_year,
         cycle,
     )
+
+
+def flow_years() -> list[str]:
+    """The school years whose flow rates are known (a following year is loaded), latest first.
+
+    The last loaded year never has any: its flows are measured against a year not loaded yet.
+    """
+    frame = _run("select distinct school_year from marts.agg_flow_rates order by school_year desc")
+    return frame["school_year"].to_list()

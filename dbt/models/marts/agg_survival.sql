@@ -6,9 +6,10 @@
     limit on repetition): survival to grade k = product over grades g < k of p_g / (1 - r_g), with
     p, r the promotion and repetition rates of agg_flow_rates (all sectors and sexes of the territory).
     true_cohort_survival_rate (only possible with a unique pupil ID): of the pupils in the first grade
-    of the cycle in year t for the first time (status not repeater), the share ever seen in grade k in
-    year t or later. cohort_years_observed tells whether grade k could be reached without repeating
-    (years observed after t >= k - 1): rates of unreachable grades are censored (null).
+    of the cycle in year t for the first time (no enrollment in that grade in an earlier year, whatever
+    their status in t), the share ever seen in grade k in year t or later. cohort_years_observed tells
+    whether grade k could be reached without repeating (years observed after t >= k - 1): rates of
+    unreachable grades are censored (null).
 -#}
 
 with
@@ -164,7 +165,7 @@ with_levels as (
         cast(substr(enrollment.school_year, 1, 4) as integer) as start_year,
         enrollment.region_code,
         enrollment.province_code,
-        enrollment.status,
+        enrollment.level_code,
         levels.cycle_code,
         levels.grade_in_cycle
 
@@ -175,11 +176,35 @@ with_levels as (
 
 ),
 
+first_years_in_grade as (
+
+    -- for each pupil and grade, the first year the pupil was enrolled in it
+    select
+        student_key,
+        level_code,
+        min(start_year) as first_start_year
+
+    from with_levels
+
+    group by student_key, level_code
+
+),
+
 first_graders as (
 
-    select * from with_levels
+    -- first-time entrants: in the cycle's first grade with no enrollment in that grade in an earlier
+    -- year, whatever their status this year (a repeater who drops out is still a repeater)
+    select with_levels.*
 
-    where grade_in_cycle = 1 and status != 'repeater'
+    from with_levels
+
+    inner join first_years_in_grade
+        on
+            with_levels.student_key = first_years_in_grade.student_key
+            and with_levels.level_code = first_years_in_grade.level_code
+            and with_levels.start_year = first_years_in_grade.first_start_year
+
+    where with_levels.grade_in_cycle = 1
 
 ),
 

@@ -30,6 +30,48 @@ levels as (
 
 ),
 
+lost_records as (
+
+    -- pupil-years known from quarantined or deleted enrollment records only (data lost, not pupils)
+    select * from {{ ref('int_enrollment__lost_records') }}
+
+),
+
+traces as (
+
+    -- every year in which the pupil is known to be in the system: accepted or lost records
+    select distinct
+        all_traces.student_code,
+        cast(substr(all_traces.school_year, 1, 4) as integer) as start_year
+
+    from (
+        select
+            pupil_years.student_code,
+            pupil_years.school_year
+        from pupil_years
+        union all
+        -- only years with accepted records: a lost row's stray year traces nobody
+        select
+            lost_records.student_code,
+            lost_records.school_year
+        from lost_records
+        where lost_records.school_year in (select pupil_years.school_year from pupil_years)
+    ) as all_traces
+
+),
+
+next_traces as (
+
+    -- for each traced year, the next year in which the pupil is traced again
+    select
+        student_code,
+        start_year,
+        lead(start_year) over (partition by student_code order by start_year) as next_traced_start_year
+
+    from traces
+
+),
+
 years as (
 
     -- school years present in the data: the last one has no observed next year (flows censored)
@@ -44,12 +86,18 @@ with_neighbours as (
         cast(substr(pupil_years.school_year, 1, 4) as integer) as start_year,
         levels.level_order,
         levels.next_level_code is null as is_final_level,
-        min(pupil_years.school_year) over (partition by pupil_years.student_code) as first_school_year
+        min(pupil_years.school_year) over (partition by pupil_years.student_code) as first_school_year,
+        next_traces.next_traced_start_year
 
     from pupil_years
 
     left join levels
         on pupil_years.level_code = levels.level_code
+
+    left join next_traces
+        on
+            pupil_years.student_code = next_traces.student_code
+            and cast(substr(pupil_years.school_year, 1, 4) as integer) = next_traces.start_year
 
 ),
 
@@ -72,16 +120,24 @@ flows as (
             when current_year.school_year > current_year.first_school_year then 're_entrant'
             else 'new_entrant'
         end as status,
-        -- UIS flow from this year to the next (promotion / repetition / dropout rates)
+        -- UIS flow from this year to the next (promotion / repetition / dropout rates); a pupil whose
+        -- record of t+1 was lost, or who is back after t+1, is not traced: never a dropout
         case
             when next_year.student_code is not null and next_year.level_order > current_year.level_order
                 then 'promoted'
             when next_year.student_code is not null then 'repeated'
             when current_year.school_year = years.last_school_year then null
+            when current_year.next_traced_start_year is not null then 'not_traced'
             when current_year.exit_type = 'transfer_out' then 'transferred_out'
             when current_year.is_final_level and current_year.exit_type is null then 'completed'
             else 'dropped_out'
-        end as next_year_flow
+        end as next_year_flow,
+        -- seen again after a year without any record: the dropout that t+1 alone showed is revised
+        coalesce(
+            next_year.student_code is null
+            and current_year.next_traced_start_year > current_year.start_year + 1,
+            false
+        ) as is_dropout_revised
 
     from with_neighbours as current_year
 
@@ -123,6 +179,7 @@ final as (
         pupil_years.status,
         pupil_years.previous_level_code,
         pupil_years.next_year_flow,
+        pupil_years.is_dropout_revised,
         pupil_years.next_level_code_observed
 
     from flows as pupil_years
