@@ -293,7 +293,7 @@ def freshness_frame(con: duckdb.DuckDBPyConnection, lake: Path) -> pd.DataFrame 
             select region_code, max(absence_date) as mart_last_absence from marts.fct_absence group by 1
         ),
         latest as (
-            select *
+            select region_code, last_day_number
             from marts.agg_absence_freshness
             where school_year = (select max(school_year) from marts.agg_absence_freshness)
         ),

@@ -132,6 +132,42 @@ def expected_today(db: Path, case: Case) -> tuple[int, int]:
     return int(enrolled), int(absent)
 
 
+def unrecorded_classes(db: Path, home: Path, case: Case, day: date) -> set[tuple[str, str]]:
+    """(school, class) of the territory with a pupil enrolled on ``day`` and neither a roll call (the
+    accepted rows of the lake's roll_calls, read here with DuckDB, not through dbt) nor an absence
+    (``fct_absence``) that day, in a region that sent a roll call or an absence that day."""
+    lake = home / "lake" / "roll_calls" / "*" / "*" / "*.parquet"
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute(
+            f"""
+            with roll as (
+                select distinct region_code, class_code
+                from read_parquet('{lake}', hive_partitioning = true, union_by_name = true)
+                where school_year = ? and roll_call_date = ?
+            ),
+            absent as (
+                select distinct region_code, class_code
+                from marts.fct_absence
+                where school_year = ? and absence_date = ?
+            ),
+            done as (select * from roll union select * from absent),
+            present as (
+                select distinct c.region_code, c.school_code, c.class_code
+                from marts.fct_enrollment_history as h
+                join marts.dim_class as c using (school_year, class_code)
+                where h.school_year = ? and ? between h.valid_from and coalesce(h.valid_to, ?)
+                    and {TERR.format(a="c")}
+            )
+            select p.school_code, p.class_code
+            from present as p
+            where p.region_code in (select region_code from done)
+                and p.class_code not in (select class_code from done)
+            """,
+            [case.year, day, case.year, day, case.year, day, day, *case.params],
+        ).fetchall()
+    return {(r[0], r[1]) for r in found}
+
+
 def fmt_pct(share: float, lang: str) -> str:
     text = f"{100 * share:.1f}"
     return f"{text.replace('.', ',')}\u202f%" if lang == "fr" else f"{text}%"
@@ -175,15 +211,12 @@ def test_page_per_role_and_language(
         *case.params,
     )
     assert as_int(metric(at, lab["absence.kpi.chronic"])) == chronic
-    unrecorded = value(
-        published_db,
-        f"select count(*) from marts.agg_recording_compliance as r "
-        f"where r.school_year = ? and r.calendar_date = ? and r.likely_not_recorded and {TERR.format(a='r')}",
-        year,
-        today(published_db, case),
-        *case.params,
-    )
-    assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == unrecorded
+    # schools where at least one class with pupils took no roll call (and recorded no absence)
+    unrecorded = {
+        school
+        for school, _ in unrecorded_classes(published_db, published_home, case, today(published_db, case))
+    }
+    assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == len(unrecorded)
 
     # two charts: rate by unit (today and week bars) and the daily rate line
     charts = chart_specs(at)
@@ -213,6 +246,10 @@ def test_page_per_role_and_language(
             *case.params,
         )
     )
+    if level == "region":  # every region, those without any data received too
+        units = sorted(
+            {*units, *(r[0] for r in rows(published_db, "select region_code from reference.regions"))}
+        )
     assert sorted(drill[lab["absence.col.code"]].tolist()) == units
     level_label = lab[f"absence.level.{level}"]
     assert any(h.value == lab["absence.drill.title"].format(level=level_label) for h in at.subheader)
@@ -366,7 +403,7 @@ def test_spikes_match_the_rule_recomputed_in_polars(
 
 
 def test_recording_gaps_and_silent_classes(
-    published_db: Path, territories: tuple[str, dict[str, Scope]]
+    published_db: Path, published_home: Path, territories: tuple[str, dict[str, Scope]]
 ) -> None:
     from dashboards.data_access import absences as da
 
@@ -374,40 +411,47 @@ def test_recording_gaps_and_silent_classes(
     school = scopes["school"]
     day = today(published_db, Case(school, year))
     silent = da.silent_classes(year, scope=school)
-    want = rows(
-        published_db,
-        """
-        select c.class_code
-        from marts.dim_class as c
-        where c.school_year = ? and c.school_code = ?
-            and exists (
-                select 1 from marts.fct_enrollment_history as h
-                where h.school_year = c.school_year and h.class_code = c.class_code
-                    and ? between h.valid_from and h.valid_to
-            )
-            and not exists (
-                select 1 from marts.fct_absence_daily as d
-                where d.school_year = c.school_year and d.class_code = c.class_code and d.absence_date = ?
-            )
-        order by 1
-        """,
-        year,
-        school.school_code,
-        day,
-        day,
+    # a class is silent when it took no roll call, not when nobody was absent
+    assert silent["class_code"].to_list() == sorted(
+        c for _, c in unrecorded_classes(published_db, published_home, Case(school, year), day)
     )
-    assert silent["class_code"].to_list() == [r[0] for r in want]
+    national_day = today(published_db, Case(NATIONAL, year))
+    expected = unrecorded_classes(published_db, published_home, Case(NATIONAL, year), national_day)
     gaps = da.recording_gaps(year, scope=NATIONAL)
-    assert set(gaps["school_code"]) == {
-        r[0]
-        for r in rows(
-            published_db,
-            "select school_code from marts.agg_recording_compliance "
-            "where school_year = ? and calendar_date = ? and likely_not_recorded",
-            year,
-            today(published_db, Case(NATIONAL, year)),
-        )
-    }
+    assert set(gaps["school_code"]) == {school_code for school_code, _ in expected}
+    # the school view agrees with the class view: classes not recorded per school
+    per_school: dict[str, int] = {}
+    for school_code, _ in expected:
+        per_school[school_code] = per_school.get(school_code, 0) + 1
+    assert dict(zip(gaps["school_code"], gaps["classes_not_recorded"], strict=True)) == per_school
+    assert set(gaps["recording_status"]) <= {"not_recorded", "partly_recorded"}
+    counts = da.recording_status_counts(year, scope=NATIONAL)
+    assert counts["status_code"].to_list() == [
+        "recorded_with_absences",
+        "recorded_no_absence",
+        "partly_recorded",
+        "not_recorded",
+        "no_file_received",
+    ]
+    by_status = dict(zip(counts["status_code"], counts["schools"], strict=True))
+    assert by_status["not_recorded"] + by_status["partly_recorded"] == gaps.height
+
+
+def test_no_data_received_is_not_zero(published_db: Path, territories: tuple[str, dict[str, Scope]]) -> None:
+    """A day no region sent anything for: every region is "no data received" (null counts), never 0."""
+    from dashboards.data_access import absences as da
+
+    year, _ = territories
+    after = value(
+        published_db,
+        "select cast(max(calendar_date) + interval 60 day as date) "
+        "from marts.dim_calendar where school_year = ?",
+        year,
+    )
+    units = da.absence_by_unit(year, scope=NATIONAL, day=after)
+    assert units.height == value(published_db, "select count(*) from reference.regions")
+    for column in ("enrolled_today", "absent_today", "rate_today", "enrolled_week", "absent_week"):
+        assert units[column].null_count() == units.height, column
 
 
 def test_scope_narrowing_errors(territories: tuple[str, dict[str, Scope]]) -> None:
