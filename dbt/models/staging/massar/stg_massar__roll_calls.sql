@@ -1,13 +1,29 @@
-{#- Current state of the entity: latest version per primary key, deletions applied
-    (macro lake_current_state). -#}
+{#-
+    Current state of the roll calls (macro lake_current_state). The folder may hold no file yet (a lake
+    loaded before the entity existed): then an empty, typed relation.
+-#}
+{%- set roll_calls = source('massar', 'roll_calls') -%}
+
 with
 
 source as (
 
-    {{ lake_current_state(
-        source('massar', 'roll_calls'), 'roll_calls',
-        ['school_year', 'class_code', 'roll_call_date', 'half_day']
-    ) }}
+    {% if lake_source_has_files(roll_calls) -%}
+        {{ lake_current_state(
+            roll_calls, 'roll_calls', ['school_year', 'class_code', 'roll_call_date', 'half_day']
+        ) }}
+    {%- else -%}
+        select
+            cast(null as varchar) as school_year,
+            cast(null as varchar) as region_code,
+            cast(null as varchar) as school_code,
+            cast(null as varchar) as class_code,
+            cast(null as date) as roll_call_date,
+            cast(null as bigint) as half_day,
+            cast(null as date) as _drop_date,
+            cast(null as varchar) as _batch_id
+        where false
+    {%- endif %}
 
 ),
 
