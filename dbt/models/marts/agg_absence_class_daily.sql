@@ -1,7 +1,7 @@
 {#-
     Daily absence per class, for the directorates' absence monitoring (docs: agg_absence_class_daily).
     One row per class and school day, from the first school day of the year up to the last school day
-    loaded for the class's region (last absence date of the region in fct_absence_daily).
+    loaded for the class's region (its last day with a roll call or an absence, int_attendance__class_days).
     pupils_enrolled counts the pupils whose stay (fct_enrollment_history) in the class covers the day,
     computed from entry/exit events and a running sum (no pupil x day table); pupils_absent counts
     the pupils absent that day under the day-absent rule (fct_absence_daily.is_absent_day), in the
@@ -29,7 +29,7 @@
     whole_year_entities=['classes', 'schools', 'enrollments'],
 ) -%}
 {{ lake_incremental_config(
-    delete_hook="{{ delete_lake_changes_since('calendar_date', ref('fct_absence_daily'), 'absence_date') }}"
+    delete_hook="{{ delete_lake_changes_since('calendar_date', ref('int_attendance__class_days'), 'calendar_date') }}"
 ) }}
 
 with
@@ -80,13 +80,14 @@ absence_days as (
 
 loaded as (
 
-    -- the last school day loaded per partition: its last day with an absence recorded
+    -- the last school day loaded per partition: its last day with a roll call or an absence (a day
+    -- when nobody in the region was absent is loaded too)
     select
         school_year,
         region_code,
-        max(absence_date) as last_loaded_date
+        max(calendar_date) as last_loaded_date
 
-    from absence_days
+    from {{ ref('int_attendance__class_days') }}
 
     group by school_year, region_code
 
