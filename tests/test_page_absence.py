@@ -2,9 +2,9 @@
 
 The page runs in Streamlit's AppTest for each role (ministry, region, province, school) in French and
 Arabic, on the warehouse published by the real pipeline run. Expected numbers come from independent SQL
-on the pupil-grain marts (``fct_enrollment_history``, ``fct_absence_daily``, ``fct_attendance_ytd``,
-``agg_recording_compliance``), never from the data-access functions; the spike rule is recomputed in
-polars.
+on the pupil-grain marts (``fct_enrollment_history``, ``fct_absence``, ``fct_absence_daily``,
+``fct_attendance_ytd``) and on the lake's accepted roll calls (read with DuckDB, not through dbt), never
+from the data-access functions nor the recording marts; the spike rule is recomputed in polars.
 """
 
 from __future__ import annotations
@@ -73,21 +73,37 @@ def _scopes(db: Path) -> tuple[str, dict[str, Scope]]:
     return year, role_scopes(region, province, school)
 
 
+def received_days(db: Path) -> str:
+    """SQL of the (region_code, day) a region sent a file for (bind the school year twice): a roll call
+    (the accepted rows of the lake's roll_calls, read here with DuckDB, not through dbt) or an absence
+    (``fct_absence``). The published warehouse is ``<home>/warehouse/published/<version>.duckdb``."""
+    lake = db.parents[2] / "lake" / "roll_calls" / "*" / "*" / "*.parquet"
+    return f"""
+        select distinct region_code, roll_call_date as day
+        from read_parquet('{lake}', hive_partitioning = true, union_by_name = true)
+        where school_year = ?
+        union
+        select distinct region_code, absence_date as day from marts.fct_absence where school_year = ?
+    """
+
+
 def today(db: Path, case: Case) -> date:
-    """The last school day loaded in the territory: the last school day on or before the last absence
-    date of any of its regions."""
+    """The last school day loaded in the territory: the last school day on or before the last day any of
+    its regions sent a roll call or an absence for."""
     return value(
         db,
-        """
-        with last as (
-            select max(d.absence_date) as last_date
-            from marts.fct_absence_daily as d
-            where d.school_year = ? and (cast(? as varchar) is null or d.region_code = ?)
+        f"""
+        with received as ({received_days(db)}),
+        last as (
+            select max(day) as last_date
+            from received
+            where cast(? as varchar) is null or region_code = ?
         )
         select max(cal.calendar_date)
         from marts.dim_calendar as cal, last
         where cal.school_year = ? and cal.is_school_day and cal.calendar_date <= last.last_date
         """,
+        case.year,
         case.year,
         case.scope.region_code,
         case.scope.region_code,
@@ -96,25 +112,24 @@ def today(db: Path, case: Case) -> date:
 
 
 def expected_today(db: Path, case: Case) -> tuple[int, int]:
-    """(pupils enrolled, pupils absent) on the territory's last loaded day, from the pupil-grain facts."""
+    """(pupils enrolled, pupils absent) on the territory's last loaded day, from the pupil-grain facts:
+    pupils of the regions that sent a roll call or an absence that day (the others: no data received)."""
     day = today(db, case)
-    loaded_regions = """
-        select region_code from marts.fct_absence_daily where school_year = ?
-        group by region_code having max(absence_date) >= ?
-    """
     enrolled = value(
         db,
         f"""
+        with received as ({received_days(db)})
         select count(*)
         from marts.fct_enrollment_history as h
         join marts.dim_class as c using (school_year, class_code)
         where h.school_year = ? and ? between h.valid_from and h.valid_to and {TERR.format(a="c")}
-            and c.region_code in ({loaded_regions})
+            and c.region_code in (select region_code from received where day = ?)
         """,
+        case.year,
+        case.year,
         case.year,
         day,
         *case.params,
-        case.year,
         day,
     )
     absent = value(
@@ -132,11 +147,11 @@ def expected_today(db: Path, case: Case) -> tuple[int, int]:
     return int(enrolled), int(absent)
 
 
-def unrecorded_classes(db: Path, home: Path, case: Case, day: date) -> set[tuple[str, str]]:
-    """(school, class) of the territory with a pupil enrolled on ``day`` and neither a roll call (the
-    accepted rows of the lake's roll_calls, read here with DuckDB, not through dbt) nor an absence
-    (``fct_absence``) that day, in a region that sent a roll call or an absence that day."""
-    lake = home / "lake" / "roll_calls" / "*" / "*" / "*.parquet"
+def unrecorded_classes(db: Path, case: Case, day: date) -> set[tuple[str, str]]:
+    """(school, class) of the territory with a pupil enrolled on ``day`` and neither a roll call nor an
+    absence that day (see :func:`received_days`), in a region that sent a roll call or an absence that
+    day."""
+    lake = db.parents[2] / "lake" / "roll_calls" / "*" / "*" / "*.parquet"
     with duckdb.connect(str(db), read_only=True) as con:
         found = con.execute(
             f"""
@@ -212,10 +227,7 @@ def test_page_per_role_and_language(
     )
     assert as_int(metric(at, lab["absence.kpi.chronic"])) == chronic
     # schools where at least one class with pupils took no roll call (and recorded no absence)
-    unrecorded = {
-        school
-        for school, _ in unrecorded_classes(published_db, published_home, case, today(published_db, case))
-    }
+    unrecorded = {school for school, _ in unrecorded_classes(published_db, case, today(published_db, case))}
     assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == len(unrecorded)
 
     # two charts: rate by unit (today and week bars) and the daily rate line
@@ -406,7 +418,7 @@ def test_spikes_match_the_rule_recomputed_in_polars(
 
 
 def test_recording_gaps_and_silent_classes(
-    published_db: Path, published_home: Path, territories: tuple[str, dict[str, Scope]]
+    published_db: Path, territories: tuple[str, dict[str, Scope]]
 ) -> None:
     from dashboards.data_access import absences as da
 
@@ -416,10 +428,10 @@ def test_recording_gaps_and_silent_classes(
     silent = da.silent_classes(year, scope=school)
     # a class is silent when it took no roll call, not when nobody was absent
     assert silent["class_code"].to_list() == sorted(
-        c for _, c in unrecorded_classes(published_db, published_home, Case(school, year), day)
+        c for _, c in unrecorded_classes(published_db, Case(school, year), day)
     )
     national_day = today(published_db, Case(NATIONAL, year))
-    expected = unrecorded_classes(published_db, published_home, Case(NATIONAL, year), national_day)
+    expected = unrecorded_classes(published_db, Case(NATIONAL, year), national_day)
     gaps = da.recording_gaps(year, scope=NATIONAL)
     assert set(gaps["school_code"]) == {school_code for school_code, _ in expected}
     # the school view agrees with the class view: classes not recorded per school
