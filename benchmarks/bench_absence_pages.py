@@ -83,7 +83,13 @@ def build(db: Path, pupils: int) -> None:
                 0::bigint as pupils_absent_justified,
                 (hash(c.class_id, _day.n) % 6)::bigint as pupils_with_missed_session,
                 (hash(c.class_id, _day.n) % 20)::bigint as sessions_missed,
-                (hash(c.class_id, _day.n) % 4) / {PUPILS_PER_CLASS} as absence_rate
+                (hash(c.class_id, _day.n) % 4) / {PUPILS_PER_CLASS} as absence_rate,
+                2::bigint as half_days_recorded,
+                case
+                    when hash(c.class_id, _day.n) % 50 = 0 then 'not_recorded'
+                    when hash(c.class_id, _day.n) % 6 > 0 then 'recorded_with_absences'
+                    else 'recorded_no_absence'
+                end as recording_status
             from _class as c cross join _day
             order by school_year, region_code, calendar_date, province_code, school_code, class_code
             """
@@ -136,11 +142,24 @@ def build(db: Path, pupils: int) -> None:
             """
             create table marts.agg_recording_compliance as
             select '2025-2026' as school_year, s.school_code, s.region_code, s.province_code,
-                _day.day as calendar_date, 3::bigint as absence_sessions, 8::bigint as classes,
-                2::bigint as classes_with_absence, 6::bigint as classes_without_absence,
-                0.9 as recording_day_share, false as no_absence_recorded,
-                hash(s.school_code, _day.n) % 50 = 0 as likely_not_recorded
+                _day.day as calendar_date, cast(_day.n + 1 as integer) as school_day_number,
+                8::bigint as classes, 7::bigint as classes_recorded, 1::bigint as classes_not_recorded,
+                2::bigint as classes_with_absence, 3::bigint as absence_sessions,
+                87.5 as recorded_class_share,
+                case when hash(s.school_code, _day.n) % 50 = 0 then 'partly_recorded'
+                    else 'recorded_with_absences' end as recording_status
             from marts.dim_school as s cross join _day
+            """
+        )
+        con.execute(
+            """
+            create table reference.recording_statuses as
+            select code as status_code, code as label_fr, code as label_ar, n <= 2 as is_recorded,
+                n as sort_order
+            from (values
+                ('recorded_with_absences', 1), ('recorded_no_absence', 2), ('partly_recorded', 3),
+                ('not_recorded', 4), ('no_file_received', 5)
+            ) as t(code, n)
             """
         )
         con.execute(
@@ -200,6 +219,7 @@ def main() -> None:
         absences.chronic_by_school(YEAR, scope=scope)
         absences.recording_gaps(YEAR, scope=scope, day=day)
         absences.silent_classes(YEAR, scope=scope, day=day)
+        absences.recording_status_counts(YEAR, scope=scope, day=day)
         absences.chronic_absentees(YEAR, scope=scope)
 
     def quality_page(scope: Scope) -> None:

@@ -271,8 +271,13 @@ def _lake_glob(lake: Path, entity: str) -> str | None:
 
 
 def freshness_frame(con: duckdb.DuckDBPyConnection, lake: Path) -> pd.DataFrame | None:
-    """Per region: the last school day loaded (latest drop date of accepted absences in the lake; the
-    absence date when the lake has no drop dates) and the last absence day in ``marts.fct_absence``."""
+    """Per region: the last day loaded in the lake (latest drop date of accepted absences; the absence date
+    when the lake has no drop dates), the last absence day in the lake and in ``marts.fct_absence``, and
+    ``school_days_behind``: the school days between the region's last school day loaded and the most
+    advanced region's, in the latest school year, from ``marts.agg_absence_freshness`` (the same figure
+    and definition as the data-quality page's freshness table: days with a roll call or an absence,
+    counted on the school calendar). A region of the lake without any such day counts every loaded day
+    of the most advanced region."""
     source = _lake_glob(lake, "absences")
     if source is None:
         return None
@@ -284,11 +289,22 @@ def freshness_frame(con: duckdb.DuckDBPyConnection, lake: Path) -> pd.DataFrame 
             select region_code, {loaded} as last_day_loaded, max(absence_date) as lake_last_absence
             from {source} group by 1
         ),
-        mart as (select region_code, max(absence_date) as mart_last_absence from marts.fct_absence group by 1)
+        mart as (
+            select region_code, max(absence_date) as mart_last_absence from marts.fct_absence group by 1
+        ),
+        latest as (
+            select region_code, last_day_number
+            from marts.agg_absence_freshness
+            where school_year = (select max(school_year) from marts.agg_absence_freshness)
+        ),
+        national as (select max(last_day_number) as last_day_number from latest)
         select lake.region_code, last_day_loaded, lake_last_absence, mart_last_absence,
             coalesce(date_diff('day', mart_last_absence, lake_last_absence), 9999) as mart_lag_days,
-            date_diff('day', last_day_loaded, max(last_day_loaded) over ()) as days_behind_national
-        from lake left join mart using (region_code)
+            (national.last_day_number - coalesce(latest.last_day_number, 0))::integer as school_days_behind
+        from lake
+        left join mart using (region_code)
+        left join latest using (region_code)
+        cross join national
         order by 1
         """
     ).df()

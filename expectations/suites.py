@@ -387,7 +387,7 @@ def freshness_suite(max_lag_days: int = 1) -> gx.ExpectationSuite:
     """Per region: the marts hold what the lake holds, and no region's last loaded school day lags.
 
     Frame: ``region_code, last_day_loaded, lake_last_absence, mart_last_absence, mart_lag_days,
-    days_behind_national`` (see ``expectations.gate.freshness_frame``)."""
+    school_days_behind`` (see ``expectations.gate.freshness_frame``)."""
     name = "freshness_by_region"
     expectations: list[gxe.Expectation] = []
     expectations.append(
@@ -410,11 +410,15 @@ def freshness_suite(max_lag_days: int = 1) -> gx.ExpectationSuite:
     )
     expectations.append(
         gxe.ExpectColumnValuesToBeBetween(
-            column="days_behind_national",
+            column="school_days_behind",
             min_value=0,
             max_value=max_lag_days,
             severity=WARNING,
-            description=f"No region's last loaded day lags the national one by more than {max_lag_days}.",
+            description=(
+                f"No region is more than {max_lag_days} school day(s) behind the most advanced region "
+                "(last school day with a roll call or an absence loaded, counted on the school calendar, "
+                "as in the data-quality page's freshness table)."
+            ),
             meta=_meta("Publish with a flag; ask the AREF concerned for its missing daily drops."),
         )
     )

@@ -169,7 +169,7 @@ def test_daily_gate_checks_the_marts_the_batches_reach(home: Path) -> None:
 
     reached = models_fed_by({"absences"}, paths().dbt_target)
     assert reached is not None, "the daily build left no dbt manifest"
-    absence = {"fct_absence", "fct_absence_daily", "int_absence__school_days", "agg_recording_compliance"}
+    absence = {"fct_absence", "fct_absence_daily", "int_attendance__class_days", "agg_recording_compliance"}
     assert absence <= reached
     assert {"load_log", "quarantine"} <= reached  # every load feeds the audit models
     assert not {"fct_grade", "fct_subject_average", "dim_school", "fct_enrollment"} & reached

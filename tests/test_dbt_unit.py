@@ -410,7 +410,7 @@ def test_incremental_equals_full_refresh(built: Path) -> None:
         "marts.fct_grade",
         "marts.fct_absence_daily",
         "marts.agg_absence_class_daily",
-        "intermediate.int_absence__school_days",
+        "intermediate.int_attendance__class_days",
         "marts.agg_recording_compliance",
     )
     # "+": staging views are re-created too (stg_massar__deletions now has files), as `dbt build` does

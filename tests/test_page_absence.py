@@ -2,9 +2,9 @@
 
 The page runs in Streamlit's AppTest for each role (ministry, region, province, school) in French and
 Arabic, on the warehouse published by the real pipeline run. Expected numbers come from independent SQL
-on the pupil-grain marts (``fct_enrollment_history``, ``fct_absence_daily``, ``fct_attendance_ytd``,
-``agg_recording_compliance``), never from the data-access functions; the spike rule is recomputed in
-polars.
+on the pupil-grain marts (``fct_enrollment_history``, ``fct_absence``, ``fct_absence_daily``,
+``fct_attendance_ytd``) and on the lake's accepted roll calls (read with DuckDB, not through dbt), never
+from the data-access functions nor the recording marts; the spike rule is recomputed in polars.
 """
 
 from __future__ import annotations
@@ -73,21 +73,37 @@ def _scopes(db: Path) -> tuple[str, dict[str, Scope]]:
     return year, role_scopes(region, province, school)
 
 
+def received_days(db: Path) -> str:
+    """SQL of the (region_code, day) a region sent a file for (bind the school year twice): a roll call
+    (the accepted rows of the lake's roll_calls, read here with DuckDB, not through dbt) or an absence
+    (``fct_absence``). The published warehouse is ``<home>/warehouse/published/<version>.duckdb``."""
+    lake = db.parents[2] / "lake" / "roll_calls" / "*" / "*" / "*.parquet"
+    return f"""
+        select distinct region_code, roll_call_date as day
+        from read_parquet('{lake}', hive_partitioning = true, union_by_name = true)
+        where school_year = ?
+        union
+        select distinct region_code, absence_date as day from marts.fct_absence where school_year = ?
+    """
+
+
 def today(db: Path, case: Case) -> date:
-    """The last school day loaded in the territory: the last school day on or before the last absence
-    date of any of its regions."""
+    """The last school day loaded in the territory: the last school day on or before the last day any of
+    its regions sent a roll call or an absence for."""
     return value(
         db,
-        """
-        with last as (
-            select max(d.absence_date) as last_date
-            from marts.fct_absence_daily as d
-            where d.school_year = ? and (cast(? as varchar) is null or d.region_code = ?)
+        f"""
+        with received as ({received_days(db)}),
+        last as (
+            select max(day) as last_date
+            from received
+            where cast(? as varchar) is null or region_code = ?
         )
         select max(cal.calendar_date)
         from marts.dim_calendar as cal, last
         where cal.school_year = ? and cal.is_school_day and cal.calendar_date <= last.last_date
         """,
+        case.year,
         case.year,
         case.scope.region_code,
         case.scope.region_code,
@@ -96,25 +112,24 @@ def today(db: Path, case: Case) -> date:
 
 
 def expected_today(db: Path, case: Case) -> tuple[int, int]:
-    """(pupils enrolled, pupils absent) on the territory's last loaded day, from the pupil-grain facts."""
+    """(pupils enrolled, pupils absent) on the territory's last loaded day, from the pupil-grain facts:
+    pupils of the regions that sent a roll call or an absence that day (the others: no data received)."""
     day = today(db, case)
-    loaded_regions = """
-        select region_code from marts.fct_absence_daily where school_year = ?
-        group by region_code having max(absence_date) >= ?
-    """
     enrolled = value(
         db,
         f"""
+        with received as ({received_days(db)})
         select count(*)
         from marts.fct_enrollment_history as h
         join marts.dim_class as c using (school_year, class_code)
         where h.school_year = ? and ? between h.valid_from and h.valid_to and {TERR.format(a="c")}
-            and c.region_code in ({loaded_regions})
+            and c.region_code in (select region_code from received where day = ?)
         """,
+        case.year,
+        case.year,
         case.year,
         day,
         *case.params,
-        case.year,
         day,
     )
     absent = value(
@@ -130,6 +145,42 @@ def expected_today(db: Path, case: Case) -> tuple[int, int]:
         *case.params,
     )
     return int(enrolled), int(absent)
+
+
+def unrecorded_classes(db: Path, case: Case, day: date) -> set[tuple[str, str]]:
+    """(school, class) of the territory with a pupil enrolled on ``day`` and neither a roll call nor an
+    absence that day (see :func:`received_days`), in a region that sent a roll call or an absence that
+    day."""
+    lake = db.parents[2] / "lake" / "roll_calls" / "*" / "*" / "*.parquet"
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute(
+            f"""
+            with roll as (
+                select distinct region_code, class_code
+                from read_parquet('{lake}', hive_partitioning = true, union_by_name = true)
+                where school_year = ? and roll_call_date = ?
+            ),
+            absent as (
+                select distinct region_code, class_code
+                from marts.fct_absence
+                where school_year = ? and absence_date = ?
+            ),
+            done as (select * from roll union select * from absent),
+            present as (
+                select distinct c.region_code, c.school_code, c.class_code
+                from marts.fct_enrollment_history as h
+                join marts.dim_class as c using (school_year, class_code)
+                where h.school_year = ? and ? between h.valid_from and coalesce(h.valid_to, ?)
+                    and {TERR.format(a="c")}
+            )
+            select p.school_code, p.class_code
+            from present as p
+            where p.region_code in (select region_code from done)
+                and p.class_code not in (select class_code from done)
+            """,
+            [case.year, day, case.year, day, case.year, day, day, *case.params],
+        ).fetchall()
+    return {(r[0], r[1]) for r in found}
 
 
 def fmt_pct(share: float, lang: str) -> str:
@@ -175,15 +226,9 @@ def test_page_per_role_and_language(
         *case.params,
     )
     assert as_int(metric(at, lab["absence.kpi.chronic"])) == chronic
-    unrecorded = value(
-        published_db,
-        f"select count(*) from marts.agg_recording_compliance as r "
-        f"where r.school_year = ? and r.calendar_date = ? and r.likely_not_recorded and {TERR.format(a='r')}",
-        year,
-        today(published_db, case),
-        *case.params,
-    )
-    assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == unrecorded
+    # schools where at least one class with pupils took no roll call (and recorded no absence)
+    unrecorded = {school for school, _ in unrecorded_classes(published_db, case, today(published_db, case))}
+    assert as_int(metric(at, lab["absence.kpi.unrecorded"])) == len(unrecorded)
 
     # two charts: rate by unit (today and week bars) and the daily rate line
     charts = chart_specs(at)
@@ -213,6 +258,10 @@ def test_page_per_role_and_language(
             *case.params,
         )
     )
+    if level == "region":  # every region, those without any data received too
+        units = sorted(
+            {*units, *(r[0] for r in rows(published_db, "select region_code from reference.regions"))}
+        )
     assert sorted(drill[lab["absence.col.code"]].tolist()) == units
     level_label = lab[f"absence.level.{level}"]
     assert any(h.value == lab["absence.drill.title"].format(level=level_label) for h in at.subheader)
@@ -291,7 +340,10 @@ def test_absence_by_unit_and_daily(published_db: Path, territories: tuple[str, d
             *case.params,
         )
         assert units["absent_week"].sum() == week_absent, role
-    assert da.absence_by_unit("x' or '1'='1", scope=NATIONAL).height == 0
+    # an injection attempt is a year like any other: no data received for it, every region null, none 0
+    injected = da.absence_by_unit("x' or '1'='1", scope=NATIONAL)
+    assert injected["enrolled_today"].null_count() == injected.height
+    assert injected.height == value(published_db, "select count(*) from reference.regions")
 
 
 def test_chronic_absentees_are_pseudonymous_and_scoped(
@@ -374,40 +426,47 @@ def test_recording_gaps_and_silent_classes(
     school = scopes["school"]
     day = today(published_db, Case(school, year))
     silent = da.silent_classes(year, scope=school)
-    want = rows(
-        published_db,
-        """
-        select c.class_code
-        from marts.dim_class as c
-        where c.school_year = ? and c.school_code = ?
-            and exists (
-                select 1 from marts.fct_enrollment_history as h
-                where h.school_year = c.school_year and h.class_code = c.class_code
-                    and ? between h.valid_from and h.valid_to
-            )
-            and not exists (
-                select 1 from marts.fct_absence_daily as d
-                where d.school_year = c.school_year and d.class_code = c.class_code and d.absence_date = ?
-            )
-        order by 1
-        """,
-        year,
-        school.school_code,
-        day,
-        day,
+    # a class is silent when it took no roll call, not when nobody was absent
+    assert silent["class_code"].to_list() == sorted(
+        c for _, c in unrecorded_classes(published_db, Case(school, year), day)
     )
-    assert silent["class_code"].to_list() == [r[0] for r in want]
+    national_day = today(published_db, Case(NATIONAL, year))
+    expected = unrecorded_classes(published_db, Case(NATIONAL, year), national_day)
     gaps = da.recording_gaps(year, scope=NATIONAL)
-    assert set(gaps["school_code"]) == {
-        r[0]
-        for r in rows(
-            published_db,
-            "select school_code from marts.agg_recording_compliance "
-            "where school_year = ? and calendar_date = ? and likely_not_recorded",
-            year,
-            today(published_db, Case(NATIONAL, year)),
-        )
-    }
+    assert set(gaps["school_code"]) == {school_code for school_code, _ in expected}
+    # the school view agrees with the class view: classes not recorded per school
+    per_school: dict[str, int] = {}
+    for school_code, _ in expected:
+        per_school[school_code] = per_school.get(school_code, 0) + 1
+    assert dict(zip(gaps["school_code"], gaps["classes_not_recorded"], strict=True)) == per_school
+    assert set(gaps["recording_status"]) <= {"not_recorded", "partly_recorded"}
+    counts = da.recording_status_counts(year, scope=NATIONAL)
+    assert counts["status_code"].to_list() == [
+        "recorded_with_absences",
+        "recorded_no_absence",
+        "partly_recorded",
+        "not_recorded",
+        "no_file_received",
+    ]
+    by_status = dict(zip(counts["status_code"], counts["schools"], strict=True))
+    assert by_status["not_recorded"] + by_status["partly_recorded"] == gaps.height
+
+
+def test_no_data_received_is_not_zero(published_db: Path, territories: tuple[str, dict[str, Scope]]) -> None:
+    """A day no region sent anything for: every region is "no data received" (null counts), never 0."""
+    from dashboards.data_access import absences as da
+
+    year, _ = territories
+    after = value(
+        published_db,
+        "select cast(max(calendar_date) + interval 60 day as date) "
+        "from marts.dim_calendar where school_year = ?",
+        year,
+    )
+    units = da.absence_by_unit(year, scope=NATIONAL, day=after)
+    assert units.height == value(published_db, "select count(*) from reference.regions")
+    for column in ("enrolled_today", "absent_today", "rate_today", "enrolled_week", "absent_week"):
+        assert units[column].null_count() == units.height, column
 
 
 def test_scope_narrowing_errors(territories: tuple[str, dict[str, Scope]]) -> None:

@@ -202,7 +202,7 @@ def _failure(severity: str, description: str) -> dict[str, str | None]:
     return {
         "suite": "freshness_by_region",
         "expectation": "expect_column_values_to_be_between",
-        "column": "days_behind_national",
+        "column": "school_days_behind",
         "severity": severity,
         "description": description,
         "on_failure": "Check the region's drops.",

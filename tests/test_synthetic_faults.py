@@ -348,4 +348,4 @@ def test_manifest_matches_the_files(faulty: Path) -> None:
             entry["entity"]
         )
     daily = [f for f in manifest["files"] if "__" in f["path"]]
-    assert {f["entity"] for f in daily} == {"absences", "grades", "enrollments"}
+    assert {f["entity"] for f in daily} == {"absences", "grades", "enrollments", "roll_calls"}

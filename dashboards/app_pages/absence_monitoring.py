@@ -44,14 +44,14 @@ def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
             go.Bar(
                 name=t("absence.series.today", lang),
                 x=names,
-                y=units["rate_today"].fill_null(0).to_list(),
+                y=units["rate_today"].to_list(),  # no bar (not 0) where no data was received
                 marker_color=TODAY_COLOR,
                 hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
             ),
             go.Bar(
                 name=t("absence.series.week", lang),
                 x=names,
-                y=units["rate_week"].fill_null(0).to_list(),
+                y=units["rate_week"].to_list(),
                 marker_color=WEEK_COLOR,
                 hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
             ),
@@ -96,8 +96,12 @@ def drill_table(units: pl.DataFrame, lang: str) -> pl.DataFrame:
             {
                 t("absence.col.code", lang): r["unit_code"],
                 t("absence.col.name", lang): r[f"unit_name_{lang}"],
-                t("absence.col.enrolled_today", lang): fmt_int(r["enrolled_today"], lang),
-                t("absence.col.absent_today", lang): fmt_int(r["absent_today"], lang),
+                t("absence.col.enrolled_today", lang): t("absence.no_data_received", lang)
+                if r["enrolled_today"] is None
+                else fmt_int(r["enrolled_today"], lang),
+                t("absence.col.absent_today", lang): "–"
+                if r["absent_today"] is None
+                else fmt_int(r["absent_today"], lang),
                 t("absence.col.rate_today", lang): fmt_pct(r["rate_today"], lang),
                 t("absence.col.rate_week", lang): fmt_pct(r["rate_week"], lang),
             }
@@ -167,10 +171,24 @@ def recording_table(gaps: pl.DataFrame, lang: str) -> pl.DataFrame:
             {
                 t("absence.col.code", lang): r["school_code"],
                 t("absence.col.school", lang): r[f"school_name_{lang}"],
+                t("absence.col.status", lang): r[f"status_{lang}"],
                 t("absence.col.classes", lang): fmt_int(r["classes"], lang),
-                t("absence.col.recording_share", lang): fmt_pct(r["recording_day_share"], lang),
+                t("absence.col.classes_recorded", lang): fmt_int(r["classes_recorded"], lang),
+                t("absence.col.recording_share", lang): fmt_pct(r["recorded_class_share"] / 100, lang),
             }
             for r in gaps.iter_rows(named=True)
+        ]
+    )
+
+
+def status_table(counts: pl.DataFrame, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("absence.col.status", lang): r[f"status_{lang}"],
+                t("absence.col.schools", lang): fmt_int(r["schools"], lang),
+            }
+            for r in counts.iter_rows(named=True)
         ]
     )
 
@@ -216,6 +234,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
     spikes = da.absence_spikes(year, scope=scope, day_number=loaded["day_number"][0], **where)
     chronic = da.chronic_by_school(year, scope=scope, **where)
     gaps = da.recording_gaps(year, scope=scope, day=day, **where)
+    statuses = da.recording_status_counts(year, scope=scope, day=day, **where)
     silent = da.silent_classes(year, scope=scope, day=day, **where)
     silent_total = int(silent["silent_classes"][0]) if silent.height else 0
     level = str(units["level"][0]) if units.height else "region"
@@ -275,6 +294,9 @@ def render(scope: Scope, lang: str, version: str) -> None:
     if level != "class":
         st.caption(t("absence.drill.hint", lang))
     st.table(drill_table(units, lang), hide_index=True)
+    missing = units.filter(pl.col("enrolled_today").is_null()).height
+    if missing:
+        st.caption(t("absence.no_data_units", lang, count=fmt_int(missing, lang), day=fmt_day(day, lang)))
 
     st.subheader(t("absence.spikes.title", lang))
     st.caption(
@@ -312,6 +334,9 @@ def render(scope: Scope, lang: str, version: str) -> None:
         st.info(t("absence.chronic.none", lang))
 
     st.subheader(t("absence.recording.title", lang))
+    st.caption(t("absence.recording.rule", lang))
+    st.markdown(f"**{t('absence.recording.statuses', lang, day=fmt_day(day, lang))}**")
+    st.table(status_table(statuses, lang), hide_index=True)
     st.markdown(f"**{t('absence.recording.schools', lang, day=fmt_day(day, lang))}**")
     if gaps.height:
         first_rows(recording_table(gaps, lang), lang)

@@ -166,7 +166,9 @@ def freshness_table(fresh: pl.DataFrame, lang: str) -> pl.DataFrame:
             {
                 t("quality.col.region_code", lang): r["region_code"],
                 t("quality.col.region", lang): r[f"region_name_{lang}"],
-                t("quality.col.last_day", lang): fmt_time(r["last_day_loaded"], lang),
+                t("quality.col.last_day", lang): t("quality.freshness.no_data", lang)
+                if r["last_day_loaded"] is None
+                else fmt_time(r["last_day_loaded"], lang),
                 t("quality.col.days_behind", lang): "–"
                 if r["school_days_behind"] is None
                 else fmt_int(r["school_days_behind"], lang),
@@ -215,7 +217,8 @@ def render(scope: Scope, lang: str, version: str) -> None:
     elif verdict == "pass":
         st.success(t("quality.flag.pass", lang))
 
-    late = fresh.filter(pl.col("school_days_behind") > 0).height
+    # a region with no data received is late too (its lag is not a number: "–" in the table)
+    late = fresh.filter((pl.col("school_days_behind") > 0) | pl.col("last_day_loaded").is_null()).height
     k1, k2, k3 = st.columns(3)
     k4, k5, k6 = st.columns(3)
     k1.metric(

@@ -5,7 +5,9 @@ Daily figures come from ``marts.agg_absence_class_daily`` (class x school day), 
 ``marts.fct_attendance_ytd`` narrowed to the territory (pseudonymous keys only, never names).
 
 "Today" is the last school day loaded in the selected year within the territory; "this week" runs from
-the Monday of that day's week up to it. Rates of a unit are ratios of sums (absent pupil-days over
+the Monday of that day's week up to it. Only the days a region sent a file count (roll calls or
+absences, ``recording_status`` other than ``no_file_received``): a unit with nothing received has null
+counts ("no data received"), never zero. Rates of a unit are ratios of sums (absent pupil-days over
 enrolled pupil-days), never means of class rates.
 
 Units of the drill-down follow the territory: no region chosen -> one row per region; a region -> per
@@ -41,11 +43,12 @@ CHRONIC_LIST_LIMIT: Final[int] = 500
 #: at most this many classes in the list of classes without any absence recorded
 SILENT_LIST_LIMIT: Final[int] = 500
 
-# The daily class rows of one school year within a territory (constant SQL; bind year + territory).
+# The daily class rows of one school year within a territory whose region sent a file that day (constant
+# SQL; bind year + territory): a day of no_file_received is unknown, never counted as zero absences.
 _DAILY = f"""
     select *
     from marts.agg_absence_class_daily
-    where school_year = ? and {TERRITORY_WHERE}
+    where school_year = ? and {TERRITORY_WHERE} and recording_status != 'no_file_received'
 """
 
 # Per level of the drill-down: the unit column and the names of the units (constant SQL fragments).
@@ -65,6 +68,16 @@ _UNIT_NAMES: Final[dict[Level, str]] = {
     "class": "select class_code as unit_code, any_value(class_code || ' · ' || coalesce(level_code, '')) "
     "as unit_name_fr, any_value(class_code || ' · ' || coalesce(level_code, '')) as unit_name_ar "
     "from marts.dim_class group by class_code",
+}
+
+
+# Units shown even without any class in the warehouse: every region at the national level (a region
+# whose files never arrived shows as "no data received", not as absent from the list).
+_ALL_UNITS_EXTRA: Final[dict[Level, str]] = {
+    "region": "union select region_code as unit_code from reference.regions",
+    "province": "",
+    "school": "",
+    "class": "",
 }
 
 
@@ -138,8 +151,9 @@ def absence_by_unit(
 
     ``day`` is "today" (default: the territory's last loaded day, see :func:`last_loaded_day`).
     ``level, unit_code, unit_name_fr, unit_name_ar, enrolled_today, absent_today, rate_today,
-    enrolled_week, absent_week, rate_week``, one row per unit with pupils in the year (``marts.dim_class``),
-    ordered by unit code; a unit with nothing loaded this week has zero pupils and null rates.
+    enrolled_week, absent_week, rate_week``, one row per unit with pupils in the year (``marts.dim_class``;
+    at the region level every region of ``reference.regions``), ordered by unit code. A unit whose data
+    was not received (no file that day, or this week) has null counts and rates, not zeros.
     ``enrolled_week`` and ``absent_week`` are pupil-days.
     """
     territory = _territory(scope, region, province, school)
@@ -154,20 +168,20 @@ def absence_by_unit(
         units as (
             select
                 src.{column} as unit_code,
-                coalesce(sum(src.pupils_enrolled) filter (where src.calendar_date = cast(? as date)), 0)
-                    as enrolled_today,
-                coalesce(sum(src.pupils_absent) filter (where src.calendar_date = cast(? as date)), 0)
-                    as absent_today,
-                coalesce(sum(src.pupils_enrolled), 0) as enrolled_week,
-                coalesce(sum(src.pupils_absent), 0) as absent_week
+                sum(src.pupils_enrolled) filter (where src.calendar_date = cast(? as date)) as enrolled_today,
+                sum(src.pupils_absent) filter (where src.calendar_date = cast(? as date)) as absent_today,
+                sum(src.pupils_enrolled) as enrolled_week,
+                sum(src.pupils_absent) as absent_week
             from src
             group by src.{column}
         ),
-        -- every unit with pupils this year, so that a unit with nothing loaded this week still shows
+        -- every unit with pupils this year (every region at the region level), so that a unit with
+        -- nothing received still shows, as such
         all_units as (
             select distinct {column} as unit_code
             from marts.dim_class
             where school_year = ? and pupils_enrolled > 0 and {TERRITORY_WHERE}
+            {_ALL_UNITS_EXTRA[level]}
         ),
         names as ({_UNIT_NAMES[level]})
         select
@@ -175,11 +189,11 @@ def absence_by_unit(
             all_units.unit_code,
             coalesce(names.unit_name_fr, all_units.unit_code) as unit_name_fr,
             coalesce(names.unit_name_ar, all_units.unit_code) as unit_name_ar,
-            coalesce(units.enrolled_today, 0)::bigint as enrolled_today,
-            coalesce(units.absent_today, 0)::bigint as absent_today,
+            units.enrolled_today::bigint as enrolled_today,
+            units.absent_today::bigint as absent_today,
             units.absent_today / nullif(units.enrolled_today, 0) as rate_today,
-            coalesce(units.enrolled_week, 0)::bigint as enrolled_week,
-            coalesce(units.absent_week, 0)::bigint as absent_week,
+            units.enrolled_week::bigint as enrolled_week,
+            units.absent_week::bigint as absent_week,
             units.absent_week / nullif(units.enrolled_week, 0) as rate_week
         from all_units
         left join units on units.unit_code = all_units.unit_code
@@ -411,11 +425,11 @@ def recording_gaps(
     school: str | None = None,
     day: date | None = None,
 ) -> pl.DataFrame:
-    """Schools that likely did not record attendance on ``day`` (default: the territory's last loaded day).
-
-    Rule of ``marts.agg_recording_compliance``: no absence row at all that day although the school
-    usually records. ``school_code, school_name_fr, school_name_ar, province_code, calendar_date, classes,
-    recording_day_share``.
+    """Schools where some or all classes took no roll call on ``day`` (default: the territory's last loaded
+    day): ``recording_status`` ``not_recorded`` or ``partly_recorded`` in ``marts.agg_recording_compliance``
+    (the classes' roll calls and absences; a day with no absence but a roll call is recorded).
+    ``school_code, school_name_fr, school_name_ar, province_code, calendar_date, recording_status,
+    status_fr, status_ar, classes, classes_recorded, classes_not_recorded, recorded_class_share``.
     """
     territory = _territory(scope, region, province, school)
     today = _day(school_year, territory, day)
@@ -427,15 +441,62 @@ def recording_gaps(
             coalesce(s.school_name_ar, c.school_code) as school_name_ar,
             c.province_code,
             c.calendar_date,
+            c.recording_status,
+            st.label_fr as status_fr,
+            st.label_ar as status_ar,
             c.classes,
-            c.recording_day_share
+            c.classes_recorded,
+            c.classes_not_recorded,
+            c.recorded_class_share
         from marts.agg_recording_compliance as c
         left join marts.dim_school as s on s.school_code = c.school_code
-        where c.school_year = ? and c.calendar_date = cast(? as date) and c.likely_not_recorded
+        left join reference.recording_statuses as st on st.status_code = c.recording_status
+        where c.school_year = ? and c.calendar_date = cast(? as date)
+            and c.recording_status in ('not_recorded', 'partly_recorded')
             and (cast(? as varchar) is null or c.region_code = ?)
             and (cast(? as varchar) is null or c.province_code = ?)
             and (cast(? as varchar) is null or c.school_code = ?)
         order by c.province_code, c.school_code
+        """,
+        school_year,
+        today,
+        *territory.params(),
+    )
+
+
+def recording_status_counts(
+    school_year: str,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    province: str | None = None,
+    school: str | None = None,
+    day: date | None = None,
+) -> pl.DataFrame:
+    """Schools per recording status on ``day`` (default: the territory's last loaded day), every status of
+    ``reference.recording_statuses`` in its display order: ``status_code, status_fr, status_ar, schools``.
+    Schools whose region sent no file that day count under ``no_file_received``."""
+    territory = _territory(scope, region, province, school)
+    today = _day(school_year, territory, day)
+    return _run(
+        """
+        with days as (
+            select recording_status, count(*) as schools
+            from marts.agg_recording_compliance
+            where school_year = ? and calendar_date = cast(? as date)
+                and (cast(? as varchar) is null or region_code = ?)
+                and (cast(? as varchar) is null or province_code = ?)
+                and (cast(? as varchar) is null or school_code = ?)
+            group by recording_status
+        )
+        select
+            st.status_code,
+            st.label_fr as status_fr,
+            st.label_ar as status_ar,
+            coalesce(days.schools, 0)::bigint as schools
+        from reference.recording_statuses as st
+        left join days on days.recording_status = st.status_code
+        order by st.sort_order
         """,
         school_year,
         today,
@@ -453,11 +514,11 @@ def silent_classes(
     day: date | None = None,
     limit: int = SILENT_LIST_LIMIT,
 ) -> pl.DataFrame:
-    """Classes with pupils but no absence row at all on ``day`` (default: the territory's last loaded day).
-
-    Attendance may not have been taken (or nobody missed a session): ``school_code, class_code,
-    level_code, pupils_enrolled, silent_classes`` (the count of all such classes, on every row), by
-    school and class, at most ``limit`` rows.
+    """Classes with pupils that took no roll call on ``day`` (default: the territory's last loaded day):
+    ``recording_status = 'not_recorded'`` in ``marts.agg_absence_class_daily`` (a class that took its roll
+    call and had nobody absent is not listed; a region that sent no file is not either).
+    ``school_code, class_code, level_code, pupils_enrolled, silent_classes`` (the count of all such
+    classes, on every row), by school and class, at most ``limit`` rows.
     """
     territory = _territory(scope, region, province, school)
     today = _day(school_year, territory, day)
@@ -467,7 +528,7 @@ def silent_classes(
         select
             school_code, class_code, level_code, pupils_enrolled, count(*) over () as silent_classes
         from src
-        where pupils_enrolled > 0 and pupils_with_missed_session = 0
+        where pupils_enrolled > 0 and recording_status = 'not_recorded'
         order by school_code, class_code
         limit ?
         """,

@@ -4,7 +4,7 @@
     Batch-driven (cost proportional to the drop): incremental_lake_changes, lake_changes_filter,
     lake_changes_in, delete_lake_changes (or delete_lake_changes_since), record_lake_changes. Used by
     fct_absence, fct_absence_daily, fct_grade, fct_attendance_ytd, agg_absence_class_daily and
-    int_absence__school_days. (The older partition
+    int_attendance__class_days. (The older partition
     fingerprints, changed_partitions and delete_vanished_partitions, recomputed every partition to compare
     it with the table, a cost proportional to the history: removed once no model used them.)
 
@@ -106,7 +106,9 @@
     and return them.
 
     entities: the lake entities the model's rows come from; their accepted rows and deletions must have
-        the `partition_by` columns.
+        the `partition_by` columns. A mapping instead names, per entity, its own columns for the key (in
+        partition_by order), for entities whose date columns are named differently (absence_date,
+        roll_call_date).
     partition_by: the partition key, primary-key columns of those entities (school_year first), or SQL
         expressions over them.
     whole_year_entities: entities whose new batches (rows or deletions) change every partition (the model
@@ -127,10 +129,11 @@
     {#- (file set, partition value SQL) of every lake source of the model -#}
     {%- set sources = [] -%}
     {%- for entity in entities -%}
+        {%- set entity_columns = entities[entity] if entities is mapping else partition_by -%}
         {%- for deletions in [false, true] -%}
             {%- set files = lake_entity_files(entity, deletions) -%}
             {%- if files is not none -%}
-                {%- do sources.append((files, lake_partition_value(partition_by))) -%}
+                {%- do sources.append((files, lake_partition_value(entity_columns))) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}

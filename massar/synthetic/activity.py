@@ -78,8 +78,10 @@ def absences(
     classes: Classes,
     registry: SchoolRegistry,
     p_daily: np.ndarray,
+    silent: np.ndarray,
 ) -> pl.DataFrame:
-    """The absences entity (typed)."""
+    """The absences entity (typed). ``silent`` (class x school day, see :func:`silent_class_days`): the
+    days a class took no roll call, on which it records no absence either."""
     check_codes(list(P.JUSTIFIED_REASONS), "absence_reasons")
     check_codes(list(P.UNJUSTIFIED_REASONS), "absence_reasons")
     if set(P.JUSTIFIED_REASONS) - set(absence_reasons(True)):
@@ -101,10 +103,8 @@ def absences(
     day = np.clip(day, st.start[rep], np.maximum(st.end[rep] - 1, st.start[rep]))
     key = np.unique(rep * n_days + day)  # one draw per stint and day, sorted
     rep, day = key // n_days, key % n_days
-    # some schools record nothing on some days
-    gap = np.array(registry.recording_gap)[:, None] if len(registry) else np.zeros((0, 1))
-    silent = rng.random((len(registry), n_days)) < gap
-    keep = ~silent[st.school[rep], day]
+    # no absence where no roll call was taken (the school's or the class's silent days)
+    keep = ~silent[st.klass[rep], day]
     rep, day = rep[keep], day[keep]
 
     pupil = st.pupil[rep]
@@ -159,6 +159,51 @@ def absences(
             "session_number": pl.Series(session, dtype=pl.Int64),
             "justified": pl.Series(justified[row_day], dtype=pl.Boolean),
             "reason_code": reason_codes.gather(reason[row_day]),
+        }
+    )
+
+
+def silent_class_days(
+    rng: np.random.Generator, ctx: YearContext, classes: Classes, registry: SchoolRegistry
+) -> np.ndarray:
+    """Per class and school day: True when the class takes no roll call that day.
+
+    Two behaviours of the source: some schools record nothing on some days (the school's recording gap,
+    every class of the school silent), and some class teachers skip a day while the rest of the school
+    records (``P.RECORDING_GAP_CLASS``). Drawn from a stream spawned from ``rng``, so that the other
+    draws of the year are unchanged.
+    """
+    sub = rng.spawn(1)[0]
+    n_days = ctx.n_days
+    gap = np.array(registry.recording_gap)[:, None] if len(registry) else np.zeros((0, 1))
+    school_silent = sub.random((len(registry), n_days)) < gap
+    class_silent = sub.random((len(classes), n_days)) < P.RECORDING_GAP_CLASS
+    return school_silent[classes.school] | class_silent
+
+
+def roll_calls(ctx: YearContext, st: Stints, classes: Classes, silent: np.ndarray) -> pl.DataFrame:
+    """The roll_calls entity (typed): one row per class, school day and half-day held, for the class
+    days with at least one pupil enrolled and not ``silent``. Saturdays hold the morning only (as the
+    absences' sessions do)."""
+    n_days = ctx.n_days
+    occupancy = np.zeros((len(classes), n_days + 1), dtype=np.int32)
+    np.add.at(occupancy, (st.klass, st.start), 1)
+    np.add.at(occupancy, (st.klass, np.minimum(st.end, n_days)), -1)
+    taken = (np.cumsum(occupancy, axis=1)[:, :n_days] > 0) & ~silent
+    klass, day = np.nonzero(taken)  # sorted by class, then day
+    saturday = ctx.days.astype("datetime64[D]").view("int64")[day] % 7 == 2  # 1970-01-01 was a Thursday
+    halves = np.where(saturday, 1, 2)
+    row = np.repeat(np.arange(len(day)), halves)
+    half = np.arange(len(row)) - np.repeat(np.cumsum(halves) - halves, halves) + 1
+    n = len(row)
+    return pl.DataFrame(
+        {
+            "school_year": pl.repeat(ctx.school_year, n, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(ctx.region_code, n, dtype=pl.String, eager=True),
+            "school_code": ctx.school_codes.gather(classes.school[klass[row]]),
+            "class_code": ctx.class_codes.gather(klass[row]),
+            "roll_call_date": ctx.day_series.gather(day[row]),
+            "half_day": pl.Series(half, dtype=pl.Int64),
         }
     )
 

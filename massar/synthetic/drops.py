@@ -24,7 +24,7 @@ from ingestion.contracts import Contract
 from massar.synthetic.faults import PROTECTED_ENTITIES, REGISTRY, RegionYear
 from massar.synthetic.writer import BOM, LINE_END, SEPARATOR, render
 
-DAILY_DATE_COLUMN = {"absences": "absence_date", "grades": "assessment_date"}
+DAILY_DATE_COLUMN = {"absences": "absence_date", "grades": "assessment_date", "roll_calls": "roll_call_date"}
 FILE_CLASSES = ("truncated_last_line", "encoding_cp1256", "renamed_header", "reordered_header")
 
 

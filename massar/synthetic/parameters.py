@@ -131,6 +131,9 @@ SCHOOL_EFFECT_URBAN = 0.3
 RECORDING_GAP_COMMON = 0.02
 RECORDING_GAP_SLOPPY = 0.25
 RECORDING_GAP_SLOPPY_SHARE = 0.15
+# Share of school days on which one class teacher takes no roll call while the rest of the school does
+# (the roll_calls entity: no row for the class that day, and no absence either) (UNVERIFIED).
+RECORDING_GAP_CLASS = 0.01
 
 # --- Upper-secondary streams (codes of the streams seed; shares UNVERIFIED) -----------------------
 STREAMS_ON_ENTRY: dict[str, dict[str, float]] = {

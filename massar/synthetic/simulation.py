@@ -173,7 +173,8 @@ class RegionSimulation:
         p_daily = activity.daily_absence_probability(pupils, self.registry, pupils.school)
         class_pupils = np.bincount(pupil_class, minlength=len(classes))
         teachers, assignments = staff(rng, classes, self.registry, self.teachers, label, class_pupils)
-        absences = activity.absences(rng, ctx, pupils, st, classes, self.registry, p_daily)
+        silent = activity.silent_class_days(rng, ctx, classes, self.registry)
+        absences = activity.absences(rng, ctx, pupils, st, classes, self.registry, p_daily, silent)
         grades, mean_grade = activity.grades(rng, ctx, pupils, st, classes, self.registry, p_daily)
         frames = {
             "schools": self.registry.frame(label),
@@ -193,6 +194,7 @@ class RegionSimulation:
             "teachers": teachers,
             "teaching_assignments": assignments,
             "absences": absences,
+            "roll_calls": activity.roll_calls(ctx, st, classes, silent),
             "grades": grades,
             "timetables": timetables(rng, classes, ctx.school_codes, assignments, label, self.region.code),
             "exam_results": exam_results(

@@ -1,27 +1,35 @@
 {#-
     Daily absence per class, for the directorates' absence monitoring (docs: agg_absence_class_daily).
     One row per class and school day, from the first school day of the year up to the last school day
-    loaded for the class's region (last absence date of the region in fct_absence_daily).
+    loaded for the class's region (its last day with a roll call or an absence, int_attendance__class_days).
     pupils_enrolled counts the pupils whose stay (fct_enrollment_history) in the class covers the day,
     computed from entry/exit events and a running sum (no pupil x day table); pupils_absent counts
     the pupils absent that day under the day-absent rule (fct_absence_daily.is_absent_day), in the
     class of the day's first missed session.
+    recording_status (codes of the recording_statuses seed) tells a day with no absence from a day not
+    recorded, from the class's roll calls and absences of the day (int_attendance__class_days):
+    no_file_received when the region sent no roll call nor absence at all that day, not_recorded when the
+    class has neither, recorded_with_absences when it has an absence (an absence is a recorded roll call),
+    else recorded_no_absence.
     Incremental, batch-driven like fct_absence_daily (macros/incremental_partitions.sql): a run rewrites
     the days of each school year from the earliest day that may have changed (macro
     delete_lake_changes_since): the earliest (school_year, absence_date) partition touched by new absence
-    batches, and, for a region whose last loaded day moved, the earlier of its old and new last day (the
+    or roll-call batches, and, for a region whose last loaded day moved, the earlier of its old and new last day (the
     days in between appear or disappear). New batches of classes, schools or enrollments (class
     attributes, stays) rewrite everything. The running sum of a rewritten day starts from the events
     before the first rewritten day, so an incremental run gives exactly the rows of a full refresh.
 -#}
 {%- set changes = incremental_lake_changes(
-    entities=['absences'],
+    entities={
+        'absences': ['school_year', 'absence_date'],
+        'roll_calls': ['school_year', 'roll_call_date'],
+    },
     partition_by=['school_year', 'absence_date'],
     settings=var('pseudonym_salt') ~ '|' ~ var('day_absent_min_session_share'),
     whole_year_entities=['classes', 'schools', 'enrollments'],
 ) -%}
 {{ lake_incremental_config(
-    delete_hook="{{ delete_lake_changes_since('calendar_date', ref('fct_absence_daily'), 'absence_date') }}"
+    delete_hook="{{ delete_lake_changes_since('calendar_date', ref('int_attendance__class_days'), 'calendar_date') }}"
 ) }}
 
 with
@@ -72,13 +80,14 @@ absence_days as (
 
 loaded as (
 
-    -- the last school day loaded per partition: its last day with an absence recorded
+    -- the last school day loaded per partition: its last day with a roll call or an absence (a day
+    -- when nobody in the region was absent is loaded too)
     select
         school_year,
         region_code,
-        max(absence_date) as last_loaded_date
+        max(calendar_date) as last_loaded_date
 
-    from absence_days
+    from {{ ref('int_attendance__class_days') }}
 
     group by school_year, region_code
 
@@ -227,6 +236,31 @@ enrolled as (
 
 ),
 
+attendance as (
+
+    select int_attendance.*
+
+    from {{ ref('int_attendance__class_days') }} as int_attendance
+
+    inner join rewritten
+        on
+            int_attendance.school_year = rewritten.school_year
+            and int_attendance.calendar_date >= rewritten.from_date
+
+),
+
+received as (
+
+    -- the region-days with at least one roll call or absence: a file of that day arrived
+    select distinct
+        school_year,
+        region_code,
+        calendar_date
+
+    from attendance
+
+),
+
 absent as (
 
     select
@@ -270,7 +304,14 @@ final as (
         case
             when enrolled.pupils_enrolled > 0
                 then cast(coalesce(absent.pupils_absent, 0) as double) / enrolled.pupils_enrolled
-        end as absence_rate
+        end as absence_rate,
+        cast(coalesce(attendance.half_days_recorded, 0) as bigint) as half_days_recorded,
+        case
+            when received.region_code is null then 'no_file_received'
+            when coalesce(absent.pupils_with_missed_session, 0) > 0 then 'recorded_with_absences'
+            when coalesce(attendance.half_days_recorded, 0) > 0 then 'recorded_no_absence'
+            else 'not_recorded'
+        end as recording_status
 
     from enrolled
 
@@ -279,6 +320,18 @@ final as (
             enrolled.school_year = absent.school_year
             and enrolled.class_code = absent.class_code
             and enrolled.calendar_date = absent.absence_date
+
+    left join attendance
+        on
+            enrolled.school_year = attendance.school_year
+            and enrolled.class_code = attendance.class_code
+            and enrolled.calendar_date = attendance.calendar_date
+
+    left join received
+        on
+            enrolled.school_year = received.school_year
+            and enrolled.region_code = received.region_code
+            and enrolled.calendar_date = received.calendar_date
 
     where enrolled.is_school_day
 

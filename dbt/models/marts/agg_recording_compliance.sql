@@ -1,13 +1,12 @@
 {#-
     Recording compliance ("who did not take attendance"), per school and school day up to the last
-    day with any absence recorded in the year. The contracts carry no "attendance taken" signal, and
-    a school with no absent pupil looks like one that did not record; the rule used: a school day with
-    no absence row at all is flagged likely_not_recorded when the school usually records, that is it
-    recorded absences on at least var('recording_min_usual_share') of its school days of the year
-    (up to that last day). Also per class: classes_without_absence counts the school's classes with
-    no absence row that day. The sessions per school and day come from the incremental
-    int_absence__school_days (a daily build aggregates the day, not the year); this table, whose
-    recording shares change with every day, is rebuilt from it (schools x school days).
+    school day loaded in the country, from the class-level recording status of agg_absence_class_daily
+    (roll calls and absences, classes with pupils that day), so that the school and class views agree:
+    a school is recorded only when every class with pupils recorded (recorded_with_absences when one of
+    them has an absence, else recorded_no_absence), partly_recorded when some classes did, not_recorded
+    when none did, and no_file_received when its region sent no roll call nor absence that day (a day
+    after the region's last loaded day, or a missing daily drop): then the class counts are null, never 0.
+    Rebuilt from the daily aggregate (schools x school days) at each build.
 -#}
 
 with
@@ -26,42 +25,64 @@ schools as (
 
 ),
 
-classes as (
+class_days as (
 
-    select * from {{ ref('dim_class') }}
+    select * from {{ ref('agg_absence_class_daily') }}
 
     where pupils_enrolled > 0
 
 ),
 
-recorded_days as (
+statuses as (
 
-    select * from {{ ref('int_absence__school_days') }}
+    select * from {{ ref('recording_statuses') }}
 
 ),
 
 year_extent as (
 
+    -- the country's last school day loaded
     select
         school_year,
-        max(absence_date) as last_recorded_date
+        max(calendar_date) as last_loaded_date
 
-    from recorded_days
+    from class_days
 
     group by school_year
 
 ),
 
-class_counts as (
+school_class_days as (
 
     select
+        class_days.school_year,
+        class_days.school_code,
+        class_days.calendar_date,
+        count(*) as classes,
+        count(*) filter (where statuses.is_recorded) as classes_recorded,
+        count(*) filter (where class_days.pupils_with_missed_session > 0) as classes_with_absence,
+        sum(class_days.sessions_missed) as absence_sessions
+
+    from class_days
+
+    inner join statuses
+        on class_days.recording_status = statuses.status_code
+
+    group by class_days.school_year, class_days.school_code, class_days.calendar_date
+
+),
+
+region_received as (
+
+    -- the region-days with a file: a class status other than no_file_received
+    select distinct
         school_year,
-        school_code,
-        count(*) as classes
+        region_code,
+        calendar_date
 
-    from classes
+    from class_days
 
-    group by school_year, school_code
+    where recording_status != 'no_file_received'
 
 ),
 
@@ -73,9 +94,12 @@ school_days as (
         schools.region_code,
         schools.province_code,
         calendar.calendar_date,
-        coalesce(recorded_days.absence_sessions, 0) as absence_sessions,
-        coalesce(class_counts.classes, 0) as classes,
-        coalesce(recorded_days.classes_with_absence, 0) as classes_with_absence
+        calendar.school_day_number,
+        school_class_days.classes,
+        school_class_days.classes_recorded,
+        school_class_days.classes_with_absence,
+        school_class_days.absence_sessions,
+        region_received.region_code is null as no_file_received
 
     from schools
 
@@ -85,51 +109,51 @@ school_days as (
     inner join calendar
         on
             schools.school_year = calendar.school_year
-            and year_extent.last_recorded_date >= calendar.calendar_date
+            and year_extent.last_loaded_date >= calendar.calendar_date
 
-    left join recorded_days
+    left join region_received
         on
-            schools.school_year = recorded_days.school_year
-            and schools.school_code = recorded_days.school_code
-            and calendar.calendar_date = recorded_days.absence_date
+            schools.school_year = region_received.school_year
+            and schools.region_code = region_received.region_code
+            and calendar.calendar_date = region_received.calendar_date
 
-    left join class_counts
+    left join school_class_days
         on
-            schools.school_year = class_counts.school_year
-            and schools.school_code = class_counts.school_code
-
-),
-
-usual as (
-
-    select
-        *,
-        avg(case when absence_sessions > 0 then 1.0 else 0.0 end) over (
-            partition by school_year, school_code
-        ) as recording_day_share
-
-    from school_days
+            schools.school_year = school_class_days.school_year
+            and schools.school_code = school_class_days.school_code
+            and calendar.calendar_date = school_class_days.calendar_date
 
 ),
 
 final as (
 
+    -- a school of a region with a file that day but no class with pupils that day has no status: dropped
     select
         school_year,
         school_code,
         region_code,
         province_code,
         calendar_date,
-        absence_sessions,
-        classes,
-        classes_with_absence,
-        greatest(classes - classes_with_absence, 0) as classes_without_absence,
-        recording_day_share,
-        absence_sessions = 0 as no_absence_recorded,
-        absence_sessions = 0
-        and recording_day_share >= {{ var('recording_min_usual_share') }} as likely_not_recorded
+        school_day_number,
+        case when not no_file_received then classes end as classes,
+        case when not no_file_received then classes_recorded end as classes_recorded,
+        case when not no_file_received then classes - classes_recorded end as classes_not_recorded,
+        case when not no_file_received then classes_with_absence end as classes_with_absence,
+        case when not no_file_received then absence_sessions end as absence_sessions,
+        case
+            when not no_file_received then 100.0 * classes_recorded / classes
+        end as recorded_class_share,
+        case
+            when no_file_received then 'no_file_received'
+            when classes_recorded = 0 then 'not_recorded'
+            when classes_recorded < classes then 'partly_recorded'
+            when classes_with_absence > 0 then 'recorded_with_absences'
+            else 'recorded_no_absence'
+        end as recording_status
 
-    from usual
+    from school_days
+
+    where no_file_received or classes > 0
 
 )
 
