@@ -199,6 +199,7 @@ def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
     total = int(by_region["pupils"].sum())
     girls = int(by_region["girls"].sum())
     boys = int(by_region["boys"].sum())
+    missing = t("overview.no_data_received", lang)
     rows = [
         {
             t("col.region_code", lang): r["region_code"],
@@ -208,6 +209,16 @@ def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
             t("col.boys", lang): fmt_int(r["boys"], lang),
             t("col.girls_share", lang): fmt_pct(share(r["girls"], r["pupils"]), lang),
             t("col.national_share", lang): fmt_pct(share(r["pupils"], total), lang),
+        }
+        if r["data_received"]
+        else {
+            t("col.region_code", lang): r["region_code"],
+            t("col.region", lang): r[f"region_name_{lang}"],
+            t("col.pupils", lang): missing,
+            t("col.girls", lang): missing,
+            t("col.boys", lang): missing,
+            t("col.girls_share", lang): missing,
+            t("col.national_share", lang): missing,
         }
         for r in by_region.iter_rows(named=True)
     ]
@@ -282,6 +293,10 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     if total == 0:
         st.warning(t("no_data_for_selection", lang))
+    not_received = by_region.filter(~pl.col("data_received"))
+    if not_received.height and not_received.height < by_region.height:
+        names = ", ".join(not_received[f"region_name_{lang}"].to_list())
+        st.warning(t("overview.regions_not_received", lang, n=not_received.height, regions=names))
 
     map_col, bar_col = st.columns([3, 2])
     with map_col:

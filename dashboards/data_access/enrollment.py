@@ -113,6 +113,12 @@ def cycles() -> pl.DataFrame:
 # ------------------------------------------------------------------------------------------- enrollment
 
 
+#: the rows of an optional cycle and an optional sex (two parameters each, in that order)
+_WANTED_CYCLE_SEX = (
+    "(cast(? as varchar) is null or a.cycle_code = ?) and (cast(? as varchar) is null or a.sex = ?)"
+)
+
+
 def pupils_by_region(
     school_year: str,
     cycle: str | None = None,
@@ -125,8 +131,10 @@ def pupils_by_region(
 ) -> pl.DataFrame:
     """Pupils of one school year per region, optionally for one cycle and/or one sex (``F``/``M``).
 
-    One row per region the scope sees (all 12 for national, zero when a region has no pupils):
-    ``region_code, region_name_fr, region_name_ar, pupils, girls, boys``.
+    One row per region the scope sees (all 12 for national): ``region_code, region_name_fr,
+    region_name_ar, data_received, pupils, girls, boys``. ``data_received`` is false when the region has
+    no enrollment at all in that year (its export has not arrived): its counts are then null, not 0; a
+    region with data but no pupil of the cycle or sex asked counts 0.
     """
     source, params = _enrollment_source(scope, region, province, school)
     region_code = scope.region_filter(region)
@@ -137,25 +145,38 @@ def pupils_by_region(
             r.region_code,
             r.name_fr as region_name_fr,
             r.name_ar as region_name_ar,
-            coalesce(sum(a.pupils), 0)::bigint as pupils,
-            coalesce(sum(a.pupils) filter (where a.sex = 'F'), 0)::bigint as girls,
-            coalesce(sum(a.pupils) filter (where a.sex = 'M'), 0)::bigint as boys
+            count(a.region_code) > 0 as data_received,
+            case when count(a.region_code) > 0
+                then coalesce(sum(a.pupils) filter (where {_WANTED_CYCLE_SEX}), 0)
+            end::bigint as pupils,
+            case when count(a.region_code) > 0
+                then coalesce(sum(a.pupils) filter (where {_WANTED_CYCLE_SEX} and a.sex = 'F'), 0)
+            end::bigint as girls,
+            case when count(a.region_code) > 0
+                then coalesce(sum(a.pupils) filter (where {_WANTED_CYCLE_SEX} and a.sex = 'M'), 0)
+            end::bigint as boys
         from reference.regions as r
         left join src as a
             on a.region_code = r.region_code
             and a.school_year = ?
-            and (cast(? as varchar) is null or a.cycle_code = ?)
-            and (cast(? as varchar) is null or a.sex = ?)
         where (cast(? as varchar) is null or r.region_code = ?)
         group by r.region_code, r.name_fr, r.name_ar
         order by r.region_code
         """,
         *params,
+        cycle,
+        cycle,
+        sex,
+        sex,
+        cycle,
+        cycle,
+        sex,
+        sex,
+        cycle,
+        cycle,
+        sex,
+        sex,
         school_year,
-        cycle,
-        cycle,
-        sex,
-        sex,
         region_code,
         region_code,
     )
