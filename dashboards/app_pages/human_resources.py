@@ -79,7 +79,9 @@ def subject_table(subjects: pl.DataFrame, lang: str) -> pl.DataFrame:
                 **_coverage(r, lang),
                 t("hr.col.subject_teachers", lang): fmt_int(r["teachers"], lang),
                 t("hr.col.pupils", lang): fmt_int(r["pupils_taught"], lang),
-                t("hr.col.pupils_per_subject_teacher", lang): fmt_decimal(r["pupils_per_subject_teacher"], lang),
+                t("hr.col.pupils_per_subject_teacher", lang): fmt_decimal(
+                    r["pupils_per_subject_teacher"], lang
+                ),
             }
             for r in subjects.iter_rows(named=True)
         ]

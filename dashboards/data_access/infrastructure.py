@@ -31,8 +31,8 @@ Breakdown = Literal["region", "province", "room_type"]
 # from the room-grain mart for a school.
 _AGG_SOURCE = f"""
     select school_year, region_code, province_code, room_type, classrooms, usable_classrooms,
-        counted_classrooms, out_of_service_classrooms, needs_repair_classrooms, prefabricated_classrooms, usable_seats,
-        occupied_slots, available_slots
+        counted_classrooms, out_of_service_classrooms, needs_repair_classrooms, prefabricated_classrooms,
+        usable_seats, occupied_slots, available_slots
     from marts.agg_classroom_occupancy
     where {AGG_TERRITORY_WHERE}
 """

@@ -32,6 +32,7 @@ from massar.synthetic import parameters as P
 from massar.synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
 from massar.synthetic.chunks import CHUNK_PUPILS, plan_chunks
 from massar.synthetic.domains import domain_frames
+from massar.synthetic.domains.fee_transfers import hold_back
 from massar.synthetic.drops import (
     FILE_CLASSES,
     DropPlan,
@@ -304,6 +305,7 @@ def generate(
                         output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
                     frame = output.frames.pop(entity)
                     text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
+                    payments = frame if entity == "fee_payments" else None
                     del frame
                     injected = inject(
                         text,
@@ -322,6 +324,12 @@ def generate(
                         days,
                         _drop_rates(contract, fault_rate, file_fault_rate, fault_rates),
                     )
+                    if payments is not None:  # receipts with a fault are not transferred
+                        faulty = [line - 2 for line, _ in injected.faults]
+                        output.frames["fee_transfers"] = hold_back(
+                            output.frames["fee_transfers"], payments, faulty, year
+                        )
+                        del payments
                     if entity == "enrollments":
                         faulty = [line - 2 for line, _ in injected.faults]
                         valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
