@@ -305,7 +305,6 @@ def generate(
                         output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
                     frame = output.frames.pop(entity)
                     text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
-                    payments = frame if entity == "fee_payments" else None
                     del frame
                     injected = inject(
                         text,
@@ -324,12 +323,12 @@ def generate(
                         days,
                         _drop_rates(contract, fault_rate, file_fault_rate, fault_rates),
                     )
-                    if payments is not None:  # receipts with a fault are not transferred
+                    if entity == "fee_payments":  # receipts with a fault are not transferred
                         faulty = [line - 2 for line, _ in injected.faults]
+                        valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
                         output.frames["fee_transfers"] = hold_back(
-                            output.frames["fee_transfers"], payments, faulty, year
+                            output.frames["fee_transfers"], valid.drop("_i"), year
                         )
-                        del payments
                     if entity == "enrollments":
                         faulty = [line - 2 for line, _ in injected.faults]
                         valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
