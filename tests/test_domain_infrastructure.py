@@ -111,10 +111,12 @@ def _expected_by_region(exports: Path) -> pl.DataFrame:
     """Per school year × region: rooms, usable seats, occupied and available slots (polars, from exports)."""
     usable = {k: v["is_usable"] == "true" for k, v in _seed("classroom_statuses").items()}
     teaching = {k: v["is_teaching_room"] == "true" for k, v in _seed("classroom_types").items()}
+    classroom = {k: v["is_classroom"] == "true" for k, v in _seed("classroom_types").items()}
     rooms = clean_rows(exports, ENTITY).with_columns(
         pl.col("capacity").cast(pl.Int64),
         pl.col("operating_status").replace_strict(usable, return_dtype=pl.Boolean).alias("usable"),
         pl.col("room_type").replace_strict(teaching, return_dtype=pl.Boolean).alias("teaching"),
+        pl.col("room_type").replace_strict(classroom, return_dtype=pl.Boolean).alias("classroom"),
     )
     tt = clean_rows(exports, "timetables")
     week = tt.group_by("school_year", "school_code").agg(
@@ -135,6 +137,7 @@ def _expected_by_region(exports: Path) -> pl.DataFrame:
         rooms.group_by("school_year", "region_code")
         .agg(
             pl.len().alias("classrooms"),
+            (pl.col("usable") & pl.col("classroom")).sum().alias("counted_classrooms"),
             pl.col("capacity").filter(pl.col("usable")).sum().alias("usable_seats"),
             pl.col("occupied").filter(counted).sum().alias("occupied_slots"),
             pl.col("week_slots").filter(counted).sum().alias("available_slots"),
@@ -149,8 +152,8 @@ def test_marts_match_the_exports(published_db: Path, published_home: Path) -> No
         sql(
             published_db,
             """
-            select school_year, region_code, sum(classrooms), sum(usable_seats), sum(occupied_slots),
-                sum(available_slots)
+            select school_year, region_code, sum(classrooms), sum(counted_classrooms), sum(usable_seats),
+                sum(occupied_slots), sum(available_slots)
             from marts.agg_classroom_occupancy group by all order by 1, 2
             """,
         ),
@@ -158,6 +161,7 @@ def test_marts_match_the_exports(published_db: Path, published_home: Path) -> No
             "school_year",
             "region_code",
             "classrooms",
+            "counted_classrooms",
             "usable_seats",
             "occupied_slots",
             "available_slots",
@@ -169,6 +173,18 @@ def test_marts_match_the_exports(published_db: Path, published_home: Path) -> No
     assert got.cast(expected.schema).equals(expected), (got, expected)
     (rooms,) = sql(published_db, "select count(*) from marts.dim_classroom")[0]
     assert rooms == int(expected["classrooms"].sum())
+    # one count of classrooms: the resource indicators' denominator is the same number
+    by_year = sql(
+        published_db,
+        """
+        with o as (
+            select school_year, sum(counted_classrooms) as n from marts.agg_classroom_occupancy group by 1
+        ),
+        c as (select school_year, sum(classrooms) as n from marts.agg_school_capacity group by 1)
+        select school_year, o.n, c.n from o full join c using (school_year)
+        """,
+    )
+    assert by_year and all(occupancy == capacity > 0 for _, occupancy, capacity in by_year), by_year
     # the rate is the ratio of the two sums, and lies in 0-100
     bad = sql(
         published_db,
@@ -223,11 +239,11 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
     assert at.title[0].value == words["infra.title"]
     year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
-    rooms, seats, occupied, available, prefab = sql(
+    rooms, counted, seats, occupied, available, prefab = sql(
         db,
         """
-        select sum(classrooms), sum(usable_seats), sum(occupied_slots), sum(available_slots),
-            sum(prefabricated_classrooms)
+        select sum(classrooms), sum(counted_classrooms), sum(usable_seats), sum(occupied_slots),
+            sum(available_slots), sum(prefabricated_classrooms)
         from marts.agg_classroom_occupancy
         where school_year = ? and (cast(? as varchar) is null or region_code = ?)
         """,
@@ -236,6 +252,7 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
         region,
     )[0]
     assert _int(_metric(at, words["infra.kpi.classrooms"])) == rooms
+    assert _int(_metric(at, words["infra.kpi.counted_classrooms"])) == counted
     assert _int(_metric(at, words["infra.kpi.seats"])) == seats
     shown = _metric(at, words["infra.kpi.occupancy"])
     assert f"{100 * occupied / available:.1f}".replace(".", "," if lang == "fr" else ".") in shown

@@ -60,7 +60,8 @@ def territories(published_home: Path) -> Territories:
 
 
 def expected_units(home: Path, terr: Territories, role: str) -> dict[str, dict[str, Any]]:
-    """Per unit code ('' = national) of the table: pupils, teachers, classes of the cycle's schools."""
+    """Per unit code ('' = national) of the table: pupils, teachers in service, classes of the cycle's
+    schools."""
     cond, params = terr.where(role, "d")
     levels = {
         "ministry": [("''", "national"), ("d.region_code", "region"), ("d.province_code", "province")],
@@ -79,8 +80,12 @@ def expected_units(home: Path, terr: Territories, role: str) -> dict[str, dict[s
                 join schools as d using (school_code) where e.school_year = ? group by 1
             ),
             t as (
-                select {column} as code, count(*) as teachers from marts.dim_teacher as x
-                join schools as d using (school_code) where x.school_year = ? group by 1
+                select {column} as code, count(*) as teachers from staging.stg_massar__teachers as x
+                join schools as d using (school_code)
+                left join staging.stg_massar__staff_situations as s
+                    on s.school_year = x.school_year and s.teacher_code = x.teacher_code
+                left join reference.staff_statuses as st on st.status_code = s.status_code
+                where x.school_year = ? and coalesce(st.in_service, true) group by 1
             ),
             c as (
                 select {column} as code, count(*) as classes from marts.dim_class as x

@@ -1,8 +1,8 @@
 """The Teachers & infrastructure page in AppTest, for each role and language.
 
-Expected numbers: SQL on the marts' facts and dimensions (fct_enrollment, dim_teacher, dim_class,
-dim_school, seed class_size_bands), independent of the aggregates the page reads; classrooms (from the
-timetables, which no other mart carries) from agg_school_capacity.
+Expected numbers: SQL on the marts' facts and dimensions (fct_enrollment, the staged teachers and
+staff situations with seed staff_statuses, dim_class, dim_classroom with seeds classroom_types and
+classroom_statuses, dim_school, seed class_size_bands), independent of the aggregates the page reads.
 """
 
 from __future__ import annotations
@@ -49,16 +49,23 @@ def by_cycle(home: Path, terr: Territories, role: str, lang: str) -> dict[str, d
             join schools as d using (school_code) where e.school_year = ? group by 1
         ),
         t as (
-            select d.cycle_code, count(*) as n from marts.dim_teacher as x
-            join schools as d using (school_code) where x.school_year = ? group by 1
+            select d.cycle_code, count(*) as n from staging.stg_massar__teachers as x
+            join schools as d using (school_code)
+            left join staging.stg_massar__staff_situations as s
+                on s.school_year = x.school_year and s.teacher_code = x.teacher_code
+            left join reference.staff_statuses as st on st.status_code = s.status_code
+            where x.school_year = ? and coalesce(st.in_service, true) group by 1
         ),
         c as (
             select d.cycle_code, count(*) as n, max(x.pupils_enrolled) as largest from marts.dim_class as x
             join schools as d using (school_code) where x.school_year = ? and x.pupils_enrolled > 0 group by 1
         ),
         r as (
-            select d.cycle_code, sum(x.classrooms) as n from marts.agg_school_capacity as x
-            join schools as d using (school_code) where x.school_year = ? group by 1
+            select d.cycle_code, count(*) as n from marts.dim_classroom as x
+            join schools as d using (school_code)
+            join reference.classroom_types as ty on ty.room_type = x.room_type
+            join reference.classroom_statuses as cs on cs.operating_status = x.operating_status
+            where x.school_year = ? and ty.is_classroom and cs.is_usable group by 1
         )
         select
             cy.label_{lang}, coalesce(p.n, 0), coalesce(t.n, 0), coalesce(c.n, 0), coalesce(r.n, 0), c.largest

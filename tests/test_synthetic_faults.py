@@ -68,7 +68,7 @@ SMALL_DOMAIN_RATES = {
     "unknown_staff_status": 0.3,
     "return_without_code": 0.6,
     "end_before_start": 0.5,
-    "age_not_eligible": 0.3,
+    "age_not_eligible": 0.6,
     "unknown_nonformal_programme": 0.9,
     "unknown_preschool_type": 0.05,
     "preschool_years_mismatch": 0.05,

@@ -67,16 +67,23 @@ def _coverage(r: dict, lang: str) -> dict[str, str]:
         t("hr.col.vacant", lang): fmt_int(r["vacant_slots"], lang),
         t("hr.col.vacant_hours", lang): fmt_decimal(r["vacant_hours"], lang),
         t("hr.col.vacancy_rate", lang): fmt_pct(_pct(r["vacancy_rate"]), lang),
-        t("hr.col.teachers", lang): fmt_int(r["teachers"], lang),
-        t("hr.col.pupils", lang): fmt_int(r["pupils_taught"], lang),
-        t("hr.col.pupils_per_teacher", lang): fmt_decimal(r["pupils_per_teacher"], lang),
     }
 
 
 def subject_table(subjects: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Per subject: vacancies, then the subject's teachers, pupils taught and pupils per teacher of the
+    subject (a per-subject figure; the territory breakdown has no such column)."""
     return pl.DataFrame(
         [
-            {t("hr.col.subject", lang): _label(r, lang, "subject_code"), **_coverage(r, lang)}
+            {
+                t("hr.col.subject", lang): _label(r, lang, "subject_code"),
+                **_coverage(r, lang),
+                t("hr.col.subject_teachers", lang): fmt_int(r["teachers"], lang),
+                t("hr.col.pupils", lang): fmt_int(r["pupils_taught"], lang),
+                t("hr.col.pupils_per_subject_teacher", lang): fmt_decimal(
+                    r["pupils_per_subject_teacher"], lang
+                ),
+            }
             for r in subjects.iter_rows(named=True)
         ]
     )
@@ -154,7 +161,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     y = isolate_ltr(year, lang)
     with left:
         st.plotly_chart(
-            subject_chart(subjects, lang, t("hr.chart.ratio", lang, year=y), "pupils_per_teacher",
+            subject_chart(subjects, lang, t("hr.chart.ratio", lang, year=y), "pupils_per_subject_teacher",
                           t("hr.chart.ratio_axis", lang), "#2f6fb0"),
             config=PLOTLY_CONFIG, key="hr_ratio",
         )  # fmt: skip

@@ -124,28 +124,33 @@ def render(filters: Filters, lang: str, version: str) -> None:
     if not totals["classrooms"]:
         st.warning(t("infra.no_data", lang))
         return
-    cols = st.columns(5)
+    cols = st.columns(6)
     cols[0].metric(
         t("infra.kpi.classrooms", lang),
         fmt_int(totals["classrooms"], lang),
         help=kpi.help_text("infra.kpi.classrooms", lang),
     )
     cols[1].metric(
+        t("infra.kpi.counted_classrooms", lang),
+        fmt_int(totals["counted_classrooms"], lang),
+        help=kpi.help_text("infra.kpi.counted_classrooms", lang),
+    )
+    cols[2].metric(
         t("infra.kpi.out_of_service", lang),
         fmt_int(totals["out_of_service_classrooms"], lang),
         help=kpi.help_text("infra.kpi.out_of_service", lang),
     )
-    cols[2].metric(
+    cols[3].metric(
         t("infra.kpi.prefabricated", lang),
         fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
         help=kpi.help_text("infra.kpi.prefabricated", lang),
     )
-    cols[3].metric(
+    cols[4].metric(
         t("infra.kpi.seats", lang),
         fmt_int(totals["usable_seats"], lang),
         help=kpi.help_text("infra.kpi.seats", lang),
     )
-    cols[4].metric(
+    cols[5].metric(
         t("infra.kpi.occupancy", lang),
         fmt_pct(_pct(totals["occupancy_rate"]), lang),
         help=kpi.help_text("infra.kpi.occupancy", lang),

@@ -1,10 +1,12 @@
-"""Human resources: teaching load against the statutory load, vacancies and pupils per teacher.
+"""Human resources: teaching load against the statutory load, vacancies and pupils per teacher of a subject.
 
 Sources: ``marts.agg_teacher_load`` and ``marts.agg_teaching_coverage`` (school x subject), and the list
 ``marts.fct_teaching_vacancy`` (class x subject) read only when narrowed to one school. Every figure of a
 group is a ratio of sums (Σ assigned / Σ statutory hours, Σ vacant / Σ slots, Σ pupils taught /
-Σ teachers), never a mean of school ratios; a zero denominator gives null. Subject labels from the seed
-``subjects``.
+Σ teachers of a subject), never a mean of school ratios; a zero denominator gives null. Pupils per teacher
+of a subject is a per-subject figure only: summed over subjects it counts a pupil once per subject, so the
+territory breakdown shows vacancies only (the pupils per teacher of a territory are the resources page's,
+``marts.agg_school_capacity``). Subject labels from the seed ``subjects``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ _COVERAGE_MEASURES = """
     sum(src.classes)::bigint as slots,
     sum(src.vacant_classes)::bigint as vacant_slots,
     sum(src.vacant_hours)::double as vacant_hours,
+    100.0 * sum(src.vacant_classes) / nullif(sum(src.classes), 0) as vacancy_rate
+"""
+_SUBJECT_MEASURES = f"""{_COVERAGE_MEASURES},
     sum(src.pupils_taught)::bigint as pupils_taught,
     sum(src.teachers)::bigint as teachers,
-    100.0 * sum(src.vacant_classes) / nullif(sum(src.classes), 0) as vacancy_rate,
-    sum(src.pupils_taught) / nullif(sum(src.teachers), 0) as pupils_per_teacher
+    sum(src.pupils_taught) / nullif(sum(src.teachers), 0) as pupils_per_subject_teacher
 """
 
 
@@ -77,12 +81,13 @@ def coverage_by_subject(
     school: str | None = None,
 ) -> pl.DataFrame:
     """Per subject of the territory: ``subject_code, label_fr, label_ar, slots, vacant_slots,
-    vacant_hours, pupils_taught, teachers, vacancy_rate, pupils_per_teacher``, by subject code."""
+    vacant_hours, vacancy_rate, pupils_taught, teachers, pupils_per_subject_teacher`` (teachers of the
+    subject), by subject code."""
     territory = scope.territory(region, province, school)
     return _run(
         f"""
         with src as ({_COVERAGE}),
-        by_subject as (select src.subject_code, {_COVERAGE_MEASURES} from src group by src.subject_code)
+        by_subject as (select src.subject_code, {_SUBJECT_MEASURES} from src group by src.subject_code)
         select b.subject_code, s.label_fr, s.label_ar, b.* exclude (subject_code)
         from by_subject as b
         left join reference.subjects as s on b.subject_code = s.subject_code
@@ -102,7 +107,7 @@ def coverage_by_unit(
     school: str | None = None,
 ) -> pl.DataFrame:
     """The territory broken down one level (regions, provinces, schools): ``level, unit_code,
-    unit_name_fr, unit_name_ar`` and the measures of :func:`coverage_by_subject`, by unit code."""
+    unit_name_fr, unit_name_ar, slots, vacant_slots, vacant_hours, vacancy_rate``, by unit code."""
     territory = scope.territory(region, province, school)
     level = unit_level(territory)
     return _run(

@@ -2,7 +2,9 @@
 
 Region and province views read the aggregate mart; a school's view reads its rooms in ``dim_classroom``
 (room grain, narrowed to one school). Occupancy is the weighted rate 100 × Σ occupied slots / Σ available
-slots over usable teaching rooms (see the mart's doc block).
+slots over usable teaching rooms (see the mart's doc block). ``classrooms`` counts every room (all types,
+all statuses); ``counted_classrooms`` the usable classrooms of the resource indicators
+(``dim_classroom.is_classroom``), the same count as ``marts.agg_school_capacity.classrooms``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ Breakdown = Literal["region", "province", "room_type"]
 # from the room-grain mart for a school.
 _AGG_SOURCE = f"""
     select school_year, region_code, province_code, room_type, classrooms, usable_classrooms,
-        out_of_service_classrooms, needs_repair_classrooms, prefabricated_classrooms, usable_seats,
-        occupied_slots, available_slots
+        counted_classrooms, out_of_service_classrooms, needs_repair_classrooms, prefabricated_classrooms,
+        usable_seats, occupied_slots, available_slots
     from marts.agg_classroom_occupancy
     where {AGG_TERRITORY_WHERE}
 """
@@ -38,6 +40,7 @@ _SCHOOL_SOURCE = f"""
     select school_year, region_code, province_code, room_type,
         1 as classrooms,
         case when is_usable then 1 else 0 end as usable_classrooms,
+        case when is_classroom then 1 else 0 end as counted_classrooms,
         case when is_usable then 0 else 1 end as out_of_service_classrooms,
         case when is_usable and needs_repair then 1 else 0 end as needs_repair_classrooms,
         case when is_prefabricated then 1 else 0 end as prefabricated_classrooms,
@@ -51,6 +54,7 @@ _SCHOOL_SOURCE = f"""
 _MEASURES = """
     sum(classrooms)::bigint as classrooms,
     sum(usable_classrooms)::bigint as usable_classrooms,
+    sum(counted_classrooms)::bigint as counted_classrooms,
     sum(out_of_service_classrooms)::bigint as out_of_service_classrooms,
     sum(needs_repair_classrooms)::bigint as needs_repair_classrooms,
     sum(prefabricated_classrooms)::bigint as prefabricated_classrooms,
@@ -73,7 +77,8 @@ def summary(
     province: str | None = None,
     school: str | None = None,
 ) -> dict[str, float | int | None]:
-    """Totals of the territory: rooms by status, prefabricated rooms, usable seats, occupancy (%)."""
+    """Totals of the territory: rooms by status, usable classrooms (``counted_classrooms``), prefabricated
+    rooms, usable seats, occupancy (%)."""
     territory = scope.territory(region, province, school)
     source, params = school_or_aggregate(territory, _SCHOOL_SOURCE, _AGG_SOURCE)
     df = _run(
@@ -92,7 +97,7 @@ def breakdown(
     school: str | None = None,
 ) -> pl.DataFrame:
     """The measures of :func:`summary` per region, province or room type: ``code, label_fr, label_ar,
-    classrooms, usable_classrooms, out_of_service_classrooms, needs_repair_classrooms,
+    classrooms, usable_classrooms, counted_classrooms, out_of_service_classrooms, needs_repair_classrooms,
     prefabricated_classrooms, usable_seats, occupied_slots, available_slots, occupancy_rate``."""
     group = pick(_GROUPS, by)
     territory = scope.territory(region, province, school)

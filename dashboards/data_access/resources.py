@@ -1,6 +1,7 @@
 """Teachers and infrastructure: pupils per teacher, class sizes, classroom occupancy.
 
-Sources: ``marts.agg_school_capacity`` (school x year: pupils, teachers, classes, classrooms) and
+Sources: ``marts.agg_school_capacity`` (school x year: pupils enrolled, teachers in service, classes with
+pupils, usable classrooms: the one definition of each count, see docs/marts.md) and
 ``marts.agg_class_sizes`` (school x level x class-size band, bands from seed ``class_size_bands``).
 Ratios of a group are ratios of its summed counts (``sum(pupils) / sum(teachers)``), never means of
 school ratios; a zero denominator gives null.

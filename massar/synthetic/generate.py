@@ -32,6 +32,7 @@ from massar.synthetic import parameters as P
 from massar.synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
 from massar.synthetic.chunks import CHUNK_PUPILS, plan_chunks
 from massar.synthetic.domains import domain_frames
+from massar.synthetic.domains.fee_transfers import hold_back
 from massar.synthetic.drops import (
     FILE_CLASSES,
     DropPlan,
@@ -331,6 +332,12 @@ def generate(
                         days,
                         _drop_rates(contract, fault_rate, file_fault_rate, fault_rates),
                     )
+                    if entity == "fee_payments":  # receipts with a fault are not transferred
+                        faulty = [line - 2 for line, _ in injected.faults]
+                        valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
+                        output.frames["fee_transfers"] = hold_back(
+                            output.frames["fee_transfers"], valid.drop("_i"), year
+                        )
                     if entity == "enrollments":
                         faulty = [line - 2 for line, _ in injected.faults]
                         valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))

@@ -120,7 +120,18 @@ CLASS_SIZE_TARGET: dict[tuple[str, str], int] = {
     ("private", "rural"): 25,
 }
 PRESCHOOL_CLASS_SIZE = 25
-CLASS_SIZE_MAX = 42
+# Public secondary classes are fuller than primary ones: press figures (reference-data
+# morocco_education_official_figures_from_press.csv) give public classes of 37-40 pupils for about a third
+# of collège classes and 16 % of them above 41 (9.1 % and 3.2 % in primary), and 22.9 % of qualifiant
+# classes above 40 in 2018. Pupils added to the public targets above by cycle, and the largest class by
+# cycle (collège classes reach 50).
+CLASS_SIZE_PUBLIC_EXTRA: dict[str, int] = {"lower_secondary": 3, "upper_secondary": 3}
+CLASS_SIZE_MAX: dict[str, int] = {
+    "preschool": 42,
+    "primary": 42,
+    "lower_secondary": 48,
+    "upper_secondary": 46,
+}
 
 # School effect on grades (UNVERIFIED): N(0, SCHOOL_EFFECT_SD) + bonus for private / urban schools.
 SCHOOL_EFFECT_SD = 0.8
@@ -297,10 +308,18 @@ STATUTORY_HOURS: dict[str, int] = {
 # Share of the statutory load a teacher spends in front of classes, on average over the headcount (the
 # headcount includes teachers on leave, in training, part-time or with other duties). Tuned (UNVERIFIED)
 # so that the public teachers match the press 2023-2024 figure: 278,627 public teachers for 7,392,050
-# public pupils (26.5 pupils per teacher); measured 0.98-1.01 of that ratio at 20,000, 100,000 and
-# 1,000,000 pupils (see docs/synthetic.md). A class smaller than its target size weighs in proportion to
-# its pupils (multi-grade teaching in small schools), so the ratio does not depend on the sample size.
-TEACHER_LOAD_FACTOR = 0.87
+# public pupils (26.5 pupils per teacher); with TEACHER_MAX_LOAD below, measured (first school year,
+# no faults) 1.04 of that ratio at 20,000 pupils and 0.95 at 100,000. A class smaller than its target
+# size weighs in proportion to its pupils (multi-grade teaching in small schools), so the ratio depends
+# little on the sample size, down to the samples where TEACHER_MAX_LOAD binds.
+TEACHER_LOAD_FACTOR = 0.88
+# Ceiling of the mean weekly hours taught by a pool's teachers, as a share of the statutory load (the
+# assignments record every hour of a class, small or not): a pool whose weighted hours would give its
+# teachers more than this gets more teachers. It binds in small samples, where schools and classes are
+# far below their national sizes: without it the median teacher taught 160-270 % of the statutory load
+# at 3,000 pupils; with it 100-129 % by cycle (preschool 83 %), at the price of more teachers per pupil
+# there (about 10 pupils per public teacher at 3,000 pupils, in classes of 5-11 pupils). UNVERIFIED.
+TEACHER_MAX_LOAD = 1.3
 # Teachers complete their service in other schools of the same sector and family of cycles (collège and
 # lycée teachers of a subject form one family: "complément de service"; UNVERIFIED simplification).
 TEACHER_POOL_FAMILY: dict[str, int] = {

@@ -266,6 +266,8 @@ def class_size_target(registry: SchoolRegistry, school: np.ndarray) -> np.ndarra
     cyc = np.array(registry.cycle, dtype=np.int64)[school]
     table = np.array([[P.CLASS_SIZE_TARGET[(s, a)] for a in AREAS] for s in SECTORS])
     target = table[priv.astype(int), rur.astype(int)]
+    extra = np.array([P.CLASS_SIZE_PUBLIC_EXTRA.get(c, 0) for c in cycles()], dtype=np.int64)
+    target = target + np.where(priv, 0, extra[cyc])
     return np.where(cyc == cycles().index("preschool"), P.PRESCHOOL_CLASS_SIZE, target)
 
 
@@ -288,7 +290,9 @@ def form_classes(
     g_stream = groups % n_streams - 1
     target = class_size_target(registry, g_school)
     n_classes = np.maximum(1, np.rint(counts / target).astype(np.int64))
-    n_classes = np.maximum(n_classes, -(-counts // P.CLASS_SIZE_MAX))
+    largest = np.array([P.CLASS_SIZE_MAX[c] for c in cycles()], dtype=np.int64)
+    largest = largest[np.array(registry.cycle, dtype=np.int64)[g_school]]
+    n_classes = np.maximum(n_classes, -(-counts // largest))
     # rank of each pupil within its group, in random order
     order = np.lexsort((rng.random(len(key)), inverse))
     group_start = np.concatenate([[0], np.cumsum(counts)[:-1]])

@@ -69,21 +69,32 @@ class TeacherPool:
         return first, last
 
 
-def _split_pools(pool: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Teacher of each block (blocks sorted by pool, then school): a pool of H hours gets
-    max(1, round(H / capacity)) teachers, each taking a run of consecutive blocks of about the same
-    hours (a teacher's load is within about half a class of the pool's mean load)."""
+def _split_pools(
+    pool: np.ndarray, hours: np.ndarray, capacity: np.ndarray, taught: np.ndarray, ceiling: np.ndarray
+) -> np.ndarray:
+    """Teacher of each block (blocks sorted by pool, then school): a pool of H weighted hours and T hours
+    taught gets max(1, round(H / capacity), ceil(T / ceiling)) teachers, each taking a run of consecutive
+    blocks of about the same hours taught (a teacher's load is within about half a class of the pool's
+    mean load, and the mean is at most ``ceiling``)."""
     if not len(pool):
         return np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.concatenate([[True], pool[1:] != pool[:-1]]))
     ends = np.append(starts[1:], len(pool))
     pool_hours = np.add.reduceat(hours, starts)
     pool_capacity = np.add.reduceat(capacity * hours, starts) / np.maximum(pool_hours, 1e-12)
-    n_teachers = np.maximum(1, np.rint(pool_hours / pool_capacity)).astype(np.int64)
+    pool_taught = np.add.reduceat(taught, starts)
+    pool_ceiling = np.add.reduceat(ceiling * taught, starts) / np.maximum(pool_taught, 1e-12)
+    n_teachers = np.maximum.reduce(
+        [
+            np.ones(len(starts), dtype=np.int64),
+            np.rint(pool_hours / pool_capacity).astype(np.int64),
+            np.ceil(pool_taught / pool_ceiling - 1e-9).astype(np.int64),
+        ]
+    )
     size = ends - starts
     pool_of = np.repeat(np.arange(len(starts)), size)
-    cumulative = np.cumsum(hours) - np.repeat(np.cumsum(hours)[starts] - hours[starts], size)
-    midpoint = (cumulative - hours / 2) / pool_hours[pool_of]
+    cumulative = np.cumsum(taught) - np.repeat(np.cumsum(taught)[starts] - taught[starts], size)
+    midpoint = (cumulative - taught / 2) / np.maximum(pool_taught[pool_of], 1e-12)
     local = np.minimum((midpoint * n_teachers[pool_of]).astype(np.int64), n_teachers[pool_of] - 1)
     first_teacher = np.concatenate([[0], np.cumsum(n_teachers)[:-1]])
     return first_teacher[pool_of] + local
@@ -118,7 +129,9 @@ def staff(
     """Teachers and teaching assignments (typed frames) for the year's classes.
 
     A teacher teaches one subject group (generalists in preschool and primary) in whole classes, up to
-    their statutory weekly load times ``TEACHER_LOAD_FACTOR``. The classes of a pool (sector, cycle family,
+    their statutory weekly load times ``TEACHER_LOAD_FACTOR`` (small classes weighted by their pupils), and
+    never more than ``TEACHER_MAX_LOAD`` times the statutory load on average in the pool (hours taught,
+    as the teaching assignments record them). The classes of a pool (sector, cycle family,
     subject group) are ordered by province, school and class and split into runs of about equal hours, one
     per teacher, as many teachers as the pool's hours fill (rounded, at least one): a teacher's service is
     filled in their own school and completed in the next school of the province ("complément de
@@ -139,6 +152,7 @@ def staff(
     # classes of small schools are taught together (multi-grade classes of rural schools)
     fill = np.minimum(1.0, class_pupils / class_size_target(registry, classes.school))
     block_hours = np.bincount(block_of_row, weights=hours * fill[item], minlength=len(blocks))
+    block_taught = np.bincount(block_of_row, weights=hours, minlength=len(blocks))
     b_group = blocks // n_classes % n_groups
     b_school = blocks // n_classes // n_groups
     school_cycle = np.array(registry.cycle, dtype=np.int64)
@@ -149,9 +163,12 @@ def staff(
     b_pool = b_pool + b_group
     statutory = np.array([P.STATUTORY_HOURS[c] for c in cycles()])[school_cycle]
     capacity = statutory[b_school] * P.TEACHER_LOAD_FACTOR
+    ceiling = statutory[b_school] * P.TEACHER_MAX_LOAD
     b_pool = _merge_small_pools(b_pool, n_groups, block_hours, capacity)
     order = np.lexsort((b_item, b_school, school_province[b_school], b_pool))
-    teacher_sorted = _split_pools(b_pool[order], block_hours[order], capacity[order])
+    teacher_sorted = _split_pools(
+        b_pool[order], block_hours[order], capacity[order], block_taught[order], ceiling[order]
+    )
     # each teacher's first block gives their school; the slot is their rank among the teachers of that
     # school and group (a stable identity across years)
     starts = np.ones(len(order), dtype=bool)

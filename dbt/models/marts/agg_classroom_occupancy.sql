@@ -23,6 +23,7 @@ final as (
         room_type,
         count(*) as classrooms,
         count(*) filter (where is_usable) as usable_classrooms,
+        count(*) filter (where is_classroom) as counted_classrooms,
         count(*) filter (where not is_usable) as out_of_service_classrooms,
         count(*) filter (where is_usable and needs_repair) as needs_repair_classrooms,
         count(*) filter (where is_prefabricated) as prefabricated_classrooms,

@@ -1,10 +1,10 @@
 {#-
     One row per school and school year: pupils, teachers, classes with pupils and classrooms, with the
-    school's territory, sector, area and cycle. Pupils: fct_enrollment rows (last school of the year);
-    teachers: dim_teacher rows whose main school is there; classes: dim_class with at least one pupil;
-    classrooms: distinct classroom codes of the school's timetables. Any territory (down to one school)
-    gets its pupils per teacher, per class and per classroom from summed counts; agg_school_resources
-    is this table summed by province, sector and cycle.
+    school's territory, sector, area and cycle: the one definition of the numerators and denominators of
+    pupils per teacher, per class and per classroom (doc block agg_school_capacity). Pupils:
+    fct_enrollment rows (last school of the year); teachers: teachers in service whose main school it is
+    (agg_teacher_load.teachers_in_service, headcount); classes: dim_class with at least one pupil;
+    classrooms: dim_classroom rows with is_classroom (usable rooms of a classroom type).
 -#}
 
 with
@@ -21,9 +21,9 @@ schools as (
 
 ),
 
-teachers as (
+teacher_load as (
 
-    select * from {{ ref('dim_teacher') }}
+    select * from {{ ref('agg_teacher_load') }}
 
 ),
 
@@ -35,9 +35,11 @@ classes as (
 
 ),
 
-timetables as (
+rooms as (
 
-    select * from {{ ref('stg_massar__timetables') }}
+    select * from {{ ref('dim_classroom') }}
+
+    where is_classroom
 
 ),
 
@@ -59,9 +61,9 @@ teacher_counts as (
     select
         school_year,
         school_code,
-        count(*) as teachers
+        sum(teachers_in_service) as teachers
 
-    from teachers
+    from teacher_load
 
     group by school_year, school_code
 
@@ -86,9 +88,9 @@ classroom_counts as (
     select
         school_year,
         school_code,
-        count(distinct classroom_code) as classrooms
+        count(*) as classrooms
 
-    from timetables
+    from rooms
 
     group by school_year, school_code
 
@@ -105,7 +107,7 @@ final as (
         schools.area,
         schools.cycle_code,
         coalesce(pupil_counts.pupils, 0) as pupils,
-        coalesce(teacher_counts.teachers, 0) as teachers,
+        cast(coalesce(teacher_counts.teachers, 0) as bigint) as teachers,
         coalesce(class_counts.classes, 0) as classes,
         coalesce(classroom_counts.classrooms, 0) as classrooms,
         class_counts.largest_class

@@ -1,5 +1,5 @@
 {#-
-    Vacancies and pupils per teacher, per school year x school x subject. See the doc block
+    Vacancies and pupils per teacher of the subject, per school year x school x subject. See the doc block
     agg_teaching_coverage (_docs_hr.md).
 -#}
 
@@ -106,7 +106,7 @@ final as (
         per_subject.pupils_taught,
         coalesce(teachers.teachers, 0) as teachers,
         100.0 * per_subject.vacant_classes / per_subject.classes as vacancy_rate,
-        per_subject.pupils_taught / nullif(teachers.teachers, 0) as pupils_per_teacher
+        per_subject.pupils_taught / nullif(teachers.teachers, 0) as pupils_per_subject_teacher
 
     from per_subject
 

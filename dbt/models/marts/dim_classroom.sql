@@ -116,6 +116,7 @@ final as (
         classrooms.operating_status,
         statuses.is_usable,
         statuses.needs_repair,
+        coalesce(room_types.is_classroom and statuses.is_usable, false) as is_classroom,
         classrooms.capacity,
         classrooms.area_m2,
         classrooms.building_code,
