@@ -104,7 +104,8 @@ def build(db: Path, pupils: int) -> None:
             create table marts.agg_flow_rates as
             select ? as school_year, region_code, province_code, school_code, sector, sex, level_code,
                 40 as pupils, 32 as promoted, 5 as repeated, 2 as dropped_out, 1 as transferred_out,
-                0 as completed, cycle_code, grade_in_cycle, 39 as rate_base, 32 / 39 as promotion_rate,
+                0 as completed, 0 as not_traced, 0 as dropout_revised, cycle_code, grade_in_cycle,
+                39 as rate_base, 32 / 39 as promotion_rate,
                 5 / 39 as repetition_rate, 2 / 39 as dropout_rate, null::double as transition_rate
             from _school_level cross join (values ('F'), ('M')) as x(sex)
             """,

@@ -477,6 +477,8 @@ def daily_dbt_selector(days: list[str]) -> str:
             entities.add(export.entity)
             deletions = deletions or export.deleted
     sources = [*sorted(entities), "load_log", "quarantine"]
+    if "enrollments" in entities:  # its rejected rows trace pupils (int_enrollment__lost_records)
+        sources.append("enrollment_quarantine")
     selection = [f"source:massar.{name}+" for name in sources]
     if deletions:
         # A deletion reaches the models through the deleted entity's staging view (selected above with

@@ -143,7 +143,7 @@ def show_year(year: str) -> None:
 
 
 def render(scope: Scope, lang: str, version: str) -> None:
-    flow_years = da.flow_years()
+    flow_years = da.flow_years(scope=scope)
     # the latest year's flows are censored (its next year is not loaded): open on the latest known one
     filters = territory_filters(scope, lang, default_year=flow_years[0] if flow_years else None)
     if filters is None:

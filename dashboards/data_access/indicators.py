@@ -277,10 +277,20 @@ def survival_by_grade(
     )
 
 
-def flow_years() -> list[str]:
-    """The school years whose flow rates are known (a following year is loaded), latest first.
+def flow_years(*, scope: Scope, region: str | None = None) -> list[str]:
+    """The school years whose flow rates are known in the scope's territory (a following year is
+    loaded), latest first.
 
     The last loaded year never has any: its flows are measured against a year not loaded yet.
     """
-    frame = _run("select distinct school_year from marts.agg_flow_rates order by school_year desc")
+    region_code = scope.region_filter(region)
+    frame = _run(
+        """
+        select distinct school_year from marts.agg_flow_rates
+        where cast(? as varchar) is null or region_code = ?
+        order by school_year desc
+        """,
+        region_code,
+        region_code,
+    )
     return frame["school_year"].to_list()

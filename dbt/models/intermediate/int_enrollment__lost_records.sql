@@ -10,9 +10,7 @@ with
 
 quarantine as (
 
-    select * from {{ ref('stg_massar__quarantine') }}
-
-    where entity = 'enrollments'
+    select * from {{ ref('stg_massar__enrollment_quarantine') }}
 
 ),
 
