@@ -18,6 +18,7 @@ import codecs
 import contextlib
 import csv
 import difflib
+import functools
 import gzip
 import hashlib
 import io
@@ -337,20 +338,22 @@ def _ascii_from(content: bytes, start: int) -> bool:
     return tail.size == 0 or int(tail.max()) < 0x80
 
 
-def _line_ends(data: bytes, start: int) -> tuple[bytes, str]:
+def _line_ends(data: bytes, start: int) -> tuple[bytes, str, int]:
     """LF or CRLF files as they are; CR-only (old spreadsheet exports) and mixed line ends turned to LF.
+    Also returns the number of CR left (to check that a CRLF file has one per line).
 
-    Found with numpy comparisons over the bytes (far cheaper than ``bytes.count`` of a pair)."""
-    view = np.frombuffer(data, dtype=np.uint8, offset=start)
-    crs = np.flatnonzero(view == 13)
-    if crs.size == 0:
-        return data, "LF"
-    after = crs + 1
-    if after[-1] < view.size and bool((view[after] == 10).all()):
-        return data, "CRLF"
+    Told from the header line's end, one ``in`` test (memchr) and, for a CRLF file, one numpy count:
+    a file whose header ends with CRLF is taken for CRLF, and the fast parse checks that it holds one CR
+    per line; if not (bare CR line ends among CRLF ones), the line reader, which takes a bare CR for a
+    line end, reads it."""
+    if b"\r" not in data:
+        return data, "LF", 0
+    header_end = data.find(b"\n", start)
+    if header_end > start and data[header_end - 1] == 13 and data.find(b"\r", start) == header_end - 1:
+        view = np.frombuffer(data, dtype=np.uint8, offset=start)
+        return data, "CRLF", int(np.count_nonzero(view == 13))
     normalised = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    kind = "CR" if b"\n" not in data else "mixed"
-    return normalised, kind
+    return normalised, "CR" if b"\n" not in data else "mixed", 0
 
 
 def truncated_last_line(content: bytes, separator: bytes) -> bool:
@@ -381,6 +384,7 @@ def _separator(header_line: bytes) -> str:
     return SEPARATORS[counts.index(max(counts))]
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_header(header: str) -> str:
     """A header as compared with the contract's spellings: lower case, accents dropped, blanks, dashes,
     dots and underscores as one ``_`` (``Type Contrôle`` -> ``type_controle``)."""
@@ -437,14 +441,14 @@ def read_batch(
     data, start, encoding = _to_utf8(content, path)
     if BLANK.fullmatch(data, start):
         raise UnreadableFileError(path, "empty_file", "the file is empty (no header)")
-    data, line_ends = _line_ends(data, start)
+    data, line_ends, crs = _line_ends(data, start)
     header_end = data.find(b"\n", start)
     header_line = data[start:] if header_end < 0 else data[start:header_end]
     separator = _separator(header_line)
     sep = separator.encode()
     header_fields = header_line.count(sep) + 1
 
-    frame = _fast_read(data, start, separator, header_fields) if b'"' not in data else None
+    frame = _fast_read(data, start, separator, header_fields, crs) if b'"' not in data else None
     blank = 0
     notes = [f"encoding {encoding}"]
     if compression:
@@ -453,17 +457,19 @@ def read_batch(
         notes.append(f"{line_ends} line ends")
     if separator != ";":
         notes.append(f"{SEPARATOR_NAMES[separator]}-separated")
-    if frame is not None:
-        frame = frame.with_row_index("_line_number", offset=2)
-        if truncated_last_line(data, sep) and frame.height:
-            frame = frame.with_columns((pl.int_range(pl.len()) == frame.height - 1).alias(TRUNCATED))
-    else:
+    fast = frame is not None
+    if frame is None:
         frame, blank = _slow_read(data, start, separator, path)
         notes.append("read line by line (quotes, blank or ragged lines)")
     header_names = [c for c in frame.columns if c not in ("_line_number", TRUNCATED, FIELDS, EXTRA)]
-    has_data = {c: frame.height > frame.get_column(c).null_count() for c in header_names}
 
     spellings = header_spellings(contract)
+    # (null counts of unknown columns only: counting is not free on the large files)
+    has_data = {
+        c: frame.height > frame.get_column(c).null_count()
+        for c in header_names
+        if normalise_header(c) not in spellings
+    }
     renames: dict[str, str] = {}
     unknown: list[str] = []
     for col in header_names:
@@ -519,11 +525,17 @@ def read_batch(
         .with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
         .select(*contract.column_names, *suspect_cols.values(), *specials)
         .with_columns(_cleaned(data, contract.column_names + list(suspect_cols.values())))
-        .with_columns(pl.col("_line_number").cast(pl.Int64))
     )
+    if fast:
+        # Numbered after the selection: numbering polars' many-chunk frame first costs ten times more.
+        frame = frame.with_row_index("_line_number", offset=2)
+        if truncated_last_line(data, sep) and frame.height:
+            frame = frame.with_columns((pl.int_range(pl.len()) == frame.height - 1).alias(TRUNCATED))
+    frame = frame.with_columns(pl.col("_line_number").cast(pl.Int64))
     # A line with nothing but blanks and separators holds no data: skipped, and counted as blank.
     value_cols = contract.column_names + list(suspect_cols.values())
-    if frame.height and min(frame.get_column(c).null_count() for c in value_cols) > 0:
+    # (a blank row is null in every column: when one column has no null, there is none)
+    if frame.height and frame.get_column(value_cols[0]).null_count() > 0:
         empty_row = pl.all_horizontal([pl.col(c).is_null() for c in value_cols])
         if EXTRA in frame.columns:
             empty_row = empty_row & pl.col(EXTRA).is_null()
@@ -557,14 +569,16 @@ def read_batch(
     )
 
 
-def _fast_read(data: bytes, start: int, separator: str, header_fields: int) -> pl.DataFrame | None:
+def _fast_read(
+    data: bytes, start: int, separator: str, header_fields: int, crs: int = 0
+) -> pl.DataFrame | None:
     """polars' parse of a file without quotes, when every line is one record with the header's number
     of fields (the last one may be cut: ``truncated_last_line``); ``None`` when it is not so.
 
-    polars refuses a line with too many fields (``truncate_ragged_lines=False``), so the lines have at
-    most the header's number of separators; then the file holds ``(fields - 1) * lines`` of them
-    exactly when no line has fewer, and as many records as lines when no line is blank. Counted with
-    numpy comparisons, a small fraction of the parse."""
+    polars refuses a line with too many fields (``truncate_ragged_lines=False``) and gives one row per
+    line otherwise (a blank line as a row of nulls), so the lines have at most the header's number of
+    separators; then the file holds ``(fields - 1) * lines`` of them exactly when no line has fewer
+    (nor is blank). Counted with one numpy comparison, a small fraction of the parse."""
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
@@ -576,15 +590,20 @@ def _fast_read(data: bytes, start: int, separator: str, header_fields: int) -> p
     except pl.exceptions.PolarsError:
         return None
     view = np.frombuffer(data, dtype=np.uint8, offset=start)
-    lines = int(np.count_nonzero(view == 10)) + (0 if data.endswith(b"\n") else 1)
+    if data.endswith((b"\n\n", b"\n\r\n")):
+        return None  # blank lines at the end, which polars may drop: counted by the line reader
+    # polars gives a row per line (a blank one included), so the lines are the rows and the header
+    lines = frame.height + 1
     last_start = data.rfind(b"\n", start, len(data) - 1) + 1
     last = np.frombuffer(data, dtype=np.uint8, offset=max(last_start, start))
     separators = int(np.count_nonzero(view == ord(separator)))
     last_separators = int(np.count_nonzero(last == ord(separator)))
     if lines <= 1:
         return frame if frame.height == 0 else None
-    if frame.height != lines - 1 or separators - last_separators != (header_fields - 1) * (lines - 1):
+    if separators - last_separators != (header_fields - 1) * (lines - 1):
         return None
+    if crs and crs != lines - (0 if data.endswith(b"\n") else 1):
+        return None  # a CRLF file with bare CR line ends too
     if len(set(frame.columns)) != len(frame.columns) or any(
         c.startswith("_duplicated_") for c in frame.columns
     ):
@@ -598,6 +617,8 @@ def _slow_read(data: bytes, start: int, separator: str, path: str) -> tuple[pl.D
     header (padded or cut to the header, their count in ``_fields``, the extra fields in ``_extra``).
     Each record's ``_line_number`` is the physical line it starts on (header = 1)."""
     text = data[start:].decode("utf-8")
+    if text.count("\r") != text.count("\r\n"):  # CRLF lines mixed with bare CR ones
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
     blank = 0

@@ -161,9 +161,8 @@ def test_unreadable_files_are_rejected_with_their_cause(
 
 def test_rejected_file_counts_its_lines(tmp_path: Path) -> None:
     record, _ = load(tmp_path, "grades.csv", clean_grades().replace(b"student_code", b"Eleve"))
-    assert (record["rows_in"], record["rows_accepted"], record["rows_quarantined"], record["rows_rejected"]) == (
-        3, 0, 0, 3,
-    )  # fmt: skip
+    counts = ("rows_in", "rows_accepted", "rows_quarantined", "rows_rejected")
+    assert tuple(record[c] for c in counts) == (3, 0, 0, 3)
 
 
 def test_unrecognised_optional_header_quarantines_its_values(tmp_path: Path) -> None:
