@@ -328,6 +328,17 @@ def _to_utf8(content: bytes, path: str) -> tuple[bytes, int, str]:
             raise UnreadableFileError(
                 path, "unreadable_encoding", f"UTF-8 byte order mark but invalid UTF-8 at byte {exc.start}"
             ) from exc
+        # Valid UTF-8 letters before the first invalid byte: a UTF-8 file with a corrupt part, which a
+        # code page would turn into wrong letters without a word. (A code-page file's first non-ASCII
+        # bytes are hardly ever valid UTF-8, let alone several.)
+        before = codecs.utf_8_decode(memoryview(content)[: exc.start], "strict", True)[0]
+        if sum(1 for ch in before if ord(ch) > 0x7F) >= 3:
+            line = content.count(b"\n", 0, exc.start) + 1
+            raise UnreadableFileError(
+                path,
+                "unreadable_encoding",
+                f"UTF-8 text with an invalid byte at line {line} (byte {exc.start}): re-export it as UTF-8",
+            ) from exc
     encoding = guess_single_byte_encoding(content)
     return content.decode(encoding).encode("utf-8"), 0, encoding
 
@@ -375,6 +386,7 @@ def truncated_last_line(content: bytes, separator: bytes) -> bool:
 
 
 SEPARATORS = (";", ",", "\t")
+SEP_LINE = re.compile(rb"sep=([;,\t|])")
 SEPARATOR_NAMES = {";": "semicolon", ",": "comma", "\t": "tab"}
 
 
@@ -444,11 +456,18 @@ def read_batch(
     data, line_ends, crs = _line_ends(data, start)
     header_end = data.find(b"\n", start)
     header_line = data[start:] if header_end < 0 else data[start:header_end]
-    separator = _separator(header_line)
+    first_line = 1
+    declared = SEP_LINE.fullmatch(header_line.rstrip(b"\r"))
+    if declared is not None and header_end > 0:  # Excel's "sep=;" line: the separator, then the header
+        start, first_line = header_end + 1, 2
+        header_end = data.find(b"\n", start)
+        header_line = data[start:] if header_end < 0 else data[start:header_end]
+    separator = declared[1].decode() if declared is not None else _separator(header_line)
     sep = separator.encode()
     header_fields = header_line.count(sep) + 1
 
-    frame = _fast_read(data, start, separator, header_fields, crs) if b'"' not in data else None
+    fast_possible = b'"' not in data and first_line == 1 and separator in SEPARATORS
+    frame = _fast_read(data, start, separator, header_fields, crs) if fast_possible else None
     blank = 0
     notes = [f"encoding {encoding}"]
     if compression:
@@ -456,10 +475,10 @@ def read_batch(
     if line_ends in ("CR", "mixed"):
         notes.append(f"{line_ends} line ends")
     if separator != ";":
-        notes.append(f"{SEPARATOR_NAMES[separator]}-separated")
+        notes.append(f"{SEPARATOR_NAMES.get(separator, repr(separator))}-separated")
     fast = frame is not None
     if frame is None:
-        frame, blank = _slow_read(data, start, separator, path)
+        frame, blank, header_fields = _slow_read(data, start, separator, path, first_line)
         notes.append("read line by line (quotes, blank or ragged lines)")
     header_names = [c for c in frame.columns if c not in ("_line_number", TRUNCATED, FIELDS, EXTRA)]
 
@@ -602,6 +621,8 @@ def _fast_read(
         return frame if frame.height == 0 else None
     if separators - last_separators != (header_fields - 1) * (lines - 1):
         return None
+    if not data[max(last_start, start) :].strip(b" \t\r\n\x0b\x0c\x1a" + separator.encode()):
+        return None  # a blank last line (an end-of-file mark): counted by the line reader
     if crs and crs != lines - (0 if data.endswith(b"\n") else 1):
         return None  # a CRLF file with bare CR line ends too
     if len(set(frame.columns)) != len(frame.columns) or any(
@@ -611,11 +632,20 @@ def _fast_read(
     return frame
 
 
-def _slow_read(data: bytes, start: int, separator: str, path: str) -> tuple[pl.DataFrame, int]:
+BLANK_CHARS = " \t\r\n\x0b\x0c\x1a\xa0"  # blanks, and the end-of-file mark of old DOS exports
+
+
+def _slow_read(
+    data: bytes, start: int, separator: str, path: str, first_line: int = 1
+) -> tuple[pl.DataFrame, int, int]:
     """Read the file record by record with the ``csv`` module: quotes (separators and line breaks in
     quoted fields), blank lines (skipped, counted), records with another number of fields than the
     header (padded or cut to the header, their count in ``_fields``, the extra fields in ``_extra``).
-    Each record's ``_line_number`` is the physical line it starts on (header = 1)."""
+    Each record's ``_line_number`` is the physical line it starts on (header = ``first_line``).
+    A line without the fields of the header's empty trailing names (a header ending with a separator)
+    is not ragged: no value is lost or shifted. (A line with more fields is, even when the extra ones are
+    empty: a field inserted in the middle looks the same.) Returns the frame, the blank lines and the
+    header's number of fields."""
     text = data[start:].decode("utf-8")
     if text.count("\r") != text.count("\r\n"):  # CRLF lines mixed with bare CR ones
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -627,22 +657,27 @@ def _slow_read(data: bytes, start: int, separator: str, path: str) -> tuple[pl.D
     line_numbers: list[int] = []
     fields: list[int] = []
     extras: list[str | None] = []
-    previous = 0
+    previous = 0  # lines read before the record (the reader counts from the start of ``text``)
+    width = required = 0
     try:
         for record in reader:
-            first_line, previous = previous + 1, reader.line_num
-            if not record or all(not f.strip() for f in record):
+            line, previous = previous + first_line, reader.line_num
+            if not record or all(not f.strip(BLANK_CHARS) for f in record):
                 blank += 1
                 continue
             if header is None:
                 header = record
+                width = required = len(header)
+                while required > 1 and not header[required - 1].strip():
+                    required -= 1
                 continue
             n = len(record)
-            line_numbers.append(first_line)
+            if required <= n < width:
+                n = width
+            line_numbers.append(line)
             fields.append(n)
-            width = len(header)
             extras.append(separator.join(record[width:]) if n > width else None)
-            values = record[:width] if n >= width else record + [""] * (width - n)
+            values = record[:width] + [""] * (width - len(record))
             rows.append([v if v != "" else None for v in values])
     except csv.Error as exc:
         raise UnreadableFileError(
@@ -651,7 +686,6 @@ def _slow_read(data: bytes, start: int, separator: str, path: str) -> tuple[pl.D
     if header is None:
         raise UnreadableFileError(path, "empty_file", "the file is empty (no header)")
     names = _unique_names(header)
-    width = len(names)
     columns = [[row[i] for row in rows] for i in range(width)]
     frame = pl.DataFrame(
         {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(names, columns, strict=True)}
@@ -661,10 +695,12 @@ def _slow_read(data: bytes, start: int, separator: str, path: str) -> tuple[pl.D
             pl.Series(FIELDS, fields, dtype=pl.Int64), pl.Series(EXTRA, extras, dtype=pl.String)
         )
     if rows and (not text.endswith("\n") or fields[-1] < width):
-        last_blank = not text.rsplit("\n", 1)[-1].strip() if not text.endswith("\n") else False
+        last_blank = (
+            not text.rsplit("\n", 1)[-1].strip(BLANK_CHARS + separator) if not text.endswith("\n") else False
+        )
         if not last_blank:
             frame = frame.with_columns((pl.int_range(pl.len()) == frame.height - 1).alias(TRUNCATED))
-    return frame, blank
+    return frame, blank, width
 
 
 def _unique_names(header: list[str]) -> list[str]:

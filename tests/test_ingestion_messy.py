@@ -92,6 +92,10 @@ def zipped(members: dict[str, bytes]) -> bytes:
         ("grades.csv", csv([line.replace(";", "\t") for line in GRADES]).encode()),  # tab-separated
         ("grades.csv", csv([line.replace(";", ",").replace("12,5", '"12,5"').replace("9,0", '"9,0"')
                             for line in GRADES]).encode()),  # comma-separated, decimal commas quoted
+        ("grades.csv", b"sep=;\r\n" + clean_grades()),  # Excel's separator line
+        ("grades.csv", csv([line + ";" for line in GRADES]).encode()),  # a trailing separator everywhere
+        ("grades.csv", csv([GRADES[0] + ";", *GRADES[1:]]).encode()),  # ... on the header only
+        ("grades.csv", clean_grades() + b"\x1a"),  # the end-of-file mark of old DOS exports
         ("grades.csv", clean_grades().replace(b"class_code", b"Code Classe")
          .replace(b"assessment_type", b"Type Contr\xc3\xb4le").replace(b";grade;", b";Note/20;")),
     ],
@@ -138,6 +142,11 @@ def test_renamed_copy_is_loaded_after_its_rejection(tmp_path: Path) -> None:
         (b"\xef\xbb\xbfschool_year;grade\r\n\xff\xfe;1\r\n", "unreadable_encoding", "UTF-8 byte order mark"),
         (b"\xff\xfe" + b"\x00\xd8" * 3 + b"\n\x00", "unreadable_encoding", "UTF-16"),
         (b"\x00\x01\x02\x03" * 40, "binary_content", "NUL bytes"),
+        (
+            clean_grades().replace(b"MATH", "MATH ééé".encode(), 1).replace(b";ABJ", b";AB\xff"),
+            "unreadable_encoding",
+            "invalid byte at line 4",
+        ),  # UTF-8 with a corrupt byte
         (zipped({"a.csv": clean_grades(), "b.csv": clean_grades()}), "zip_members", "holds 2"),
         (zipped({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"}), "not_csv", "Excel workbook"),
         (gzip.compress(clean_grades())[:-12], "corrupt_archive", "gzip"),
