@@ -428,12 +428,17 @@ def dry_run(
     cache = LakeCache(lake if lake is not None else Path("/nonexistent-lake"))
     load_log = None if lake is None else lake / lk.LOAD_LOG
     outcomes = []
+    seen: dict[str, str] = {}
     for export in sorted(exports, key=load_key):
         content = export.path.read_bytes()
         batch_id = batch_id_of(content, export)
         if load_log is not None and already_loaded(load_log, export.region_code, batch_id):
             outcomes.append(Outcome(_unchanged(export, batch_id, "already loaded (same content)")))
             continue
+        if batch_id in seen:  # the loader skips a second file of the same content in a run too
+            outcomes.append(Outcome(_unchanged(export, batch_id, f"same content as {seen[batch_id]}")))
+            continue
+        seen[batch_id] = export.relative_path
         outcome = assess(export, content, batch_id, cache)
         if outcome.record.status == "loaded" and outcome.accepted is not None:
             cache.current(export.entity, export.school_year, export.region_code)  # hold the partition

@@ -61,6 +61,8 @@ LOOSE_DATED = re.compile(r"^(?P<entity>[a-z][a-z_]*?)[_ -]+(?P<day>[0-9]{4}-[0-9
 TRUNCATED = "_truncated"
 FIELDS = "_fields"  # the record's number of fields, when a record's count differs from the header's
 EXTRA = "_extra"  # the fields beyond the header's, joined by the separator (kept in the quarantine)
+UNBALANCED = "_unbalanced_quote"  # a record running over lines with the wrong number of fields
+SLOW_CHUNK = 100_000
 
 
 @dataclass(frozen=True)
@@ -430,8 +432,10 @@ def count_data_lines(content: bytes) -> int:
         data, start, _ = _to_utf8(content, "")
     except UnreadableFileError:
         data, start = content, 0
-    lines = data[start:].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-    return max(0, sum(1 for line in lines if line.strip()) - 1)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = io.BytesIO(memoryview(data)[start:])  # line by line: no list of every line of a large file
+    return max(0, sum(1 for line in lines if line.strip(b" \t\r\n\x0b\x0c\x1a;,")) - 1)
 
 
 def read_batch(
@@ -480,7 +484,9 @@ def read_batch(
     if frame is None:
         frame, blank, header_fields = _slow_read(data, start, separator, path, first_line)
         notes.append("read line by line (quotes, blank or ragged lines)")
-    header_names = [c for c in frame.columns if c not in ("_line_number", TRUNCATED, FIELDS, EXTRA)]
+    header_names = [
+        c for c in frame.columns if c not in ("_line_number", TRUNCATED, FIELDS, EXTRA, UNBALANCED)
+    ]
 
     spellings = header_spellings(contract)
     # (null counts of unknown columns only: counting is not free on the large files)
@@ -538,7 +544,7 @@ def read_batch(
             f"unrecognised column(s) {', '.join(f'`{c}`' for c in suspect_cols)}: "
             "rows with a value quarantined"
         )
-    specials = [c for c in ("_line_number", TRUNCATED, FIELDS, EXTRA) if c in frame.columns]
+    specials = [c for c in ("_line_number", TRUNCATED, FIELDS, EXTRA, UNBALANCED) if c in frame.columns]
     frame = (
         frame.rename({**renames, **suspect_cols})
         .with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
@@ -571,6 +577,13 @@ def read_batch(
             ("too_few_fields", f"the line has fewer fields than the header's {header_fields}",
              pl.col(FIELDS) < header_fields),
         ]  # fmt: skip
+        if UNBALANCED in frame.columns:
+            row_checks.insert(0, (
+                "unbalanced_quote",
+                "a quoted field runs over several lines and the line has the wrong number of fields: "
+                "a quote is not closed (the lines it ran over are in this row's raw values)",
+                pl.col(UNBALANCED),
+            ))  # fmt: skip
     if blank:
         notes.append(f"{blank} blank line(s) skipped")
     if ignored:
@@ -653,20 +666,24 @@ def _slow_read(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"')
     blank = 0
     header: list[str] | None = None
-    rows: list[list[str | None]] = []
+    names: list[str] = []
+    rows: list[list[str | None]] = []  # the rows not yet in ``parts`` (bounded: Python strings are big)
+    parts: list[pl.DataFrame] = []
     line_numbers: list[int] = []
     fields: list[int] = []
     extras: list[str | None] = []
+    unbalanced: list[int] = []  # wrong number of fields, and a field holding lines of fields
     previous = 0  # lines read before the record (the reader counts from the start of ``text``)
     width = required = 0
     try:
         for record in reader:
-            line, previous = previous + first_line, reader.line_num
+            line, span, previous = previous + first_line, reader.line_num - previous, reader.line_num
             if not record or all(not f.strip(BLANK_CHARS) for f in record):
                 blank += 1
                 continue
             if header is None:
                 header = record
+                names = _unique_names(header)
                 width = required = len(header)
                 while required > 1 and not header[required - 1].strip():
                     required -= 1
@@ -674,27 +691,33 @@ def _slow_read(
             n = len(record)
             if required <= n < width:
                 n = width
+            if span > 1 and n != width and any("\n" in f and separator in f for f in record):
+                unbalanced.append(len(line_numbers))  # a field swallowed lines: an unclosed quote
             line_numbers.append(line)
             fields.append(n)
             extras.append(separator.join(record[width:]) if n > width else None)
             values = record[:width] + [""] * (width - len(record))
             rows.append([v if v != "" else None for v in values])
+            if len(rows) == SLOW_CHUNK:
+                parts.append(pl.DataFrame(rows, schema=[(c, pl.String) for c in names], orient="row"))
+                rows.clear()
     except csv.Error as exc:
         raise UnreadableFileError(
             path, "unparseable_csv", f"cannot parse CSV at line {reader.line_num}: {exc}"
         ) from exc
     if header is None:
         raise UnreadableFileError(path, "empty_file", "the file is empty (no header)")
-    names = _unique_names(header)
-    columns = [[row[i] for row in rows] for i in range(width)]
-    frame = pl.DataFrame(
-        {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(names, columns, strict=True)}
-    ).with_columns(pl.Series("_line_number", line_numbers, dtype=pl.Int64))
+    parts.append(pl.DataFrame(rows, schema=[(c, pl.String) for c in names], orient="row"))
+    frame = pl.concat(parts).with_columns(pl.Series("_line_number", line_numbers, dtype=pl.Int64))
     if any(n != width for n in fields):
         frame = frame.with_columns(
             pl.Series(FIELDS, fields, dtype=pl.Int64), pl.Series(EXTRA, extras, dtype=pl.String)
         )
-    if rows and (not text.endswith("\n") or fields[-1] < width):
+    if unbalanced:
+        flags = pl.Series(UNBALANCED, [False] * frame.height).scatter(unbalanced, True)
+        frame = frame.with_columns(flags)
+    last = len(line_numbers) - 1
+    if line_numbers and (not text.endswith("\n") or fields[-1] < width) and last not in unbalanced:
         last_blank = (
             not text.rsplit("\n", 1)[-1].strip(BLANK_CHARS + separator) if not text.endswith("\n") else False
         )

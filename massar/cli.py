@@ -59,6 +59,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for outcome in outcomes:
         r = outcome.record
         print(f"{r.source_file}: {r.status}")
+        if r.status == "skipped":
+            print(f"  {r.message}: its lines are those of the earlier file")
+            continue
         if r.status == "rejected":
             print(f"  rejected: {r.message}")
             print(f"  {r.rows_rejected} data line(s) would not be loaded")

@@ -243,6 +243,17 @@ def test_line_numbers_are_physical_after_a_quoted_line_break(tmp_path: Path) -> 
     assert names == ["Alaoui\r\nBennani", "Alaoui"]
 
 
+def test_unclosed_quote_is_named(tmp_path: Path) -> None:
+    exports, lake = tmp_path / "exports", tmp_path / "lake"
+    opened = PUPILS[1].replace(";Alaoui;", ';"Alaoui;')  # a quote opened and never closed
+    put(exports, "pupils.csv", csv([PUPILS[0], PUPILS[2], opened, PUPILS[3]]))
+    records = ingest_region(exports, lake, R)
+    assert quarantined(lake, "pupils") == {3: "unbalanced_quote"}
+    raw = json.loads(pl.read_parquet(lake / "_quarantine/pupils/*/*/*.parquet")["raw"][0])
+    assert "A000000003" in json.dumps(raw, ensure_ascii=False)  # the line it ran over is kept
+    assert (records[0].rows_in, records[0].rows_accepted) == (2, 1)
+
+
 def test_every_file_of_a_drop_folder_is_accounted_for(tmp_path: Path) -> None:
     exports, lake = tmp_path / "exports", tmp_path / "lake"
     base_exports(exports)
@@ -280,6 +291,13 @@ def test_massar_validate_says_what_would_happen(
     assert "rejected: unrecognised_file_name: `grades (1).csv` looks like a second copy" in out
     assert "line 2: too_many_fields" in out
     assert not (tmp_path / "home" / "lake").exists()  # nothing loaded
+    put_bytes(exports, "GRADES.CSV", csv([GRADES[0], GRADES[1] + ";x", GRADES[2]]).encode())
+    main(["validate", str(folder / "grades.csv"), str(folder / "GRADES.CSV")])
+    assert (
+        "2024-2025/01/grades.csv: skipped\n  same content as 2024-2025/01/GRADES.CSV"
+        in capsys.readouterr().out
+    )
+    (folder / "GRADES.CSV").unlink()
     # the same reasons as the loader records
     ingest_region(exports, tmp_path / "lake", R)
     log = read_log(tmp_path / "lake" / "_load_log")
