@@ -13,6 +13,7 @@ to the referenced partitions, never to the history of its own entity.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -61,10 +62,15 @@ def discover(exports_root: Path, region_code: str | None = None) -> list[ExportF
     return sorted(found, key=load_key)
 
 
+@functools.cache
+def _entity_rank() -> dict[str, int]:
+    return {name: i for i, name in enumerate(load_order())}
+
+
 def load_key(e: ExportFile) -> tuple:
     """Files in load order: school year, region, entity in reference order, drop date, rows before
     deletions; files not named as exports last."""
-    order = {name: i for i, name in enumerate(load_order())}
+    order = _entity_rank()
     known = e.name_problem is None and e.entity in CONTRACTS and e.school_year in _years()
     drop = e.drop_date.isoformat() if known else ""
     rank = order.get(e.entity, 99) if e.name_problem is None else 100

@@ -304,3 +304,26 @@ def test_massar_validate_says_what_would_happen(
     message = log.filter(pl.col("source_file").str.ends_with("(1).csv"))["message"][0]
     assert f"rejected: {message}" in out
     assert quarantined(tmp_path / "lake", "grades") == {2: "too_many_fields"}
+
+
+def test_report_counts_the_lines_of_rejected_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from massar import pipeline
+    from massar.settings import paths
+
+    monkeypatch.setenv("MASSAR_HOME", str(tmp_path / "home"))
+    exports = paths().exports
+    base_exports(exports)
+    put_bytes(exports, "grades (1).csv", clean_grades())  # 3 lines, rejected by name
+    put_bytes(exports, "absences.csv", b"school_year;student_code\r\n2024-2025;A000000001\r\n\r\n")  # 1 line
+    totals = pipeline.ingest_region(R)
+    assert totals["rows_rejected"] == 4
+    assert totals["rows_in"] == totals["rows_accepted"] + totals["rows_quarantined"] + 4
+    report = pipeline.load_report()
+    assert (
+        report["rows_in"] == report["rows_accepted"] + report["rows_quarantined"] + report["rows_rejected"]
+    ).all()
+    by_entity = dict(zip(report["entity"], report["rows_rejected"], strict=True))
+    assert by_entity["grades"] == 3 and by_entity["absences"] == 1
+    # every data line of the six files: schools 1, classes 1, pupils 3, enrollments 5, and the rejected 3 + 1
+    assert report["rows_in"].sum() == 1 + 1 + 3 + 5 + 3 + 1
+    assert "rows_rejected" in pipeline.batch_report().columns
