@@ -466,9 +466,14 @@ def read_batch(
         start, first_line = header_end + 1, 2
         header_end = data.find(b"\n", start)
         header_line = data[start:] if header_end < 0 else data[start:header_end]
-    separator = declared[1].decode() if declared is not None else _separator(header_line)
+    sniffed = header_line
+    while not sniffed.strip(b" \t\r\x1a") and header_end >= 0:  # blank lines before the header
+        next_end = data.find(b"\n", header_end + 1)
+        sniffed = data[header_end + 1 :] if next_end < 0 else data[header_end + 1 : next_end]
+        header_end = next_end
+    separator = declared[1].decode() if declared is not None else _separator(sniffed)
     sep = separator.encode()
-    header_fields = header_line.count(sep) + 1
+    header_fields = sniffed.count(sep) + 1
 
     fast_possible = b'"' not in data and first_line == 1 and separator in SEPARATORS
     frame = _fast_read(data, start, separator, header_fields, crs) if fast_possible else None

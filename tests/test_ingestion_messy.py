@@ -96,6 +96,8 @@ def zipped(members: dict[str, bytes]) -> bytes:
         ("grades.csv", csv([line + ";" for line in GRADES]).encode()),  # a trailing separator everywhere
         ("grades.csv", csv([GRADES[0] + ";", *GRADES[1:]]).encode()),  # ... on the header only
         ("grades.csv", clean_grades() + b"\x1a"),  # the end-of-file mark of old DOS exports
+        ("grades.csv", b"\r\n \r\n" + csv([line.replace(";", ",") for line in GRADES]).replace("12,5", "12.5")
+         .replace("9,0", "9.0").encode()),  # blank lines before a comma-separated header
         ("grades.csv", clean_grades().replace(b"class_code", b"Code Classe")
          .replace(b"assessment_type", b"Type Contr\xc3\xb4le").replace(b";grade;", b";Note/20;")),
     ],
