@@ -307,7 +307,7 @@ def ingest_file(
             rows_accepted=0,
             rows_quarantined=0,
             status="skipped",
-            message="already loaded (same content)",
+            message="already recorded (same content: loaded, or rejected, earlier)",
             loaded_at=now,
         )
     outcome = assess(export, content, batch_id, cache, now)
@@ -387,7 +387,7 @@ def ingest_region(exports_root: Path, lake: Path, region_code: str) -> list[Load
 
 
 def _unchanged(
-    export: ExportFile, batch_id: str, message: str = "already loaded (file unchanged since)"
+    export: ExportFile, batch_id: str, message: str = "already recorded (file unchanged since)"
 ) -> LoadRecord:
     return LoadRecord(
         batch_id=batch_id,
@@ -439,7 +439,13 @@ def dry_run(
         content = export.path.read_bytes()
         batch_id = batch_id_of(content, export)
         if load_log is not None and already_loaded(load_log, export.region_code, batch_id):
-            outcomes.append(Outcome(_unchanged(export, batch_id, "already loaded (same content)")))
+            outcomes.append(
+                Outcome(
+                    _unchanged(
+                        export, batch_id, "already recorded (same content: loaded, or rejected, earlier)"
+                    )
+                )
+            )
             continue
         if batch_id in seen:  # the loader skips a second file of the same content in a run too
             outcomes.append(Outcome(_unchanged(export, batch_id, f"same content as {seen[batch_id]}")))

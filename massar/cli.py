@@ -53,6 +53,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     from ingestion.loader import dry_run
 
+    missing = [str(f) for f in args.files if not f.exists()]
+    if missing:
+        print(f"no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
     lake = None if args.no_lake else paths().lake
     outcomes = dry_run(args.files, lake, args.school_year, args.region)
     lost = False
