@@ -1,4 +1,6 @@
-"""The load log: one record per ingested file, whose counts must reconcile."""
+"""The load log: one record per file of a drop folder, whose counts must reconcile:
+``rows_in = rows_accepted + rows_quarantined + rows_rejected`` (the data lines of a rejected file are
+received and rejected with it); blank lines are skipped and counted apart (``blank_lines``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ LOAD_LOG_SCHEMA: dict[str, pl.DataType] = {
     "rows_in": pl.Int64(),
     "rows_accepted": pl.Int64(),
     "rows_quarantined": pl.Int64(),
+    "rows_rejected": pl.Int64(),
+    "blank_lines": pl.Int64(),
     "status": pl.String(),
     "message": pl.String(),
     "loaded_at": pl.Datetime("us"),
@@ -27,7 +31,8 @@ LOAD_LOG_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class LoadRecord:
-    """What happened to one file. ``status``: loaded, rejected (unreadable) or skipped (already loaded)."""
+    """What happened to one file. ``status``: loaded, rejected (unreadable, or not an export name: then
+    ``rows_rejected`` holds its data lines) or skipped (already loaded)."""
 
     batch_id: str
     entity: str
@@ -40,12 +45,14 @@ class LoadRecord:
     status: str
     message: str
     loaded_at: datetime
+    rows_rejected: int = 0
+    blank_lines: int = 0
 
     def check(self) -> None:
-        if self.rows_in != self.rows_accepted + self.rows_quarantined:
+        if self.rows_in != self.rows_accepted + self.rows_quarantined + self.rows_rejected:
             raise ReconciliationError(
                 f"{self.source_file}: {self.rows_in} rows in but {self.rows_accepted} accepted "
-                f"+ {self.rows_quarantined} quarantined"
+                f"+ {self.rows_quarantined} quarantined + {self.rows_rejected} rejected"
             )
 
 
@@ -67,7 +74,7 @@ def write_record(load_log_root: Path, record: LoadRecord) -> None:
     record.check()
     row = asdict(record)
     region = row.pop("region_code")
-    frame = pl.DataFrame([row], schema=LOAD_LOG_SCHEMA)
+    frame = pl.DataFrame([{k: row[k] for k in LOAD_LOG_SCHEMA}], schema=LOAD_LOG_SCHEMA)
     write_atomic(frame, log_path(load_log_root, region, record.batch_id))
 
 
@@ -75,4 +82,12 @@ def read_log(load_log_root: Path) -> pl.DataFrame:
     files = sorted(load_log_root.glob("region_code=*/*.parquet"))
     if not files:
         return pl.DataFrame(schema={**LOAD_LOG_SCHEMA, "region_code": pl.String()})
-    return pl.read_parquet(files, hive_partitioning=True, hive_schema={"region_code": pl.String()})
+    frame = pl.read_parquet(
+        files,
+        hive_partitioning=True,
+        hive_schema={"region_code": pl.String()},
+        schema=LOAD_LOG_SCHEMA,
+        missing_columns="insert",
+    )
+    # Records written before the rejected and blank counts existed: none of either.
+    return frame.with_columns(pl.col("rows_rejected", "blank_lines").fill_null(0))

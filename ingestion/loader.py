@@ -13,9 +13,12 @@ to the referenced partitions, never to the history of its own entity.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,7 +28,17 @@ from ingestion import lake as lk
 from ingestion.contracts import CONTRACTS, Contract, load_order
 from ingestion.errors import UnreadableFileError
 from ingestion.load_log import LoadRecord, already_loaded, committed_batches, write_record
-from ingestion.reader import ExportFile, batch_id_of, deletion_contract, locate, read_batch
+from ingestion.reader import (
+    EXPECTED_NAMES,
+    ExportFile,
+    RawBatch,
+    batch_id_of,
+    count_data_lines,
+    deletion_contract,
+    export_file,
+    locate,
+    read_batch,
+)
 from ingestion.state import current_state
 from ingestion.validate import validate
 
@@ -33,21 +46,35 @@ log = logging.getLogger(__name__)
 
 
 def discover(exports_root: Path, region_code: str | None = None) -> list[ExportFile]:
-    """Every entity export under ``exports_root``, optionally for one region, in load order."""
-    order = {name: i for i, name in enumerate(load_order())}
+    """Every file of the drop folders ``exports_root/<school_year>/<region_code>/`` (optionally of one
+    region), in load order: the exports, and the files whose name is not an export name (with their
+    ``name_problem``, last), which the loader rejects by name. Nothing in a drop folder is skipped."""
     found = []
-    pattern = f"*/{region_code}/*.csv" if region_code else "*/*/*.csv"
-    for path in sorted(exports_root.glob(pattern)):
-        export = locate(path, exports_root)
-        if export is not None:
-            found.append(export)
+    for folder in sorted(exports_root.glob(f"*/{region_code}" if region_code else "*/*")):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                export = locate(path, exports_root)
+                if export is not None:
+                    found.append(export)
 
-    def key(e: ExportFile) -> tuple:
-        known = e.entity in CONTRACTS and e.school_year in _years()
-        drop = e.drop_date.isoformat() if known else ""
-        return (e.school_year, e.region_code, order.get(e.entity, 99), drop, e.deleted, e.relative_path)
+    return sorted(found, key=load_key)
 
-    return sorted(found, key=key)
+
+@functools.cache
+def _entity_rank() -> dict[str, int]:
+    return {name: i for i, name in enumerate(load_order())}
+
+
+def load_key(e: ExportFile) -> tuple:
+    """Files in load order: school year, region, entity in reference order, drop date, rows before
+    deletions; files not named as exports last."""
+    order = _entity_rank()
+    known = e.name_problem is None and e.entity in CONTRACTS and e.school_year in _years()
+    drop = e.drop_date.isoformat() if known else ""
+    rank = order.get(e.entity, 99) if e.name_problem is None else 100
+    return (e.school_year, e.region_code, rank, drop, e.deleted, e.relative_path)
 
 
 def _years() -> set[str]:
@@ -158,11 +185,86 @@ def _references(cache: LakeCache, export: ExportFile, contract: Contract) -> dic
     return {e: cache.current(e, year, region, as_of) for e in sorted(needed)}
 
 
-def _message(encoding: str, unknown: tuple[str, ...]) -> str:
-    message = f"encoding {encoding}"
-    if unknown:
-        message += f"; ignored unknown column(s) {', '.join(unknown)}"
-    return message
+def _message(batch: RawBatch) -> str:
+    return "; ".join(batch.notes)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What loading a file would do: its load-log record, and (when it is read) the accepted and
+    quarantined rows, with lineage, ready to be committed."""
+
+    record: LoadRecord
+    accepted: pl.DataFrame | None = None
+    quarantined: pl.DataFrame | None = None
+    ignored_columns: tuple[str, ...] = ()
+
+
+def assess(
+    export: ExportFile, content: bytes, batch_id: str, cache: LakeCache, now: datetime | None = None
+) -> Outcome:
+    """Read and check one file against the lake state in ``cache``, writing nothing: the outcome the
+    loader commits, and what ``massar validate`` reports. A file that cannot be read, or whose name is
+    not an export name, is rejected with its data lines counted as received and rejected."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+
+    def record(status: str, msg: str, rows_in: int = 0, accepted: int = 0, quarantined: int = 0,
+               rejected: int = 0, blank: int = 0) -> LoadRecord:  # fmt: skip
+        return LoadRecord(
+            batch_id=batch_id,
+            entity=export.entity,
+            source_file=export.relative_path,
+            school_year=export.school_year,
+            region_code=export.region_code,
+            rows_in=rows_in,
+            rows_accepted=accepted,
+            rows_quarantined=quarantined,
+            rows_rejected=rejected,
+            blank_lines=blank,
+            status=status,
+            message=msg,
+            loaded_at=now,
+        )
+
+    contract = CONTRACTS.get(export.entity)
+    try:
+        if export.name_problem is not None:
+            raise UnreadableFileError(export.relative_path, "unrecognised_file_name", export.name_problem)
+        if contract is None:
+            raise UnreadableFileError(
+                export.relative_path,
+                "unknown_entity",
+                f"no contract {export.entity!r}; {EXPECTED_NAMES}; entities: {', '.join(sorted(CONTRACTS))}",
+            )
+        drop_date = export.drop_date
+        file_contract = deletion_contract(contract) if export.deleted else contract
+        batch = read_batch(export, file_contract, raw=content, batch_id=batch_id)
+    except (UnreadableFileError, KeyError) as exc:
+        reason = exc.reason if isinstance(exc, UnreadableFileError) else "unknown_school_year"
+        text = exc.message if isinstance(exc, UnreadableFileError) else f"unknown school year {exc}"
+        lines = count_data_lines(content)
+        return Outcome(record("rejected", f"{reason}: {text}", rows_in=lines, rejected=lines))
+
+    result = validate(
+        batch.frame,
+        file_contract,
+        references=_references(cache, export, file_contract),
+        expected_partition={"school_year": export.school_year, "region_code": export.region_code},
+        read_checks=batch.row_checks,
+    )
+    accepted = with_drop_date(result.accepted, drop_date)
+    accepted = lk.with_lineage(accepted, batch_id, export.relative_path, now)
+    quarantined = lk.with_lineage(result.quarantined, batch_id, export.relative_path, now)
+    rec = record(
+        "loaded",
+        _message(batch),
+        rows_in=batch.frame.height,
+        accepted=result.rows_accepted,
+        quarantined=result.rows_quarantined,
+        blank=batch.blank_lines,
+    )
+    rec.check()
+    return Outcome(rec, accepted, quarantined, batch.ignored_columns)
 
 
 def ingest_file(
@@ -189,72 +291,42 @@ def ingest_file(
             committer.submit(batch_id, action)
 
     now = datetime.now(UTC).replace(tzinfo=None)
-    contract = CONTRACTS.get(export.entity)
     content = export.path.read_bytes()
     batch_id = batch_id_of(content, export)
 
-    def record(rows_in: int, accepted: int, quarantined: int, status: str, msg: str) -> LoadRecord:
+    if committer is not None and committer.pending_batch == batch_id:
+        committer.wait()  # the same content as the batch being committed: see its load-log record
+    if already_loaded(load_log, export.region_code, batch_id):
         return LoadRecord(
             batch_id=batch_id,
             entity=export.entity,
             source_file=export.relative_path,
             school_year=export.school_year,
             region_code=export.region_code,
-            rows_in=rows_in,
-            rows_accepted=accepted,
-            rows_quarantined=quarantined,
-            status=status,
-            message=msg,
+            rows_in=0,
+            rows_accepted=0,
+            rows_quarantined=0,
+            status="skipped",
+            message="already recorded (same content: loaded, or rejected, earlier)",
             loaded_at=now,
         )
-
-    if committer is not None and committer.pending_batch == batch_id:
-        committer.wait()  # the same content as the batch being committed: see its load-log record
-    if already_loaded(load_log, export.region_code, batch_id):
-        return record(0, 0, 0, "skipped", "already loaded (same content)")
-    try:
-        if contract is None:
-            raise UnreadableFileError(
-                export.relative_path, "unknown_entity", f"no contract {export.entity!r}"
-            )
-        drop_date = export.drop_date
-        file_contract = deletion_contract(contract) if export.deleted else contract
-        batch = read_batch(export, file_contract, raw=content, batch_id=batch_id)
-    except (UnreadableFileError, KeyError) as exc:
-        reason = exc.reason if isinstance(exc, UnreadableFileError) else "unknown_school_year"
-        text = exc.message if isinstance(exc, UnreadableFileError) else str(exc)
-        log.error("rejected %s: %s", export.relative_path, text)
-        rec = record(0, 0, 0, "rejected", f"{reason}: {text}")
+    outcome = assess(export, content, batch_id, cache, now)
+    rec = outcome.record
+    if rec.status == "rejected":
+        log.error("rejected %s: %s", export.relative_path, rec.message)
         commit(lambda: write_record(load_log, rec))
         return rec
-
-    result = validate(
-        batch.frame,
-        file_contract,
-        references=_references(cache, export, file_contract),
-        expected_partition={"school_year": export.school_year, "region_code": export.region_code},
-    )
-    accepted = with_drop_date(result.accepted, drop_date)
-    accepted = lk.with_lineage(accepted, batch_id, export.relative_path, now)
-    quarantined = lk.with_lineage(result.quarantined, batch_id, export.relative_path, now)
+    assert outcome.accepted is not None and outcome.quarantined is not None
     where = (export.entity, export.school_year, export.region_code, batch_id)
     target = lk.deletions_path(lake, *where) if export.deleted else lk.accepted_path(lake, *where)
-    rec = record(
-        batch.frame.height,
-        result.rows_accepted,
-        result.rows_quarantined,
-        "loaded",
-        _message(batch.encoding, batch.unknown_columns),
-    )
-    rec.check()
     staged = lk.StagedBatch(
         lake,
         export.region_code,
         batch_id,
-        [(lk.lake_frame(accepted), target), (quarantined, lk.quarantine_path(lake, *where))],
+        [(lk.lake_frame(outcome.accepted), target), (outcome.quarantined, lk.quarantine_path(lake, *where))],
     )
     commit(lambda: staged.commit(lambda: write_record(load_log, rec)))
-    cache.committed(export.entity, export.school_year, export.region_code, accepted, export.deleted)
+    cache.committed(export.entity, export.school_year, export.region_code, outcome.accepted, export.deleted)
     return rec
 
 
@@ -314,7 +386,9 @@ def ingest_region(exports_root: Path, lake: Path, region_code: str) -> list[Load
     return records
 
 
-def _unchanged(export: ExportFile, batch_id: str) -> LoadRecord:
+def _unchanged(
+    export: ExportFile, batch_id: str, message: str = "already recorded (file unchanged since)"
+) -> LoadRecord:
     return LoadRecord(
         batch_id=batch_id,
         entity=export.entity,
@@ -325,6 +399,63 @@ def _unchanged(export: ExportFile, batch_id: str) -> LoadRecord:
         rows_accepted=0,
         rows_quarantined=0,
         status="skipped",
-        message="already loaded (file unchanged since)",
+        message=message,
         loaded_at=datetime.now(UTC).replace(tzinfo=None),
     )
+
+
+YEAR_FOLDER = re.compile(r"^[0-9]{4}-[0-9]{4}$")
+REGION_FOLDER = re.compile(r"^[0-9]{2}$")
+
+
+def dry_run(
+    files: list[Path], lake: Path | None, school_year: str | None = None, region_code: str | None = None
+) -> list[Outcome]:
+    """What loading ``files`` (folders: every file in them) would do, writing nothing: each file read
+    and checked, in load order, against the lake's current state (when ``lake`` exists) and the files
+    before it, as ``ingest_region`` would. A file's school year and region come from its folders
+    (``<school_year>/<region>/<file>``), else from ``school_year`` and ``region_code``."""
+    exports: list[ExportFile] = []
+    for given in files:
+        paths = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
+        for path in paths:
+            year, region = path.parent.parent.name, path.parent.name
+            if not (YEAR_FOLDER.match(year) and REGION_FOLDER.match(region)):
+                year, region = school_year or "", region_code or ""
+            rel = f"{year}/{region}/{path.name}" if year and region else str(path)
+            export = export_file(path, rel, year, region)
+            if not (year and region):
+                problem = (
+                    f"cannot tell the school year and region of `{path}`: put it in "
+                    "<school_year>/<region>/ or pass --school-year and --region"
+                )
+                export = replace(export, name_problem=problem)
+            exports.append(export)
+    cache = LakeCache(lake if lake is not None else Path("/nonexistent-lake"))
+    load_log = None if lake is None else lake / lk.LOAD_LOG
+    outcomes = []
+    seen: dict[str, str] = {}
+    for export in sorted(exports, key=load_key):
+        content = export.path.read_bytes()
+        batch_id = batch_id_of(content, export)
+        if load_log is not None and already_loaded(load_log, export.region_code, batch_id):
+            outcomes.append(
+                Outcome(
+                    _unchanged(
+                        export, batch_id, "already recorded (same content: loaded, or rejected, earlier)"
+                    )
+                )
+            )
+            continue
+        if batch_id in seen:  # the loader skips a second file of the same content in a run too
+            outcomes.append(Outcome(_unchanged(export, batch_id, f"same content as {seen[batch_id]}")))
+            continue
+        seen[batch_id] = export.relative_path
+        outcome = assess(export, content, batch_id, cache)
+        if outcome.record.status == "loaded" and outcome.accepted is not None:
+            cache.current(export.entity, export.school_year, export.region_code)  # hold the partition
+            cache.committed(
+                export.entity, export.school_year, export.region_code, outcome.accepted, export.deleted
+            )
+        outcomes.append(outcome)
+    return outcomes

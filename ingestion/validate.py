@@ -2,7 +2,8 @@
 
 Every check is a polars expression that is true for a *failing* row, paired with a reason code. A row
 is quarantined with the first failing reason, and all its original text values are kept (``raw``, JSON).
-Order: cut last line; per column (missing, type, format, code list, range); the contract's row rules;
+Order: cut last line; ragged line (too many or too few fields); a value under an unrecognised
+header; per column (missing, type, format, code list, range); the contract's row rules;
 wrong partition; foreign keys; duplicate row, duplicate key; the contract's state checks
 (``ingestion.state``), on the rows still clean. See docs/ingestion.md.
 """
@@ -18,7 +19,7 @@ import polars as pl
 from ingestion import state
 from ingestion.codelists import allowed_codes
 from ingestion.contracts import Column, Contract, ForeignKey
-from ingestion.reader import TRUNCATED
+from ingestion.reader import EXTRA, TRUNCATED
 
 TRUE_VALUES = ("1", "true", "oui", "vrai", "o", "y", "yes")
 FALSE_VALUES = ("0", "false", "non", "faux", "n", "no")
@@ -187,6 +188,7 @@ def validate(
     contract: Contract,
     references: dict[str, pl.DataFrame] | None = None,
     expected_partition: dict[str, str] | None = None,
+    read_checks: tuple[tuple[str, str, pl.Expr], ...] = (),
 ) -> ValidationResult:
     """Validate a string frame (``read_batch`` output) against ``contract``.
 
@@ -194,6 +196,8 @@ def validate(
     and the state checks of the contract).
     ``expected_partition`` holds the school year and region the file was exported for; rows claiming
     another one are quarantined.
+    ``read_checks`` (``RawBatch.row_checks``): the faults found while reading (ragged lines, values under
+    an unrecognised header), checked right after a cut last line.
 
     Each row's outcome is kept as the index of its first failing check (``__check``, null while the row
     is clean): reason and message strings are built for the quarantined rows only.
@@ -212,6 +216,7 @@ def validate(
                 pl.col(TRUNCATED),
             )
         )
+    checks += [Check(reason, message, failing) for reason, message, failing in read_checks]
     checks += column_checks(contract)
     checks += [Check(rule.reason, rule.message, ~rule.valid()) for rule in contract.rules]
     checks += [
@@ -254,7 +259,12 @@ def validate(
         pl.col(CHECK)
         .replace_strict(index, [m for _, m in outcomes], return_dtype=pl.String)
         .alias("message"),
-        pl.struct([pl.col(_raw(c)).alias(c) for c in data_cols]).struct.json_encode().alias("raw"),
+        pl.struct(
+            [pl.col(_raw(c)).alias(c) for c in data_cols]
+            + ([pl.col(EXTRA).alias("_extra_fields")] if EXTRA in frame.columns else [])
+        )
+        .struct.json_encode()
+        .alias("raw"),
     )
     return ValidationResult(accepted=accepted, quarantined=quarantined)
 

@@ -46,6 +46,59 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """What ingesting the files would do, without loading anything; exit 1 when a line would be
+    quarantined, a file rejected, or a column with values ignored."""
+    import polars as pl
+
+    from ingestion.loader import dry_run
+
+    missing = [str(f) for f in args.files if not f.exists()]
+    if missing:
+        print(f"no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    lake = None if args.no_lake else paths().lake
+    outcomes = dry_run(args.files, lake, args.school_year, args.region)
+    lost = False
+    for outcome in outcomes:
+        r = outcome.record
+        print(f"{r.source_file}: {r.status}")
+        if r.status == "skipped":
+            print(f"  {r.message}: its lines are those of the earlier file")
+            continue
+        if r.status == "rejected":
+            print(f"  rejected: {r.message}")
+            print(f"  {r.rows_rejected} data line(s) would not be loaded")
+            lost = True
+            continue
+        print(
+            f"  {r.rows_in} row(s): {r.rows_accepted} accepted, {r.rows_quarantined} quarantined; "
+            f"{r.blank_lines} blank line(s) skipped"
+        )
+        if r.message:
+            print(f"  {r.message}")
+        if outcome.ignored_columns:
+            print(f"  values NOT loaded: unknown column(s) {', '.join(outcome.ignored_columns)}")
+            lost = True
+        q = outcome.quarantined
+        if q is not None and q.height:
+            lost = True
+            for reason, message, count in (
+                q.group_by("reason_code", "message").agg(pl.len()).sort("len", descending=True).iter_rows()
+            ):
+                print(f"  quarantined {count}: {reason}: {message}")
+            for line, reason in (
+                q.select("_line_number", "reason_code").sort("_line_number").head(args.lines).iter_rows()
+            ):
+                print(f"    line {line}: {reason}")
+            if q.height > args.lines:
+                print(f"    ... {q.height - args.lines} more")
+    if not outcomes:
+        print("no file given", file=sys.stderr)
+        return 2
+    return 1 if lost else 0
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     pipeline.build_warehouse(full_refresh=args.full_refresh)
     return 0
@@ -221,6 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="validate exports and load them into the Parquet lake")
     i.add_argument("--region", action="append", help="region code (repeatable); default: all")
     i.set_defaults(func=_cmd_ingest)
+
+    v = sub.add_parser(
+        "validate",
+        help="say what ingesting export files would accept, quarantine or reject, and why (loads nothing)",
+    )
+    v.add_argument("files", nargs="+", type=Path, help="export files, or folders of them")
+    v.add_argument("--school-year", help="for files not in a <school_year>/<region>/ folder")
+    v.add_argument("--region", help="for files not in a <school_year>/<region>/ folder")
+    v.add_argument("--lines", type=int, default=20, help="quarantined lines listed per file")
+    v.add_argument("--no-lake", action="store_true", help="do not check references against the lake")
+    v.set_defaults(func=_cmd_validate)
 
     rp = sub.add_parser("report", help="load log and quarantine summary, per region (and per batch)")
     rp.add_argument("--batches", action="store_true", help="also one line per batch (file), reasons included")

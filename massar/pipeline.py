@@ -70,6 +70,8 @@ def ingest_region(region_code: str) -> dict[str, int]:
         "rows_in": 0,
         "rows_accepted": 0,
         "rows_quarantined": 0,
+        "rows_rejected": 0,
+        "blank_lines": 0,
         "rejected_files": 0,
     }
     for r in records:
@@ -77,17 +79,20 @@ def ingest_region(region_code: str) -> dict[str, int]:
         totals["rows_in"] += r.rows_in
         totals["rows_accepted"] += r.rows_accepted
         totals["rows_quarantined"] += r.rows_quarantined
+        totals["rows_rejected"] += r.rows_rejected
+        totals["blank_lines"] += r.blank_lines
         totals["rejected_files"] += r.status == "rejected"
     log.info("region %s: %s", region_code, totals)
     return totals
 
 
 def reconcile_regions(per_region: list[dict[str, int]]) -> dict[str, int]:
-    """National totals of the regional loads; fails when rows in != accepted + quarantined."""
-    keys = ("files", "rows_in", "rows_accepted", "rows_quarantined", "rejected_files")
-    totals = {k: sum(r[k] for r in per_region) for k in keys}
-    if totals["rows_in"] != totals["rows_accepted"] + totals["rows_quarantined"]:
-        raise ValueError(f"rows in != accepted + quarantined: {totals}")
+    """National totals of the regional loads; fails when rows in != accepted + quarantined + rejected."""
+    keys = ("files", "rows_in", "rows_accepted", "rows_quarantined", "rows_rejected", "blank_lines",
+            "rejected_files")  # fmt: skip
+    totals = {k: sum(r.get(k, 0) for r in per_region) for k in keys}
+    if totals["rows_in"] != totals["rows_accepted"] + totals["rows_quarantined"] + totals["rows_rejected"]:
+        raise ValueError(f"rows in != accepted + quarantined + rejected: {totals}")
     return totals
 
 
@@ -96,7 +101,8 @@ def ingest_all() -> dict[str, dict[str, int]]:
 
 
 def load_report() -> pl.DataFrame:
-    """Per region and entity: files, rows in, accepted, quarantined, rejected files (from the load log)."""
+    """Per region and entity: files, rows in, accepted, quarantined, rows of rejected files, blank lines
+    skipped, rejected files (from the load log). rows_in = accepted + quarantined + rejected."""
     from ingestion.load_log import read_log
 
     frame = read_log(paths().load_log)
@@ -107,6 +113,8 @@ def load_report() -> pl.DataFrame:
             pl.col("rows_in").sum(),
             pl.col("rows_accepted").sum(),
             pl.col("rows_quarantined").sum(),
+            pl.col("rows_rejected").sum(),
+            pl.col("blank_lines").sum(),
             (pl.col("status") == "rejected").sum().alias("rejected_files"),
         )
         .sort("region_code", "entity")
@@ -177,6 +185,8 @@ def batch_report() -> pl.DataFrame:
             "rows_in",
             "rows_accepted",
             "rows_quarantined",
+            "rows_rejected",
+            "blank_lines",
             pl.col("reasons").fill_null(""),
             "message",
         )
@@ -426,7 +436,8 @@ def _ingest_exports(region_code: str, exports: list, label: str) -> dict[str, in
     if rolled_back:
         log.warning("region %s: rolled back %d interrupted batch(es)", region_code, len(rolled_back))
     cache = LakeCache(p.lake)
-    totals = {"files": 0, "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0, "rejected_files": 0}
+    totals = {"files": 0, "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0, "rows_rejected": 0,
+              "blank_lines": 0, "rejected_files": 0}  # fmt: skip
     for export in exports:
         r = ingest_file(export, p.lake, load_log=p.load_log, cache=cache)
         r.check()
@@ -434,6 +445,8 @@ def _ingest_exports(region_code: str, exports: list, label: str) -> dict[str, in
         totals["rows_in"] += r.rows_in
         totals["rows_accepted"] += r.rows_accepted
         totals["rows_quarantined"] += r.rows_quarantined
+        totals["rows_rejected"] += r.rows_rejected
+        totals["blank_lines"] += r.blank_lines
         totals["rejected_files"] += r.status == "rejected"
     log.info("%s: %s", label, totals)
     return totals

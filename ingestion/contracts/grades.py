@@ -42,7 +42,7 @@ CONTRACT = Contract(
             required=False,
             min=0,
             max=20,
-            aliases=("note",),
+            aliases=("note", "note/20", "note sur 20"),
         ),
         Column(
             "missed_code",

@@ -37,7 +37,7 @@ CONTRACT = Contract(
             "Name of the parent or guardian.",
             required=False,
             sensitive=True,
-            aliases=("tuteur", "nom_tuteur"),
+            aliases=("tuteur", "nom_tuteur", "nom du tuteur", "tuteur légal"),
         ),
         Column(
             "parent_secret_hash",

@@ -17,6 +17,8 @@ final as (
         rows_in,
         rows_accepted,
         rows_quarantined,
+        rows_rejected,
+        blank_lines,
         status,
         message,
         loaded_at

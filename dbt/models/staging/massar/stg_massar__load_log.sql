@@ -17,6 +17,8 @@ source as (
             cast(null as bigint) as rows_in,
             cast(null as bigint) as rows_accepted,
             cast(null as bigint) as rows_quarantined,
+            cast(null as bigint) as rows_rejected,
+            cast(null as bigint) as blank_lines,
             cast(null as varchar) as status,
             cast(null as varchar) as message,
             cast(null as timestamp) as loaded_at
@@ -36,6 +38,9 @@ renamed as (
         cast(rows_in as bigint) as rows_in,
         cast(rows_accepted as bigint) as rows_accepted,
         cast(rows_quarantined as bigint) as rows_quarantined,
+        -- records written before these counts existed have none of either
+        coalesce(cast(rows_rejected as bigint), 0) as rows_rejected,
+        coalesce(cast(blank_lines as bigint), 0) as blank_lines,
         trim(cast(status as varchar)) as status,
         cast(message as varchar) as message,
         cast(loaded_at as timestamp) as loaded_at
