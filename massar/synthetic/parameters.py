@@ -112,7 +112,7 @@ SCHOOL_SIZE: dict[tuple[str, str, str], int] = {
 # primary school has six levels of ~17 pupils), while the press figures (reference-data
 # morocco_education_official_figures_from_press.csv) give a third of public collège classes with 37-40
 # pupils and 16 % above 40, primary 9.1 % with 37-40 and 3.2 % above 40 (8.8 % above 40 in 2017-2018).
-# The price: a small sample covers fewer provinces (23 of 75 at 8,000 pupils, docs/synthetic.md).
+# The price: a small sample covers fewer provinces (30 of 75 at 8,000 pupils, docs/synthetic.md).
 # Values UNVERIFIED (chosen so that the marts' class sizes approach the press shares at 8,000-20,000 pupils).
 SCHOOL_CLASS_FLOOR: dict[str, int] = {
     "preschool": 25,
