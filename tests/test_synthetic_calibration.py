@@ -175,8 +175,8 @@ def test_private_share_of_each_cycle_from_the_exports(scale: tuple[Path, int]) -
 
 def test_private_pupils_are_in_regions_that_can_hold_a_private_school(exports_8k: Path) -> None:
     """At 8,000 pupils the private pupils of a cycle gather in the larger regions: a region has none or at
-    least a school's worth (15 less a few faulty lines), no region goes above 2.5 times the national
-    share, and Casablanca-Settat, the largest region, has private pupils in every cycle."""
+    least a school's worth (PRIVATE_MIN_PUPILS_PER_REGION; checked as 12), no region goes above 2.5 times
+    the national share, and Casablanca-Settat, the largest region, has private pupils in every cycle."""
     cells = _private_by_region_and_cycle(exports_8k)
     for region, cycle, pupils, private in cells.select(
         "region_code", "cycle_code", "pupils", "private"

@@ -66,8 +66,9 @@ PRIVATE_SHARE_RURAL = 0.01
 # (population.regional_private_shares). A region whose quota would be under this many pupils gets none
 # and the larger regions share it (a private school needs pupils; UNVERIFIED), so long as no region goes
 # above PRIVATE_SHARE_MAX_FACTOR times the national share of the cycle (UNVERIFIED; press 2023-2024:
-# Fès-Meknès ~14.4 % private against 13 % nationally, the big urban regions are above the mean).
-PRIVATE_MIN_PUPILS_PER_REGION = 15
+# Fès-Meknès ~14.4 % private against 13 % nationally, the big urban regions are above the mean). 80 pupils
+# are about one class per level of a private collège (3 x 27): fewer make private classes of a few pupils.
+PRIVATE_MIN_PUPILS_PER_REGION = 80
 PRIVATE_SHARE_MAX_FACTOR = 2.5
 
 # Rural share of pupils. press 2022-2023: 3,527,462 rural of 8,863,234 (39.8%). Split (UNVERIFIED) by
@@ -102,16 +103,38 @@ SCHOOL_SIZE: dict[tuple[str, str, str], int] = {
     ("upper_secondary", "private", "urban"): 260,
     ("upper_secondary", "private", "rural"): 150,
 }
-# Small samples: a cell (province, cycle, sector, area) with at least this many pupils gets a school of
-# its own even when far below SCHOOL_SIZE, so that a small sample still spreads over the provinces
-# (a trade-off with class sizes: smaller schools mean smaller classes).
-MIN_PUPILS_PER_SCHOOL = 100
-# A (cycle, sector, area) with at least this many pupils in a region gets at least one school there, so
-# that sector and area shares hold in small samples; smaller groups join other schools.
+# A school opens only where it can fill its classes. Its floor is the cycle's number of levels times
+# SCHOOL_CLASS_FLOOR pupils (per level: one class of the cycle's smallest plausible size; two streams of 30
+# in upper secondary, whose levels split by stream). A (cycle, sector, area) of a region with a floor of
+# pupils gets max(1, round(pupils / SCHOOL_SIZE)) schools, in its largest cells (province, cycle, sector,
+# area) first, a cell taking at most its pupils // floor; the pupils of the other cells join the region's
+# schools of their kind (SchoolRegistry.open_for, assign). Small schools make small classes (a 100-pupil
+# primary school has six levels of ~17 pupils), while the press figures (reference-data
+# morocco_education_official_figures_from_press.csv) give a third of public collège classes with 37-40
+# pupils and 16 % above 40, primary 9.1 % with 37-40 and 3.2 % above 40 (8.8 % above 40 in 2017-2018).
+# The price: a small sample covers fewer provinces (30 of 75 at 8,000 pupils, docs/synthetic.md).
+# Values UNVERIFIED (chosen so that the marts' class sizes approach the press shares at 8,000-20,000 pupils).
+SCHOOL_CLASS_FLOOR: dict[str, int] = {
+    "preschool": 25,
+    "primary": 30,
+    "lower_secondary": 35,
+    "upper_secondary": 60,
+}
+# Rural schools are smaller (multi-grade classes, satellite units): press 2023-2024, 56 % of the 12,133
+# public schools are rural for about 40 % of the pupils (press 2022-2023: 3,527,462 rural of 8,863,234),
+# so a rural school has about half the pupils of an urban one (0.40 / 0.56 against 0.60 / 0.44): a rural
+# school's floor is this share of the cycle's floor. With the urban floor a small sample would send its rural
+# pupils to town schools (20 % of the pupils in rural schools at 5,000 pupils instead of ~40 %).
+SCHOOL_FLOOR_RURAL_FACTOR = 0.5
+# A (cycle, sector, area) with a school's floor of pupils in a region (above) gets at least one school
+# there, so that area shares hold; a (cycle, sector) with at least MIN_PUPILS_PER_KIND pupils in a region
+# gets at least one school there whatever its size, so that sector shares hold (a private pupil is never
+# placed in a public school); smaller groups join other schools.
 MIN_PUPILS_PER_KIND = 12
-# A school offers an upper-secondary stream at a level only when at least this many pupils follow it;
-# the others join the school's largest stream of that level (small lycées offer few streams).
-MIN_STREAM_PUPILS = 15
+# A school offers an upper-secondary stream at a level only when at least this many pupils follow it
+# (about a class; UNVERIFIED); the others join the school's largest stream of that level (small lycées
+# offer few streams; press: 22.9 % of public qualifiant classes above 40 pupils in 2017-2018).
+MIN_STREAM_PUPILS = 28
 # Class sizes (UNVERIFIED, "25-40" in the brief; private and rural classes are smaller).
 CLASS_SIZE_TARGET: dict[tuple[str, str], int] = {
     ("public", "urban"): 36,
@@ -124,11 +147,11 @@ PRESCHOOL_CLASS_SIZE = 25
 # morocco_education_official_figures_from_press.csv) give public classes of 37-40 pupils for about a third
 # of collège classes and 16 % of them above 41 (9.1 % and 3.2 % in primary), and 22.9 % of qualifiant
 # classes above 40 in 2018. Pupils added to the public targets above by cycle, and the largest class by
-# cycle (collège classes reach 50).
+# cycle (collège classes reach 50; primary classes above 40 are 3.2-8.8 % of public ones: up to 45).
 CLASS_SIZE_PUBLIC_EXTRA: dict[str, int] = {"lower_secondary": 3, "upper_secondary": 3}
 CLASS_SIZE_MAX: dict[str, int] = {
     "preschool": 42,
-    "primary": 42,
+    "primary": 45,
     "lower_secondary": 48,
     "upper_secondary": 46,
 }

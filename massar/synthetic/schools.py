@@ -97,34 +97,48 @@ class SchoolRegistry:
         private: np.ndarray,
         rural: np.ndarray,
     ) -> None:
-        """Open schools for a first population: one per SCHOOL_SIZE pupils of a cell (rounded), at
-        least one for a cell of MIN_PUPILS_PER_SCHOOL pupils.
+        """Open schools for a first population, only where they can fill their classes.
 
-        Cells too small for a school of their own send their pupils to a neighbour school (see
-        ``assign``); each (cycle, sector, area) with MIN_PUPILS_PER_KIND pupils in the region gets at
-        least one school, and so does each (cycle, sector) with MIN_PUPILS_PER_KIND pupils over both
-        areas (any cycle left without a school gets one when a pupil needs it).
+        A school's floor is ``school_floor``: the cycle's levels times SCHOOL_CLASS_FLOOR (one class per
+        level), times SCHOOL_FLOOR_RURAL_FACTOR in a rural area. A (cycle, sector, area) of the region with
+        a floor of pupils gets max(1, round(pupils / SCHOOL_SIZE)) schools, in its largest cells (province,
+        cycle, sector, area) first, a cell taking at most max(1, round(its pupils / SCHOOL_SIZE)) and its
+        pupils // floor (the largest cell at least one). The pupils of the other cells join the region's
+        schools of their kind (see ``assign``). A (cycle, sector) with MIN_PUPILS_PER_KIND pupils over
+        both areas gets one school whatever its size, so that a private pupil stays in a private school
+        (any cycle left without a school gets one when a pupil needs it).
         """
         key = _cell_key(province, cycle, private, rural)
         cells, counts = np.unique(key, return_counts=True)
         opened: set[tuple[int, int, int]] = set()
         largest: dict[tuple[int, int, int], tuple[int, int]] = {}
-        totals: dict[tuple[int, int, int], int] = {}
+        kinds: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
         for cell, m in zip(cells.tolist(), counts.tolist(), strict=True):
             prov, cyc, priv, rur = _cell_parts(cell)
-            target = P.SCHOOL_SIZE[(cycles()[cyc], SECTORS[priv], AREAS[rur])]
-            n = max(round(m / target), int(m >= P.MIN_PUPILS_PER_SCHOOL))
-            if n:
-                self.create(rng, prov, cyc, bool(priv), bool(rur), n)
-                opened.add((cyc, priv, rur))
-            totals[(cyc, priv, rur)] = totals.get((cyc, priv, rur), 0) + m
+            kinds.setdefault((cyc, priv, rur), []).append((cell, m))
             if m > largest.get((cyc, priv, rur), (-1, 0))[1]:
                 largest[(cyc, priv, rur)] = (cell, m)
-        for kind, (cell, _) in sorted(largest.items()):
-            if kind not in opened and totals[kind] >= P.MIN_PUPILS_PER_KIND:
+        totals = {kind: sum(m for _, m in members) for kind, members in kinds.items()}
+        for kind, members in sorted(kinds.items()):
+            cyc, priv, rur = kind
+            target = P.SCHOOL_SIZE[(cycles()[cyc], SECTORS[priv], AREAS[rur])]
+            floor = school_floor(cyc, bool(rur))
+            if totals[kind] < floor:
+                continue
+            # the kind's schools in the region, in its largest cells first (ties: cell order)
+            left = max(1, round(totals[kind] / target))
+            for cell, m in sorted(members, key=lambda cm: (-cm[1], cm[0])):
+                n = min(left, max(1, round(m / target)), m // floor)
+                if cell == largest[kind][0]:
+                    n = max(n, 1)
+                if not n:
+                    continue
                 prov, cyc, priv, rur = _cell_parts(cell)
-                self.create(rng, prov, cyc, bool(priv), bool(rur), 1)
+                self.create(rng, prov, cyc, bool(priv), bool(rur), n)
                 opened.add(kind)
+                left -= n
+                if left <= 0:
+                    break
         # a (cycle, sector) whose areas are each too small, together large enough (the urban and the few
         # rural private pupils of a small region): one school in its largest cell
         sectors: dict[tuple[int, int], tuple[int, int, int]] = {}  # -> (pupils, largest cell, its pupils)
@@ -201,6 +215,14 @@ class SchoolRegistry:
         return pl.DataFrame({k: pl.Series(k, v, dtype=pl.String) for k, v in columns.items()}).sort(
             "school_code"
         )
+
+
+def school_floor(cycle: int, rural: bool = False) -> int:
+    """The fewest pupils a school of ``cycle`` opens with: its levels times SCHOOL_CLASS_FLOOR, times
+    SCHOOL_FLOOR_RURAL_FACTOR in a rural area."""
+    code = cycles()[cycle]
+    floor = len(levels().of_cycle(code)) * P.SCHOOL_CLASS_FLOOR[code]
+    return max(1, int(floor * P.SCHOOL_FLOOR_RURAL_FACTOR)) if rural else floor
 
 
 def _cell_key(province: np.ndarray, cycle: np.ndarray, private: np.ndarray, rural: np.ndarray) -> np.ndarray:
