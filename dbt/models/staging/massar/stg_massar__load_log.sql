@@ -7,6 +7,14 @@ source as (
 
     {% if lake_source_has_files(load_log) -%}
         select * from {{ load_log }}
+
+        -- a load log written before the rejected-lines and blank-lines counts existed lacks them
+        union all by name
+
+        select
+            cast(null as bigint) as rows_rejected,
+            cast(null as bigint) as blank_lines
+        where false
     {%- else -%}
         select
             cast(null as varchar) as batch_id,
