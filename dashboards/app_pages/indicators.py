@@ -219,6 +219,9 @@ def render(scope: Scope, lang: str, version: str) -> None:
         st.caption(t("indicators.not_traced", lang, n=fmt_int(head["not_traced"], lang)))
         if head["dropout_revised"]:
             st.caption(t("indicators.not_traced.revised", lang, n=fmt_int(head["dropout_revised"], lang)))
+    if head["survival_true_cohort"] is None and head["survival_reconstructed"] is not None:
+        # the cohort has not been followed to the cycle's last grade yet: say so, never a blank alone
+        st.caption(t("indicators.true_cohort_censored", lang, years=fmt_int(len(flow_years) + 1, lang)))
     if head["promotion_rate"] is None:
         st.info(no_flows_message(year, flow_years, lang), icon=":material/info:")
         if flow_years and year > flow_years[0]:
