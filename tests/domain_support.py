@@ -56,16 +56,18 @@ SHARED_RATES = {
     "unknown_programme": 0.03,
     "stream_not_offered": 0.05,
     "unknown_disability_type": 0.4,
-    "negative_fee_amount": 0.02,
-    "unknown_fee_code": 0.02,
+    # about 120 fee schedule and 120 transfer lines at this size (one per school and fee): at 2 % a class
+    # could miss both files
+    "negative_fee_amount": 0.08,
+    "unknown_fee_code": 0.06,
     "amount_above_due": 0.02,
     "unknown_staff_status": 0.03,
-    "unknown_teacher": 0.03,
+    "unknown_teacher": 0.06,
     "unknown_preschool_type": 0.03,
-    "preschool_years_mismatch": 0.03,
+    "preschool_years_mismatch": 0.05,
     "return_without_code": 0.9,  # eligible: the returns to formal schooling, two or three at this size
     "end_before_start": 0.5,
-    "age_not_eligible": 0.2,
+    "age_not_eligible": 0.35,
     "unknown_nonformal_programme": 0.3,
 }
 SHARED_PUPILS = 2500
