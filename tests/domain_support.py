@@ -1,4 +1,4 @@
-"""Helpers shared by the domain tests (``tests/test_domain_<domain>.py``, issue 9).
+"""Helpers shared by the domain tests (``tests/test_domain_<domain>.py``).
 
 - :func:`faulty_country`: a small country generated with high rates for a domain's fault classes, then
   ingested region by region (the real loader);

@@ -1,4 +1,4 @@
-"""Fees-and-contributions domain (issue 9): schedules, receipts and transfers end to end.
+"""Fees-and-contributions domain: schedules, receipts and transfers end to end.
 
 - the source's faults on the three fee entities are all caught with their declared reason (negative
   amount, unknown contribution code, amount paid above the amount due, unknown school...), no clean line is

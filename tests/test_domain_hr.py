@@ -1,4 +1,4 @@
-"""Human-resources domain (issue 9): staff situations, teaching load, vacancies, pupils per teacher.
+"""Human-resources domain: staff situations, teaching load, vacancies, pupils per teacher.
 
 - the source's faults on staff situations are all caught with their declared reason (unknown situation
   code, unknown teacher, unknown school...), no clean line is quarantined, rows in = accepted + quarantined;

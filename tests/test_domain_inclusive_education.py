@@ -1,4 +1,4 @@
-"""Inclusive-education domain (issue 9): pupils with disabilities, end to end.
+"""Inclusive-education domain: pupils with disabilities, end to end.
 
 - the source's faults on special-needs records are all caught with their declared reason, no clean line
   is quarantined, rows in = accepted + quarantined;

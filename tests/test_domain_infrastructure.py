@@ -1,4 +1,4 @@
-"""Infrastructure domain (issue 9): classrooms end to end.
+"""Infrastructure domain: classrooms end to end.
 
 - the source's classroom faults are all caught with their declared reason, no clean classroom line is
   quarantined, and rows in = accepted + quarantined;

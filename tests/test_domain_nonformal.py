@@ -1,4 +1,4 @@
-"""Non-formal education domain (issue 9): second-chance programmes and the return to formal schooling.
+"""Non-formal education domain: second-chance programmes and the return to formal schooling.
 
 - the source's faults on the register are all caught with their declared reason, no clean line is
   quarantined, rows in = accepted + quarantined;

@@ -1,4 +1,4 @@
-"""Orientation domain (issue 9): wishes and streams granted, end to end.
+"""Orientation domain: wishes and streams granted, end to end.
 
 - the source's orientation faults (a stream not offered after the level, and the generic classes) are all
   caught with their declared reason; no clean line is quarantined; rows in = accepted + quarantined;

@@ -1,4 +1,4 @@
-"""Preschool domain (issue 9): enrollment by age and sector, transition into 1AP, end to end.
+"""Preschool domain: enrollment by age and sector, transition into 1AP, end to end.
 
 - the source's faults on 1AP entrants' preschool records are all caught with their declared reason, no
   clean line is quarantined, rows in = accepted + quarantined;

@@ -1,4 +1,4 @@
-"""Social-support domain (issue 9): beneficiaries end to end.
+"""Social-support domain: beneficiaries end to end.
 
 - the source's faults on social-support records are all caught with their declared reason, no clean line
   is quarantined, rows in = accepted + quarantined;

@@ -22,7 +22,7 @@ from massar.synthetic.faults import REGISTRY
 from massar.synthetic.generate import DAILY_DAYS, generate
 
 YEAR = "2024-2025"
-# The fault classes and the ingestion outcome each must get (the table of issue 3).
+# The fault classes and the ingestion outcome each must get (the registry's declared outcomes).
 OUTCOMES = {
     "invalid_student_code": ("row", "invalid_format"),
     "duplicate_row": ("row", "duplicate_row"),
@@ -43,7 +43,7 @@ OUTCOMES = {
     "reordered_header": ("file", "read_ok"),
     "late_correction": ("row", "superseded"),
     "deleted_enrollment": ("row", "deleted"),
-    # issue 9 domains (massar/synthetic/domains/)
+    # the Massar domains beyond pupils (massar/synthetic/domains/)
     "classroom_capacity_out_of_range": ("row", "out_of_range"),
     "unknown_classroom_type": ("row", "unknown_code"),
     "unknown_programme": ("row", "unknown_code"),
@@ -289,7 +289,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_the_registry_declares_the_outcomes_of_issue_3() -> None:
+def test_the_registry_declares_every_outcome() -> None:
     assert {name: (f.level, f.outcome) for name, f in REGISTRY.items()} == OUTCOMES
 
 
