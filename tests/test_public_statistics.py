@@ -387,6 +387,32 @@ def _truth_of(
     )
 
 
+def _exam_system(
+    rows: dict[tuple[str | None, str | None], tuple[int, int]], regions: list[str]
+) -> tuple[dict[Var, float | None], list[Equation]]:
+    """What an attacker knows of one exam table: the published ``(candidates, passed)`` per (region,
+    sex), totals as None, a hidden cell None and an absent one 0; failed = candidates - passed is never
+    shown. The equations: candidates = passed + failed per cell, and the sums over sexes and regions."""
+    values: dict[Var, float | None] = {}
+    for r in [None, *regions]:
+        for s in (None, "F", "M"):
+            candidates, passed = rows.get((r, s), (0, 0))
+            values[(r, s, "all")] = candidates
+            values[(r, s, "passed")] = passed
+            values[(r, s, "failed")] = 0 if (r, s) not in rows else None
+    equations = [
+        sum_equation((r, s, "all"), [(r, s, "passed"), (r, s, "failed")])
+        for r in [None, *regions]
+        for s in (None, "F", "M")
+    ]
+    for o in ("all", "passed", "failed"):
+        for r in [None, *regions]:
+            equations.append(sum_equation((r, None, o), [(r, "F", o), (r, "M", o)]))
+        for s in (None, "F", "M"):
+            equations.append(sum_equation((None, s, o), [(r, s, o) for r in regions]))
+    return values, equations
+
+
 def test_no_hidden_exam_or_attendance_count_can_be_recovered(
     stats: dict[str, pl.DataFrame], published_db: Path
 ) -> None:
@@ -398,23 +424,7 @@ def test_no_hidden_exam_or_attendance_count_can_be_recovered(
             (r, s): (n, p) for r, s, n, p in frame.select("region_code", "sex", "candidates", "passed").rows()
         }
         regions = sorted({r for r, _ in rows if r is not None})
-        values: dict[Var, float | None] = {}
-        for r in [None, *regions]:
-            for s in (None, "F", "M"):
-                candidates, passed = rows.get((r, s), (0, 0))
-                values[(r, s, "all")] = candidates
-                values[(r, s, "passed")] = passed
-                values[(r, s, "failed")] = 0 if (r, s) not in rows else None
-        equations = [
-            sum_equation((r, s, "all"), [(r, s, "passed"), (r, s, "failed")])
-            for r in [None, *regions]
-            for s in (None, "F", "M")
-        ]
-        for o in ("all", "passed", "failed"):
-            for r in [None, *regions]:
-                equations.append(sum_equation((r, None, o), [(r, "F", o), (r, "M", o)]))
-            for s in (None, "F", "M"):
-                equations.append(sum_equation((None, s, o), [(r, s, o) for r in regions]))
+        values, equations = _exam_system(rows, regions)
         fixed = recoverable(values, equations)
         truth = _sql(
             published_db,
@@ -629,23 +639,7 @@ def test_exam_results_hide_no_more_than_the_rule_requires(
                 part = [(n, p) for q, x, n, p in truth_rows if r in (None, q) and s in (None, x)]
                 n, p = sum(n for n, _ in part), sum(p for _, p in part)
                 truth |= {(r, s, "all"): n, (r, s, "passed"): p, (r, s, "failed"): n - p}
-        values: dict[Var, float | None] = {}
-        for r in [None, *regions]:
-            for s in (None, "F", "M"):
-                candidates, passed = rows.get((r, s), (0, 0))
-                values[(r, s, "all")] = candidates
-                values[(r, s, "passed")] = passed
-                values[(r, s, "failed")] = 0 if (r, s) not in rows else None
-        equations = [
-            sum_equation((r, s, "all"), [(r, s, "passed"), (r, s, "failed")])
-            for r in [None, *regions]
-            for s in (None, "F", "M")
-        ]
-        for o in ("all", "passed", "failed"):
-            for r in [None, *regions]:
-                equations.append(sum_equation((r, None, o), [(r, "F", o), (r, "M", o)]))
-            for s in (None, "F", "M"):
-                equations.append(sum_equation((None, s, o), [(r, s, o) for r in regions]))
+        values, equations = _exam_system(rows, regions)
         small = {k for k, v in truth.items() if 0 < v < THRESHOLD}
         for cell, value in values.items():
             if value is not None or cell[2] == "failed" or cell in small:
