@@ -5,7 +5,8 @@
     with the same primary key is a correction and supersedes the earlier one; a deletion (lake/_deletions,
     read by stg_massar__deletions) removes the key when its drop date is on or after the version's.
     Per primary key, the version kept is the one of the latest drop (ties: latest `_loaded_at`, then
-    highest `_line_number`), unless such a deletion exists.
+    highest `_line_number`, then highest `_batch_id`: a total order, so every build keeps the same
+    version), unless such a deletion exists.
 
     `UNION ALL BY NAME` with an empty typed relation guarantees the lineage columns exist: a lake
     written before `_drop_date` was introduced reads as drop date null (ordered first), so the
@@ -33,6 +34,7 @@
         select
             cast(null as date) as _drop_date,
             cast(null as timestamp) as _loaded_at,
+            cast(null as varchar) as _batch_id,
             {%- for name, type in optional_columns.items() %}
             cast(null as {{ type }}) as {{ name }},
             {%- endfor %}
@@ -48,7 +50,12 @@
         qualify
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
-                order by _drop_date desc nulls last, _loaded_at desc nulls last, _line_number desc nulls last
+                order by
+                    _drop_date desc nulls last,
+                    _loaded_at desc nulls last,
+                    _line_number desc nulls last,
+                    -- a total order: two files loaded at the same instant are still told apart
+                    _batch_id desc nulls last
             ) = 1
 
     ),

@@ -1,7 +1,8 @@
 {#-
     One row per pupil and school year: the pupil's last stay of the year (int_enrollment__stays).
     The last stay is the one that starts last (entry date, else exit date); on a tie, a stay still
-    open wins, then the later exit, then the higher school code.
+    open wins, then the later exit, then the higher school code (then class, level, region, entry and
+    exit types: a total order).
 -#}
 
 with
@@ -34,7 +35,13 @@ last_stays as (
             order by
                 coalesce(entry_date, exit_date) desc,
                 exit_date desc nulls first,
-                school_code desc
+                school_code desc,
+                -- the rest of the row: a total order, so every build keeps the same stay
+                class_code desc,
+                level_code desc,
+                region_code desc,
+                entry_type desc,
+                exit_type desc
         ) = 1
 
 )

@@ -31,8 +31,8 @@ exam_candidates as (
         student_key,
         school_year,
         exam_code,
-        any_value(level_code) as level_code,
-        any_value(scope) as scope,
+        max(level_code) as level_code,
+        max(scope) as scope,
         max(exam_school_code) as exam_school_code,
         max(exam_region_code) as exam_region_code,
         bool_or(exam_session = 'resit') as took_resit

@@ -27,7 +27,8 @@ final as (
         count(*) filter (where is_chronically_absent) as chronically_absent,
         count(*) filter (where is_chronically_absent) / nullif(count(attendance_band), 0)
             as chronic_absenteeism_rate,
-        avg(attendance_rate) as mean_attendance_rate,
+        -- exact decimal sum (18 decimals) and one division: the same double whatever the summation order
+        sum(cast(attendance_rate as decimal(38, 18))) / count(attendance_rate) as mean_attendance_rate,
         cast(sum(absent_days) as bigint) as absent_days,
         cast(sum(enrolled_school_days) as bigint) as enrolled_school_days,
         count(*) filter (where attendance_band = 'satisfactory') as band_satisfactory,

@@ -37,7 +37,8 @@ final as (
         results.decision,
         count(*) as pupils,
         count(results.annual_average) as pupils_averaged,
-        sum(results.annual_average) as annual_average_sum
+        -- the averages have 2 decimals: their exact decimal sum, the same in every build
+        cast(sum({{ exact('results.annual_average') }}) as double) as annual_average_sum
 
     from results
 

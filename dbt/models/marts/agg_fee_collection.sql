@@ -88,7 +88,7 @@ paid as (
         fee_code,
         count(distinct student_code) as payers,
         count(*) as receipts,
-        sum(amount_paid_mad) as collected_mad
+        {{ exact_sum('amount_paid_mad') }} as collected_mad
 
     from payments
 
@@ -103,7 +103,7 @@ transferred as (
         school_code,
         fee_code,
         count(*) as transfers,
-        sum(amount_mad) as transferred_mad
+        {{ exact_sum('amount_mad') }} as transferred_mad
 
     from transfers
 

@@ -44,7 +44,8 @@ final as (
         bins.lower_bound,
         bins.upper_bound,
         count(*) as pupils,
-        sum(averages.subject_average) as grade_sum
+        -- the averages have 2 decimals: their exact decimal sum, the same in every build
+        cast(sum({{ exact('averages.subject_average') }}) as double) as grade_sum
 
     from averages
 

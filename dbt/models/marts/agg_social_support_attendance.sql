@@ -79,7 +79,7 @@ final as (
         * sum(absent_days) filter (where not is_beneficiary)
         / nullif(sum(enrolled_school_days) filter (where not is_beneficiary), 0)
             as non_beneficiary_absence_rate,
-        sum(amount_mad) as amount_mad
+        {{ exact_sum('amount_mad') }} as amount_mad
 
     from pupil_programme
 

@@ -46,7 +46,7 @@ hours as (
     select
         school_year,
         teacher_code,
-        sum(weekly_hours) as assigned_hours
+        {{ exact_sum('weekly_hours') }} as assigned_hours
 
     from assignments
 
@@ -93,18 +93,18 @@ final as (
         school_year,
         school_code,
         subject_code,
-        any_value(region_code) as region_code,
-        any_value(province_code) as province_code,
-        any_value(sector) as sector,
-        any_value(cycle_code) as cycle_code,
+        max(region_code) as region_code,
+        max(province_code) as province_code,
+        max(sector) as sector,
+        max(cycle_code) as cycle_code,
         count(*) as teachers,
         count(*) filter (where in_service) as teachers_in_service,
         count(*) filter (where not in_service) as teachers_not_in_service,
         coalesce(sum(statutory_hours) filter (where in_service), 0) as statutory_hours,
-        coalesce(sum(assigned_hours) filter (where in_service), 0) as assigned_hours,
+        coalesce({{ exact_sum('assigned_hours', 'in_service') }}, 0) as assigned_hours,
         count(*) filter (where in_service and assigned_hours > statutory_hours) as teachers_above_load,
         count(*) filter (where in_service and assigned_hours < statutory_hours) as teachers_below_load,
-        100.0 * sum(assigned_hours) filter (where in_service)
+        100.0 * {{ exact_sum('assigned_hours', 'in_service') }}
         / nullif(sum(statutory_hours) filter (where in_service), 0) as load_pct
 
     from per_teacher

@@ -23,7 +23,7 @@ loads as (
         school_year,
         teacher_code,
         count(distinct class_code) as classes_taught,
-        sum(weekly_hours) as assigned_weekly_hours
+        {{ exact_sum('weekly_hours') }} as assigned_weekly_hours
 
     from assignments
 

@@ -1,9 +1,10 @@
 {#-
     One row per pupil and school year with grades: the annual average (semester general averages
     weighted by var('semester1_weight') / var('semester2_weight'), renormalized over the semesters
-    present), the rank in the class, and the end-of-year decision by the cycle's threshold (seed
-    decision_thresholds): promote when the annual average reaches it, else repeat; a cycle without
-    threshold (preschool) always promotes; no decision without an average.
+    present; exact decimals, rounded half up to 2 decimals), the rank in the class on that rounded
+    average, and the end-of-year decision by the cycle's threshold (seed decision_thresholds): promote
+    when the rounded annual average reaches it, else repeat; a cycle without threshold (preschool) always
+    promotes; no decision without an average.
 -#}
 
 with
@@ -42,7 +43,7 @@ averaged as (
 
     select
         *,
-        {{ weighted_mean_of_present([
+        {{ rounded_weighted_mean_of_present([
             ('semester1_average', var('semester1_weight')),
             ('semester2_average', var('semester2_weight')),
         ]) }} as annual_average
@@ -60,8 +61,8 @@ final as (
                 then rank() over (
                         partition by
                             averaged.school_year, averaged.class_code, averaged.annual_average is null
-                        -- rounded: pupils with the same average tie whatever the order of the float sums
-                        order by round(averaged.annual_average, 6) desc
+                        -- the average is rounded to 2 decimals: equal averages tie exactly
+                        order by averaged.annual_average desc
                     )
         end as rank_in_class,
         levels.cycle_code,

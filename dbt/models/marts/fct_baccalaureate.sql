@@ -5,8 +5,9 @@
     level 2BAC and the pupil's stream) of the papers; after the resit session each subject keeps the
     better of its normal and resit marks. Regional exam: the candidate's latest regional exam (taken in
     1BAC, normally the previous year; level 1BAC coefficients). Continuous: the 2BAC annual average
-    (fct_annual_result). A missed exam paper counts 0. Passed when the final average reaches
-    var('certificate_pass_mark'); session_passed says whether at the normal session or the resit;
+    (fct_annual_result). A missed exam paper counts 0. Each average is computed with exact decimal sums
+    and rounded half up to 2 decimals (macros/rounded_average.sql). Passed when the rounded final
+    average reaches var('certificate_pass_mark'); session_passed says whether at the normal session or the resit;
     mention from seed bac_mentions (passed candidates only). A candidate without one of the three
     components (no regional exam in the data, no annual average) is incomplete: averages, passed,
     session_passed and mention are null (not available is not a failure) and missing_component lists
@@ -86,8 +87,14 @@ national_averages as (
     select
         student_key,
         school_year,
-        sum(coalesce(normal_grade, 0) * coefficient) / sum(coefficient) as national_normal_average,
-        sum(best_grade * coefficient) / sum(coefficient) as national_final_average
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('coalesce(normal_grade, 0)') ~ ' * ' ~ exact('coefficient') ~ ')',
+            'sum(' ~ exact('coefficient') ~ ')',
+        ) }} as national_normal_average,
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('best_grade') ~ ' * ' ~ exact('coefficient') ~ ')',
+            'sum(' ~ exact('coefficient') ~ ')',
+        ) }} as national_final_average
 
     from national_subjects
 
@@ -120,12 +127,12 @@ regional as (
     select
         regional_years.student_key,
         regional_years.school_year,
-        sum(
-            papers.grade
-            * {{ subject_coefficient("'1BAC'", 'candidates.stream_code', 'papers.subject_code') }}
-        )
-        / sum({{ subject_coefficient("'1BAC'", 'candidates.stream_code', 'papers.subject_code') }})
-            as regional_exam_average
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('papers.grade') ~ ' * ' ~ exact(subject_coefficient(
+                "'1BAC'", 'candidates.stream_code', 'papers.subject_code'
+            )) ~ ')',
+            'sum(' ~ exact(subject_coefficient("'1BAC'", 'candidates.stream_code', 'papers.subject_code')) ~ ')',
+        ) }} as regional_exam_average
 
     from regional_years
 
@@ -153,12 +160,18 @@ combined as (
         national_averages.national_final_average,
         regional.regional_exam_average,
         annual.annual_average as continuous_average,
-        national_averages.national_normal_average * weights.national_weight
-        + regional.regional_exam_average * weights.regional_weight
-        + annual.annual_average * weights.continuous_weight as normal_session_average,
-        national_averages.national_final_average * weights.national_weight
-        + regional.regional_exam_average * weights.regional_weight
-        + annual.annual_average * weights.continuous_weight as bac_average
+        {{ round_half_up_ratio(
+            exact('national_averages.national_normal_average') ~ ' * ' ~ exact('weights.national_weight')
+            ~ ' + ' ~ exact('regional.regional_exam_average') ~ ' * ' ~ exact('weights.regional_weight')
+            ~ ' + ' ~ exact('annual.annual_average') ~ ' * ' ~ exact('weights.continuous_weight'),
+            '1',
+        ) }} as normal_session_average,
+        {{ round_half_up_ratio(
+            exact('national_averages.national_final_average') ~ ' * ' ~ exact('weights.national_weight')
+            ~ ' + ' ~ exact('regional.regional_exam_average') ~ ' * ' ~ exact('weights.regional_weight')
+            ~ ' + ' ~ exact('annual.annual_average') ~ ' * ' ~ exact('weights.continuous_weight'),
+            '1',
+        ) }} as bac_average
 
     from candidates
 

@@ -4,7 +4,10 @@
     tests x 0.30 + continuous tests x 0.30, each component a coefficient-weighted mean over subjects
     (seed subject_coefficients, level 3AC). Regional exam: the normal session; a missed paper counts
     0. School exam: the year's unified tests; continuous: the year's continuous-test means (per
-    subject, averaged over the semesters). Passed when the average reaches var('certificate_pass_mark').
+    subject, averaged over the semesters). Each component and the certificate average are computed with
+    exact decimal sums and rounded half up to 2 decimals (macros/rounded_average.sql; the per-subject
+    means over the semesters are carried to 4 decimals). Passed when the rounded average reaches
+    var('certificate_pass_mark').
     A candidate without one of the three components is incomplete: certificate_average and passed are
     null (not available is not a failure) and missing_component lists the missing components (codes of
     seed certificate_weights, comma-separated).
@@ -61,12 +64,14 @@ regional as (
     select
         regional_papers.student_key,
         regional_papers.school_year,
-        sum(
-            regional_papers.grade
-            * {{ subject_coefficient("'3AC'", 'candidates.stream_code', 'regional_papers.subject_code') }}
-        )
-        / sum({{ subject_coefficient("'3AC'", 'candidates.stream_code', 'regional_papers.subject_code') }})
-            as regional_exam_average
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('regional_papers.grade') ~ ' * ' ~ exact(subject_coefficient(
+                "'3AC'", 'candidates.stream_code', 'regional_papers.subject_code'
+            )) ~ ')',
+            'sum(' ~ exact(subject_coefficient(
+                "'3AC'", 'candidates.stream_code', 'regional_papers.subject_code'
+            )) ~ ')',
+        ) }} as regional_exam_average
 
     from regional_papers
 
@@ -85,8 +90,9 @@ school_year_subjects as (
         student_key,
         school_year,
         subject_code,
-        avg(unified_grade) as unified_grade,
-        avg(continuous_average) as continuous_average,
+        -- means over the semesters from exact decimal sums (one division: the same double in every build)
+        sum({{ exact('unified_grade') }}) / count(unified_grade) as unified_grade,
+        sum({{ exact('continuous_average') }}) / count(continuous_average) as continuous_average,
         max(coefficient) as coefficient
 
     from subject_averages
@@ -102,10 +108,14 @@ school_parts as (
     select
         student_key,
         school_year,
-        sum(unified_grade * coefficient)
-        / nullif(sum(coefficient) filter (where unified_grade is not null), 0) as school_exam_average,
-        sum(continuous_average * coefficient)
-        / nullif(sum(coefficient) filter (where continuous_average is not null), 0) as continuous_average
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('unified_grade') ~ ' * ' ~ exact('coefficient') ~ ')',
+            'sum(' ~ exact('coefficient') ~ ') filter (where unified_grade is not null)',
+        ) }} as school_exam_average,
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('continuous_average') ~ ' * ' ~ exact('coefficient') ~ ')',
+            'sum(' ~ exact('coefficient') ~ ') filter (where continuous_average is not null)',
+        ) }} as continuous_average
 
     from school_year_subjects
 
@@ -126,10 +136,12 @@ final as (
         regional.regional_exam_average,
         school_parts.school_exam_average,
         school_parts.continuous_average,
-        regional.regional_exam_average * weights.regional_weight
-        + school_parts.school_exam_average * weights.school_weight
-        + school_parts.continuous_average * weights.continuous_weight
-            as certificate_average,
+        {{ round_half_up_ratio(
+            exact('regional.regional_exam_average') ~ ' * ' ~ exact('weights.regional_weight')
+            ~ ' + ' ~ exact('school_parts.school_exam_average') ~ ' * ' ~ exact('weights.school_weight')
+            ~ ' + ' ~ exact('school_parts.continuous_average') ~ ' * ' ~ exact('weights.continuous_weight'),
+            '1',
+        ) }} as certificate_average,
         regional.regional_exam_average is not null
         and school_parts.school_exam_average is not null
         and school_parts.continuous_average is not null as is_complete,

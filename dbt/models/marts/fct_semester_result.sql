@@ -1,7 +1,8 @@
 {#-
-    One row per pupil, school year and semester: the general average (subject averages weighted by
-    their coefficients, subjects without an average left out) and the rank in the class (1 = best;
-    ties share a rank; pupils without an average are not ranked).
+    One row per pupil, school year and semester: the general average (the rounded subject averages
+    weighted by their coefficients, subjects without an average left out; exact decimal sums, rounded
+    half up to 2 decimals) and the rank in the class on that rounded average (1 = best; equal averages
+    share a rank, the next rank skips; pupils without an average are not ranked).
 -#}
 
 with
@@ -23,9 +24,10 @@ general as (
         max(region_code) as region_code,
         max(level_code) as level_code,
         count(subject_average) as subjects_averaged,
-        sum(subject_average * coefficient)
-        / nullif(sum(coefficient) filter (where subject_average is not null), 0)
-            as general_average
+        {{ round_half_up_ratio(
+            'sum(' ~ exact('subject_average') ~ ' * ' ~ exact('coefficient') ~ ')',
+            'sum(' ~ exact('coefficient') ~ ') filter (where subject_average is not null)',
+        ) }} as general_average
 
     from subject_averages
 
@@ -41,8 +43,8 @@ final as (
             when general_average is not null
                 then rank() over (
                         partition by school_year, class_code, semester, general_average is null
-                        -- rounded: pupils with the same average tie whatever the order of the float sums
-                        order by round(general_average, 6) desc
+                        -- the average is rounded to 2 decimals: equal averages tie exactly
+                        order by general_average desc
                     )
         end as rank_in_class,
         count(general_average) over (partition by school_year, class_code, semester) as class_pupils_ranked

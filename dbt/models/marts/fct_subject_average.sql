@@ -2,8 +2,10 @@
     One row per pupil, school year, semester and subject: the subject average of the semester.
     Rule: subject_average = mean of the continuous tests (assessment kind 'continuous') x
     var('grade_weight_continuous') + unified test x var('grade_weight_unified'), renormalized over the
-    parts present (a subject with no unified test is its continuous mean). Missed tests (missed_code)
-    are left out. The coefficient comes from seed subject_coefficients for the class's level and stream.
+    parts present (a subject with no unified test is its continuous mean), computed exactly from the
+    marks (decimal sums, one rational) and rounded half up to 2 decimals (macros/rounded_average.sql).
+    Missed tests (missed_code) are left out. The coefficient comes from seed subject_coefficients for the
+    class's level and stream.
 -#}
 
 with
@@ -36,9 +38,11 @@ parts as (
         max(grades.class_code) as class_code,
         max(grades.school_code) as school_code,
         max(grades.region_code) as region_code,
-        avg(grades.grade) filter (where assessment_types.kind = 'continuous') as continuous_average,
+        -- exact decimal sums: the same value whatever order the rows are summed in
+        sum({{ exact('grades.grade') }}) filter (where assessment_types.kind = 'continuous') as continuous_sum,
         count(grades.grade) filter (where assessment_types.kind = 'continuous') as continuous_tests,
-        avg(grades.grade) filter (where assessment_types.kind = 'unified') as unified_grade
+        sum({{ exact('grades.grade') }}) filter (where assessment_types.kind = 'unified') as unified_sum,
+        count(grades.grade) filter (where assessment_types.kind = 'unified') as unified_tests
 
     from grades
 
@@ -61,13 +65,19 @@ final as (
         parts.region_code,
         classes.level_code,
         classes.stream_code,
-        parts.continuous_average,
+        parts.continuous_sum / nullif(parts.continuous_tests, 0) as continuous_average,
         parts.continuous_tests,
-        parts.unified_grade,
-        {{ weighted_mean_of_present([
-            ('parts.continuous_average', var('grade_weight_continuous')),
-            ('parts.unified_grade', var('grade_weight_unified')),
-        ]) }} as subject_average,
+        parts.unified_sum / nullif(parts.unified_tests, 0) as unified_grade,
+        -- (w_c x continuous_sum / n_c + w_u x unified_sum / n_u) / (w_c + w_u, present parts), as one
+        -- exact ratio: both sides multiplied by n_c x n_u (a missing part counts 1 and weighs 0)
+        {{ round_half_up_ratio(
+            exact(var('grade_weight_continuous')) ~ ' * coalesce(parts.continuous_sum, 0)'
+            ~ ' * greatest(parts.unified_tests, 1) + ' ~ exact(var('grade_weight_unified'))
+            ~ ' * coalesce(parts.unified_sum, 0) * greatest(parts.continuous_tests, 1)',
+            '(case when parts.continuous_tests > 0 then ' ~ exact(var('grade_weight_continuous'))
+            ~ ' else 0 end + case when parts.unified_tests > 0 then ' ~ exact(var('grade_weight_unified'))
+            ~ ' else 0 end) * greatest(parts.continuous_tests, 1) * greatest(parts.unified_tests, 1)',
+        ) }} as subject_average,
         cast(
             {{ subject_coefficient('classes.level_code', 'classes.stream_code', 'parts.subject_code') }}
             as double

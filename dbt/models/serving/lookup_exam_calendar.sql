@@ -3,7 +3,7 @@
     the pupil's level (regional exams as sat in the pupil's region, national exams nationwide; both
     sessions) and the unified tests (contrôles unifiés) of the pupil's class. Dates come from Massar's
     own exports: exam_results.exam_date and grades.assessment_date (the most frequent date of a paper,
-    so a mistyped row does not add a date).
+    so a mistyped row does not add a date; the earliest of equally frequent dates).
 -#}
 {{ config(materialized='table', schema='serving') }}
 
@@ -51,7 +51,7 @@ subjects as (
 
 ),
 
-papers as (
+paper_dates as (
 
     select
         results.school_year,
@@ -63,7 +63,8 @@ papers as (
         results.exam_session,
         results.subject_code,
         case when exams.scope = 'regional' then results.region_code end as region_code,
-        mode(results.exam_date) as exam_date
+        results.exam_date,
+        count(*) as date_rows
 
     from results
 
@@ -77,7 +78,24 @@ papers as (
 
 ),
 
-unified_tests as (
+papers as (
+
+    -- the date most rows give; the earliest of equally frequent dates (a total order: the same in every build)
+    select * exclude (date_rows)
+
+    from paper_dates
+
+    qualify
+        row_number() over (
+            partition by
+                school_year, exam_code, level_code, scope, label_fr, label_ar, exam_session, subject_code,
+                region_code
+            order by date_rows desc, exam_date
+        ) = 1
+
+),
+
+unified_test_dates as (
 
     select
         grades.school_year,
@@ -87,7 +105,8 @@ unified_tests as (
         grades.assessment_type,
         assessment_types.label_fr,
         assessment_types.label_ar,
-        mode(grades.assessment_date) as assessment_date
+        grades.assessment_date,
+        count(*) as date_rows
 
     from grades
 
@@ -97,6 +116,21 @@ unified_tests as (
     where assessment_types.kind = 'unified' and grades.assessment_date is not null
 
     group by all
+
+),
+
+unified_tests as (
+
+    -- the date most grades give; the earliest of equally frequent dates
+    select * exclude (date_rows)
+
+    from unified_test_dates
+
+    qualify
+        row_number() over (
+            partition by school_year, class_code, semester, subject_code, assessment_type, label_fr, label_ar
+            order by date_rows desc, assessment_date
+        ) = 1
 
 ),
 
