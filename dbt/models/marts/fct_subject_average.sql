@@ -39,7 +39,8 @@ parts as (
         max(grades.school_code) as school_code,
         max(grades.region_code) as region_code,
         -- exact decimal sums: the same value whatever order the rows are summed in
-        sum({{ exact('grades.grade') }}) filter (where assessment_types.kind = 'continuous') as continuous_sum,
+        sum({{ exact('grades.grade') }}) filter (where assessment_types.kind = 'continuous')
+            as continuous_sum,
         count(grades.grade) filter (where assessment_types.kind = 'continuous') as continuous_tests,
         sum({{ exact('grades.grade') }}) filter (where assessment_types.kind = 'unified') as unified_sum,
         count(grades.grade) filter (where assessment_types.kind = 'unified') as unified_tests

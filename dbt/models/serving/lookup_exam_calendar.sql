@@ -80,7 +80,7 @@ paper_dates as (
 
 papers as (
 
-    -- the date most rows give; the earliest of equally frequent dates (a total order: the same in every build)
+    -- the date most rows give; the earliest of equally frequent dates (a total order: every build agrees)
     select * exclude (date_rows)
 
     from paper_dates
@@ -90,7 +90,7 @@ papers as (
             partition by
                 school_year, exam_code, level_code, scope, label_fr, label_ar, exam_session, subject_code,
                 region_code
-            order by date_rows desc, exam_date
+            order by date_rows desc, exam_date asc
         ) = 1
 
 ),
@@ -129,7 +129,7 @@ unified_tests as (
     qualify
         row_number() over (
             partition by school_year, class_code, semester, subject_code, assessment_type, label_fr, label_ar
-            order by date_rows desc, assessment_date
+            order by date_rows desc, assessment_date asc
         ) = 1
 
 ),
