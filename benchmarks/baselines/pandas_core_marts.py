@@ -43,10 +43,24 @@ def _mask(condition: pd.Series) -> np.ndarray:
     return condition.fillna(False).to_numpy(dtype=bool)
 
 
+def half_up_cents(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator (non-negative integers) rounded half up to 2 decimals, as the marts round
+    every average: floor(100 n / d + 1/2) / 100 in integer arithmetic; missing where d is 0."""
+    n, d = numerator.astype("int64"), denominator.astype("int64")
+    cents = (200 * n + d) // (2 * d.where(d != 0, 1))
+    return (cents / 100).where(d != 0)
+
+
+def _int(values: pd.Series, scale: int) -> pd.Series:
+    """Values (marks, averages, coefficients) as integers of 1 / scale; missing as 0."""
+    return (values * scale).round().fillna(0).astype("int64")
+
+
 def weighted_mean_of_present(parts: list[tuple[pd.Series, float]]) -> pd.Series:
-    numerator = sum(v.fillna(0) * w for v, w in parts)
-    denominator = sum(v.notna() * w for v, w in parts)
-    return numerator / denominator.where(denominator != 0)
+    """Weighted mean of the present 2-decimal averages, rounded half up to 2 decimals (weights in 1/10000)."""
+    numerator = sum(_int(v, 100) * round(w * 10000) for v, w in parts)
+    denominator = sum(v.notna().astype("int64") * round(w * 10000) for v, w in parts) * 100
+    return half_up_cents(numerator, denominator)
 
 
 def calendar() -> pd.DataFrame:
@@ -267,6 +281,9 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
     keys = ["student_code", "school_year", "semester", "subject_code"]
     g["continuous"] = g.grade.where(g.kind == "continuous")
     g["unified"] = g.grade.where(g.kind == "unified")
+    # marks in ten-thousandths (integers): the subject average is an exact integer ratio
+    g["c4"] = (g.continuous * 10000).round()
+    g["u4"] = (g.unified * 10000).round()
     subj = (
         g.groupby(keys)
         .agg(
@@ -274,6 +291,10 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
             region_code=("region_code", "max"),
             continuous_average=("continuous", "mean"),
             unified_grade=("unified", "mean"),
+            c_sum=("c4", "sum"),
+            c_n=("c4", "count"),
+            u_sum=("u4", "sum"),
+            u_n=("u4", "count"),
         )
         .reset_index()
     )
@@ -282,9 +303,13 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
         on=["school_year", "class_code"],
         how="left",
     )
-    subj["subject_average"] = weighted_mean_of_present(
-        [(subj.continuous_average, W_CONTINUOUS), (subj.unified_grade, W_UNIFIED)]
-    )
+    # (w_c c_sum / c_n + w_u u_sum / u_n) / (weights present) / 10000, weights in ten-thousandths
+    w_c, w_u = round(W_CONTINUOUS * 10000), round(W_UNIFIED * 10000)
+    c_n, u_n = subj.c_n.clip(lower=1).astype("int64"), subj.u_n.clip(lower=1).astype("int64")
+    numerator = w_c * subj.c_sum.astype("int64") * u_n + w_u * subj.u_sum.astype("int64") * c_n
+    weights = (subj.c_n > 0).astype("int64") * w_c + (subj.u_n > 0).astype("int64") * w_u
+    subj["subject_average"] = half_up_cents(numerator, weights * c_n * u_n * 10000)
+    subj = subj.drop(columns=["c_sum", "c_n", "u_sum", "u_n"])
     by_stream = coefficients.dropna(subset=["stream_code"]).rename(columns={"coefficient": "c_stream"})
     by_level = coefficients[coefficients.stream_code.isna()].drop(columns="stream_code")
     subj = subj.merge(by_stream, on=["level_code", "stream_code", "subject_code"], how="left")
@@ -294,8 +319,9 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
     subj["coefficient"] = subj.c_stream.fillna(subj.c_level).fillna(1.0).astype(float)
     subj = subj.drop(columns=["c_stream", "c_level", "stream_code"])
 
-    subj["_weighted"] = subj.subject_average * subj.coefficient
-    subj["_weight"] = subj.coefficient.where(subj.subject_average.notna())
+    # the rounded subject averages in cents x the coefficients in ten-thousandths: integers
+    subj["_weighted"] = _int(subj.subject_average, 100) * _int(subj.coefficient, 10000)
+    subj["_weight"] = _int(subj.coefficient.where(subj.subject_average.notna()), 10000) * 100
     sem = (
         subj.groupby(["student_code", "school_year", "semester"])
         .agg(
@@ -306,7 +332,7 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
         )
         .reset_index()
     )
-    sem["general_average"] = sem._weighted / sem._weight.where(sem._weight != 0)
+    sem["general_average"] = half_up_cents(sem._weighted, sem._weight)
     sem = sem.drop(columns=["_weighted", "_weight"])
     subj = subj.drop(columns=["_weighted", "_weight"])
 
@@ -327,8 +353,8 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
         [
             _mask(known_level & annual.promote_min_annual_average.isna()),
             _mask(annual.annual_average.isna()),
-            # rounded to 6 decimals (float noise removed), as the marts do (dbt macro reaches_mark)
-            _mask(annual.annual_average.round(6) >= annual.promote_min_annual_average),
+            # the rounded average decides, as the marts do
+            _mask(annual.annual_average >= annual.promote_min_annual_average),
         ],
         ["promote", None, "promote"],
         default="repeat",

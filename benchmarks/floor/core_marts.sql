@@ -19,7 +19,8 @@
 -- Placeholders replaced by benchmarks/run.py before running: ${EXPORTS} (the exports folder),
 -- ${SEEDS} (dbt/seeds). Constants are the dbt project's vars (dbt_project.yml): day absent at 0.5 of the
 -- sessions, chronic at 10 % of >= 10 enrolled days, subject average 0.75 continuous + 0.25 unified,
--- annual average 0.5 / 0.5, default coefficient 1.
+-- annual average 0.5 / 0.5, default coefficient 1; every average rounded half up to 2 decimals (exact
+-- integer arithmetic), the general and annual averages from the rounded averages below them.
 
 -- ---------------------------------------------------------------- reference data
 create or replace table ref_calendar as
@@ -327,25 +328,38 @@ with grades as (
     where not ends_with(filename, '__deleted.csv')
 ),
 parts as (
+    -- marks as integer ten-thousandths: the averages are exact integer ratios
     select
         g.student_code, g.school_year, g.semester, g.subject_code,
         max(g.class_code) as class_code,
         max(g.region_code) as region_code,
         avg(g.grade) filter (where a.kind = 'continuous') as continuous_average,
-        avg(g.grade) filter (where a.kind = 'unified') as unified_grade
+        avg(g.grade) filter (where a.kind = 'unified') as unified_grade,
+        coalesce(sum(cast(round(g.grade * 10000) as bigint)) filter (where a.kind = 'continuous'), 0) as c_sum,
+        count(g.grade) filter (where a.kind = 'continuous') as c_n,
+        coalesce(sum(cast(round(g.grade * 10000) as bigint)) filter (where a.kind = 'unified'), 0) as u_sum,
+        count(g.grade) filter (where a.kind = 'unified') as u_n
     from grades as g inner join ref_assessments as a on g.assessment_type = a.assessment_type
     group by all
+),
+ratios as (
+    -- (0.75 c_sum / c_n + 0.25 u_sum / u_n) / (weights present) / 10000 = num / den, weights as 3 : 1
+    select
+        *,
+        cast(3 * c_sum * greatest(u_n, 1) + u_sum * greatest(c_n, 1) as hugeint) as num,
+        cast(
+            ((case when c_n > 0 then 3 else 0 end) + (case when u_n > 0 then 1 else 0 end))
+            * greatest(c_n, 1) * greatest(u_n, 1) * 10000 as hugeint
+        ) as den
+    from parts
 )
 select
-    p.*,
+    p.* exclude (c_sum, c_n, u_sum, u_n, num, den),
     c.level_code,
-    (coalesce(p.continuous_average * 0.75, 0) + coalesce(p.unified_grade * 0.25, 0))
-    / nullif(
-        (case when p.continuous_average is not null then 0.75 else 0 end)
-        + (case when p.unified_grade is not null then 0.25 else 0 end), 0
-    ) as subject_average,
+    -- half up to 2 decimals, as the marts: floor(100 num / den + 1/2) / 100
+    ((200 * p.num + p.den) // nullif(2 * p.den, 0)) / 100 as subject_average,
     coalesce(stream_coef.coefficient, level_coef.coefficient, 1.0) as coefficient
-from parts as p
+from ratios as p
 left join classes as c on p.school_year = c.school_year and p.class_code = c.class_code
 left join ref_coefficients as stream_coef
     on c.level_code = stream_coef.level_code and p.subject_code = stream_coef.subject_code
@@ -355,14 +369,21 @@ left join ref_coefficients as level_coef
     and level_coef.stream_code is null;
 
 create or replace table fct_semester_result as
+with sums as (
+    -- averages in cents, coefficients in ten-thousandths: integers
+    select
+        student_code, school_year, semester,
+        max(region_code) as region_code,
+        max(level_code) as level_code,
+        sum(cast(round(subject_average * 100) as hugeint) * cast(round(coefficient * 10000) as hugeint)) as num,
+        100 * sum(cast(round(coefficient * 10000) as hugeint)) filter (where subject_average is not null) as den
+    from fct_subject_average
+    group by all
+)
 select
-    student_code, school_year, semester,
-    max(region_code) as region_code,
-    max(level_code) as level_code,
-    sum(subject_average * coefficient)
-    / nullif(sum(coefficient) filter (where subject_average is not null), 0) as general_average
-from fct_subject_average
-group by all;
+    student_code, school_year, semester, region_code, level_code,
+    ((200 * num + den) // nullif(2 * den, 0)) / 100 as general_average
+from sums;
 
 create or replace table fct_annual_result as
 with pivoted as (
@@ -378,9 +399,12 @@ with pivoted as (
 averaged as (
     select
         *,
-        (coalesce(s1 * 0.5, 0) + coalesce(s2 * 0.5, 0))
-        / nullif((case when s1 is not null then 0.5 else 0 end) + (case when s2 is not null then 0.5 else 0 end), 0)
-            as annual_average
+        -- semesters 0.5 / 0.5 (1 : 1) on the averages in cents, half up to 2 decimals
+        (
+            (200 * (coalesce(cast(round(s1 * 100) as hugeint), 0) + coalesce(cast(round(s2 * 100) as hugeint), 0))
+                + 100 * ((case when s1 is not null then 1 else 0 end) + (case when s2 is not null then 1 else 0 end)))
+            // nullif(200 * ((case when s1 is not null then 1 else 0 end) + (case when s2 is not null then 1 else 0 end)), 0)
+        ) / 100 as annual_average
     from pivoted
 )
 select
@@ -388,8 +412,8 @@ select
     case
         when lv.level_code is not null and t.promote_min_annual_average is null then 'promote'
         when a.annual_average is null then null
-        -- rounded to 6 decimals (float noise removed), as the marts do (dbt macro reaches_mark)
-        when round(a.annual_average, 6) >= t.promote_min_annual_average then 'promote'
+        -- the rounded average decides, as the marts do
+        when a.annual_average >= t.promote_min_annual_average then 'promote'
         else 'repeat'
     end as decision
 from averaged as a

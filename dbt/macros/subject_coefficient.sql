@@ -23,21 +23,3 @@
         {{ var('default_subject_coefficient') }}
     )
 {%- endmacro %}
-
-
-{#-
-    Weighted mean of the non-null parts: sum(weight x value) / sum(weight) over the parts whose value is
-    not null; null when every part is null. parts: list of (value SQL, weight SQL).
--#}
-{% macro weighted_mean_of_present(parts) -%}
-    (
-        {% for value, weight in parts -%}
-            coalesce({{ value }} * {{ weight }}, 0){{ " + " if not loop.last }}
-        {%- endfor %}
-    ) / nullif(
-        {% for value, weight in parts -%}
-            case when {{ value }} is not null then {{ weight }} else 0 end{{ " + " if not loop.last }}
-        {%- endfor %},
-        0
-    )
-{%- endmacro %}
