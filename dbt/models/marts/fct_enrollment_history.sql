@@ -40,11 +40,13 @@ ordered as (
         *,
         lead(valid_from_raw) over (
             partition by school_year, student_code
-            order by valid_from_raw, valid_to_raw, school_code
+            -- a total order (class and level last): every build cuts and marks the same stays
+            order by valid_from_raw, valid_to_raw, school_code, class_code, level_code
         ) as next_valid_from,
         row_number() over (
             partition by school_year, student_code
-            order by valid_from_raw desc, valid_to_raw desc, school_code desc
+            order by
+                valid_from_raw desc, valid_to_raw desc, school_code desc, class_code desc, level_code desc
         ) = 1 as is_current
 
     from bounded
