@@ -167,20 +167,24 @@ def attempt_sign_in(
     store: Path | None = None,
     now: float | None = None,
 ) -> SignInResult:
-    """One throttled sign-in attempt from ``client`` (the peer address; None when unknown).
+    """One throttled sign-in attempt from ``client`` (the peer address, or the forwarded one when the peer
+    is the trusted same-host proxy: Streamlit's server, uvicorn, trusts ``X-Forwarded-For`` from
+    127.0.0.1 only, ``FORWARDED_ALLOW_IPS`` for another proxy; None when unknown).
 
     The attempt is first recorded as a failure for the account and the client, atomically and only if
     neither is in its back-off delay (otherwise the password is not even checked); a right password then
     clears the account's record and takes back the client's.
     """
-    keys = [f"account:{username.casefold()}", f"client:{client or 'unknown'}"]
+    # no client key when the address is unknown (loopback without a proxy header): one bucket shared by
+    # everyone would let a single guesser slow every user down; the account key still holds
+    keys = [f"account:{username.casefold()}", *([f"client:{client}"] if client else [])]
     wait = backoff.reserve(keys, store=store, now=now)
     if wait > 0:
         return SignInResult(None, retry_after=wait)
     user = authenticate(username, password, path)
     if user is None:
         return SignInResult(None)
-    backoff.succeeded([keys[0]], [keys[1]], store=store)
+    backoff.succeeded(keys[:1], keys[1:], store=store)
     return SignInResult(user)
 
 
@@ -199,7 +203,7 @@ def signed_in_user() -> User | None:
     if user is None:
         return None
     now = time.time()
-    if now - st.session_state.get(_LAST_SEEN_KEY, 0.0) > idle_timeout_s():
+    if now - st.session_state.get(_LAST_SEEN_KEY, now) > idle_timeout_s():  # no mark yet: starts now
         sign_out()
         return None
     st.session_state[_LAST_SEEN_KEY] = now

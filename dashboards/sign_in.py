@@ -13,7 +13,8 @@ from dashboards.oidc import oidc_configured
 
 
 def client_address() -> str | None:
-    """The peer address of this session's connection (the socket's, never a client-sent header)."""
+    """This session's client address: the socket's peer, or ``X-Forwarded-For`` when the peer is a trusted
+    proxy (uvicorn's proxy-headers setting); None over loopback without a proxy."""
     try:
         return st.context.ip_address
     except Exception:  # outside a server (AppTest) there is no connection
