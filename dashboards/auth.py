@@ -41,7 +41,8 @@ from massar import production
 from massar.settings import paths
 
 DEMO_USERS: Final[Path] = Path(__file__).resolve().parent / "users.demo.toml"
-#: Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 30-60 ms per check here.
+#: Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 90 ms per check measured on the
+#: shared 2-core development machine.
 HASHER: Final[PasswordHasher] = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 #: PBKDF2-SHA256 is accepted from existing user files at this cost or more only (OWASP 2023).
 PBKDF2_MIN_ITERATIONS: Final[int] = 600_000

@@ -151,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args == ["check"]:
         os.environ[ENV_VAR] = PRODUCTION
-        from dashboards.oidc import oidc_configured
+        from dashboards.oidc import auth_section_from_files, oidc_configured
 
-        found = problems(oidc_configured=oidc_configured())
+        found = problems(oidc_configured=oidc_configured(auth_section_from_files()))
         for p in found:
             print(p, file=sys.stderr)
         print("ready for production" if not found else f"{len(found)} problem(s)")
