@@ -19,7 +19,7 @@ if str(_REPO_ROOT) not in sys.path:  # `streamlit run dashboards/app.py` only pu
 
 import streamlit as st  # noqa: E402
 
-from dashboards import hardening  # noqa: E402
+import dashboards.hardening as hardening  # noqa: E402
 from dashboards.auth import demo_accounts_active, sign_in, sign_out, signed_in_user  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 from dashboards.oidc import user_from_claims  # noqa: E402

@@ -35,9 +35,9 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+import massar.production as production
 from dashboards import backoff
 from dashboards.scope import ROLES, Scope
-from massar import production
 from massar.settings import paths
 
 DEMO_USERS: Final[Path] = Path(__file__).resolve().parent / "users.demo.toml"

@@ -12,8 +12,8 @@ from typing import Final
 
 import streamlit as st
 
+import massar.production as production
 from dashboards.i18n import t
-from massar import production
 
 _LOG: Final = logging.getLogger(__name__)
 

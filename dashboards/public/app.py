@@ -16,7 +16,7 @@ if str(_REPO_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import hardening  # noqa: E402
+import dashboards.hardening as hardening  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 from dashboards.ui import apply_direction, current_lang, language_switch  # noqa: E402
 
