@@ -19,8 +19,10 @@ if str(_REPO_ROOT) not in sys.path:  # `streamlit run dashboards/app.py` only pu
 
 import streamlit as st  # noqa: E402
 
-from dashboards.auth import sign_out, signed_in_user  # noqa: E402
+import dashboards.hardening as hardening  # noqa: E402
+from dashboards.auth import demo_accounts_active, sign_in, sign_out, signed_in_user  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
+from dashboards.oidc import user_from_claims  # noqa: E402
 from dashboards.sign_in import render as render_sign_in  # noqa: E402
 from dashboards.ui import apply_direction, current_lang, language_switch  # noqa: E402
 
@@ -81,13 +83,46 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def _identity_provider_user(lang: str):  # -> User | None
+    """The user signed in through OpenID Connect (``st.user``), mapped to a role and territory; an
+    identity the claims grant nothing is told so and signed out."""
+    if not st.user.get("is_logged_in"):
+        return None
+    user = user_from_claims(st.user.to_dict())
+    if user is None:
+        st.error(t("login.oidc_no_role", lang))
+        if st.button(t("login.sign_out", lang), key="oidc_sign_out"):
+            st.logout()
+        st.stop()
+    sign_in(user)
+    return user
+
+
+def _current_user(lang: str):  # -> User | None
+    had_session = bool(st.session_state.get("auth_user"))
+    user = signed_in_user()  # None, with the session emptied, after the idle time-out
+    if user is None and had_session:
+        st.session_state["auth_idle_expired"] = True
+        if st.user.get("is_logged_in"):
+            st.logout()  # ends the identity provider's cookie too, or the next run would sign in again
+        return None
+    return user or _identity_provider_user(lang)
+
+
+def _sign_out() -> None:
+    sign_out()
+    if st.user.get("is_logged_in"):
+        st.logout()
+
+
 def main() -> None:
     lang = current_lang()
     # no page_icon: a material/emoji favicon is fetched from a CDN, unreachable offline
     st.set_page_config(page_title=t("app.page_title", lang), layout="wide")
+    hardening.apply(public=False)
     lang = language_switch()
     apply_direction(lang)
-    user = signed_in_user()
+    user = _current_user(lang)
 
     def sign_in_page() -> None:
         render_sign_in(lang)
@@ -116,8 +151,10 @@ def main() -> None:
     st.sidebar.caption(t("login.signed_in_as", lang, name=user.display_name))
     code = scope.school_code or scope.province_code or scope.region_code or ""
     st.sidebar.caption(t(f"scope.{scope.role}", lang, code=code))
+    if demo_accounts_active():
+        st.sidebar.warning(t("login.demo_warning", lang), icon=":material/warning:")
     if st.sidebar.button(t("login.sign_out", lang), key="sign_out"):
-        sign_out()
+        _sign_out()
         st.rerun()
     page.run()
 

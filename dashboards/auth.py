@@ -1,13 +1,21 @@
 """Who is signed in to the internal dashboards, and what they may see.
 
-Local use: users come from a TOML file with PBKDF2-SHA256 password hashes — ``$MASSAR_HOME/users.toml``
-when it exists, otherwise the demo file ``dashboards/users.demo.toml`` (demo accounts, documented in the
-README). Create a hash with ``python -m dashboards.auth hash``.
+Two ways to sign in, both ending in the same ``User`` and ``Scope`` (the data-access layer does not
+change):
 
-Production: replace the form with Streamlit's OpenID Connect support (``st.login()`` against the
-ministry's identity provider, configured in ``.streamlit/secrets.toml`` ``[auth]``), and map the
-provider's claims (role, region, province, school) to a ``Scope`` in ``scope_of`` — the data-access layer
-does not change.
+- **OpenID Connect** (production): Streamlit's ``st.login()`` against the ministry's identity provider,
+  configured in Streamlit's secrets (``[auth]``); the provider's claims map to a scope in
+  ``dashboards.oidc``.
+- **Local accounts**: a TOML file of Argon2id password hashes — ``$MASSAR_HOME/users.toml`` when it
+  exists, otherwise, outside production mode only, the demo file ``dashboards/users.demo.toml`` (demo
+  accounts, documented in the README). Create a hash with ``python -m dashboards.auth hash``.
+
+Local sign-in is throttled per account and per client with exponential back-off
+(``dashboards.backoff``): a wrong password is recorded before it is checked, in one atomic step shared by
+every server process, and the right password works again once the delay has passed.
+
+A session's sign-in lives in ``st.session_state``: it is emptied at sign-in (nothing from before carries
+over), at sign-out, and after ``MASSAR_SESSION_IDLE_MINUTES`` (default 30) without any interaction.
 """
 
 from __future__ import annotations
@@ -17,19 +25,31 @@ import hashlib
 import hmac
 import os
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Final
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+import massar.production as production
+from dashboards import backoff
 from dashboards.scope import ROLES, Scope
 from massar.settings import paths
 
 DEMO_USERS: Final[Path] = Path(__file__).resolve().parent / "users.demo.toml"
-ALGORITHM: Final[str] = "pbkdf2_sha256"
-ITERATIONS: Final[int] = 200_000
+#: Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 90 ms per check measured on the
+#: shared 2-core development machine.
+HASHER: Final[PasswordHasher] = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+#: PBKDF2-SHA256 is accepted from existing user files at this cost or more only (OWASP 2023).
+PBKDF2_MIN_ITERATIONS: Final[int] = 600_000
+IDLE_ENV: Final[str] = "MASSAR_SESSION_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES: Final[float] = 30.0
 _SESSION_KEY: Final[str] = "auth_user"
+_LAST_SEEN_KEY: Final[str] = "auth_last_seen"
 
 
 @dataclass(frozen=True)
@@ -39,17 +59,30 @@ class User:
     scope: Scope
 
 
-def hash_password(password: str, iterations: int = ITERATIONS, salt: bytes | None = None) -> str:
-    salt = salt or os.urandom(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return f"{ALGORITHM}${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+@dataclass(frozen=True)
+class SignInResult:
+    """The user when the password matched; otherwise ``retry_after`` seconds to wait (0: just wrong)."""
+
+    user: User | None
+    retry_after: float = 0.0
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash (PHC string ``$argon2id$v=19$m=...,t=...,p=...$salt$hash``)."""
+    return HASHER.hash(password)
 
 
 def verify_password(password: str, encoded: str) -> bool:
-    """Constant-time check of ``password`` against ``pbkdf2_sha256$<iterations>$<salt>$<hash>``."""
+    """Check ``password`` against an Argon2id hash, or a PBKDF2-SHA256 one of at least 600,000 iterations
+    (``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>``); anything else never matches."""
+    if encoded.startswith("$argon2id$"):
+        try:
+            return HASHER.verify(encoded, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
     try:
         algorithm, iterations, salt, expected = encoded.split("$")
-        if algorithm != ALGORITHM:
+        if algorithm != "pbkdf2_sha256" or int(iterations) < PBKDF2_MIN_ITERATIONS:
             return False
         digest = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
         return hmac.compare_digest(digest, base64.b64decode(expected))
@@ -57,9 +90,36 @@ def verify_password(password: str, encoded: str) -> bool:
         return False
 
 
+#: What an unknown user's password is checked against, so that an unknown name costs what a wrong
+#: password costs (same algorithm, same parameters).
+_DECOY_HASH: Final[str] = HASHER.hash(os.urandom(16).hex())
+
+
 def users_file() -> Path:
+    """``$MASSAR_HOME/users.toml``; the demo file when it does not exist, outside production mode only."""
     local = paths().home / "users.toml"
-    return local if local.exists() else DEMO_USERS
+    if local.exists() or production.is_production():
+        return local
+    return DEMO_USERS
+
+
+def demo_accounts_active() -> bool:
+    """Whether the demo accounts (passwords published in the README) can sign in."""
+    return users_file() == DEMO_USERS
+
+
+def _check_hash(path: Path, username: str, encoded: str) -> None:
+    if encoded.startswith("$argon2id$"):
+        return
+    parts = encoded.split("$")
+    if len(parts) == 4 and parts[0] == "pbkdf2_sha256" and parts[1].isdigit():
+        if int(parts[1]) >= PBKDF2_MIN_ITERATIONS:
+            return
+        raise ValueError(
+            f"{path}: user {username}: PBKDF2 with {parts[1]} iterations is too cheap "
+            f"(at least {PBKDF2_MIN_ITERATIONS}); re-hash with `python -m dashboards.auth hash` (Argon2id)"
+        )
+    raise ValueError(f"{path}: user {username}: unknown password hash format (expected Argon2id)")
 
 
 @cache
@@ -71,6 +131,7 @@ def _load(path: Path, mtime: float) -> dict[str, tuple[str, User]]:
         role = entry["role"]
         if role not in ROLES:
             raise ValueError(f"{path}: user {username} has unknown role {role!r}")
+        _check_hash(path, username, entry["password_hash"])
         scope = Scope(
             role=role,
             region_code=entry.get("region_code"),
@@ -82,34 +143,88 @@ def _load(path: Path, mtime: float) -> dict[str, tuple[str, User]]:
 
 
 def load_users(path: Path | None = None) -> dict[str, tuple[str, User]]:
+    """The local accounts (none when production mode has no ``users.toml``: OpenID Connect only)."""
     path = path or users_file()
+    if not path.exists():
+        return {}
     return _load(path, path.stat().st_mtime)
 
 
 def authenticate(username: str, password: str, path: Path | None = None) -> User | None:
-    """The user if the password matches; None otherwise (same work for unknown users)."""
+    """The user if the password matches; None otherwise (same work for unknown users). No throttling:
+    the sign-in form calls ``attempt_sign_in``."""
     users = load_users(path)
-    encoded, user = users.get(username, (hash_password("x", salt=b"0" * 16), None))
+    encoded, user = users.get(username, (_DECOY_HASH, None))
     ok = verify_password(password, encoded)
     return user if ok and user is not None else None
 
 
+def attempt_sign_in(
+    username: str,
+    password: str,
+    client: str | None,
+    *,
+    path: Path | None = None,
+    store: Path | None = None,
+    now: float | None = None,
+) -> SignInResult:
+    """One throttled sign-in attempt from ``client`` (the peer address, or the forwarded one when the peer
+    is the trusted same-host proxy: Streamlit's server, uvicorn, trusts ``X-Forwarded-For`` from
+    127.0.0.1 only, ``FORWARDED_ALLOW_IPS`` for another proxy; None when unknown).
+
+    The attempt is first recorded as a failure for the account and the client, atomically and only if
+    neither is in its back-off delay (otherwise the password is not even checked); a right password then
+    clears the account's record and takes back the client's.
+    """
+    # no client key when the address is unknown (loopback without a proxy header): one bucket shared by
+    # everyone would let a single guesser slow every user down; the account key still holds
+    keys = [f"account:{username.casefold()}", *([f"client:{client}"] if client else [])]
+    wait = backoff.reserve(keys, store=store, now=now)
+    if wait > 0:
+        return SignInResult(None, retry_after=wait)
+    user = authenticate(username, password, path)
+    if user is None:
+        return SignInResult(None)
+    backoff.succeeded(keys[:1], keys[1:], store=store)
+    return SignInResult(user)
+
+
+def idle_timeout_s() -> float:
+    minutes = float(os.environ.get(IDLE_ENV, "") or DEFAULT_IDLE_MINUTES)
+    if minutes <= 0:
+        raise ValueError(f"{IDLE_ENV} must be positive")
+    return minutes * 60
+
+
 def signed_in_user() -> User | None:
+    """The signed-in user of this session; None (and the session emptied) after the idle time-out."""
     import streamlit as st
 
-    return st.session_state.get(_SESSION_KEY)
+    user = st.session_state.get(_SESSION_KEY)
+    if user is None:
+        return None
+    now = time.time()
+    if now - st.session_state.get(_LAST_SEEN_KEY, now) > idle_timeout_s():  # no mark yet: starts now
+        sign_out()
+        return None
+    st.session_state[_LAST_SEEN_KEY] = now
+    return user
 
 
 def sign_in(user: User) -> None:
+    """Start a fresh session for ``user``: whatever the session held before sign-in is dropped."""
     import streamlit as st
 
+    st.session_state.clear()
     st.session_state[_SESSION_KEY] = user
+    st.session_state[_LAST_SEEN_KEY] = time.time()
 
 
 def sign_out() -> None:
+    """End the session: everything it held is dropped."""
     import streamlit as st
 
-    st.session_state.pop(_SESSION_KEY, None)
+    st.session_state.clear()
 
 
 def current_scope() -> Scope:

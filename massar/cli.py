@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -194,7 +195,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _streamlit(app: Path, port: int) -> list[str]:
+def _streamlit(app: Path, port: int, address: str, *, public: bool) -> list[str]:
+    from dashboards.hardening import client_options
+    from dashboards.oidc import secrets_files
+
+    hardening = [arg for key, value in client_options(public).items() for arg in (f"--{key}", value)]
+    secrets = [arg for path in secrets_files() for arg in ("--secrets.files", str(path))]
     return [
         sys.executable,
         "-m",
@@ -205,29 +211,62 @@ def _streamlit(app: Path, port: int) -> list[str]:
         "true",
         "--server.enableStaticServing",
         "true",
+        "--server.address",
+        address,
         "--server.port",
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        *hardening,
+        *secrets,
     ]
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """The internal dashboards (sign-in), the public app (parent lookup) on the next port, and the GX
-    Data Docs (a static file server, linked from the data-quality page) on the port after."""
+    Data Docs (a static file server, linked from the data-quality page) on the port after. Every server
+    binds 127.0.0.1 unless ``--address`` or ``MASSAR_BIND`` says otherwise. Production mode
+    (``MASSAR_ENV=production``) refuses to start on demo or missing secrets (``massar.production``)."""
+    from dashboards.auth import demo_accounts_active
+    from dashboards.oidc import auth_section_from_files, oidc_configured
+    from massar import production
+
+    try:
+        production.require_ready(oidc_configured=oidc_configured(auth_section_from_files()))
+    except production.NotReadyForProduction as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    address = production.bind_address(args.address)
+    # a service manager stops with SIGTERM: exit through the `finally` below, which stops the children
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    if demo_accounts_active():
+        print(
+            "WARNING: demo mode: the demo accounts of dashboards/users.demo.toml (passwords in the README) "
+            "are active. Set MASSAR_ENV=production for a real deployment (docs/operations.md).",
+            file=sys.stderr,
+            flush=True,
+        )
     env = {**os.environ, **export_environment()}
     docs_dir = paths().data_docs_index.parent
     docs_dir.mkdir(parents=True, exist_ok=True)
-    env.setdefault("MASSAR_DATA_DOCS_URL", f"http://localhost:{args.port + 2}/index.html")
+    host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
+    env.setdefault("MASSAR_DATA_DOCS_URL", f"http://{host}:{args.port + 2}/index.html")
     docs = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(args.port + 2), "--directory", str(docs_dir)], env=env
+        [
+            sys.executable, "-m", "http.server", str(args.port + 2),
+            "--bind", address, "--directory", str(docs_dir),
+        ],
+        env=env,
+    )  # fmt: skip
+    public = subprocess.Popen(
+        _streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1, address, public=True), env=env
     )
-    public = subprocess.Popen(_streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1), env=env)
-    print(f"Dashboards (sign-in): http://localhost:{args.port}", flush=True)
-    print(f"Public app (parent lookup): http://localhost:{args.port + 1}", flush=True)
+    print(f"Dashboards (sign-in): http://{host}:{args.port}", flush=True)
+    print(f"Public app (parent lookup): http://{host}:{args.port + 1}", flush=True)
     print(f"Data Docs (quality gate): {env['MASSAR_DATA_DOCS_URL']}", flush=True)
     try:
-        return subprocess.call(_streamlit(DASHBOARDS_DIR / "app.py", args.port), env=env)
+        internal = _streamlit(DASHBOARDS_DIR / "app.py", args.port, address, public=False)
+        return subprocess.call(internal, env=env)
     finally:
         for child in (public, docs):
             child.terminate()
@@ -333,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="start the dashboards")
     s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--address", default=None, help="address to bind (default: $MASSAR_BIND, else 127.0.0.1)")
     s.set_defaults(func=_cmd_serve)
 
     d = sub.add_parser("docs", help="generate dbt docs (offline), optionally serve them")

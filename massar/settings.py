@@ -28,6 +28,10 @@ DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 REFERENCE_DIR = SEEDS_DIR / "geo"
 
 HOME_ENV = "MASSAR_HOME"
+#: How dbt receives the pseudonym salt (dbt_project.yml reads it with no default): ``export_environment``
+#: sets it from the server key ``pseudonym`` (``massar.keys``: ``$MASSAR_HOME/keys/pseudonym.key``, or
+#: ``MASSAR_PSEUDONYM_KEY``). Not a setting: to choose the salt, set ``MASSAR_PSEUDONYM_KEY``.
+PSEUDONYM_SALT_ENV = "MASSAR_PSEUDONYM_SALT"
 #: DuckDB's memory limit for the project's heavy work: dbt's profile (dbt/profiles.yml) reads the same
 #: variable. DuckDB's own default is 80 % of RAM per process; beyond the limit it spills to disk.
 MEMORY_LIMIT_ENV = "MASSAR_DUCKDB_MEMORY_LIMIT"
@@ -111,10 +115,26 @@ def export_environment() -> dict[str, str]:
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(p.dbt_target),
         MEMORY_LIMIT_ENV: duckdb_memory_limit(),  # validated here, before dbt's profile reads it
+        PSEUDONYM_SALT_ENV: _pseudonym_salt(),
     }
+    if not env[PSEUDONYM_SALT_ENV]:
+        del env[PSEUDONYM_SALT_ENV]
+        os.environ.pop(PSEUDONYM_SALT_ENV, None)
     os.environ.update(env)
     p.warehouse.mkdir(parents=True, exist_ok=True)
     return env
+
+
+def _pseudonym_salt() -> str:
+    """The pseudonym key of the current home, for dbt (whatever ``MASSAR_PSEUDONYM_SALT`` held before is
+    replaced: the salt is chosen with ``MASSAR_PSEUDONYM_KEY``). Empty in production mode when the key is
+    missing or weak: production never generates it silently, and dbt stops on the missing variable."""
+    from massar import production
+    from massar.keys import server_key
+
+    if production.is_production() and production.key_problem("pseudonym"):
+        return ""
+    return server_key("pseudonym").decode()
 
 
 def duckdb_memory_limit() -> str:

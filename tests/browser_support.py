@@ -36,16 +36,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(app: str, home: Path, log_path: Path) -> Iterator[str]:
+def streamlit_server(
+    app: str,
+    home: Path,
+    log_path: Path,
+    extra_args: tuple[str, ...] = (),
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """`streamlit run <app>` from the repository root with MASSAR_HOME=home; yields the base URL; always
     terminated."""
-    port = free_port()
-    env = {**os.environ, "MASSAR_HOME": str(home)}
+    port = port or free_port()
+    env = {**os.environ, "MASSAR_HOME": str(home), **(extra_env or {})}
     command = [
         sys.executable, "-m", "streamlit", "run", app,
         "--server.headless", "true", "--server.enableStaticServing", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false", *extra_args,
     ]  # fmt: skip
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

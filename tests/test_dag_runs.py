@@ -194,11 +194,12 @@ def _next_school_day(day: str) -> str:
 
 
 def _student_key(student_code: str) -> str:
-    """The pseudonymous key, computed here as docs/architecture.md defines it (default development salt)."""
+    """The pseudonymous key, computed here as docs/architecture.md defines it: the salt is the home's
+    pseudonym key, read from its file (or the variable that overrides it)."""
     import hashlib
 
-    salt = os.environ.get("MASSAR_PSEUDONYM_SALT", "massar-dev-salt")
-    return hashlib.sha256((salt + student_code).encode("utf-8")).hexdigest()[:16]
+    salt = os.environ.get("MASSAR_PSEUDONYM_KEY") or (paths().home / "keys" / "pseudonym.key").read_text()
+    return hashlib.sha256((salt.strip() + student_code).encode("utf-8")).hexdigest()[:16]
 
 
 def _read_export(path: Path) -> pl.DataFrame:

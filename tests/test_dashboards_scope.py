@@ -135,7 +135,7 @@ def test_province_and_school_users_see_only_their_territory(published_db: Path) 
 
 def test_password_hashing() -> None:
     encoded = hash_password("s3cret")
-    assert encoded.startswith("pbkdf2_sha256$") and "s3cret" not in encoded
+    assert encoded.startswith("$argon2id$") and "s3cret" not in encoded
     assert verify_password("s3cret", encoded)
     assert not verify_password("s3cret!", encoded)
     assert not verify_password("s3cret", "garbage")

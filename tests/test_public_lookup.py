@@ -223,7 +223,14 @@ def test_public_app_page_in_arabic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_public_app_imports_no_internal_module() -> None:
-    allowed_prefixes = ("dashboards.public", "dashboards.i18n", "dashboards.ui", "massar.settings")
+    allowed_prefixes = (
+        "dashboards.public",
+        "dashboards.i18n",
+        "dashboards.ui",
+        "dashboards.hardening",
+        "massar.settings",
+        "massar.production",
+    )
     forbidden = (
         "dashboards.data_access",
         "dashboards.auth",

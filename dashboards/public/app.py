@@ -16,6 +16,7 @@ if str(_REPO_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+import dashboards.hardening as hardening  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 from dashboards.ui import apply_direction, current_lang, language_switch  # noqa: E402
 
@@ -25,6 +26,7 @@ _PAGES = Path(__file__).resolve().parent / "pages_public"
 def main() -> None:
     lang = current_lang()
     st.set_page_config(page_title=t("public.title", lang), layout="centered")
+    hardening.apply(public=True)
     lang = language_switch()
     apply_direction(lang)
     page = st.navigation(
