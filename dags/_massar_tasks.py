@@ -39,11 +39,16 @@ KEEP_VERSIONS = int(os.environ.get("MASSAR_KEEP_VERSIONS", "5"))
 # The day's data must be published this long after the daily run is queued (20:00 → 23:00 by default).
 PUBLISH_DEADLINE = timedelta(hours=float(os.environ.get("MASSAR_PUBLISH_DEADLINE_HOURS", "3")))
 
-# Every task that writes holds the home's writer lock (``massar.writer_lock``), so it never runs beside a
-# ``massar`` command or another DAG's writer, and the mapped ingestion tasks of one run take turns. A task
-# waits for the lock this long (seconds), then fails with "another run is in progress" (and is retried).
-# Under ``massar run`` the command already holds the lock: its tasks, run in the same process, re-enter it.
-TASK_LOCK_WAIT = float(os.environ.get("MASSAR_TASK_LOCK_WAIT", "3600"))
+
+def task_lock_wait() -> float:
+    """Seconds a writing task waits for the writer lock (``MASSAR_TASK_LOCK_WAIT``, default 3600, read when
+    the task runs) before it fails with "another run is in progress" (and is retried).
+
+    Every task that writes holds the home's writer lock (``massar.writer_lock``), so it never runs beside a
+    ``massar`` command or another DAG's writer, and the mapped ingestion tasks of one run take turns. Under
+    ``massar run`` the command already holds the lock: its tasks, run in the same process and thread,
+    re-enter it."""
+    return float(os.environ.get("MASSAR_TASK_LOCK_WAIT", "3600"))
 
 
 def task_label() -> str:
@@ -57,7 +62,7 @@ def task_label() -> str:
 
 
 #: Decorator of the task callables that write (under ``@task``).
-writes = holds_writer_lock(task_label, wait=TASK_LOCK_WAIT)
+writes = holds_writer_lock(task_label, wait=task_lock_wait)
 
 
 class LockedDbtBuildOperator(DbtBuildLocalOperator):
@@ -65,7 +70,7 @@ class LockedDbtBuildOperator(DbtBuildLocalOperator):
     and its artifacts)."""
 
     def execute(self, context: Any, **kwargs: Any) -> None:
-        with writer_lock(task_label(), wait=TASK_LOCK_WAIT):
+        with writer_lock(task_label(), wait=task_lock_wait()):
             super().execute(context, **kwargs)
 
 

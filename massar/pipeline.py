@@ -1,5 +1,6 @@
 """The pipeline's stages as plain functions. The ``massar`` command and the Airflow DAGs both call these:
-one code path, no logic in DAG files."""
+one code path, no logic in DAG files. The functions that write hold the home's writer lock
+(``@holds_writer_lock``, re-entrant: a command or task that already holds it just runs them)."""
 
 from __future__ import annotations
 

@@ -185,19 +185,20 @@ def writer_lock(command: str, wait: float | None = None) -> Iterator[None]:
 
 
 def holds_writer_lock(
-    command: str | Callable[[], str] | None = None, wait: float | None = None
+    command: str | Callable[[], str] | None = None, wait: float | Callable[[], float] | None = None
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator: the function runs holding the writer lock. ``command`` labels the holder (a string, or a
     function called at each run, e.g. to name an Airflow task instance; default: the function's name).
     Within a command or a task that already holds the lock the function simply runs (re-entrant);
-    otherwise it waits ``wait`` seconds at most (default ``MASSAR_LOCK_WAIT``, else 0) and raises
-    ``WriterBusyError``. The ``massar`` command and the Airflow tasks use it alike."""
+    otherwise it waits ``wait`` seconds at most (a number, or a function called at each run; default
+    ``MASSAR_LOCK_WAIT``, else 0) and raises ``WriterBusyError``. The ``massar`` command and the Airflow
+    tasks use it alike."""
 
     def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def locked(*args: P.args, **kwargs: P.kwargs) -> R:
             label = command() if callable(command) else command or f"{fn.__module__}.{fn.__qualname__}"
-            with writer_lock(label, wait=wait):
+            with writer_lock(label, wait=wait() if callable(wait) else wait):
                 return fn(*args, **kwargs)
 
         locked.holds_writer_lock = True  # type: ignore[attr-defined]
