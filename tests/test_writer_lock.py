@@ -106,7 +106,7 @@ def _copy_home(source: Path, target: Path, only: tuple[str, ...] | None = None) 
 
 
 @pytest.fixture(scope="module")
-def copied_home(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def copied_home(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The session pipeline's home, copied, with a candidate that the gate has passed (publishable)."""
     home = _copy_home(pipeline_home, tmp_path_factory.mktemp("writer-lock") / "home")
     probe = subprocess.run(
@@ -119,7 +119,9 @@ def copied_home(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) -
     if probe.stdout.strip() != "True":  # another test changed the session candidate since its gate
         result = _massar(home, "check")
         assert result.returncode == 0, result.stderr[-3000:]
-    return home
+    yield home
+    if os.environ.get("MASSAR_KEEP_TEST_DATA") != "1":
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
@@ -283,6 +285,7 @@ def test_two_real_ingests(pipeline_home: Path, tmp_path: Path) -> None:
     clean = read_log(pipeline_home / "lake" / "_load_log").select(columns).sort(columns)
     assert mine.height == clean.height > 0
     assert mine.equals(clean), pl.concat([mine, clean]).unique(keep="none")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_an_airflow_task_waits_for_a_held_lock_then_runs(
