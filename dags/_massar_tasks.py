@@ -10,7 +10,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, TaskGroup, task
+from airflow.sdk import Asset, TaskGroup, get_current_context, task
 from airflow.sdk.definitions.callback import SyncCallback
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from airflow.sdk.exceptions import AirflowFailException
@@ -21,6 +21,7 @@ from cosmos.operators.local import DbtBuildLocalOperator
 from massar import pipeline
 from massar.orchestration import on_deadline_missed, on_task_failure
 from massar.settings import DBT_PROJECT_DIR, export_environment, paths
+from massar.writer_lock import holds_writer_lock, writer_lock
 
 # Sets MASSAR_HOME-derived variables (lake, candidate, dbt target) in this process's environment; the dbt
 # operators inherit the environment at execution time (``append_env``), never a copy frozen at parse time.
@@ -37,6 +38,41 @@ PROFILE = ProfileConfig(
 KEEP_VERSIONS = int(os.environ.get("MASSAR_KEEP_VERSIONS", "5"))
 # The day's data must be published this long after the daily run is queued (20:00 → 23:00 by default).
 PUBLISH_DEADLINE = timedelta(hours=float(os.environ.get("MASSAR_PUBLISH_DEADLINE_HOURS", "3")))
+
+
+def task_lock_wait() -> float:
+    """Seconds a writing task waits for the writer lock (``MASSAR_TASK_LOCK_WAIT``, default 3600, read when
+    the task runs) before it fails with "another run is in progress" (and is retried).
+
+    Every task that writes holds the home's writer lock (``massar.writer_lock``), so it never runs beside a
+    ``massar`` command or another DAG's writer, and the mapped ingestion tasks of one run take turns. Under
+    ``massar run`` the command already holds the lock: its tasks, run in the same process and thread,
+    re-enter it."""
+    return float(os.environ.get("MASSAR_TASK_LOCK_WAIT", "3600"))
+
+
+def task_label() -> str:
+    """The writer lock's holder label of the running task instance (``airflow dag.task[map_index]``)."""
+    try:
+        ti = get_current_context()["ti"]
+    except Exception:  # outside a running task (a direct call)
+        return "airflow task"
+    index = getattr(ti, "map_index", -1)
+    return f"airflow {ti.dag_id}.{ti.task_id}" + (f"[{index}]" if index is not None and index >= 0 else "")
+
+
+#: Decorator of the task callables that write (under ``@task``).
+writes = holds_writer_lock(task_label, wait=task_lock_wait)
+
+
+class LockedDbtBuildOperator(DbtBuildLocalOperator):
+    """Cosmos's ``dbt build`` holding the writer lock while it runs (dbt writes the candidate warehouse
+    and its artifacts)."""
+
+    def execute(self, context: Any, **kwargs: Any) -> None:
+        with writer_lock(task_label(), wait=task_lock_wait()):
+            super().execute(context, **kwargs)
+
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-engineering",
@@ -73,6 +109,7 @@ def reconcile(per_region: list[dict[str, int]]) -> dict[str, int]:
 
 
 @task(pool=pipeline.WRITER_POOL)
+@writes
 def prepare_candidate() -> str | None:
     """The candidate starts as a copy of the published version (incremental models continue from it)."""
     return pipeline.prepare_candidate()
@@ -91,7 +128,7 @@ def dbt_build(
     with TaskGroup(group_id) as group:
         previous = None
         for layer, selector in layers:
-            step = DbtBuildLocalOperator(
+            step = LockedDbtBuildOperator(
                 task_id=layer,
                 project_dir=str(DBT_PROJECT_DIR),
                 profile_config=PROFILE,
@@ -123,6 +160,7 @@ def dbt_build(
 
 
 @task(pool=pipeline.WRITER_POOL)
+@writes
 def quality_gate() -> dict[str, object]:
     """Great Expectations on the candidate; a critical failure fails the task without retrying."""
     from expectations.gate import GateFailedError
@@ -134,6 +172,7 @@ def quality_gate() -> dict[str, object]:
 
 
 @task(pool=pipeline.WRITER_POOL, outlets=[PUBLISHED_WAREHOUSE])
+@writes
 def publish(gate: dict[str, object]) -> str:
     return pipeline.publish_candidate(keep=KEEP_VERSIONS, gate=gate)
 

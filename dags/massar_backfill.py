@@ -14,6 +14,7 @@ from _massar_tasks import (
     dbt_selector,
     list_regions,
     reconcile,
+    writes,
 )
 from airflow.sdk import Param, dag, get_current_context, task
 
@@ -41,6 +42,7 @@ def massar_backfill() -> None:
         return pipeline.school_days(str(params["start"]), str(params["end"]))
 
     @task(max_active_tis_per_dag=2, outlets=[LAKE])
+    @writes
     def ingest_region_drops(region_code: str, days: list[str]) -> dict[str, int]:
         return pipeline.ingest_region_drops(region_code, days)
 

@@ -19,6 +19,7 @@ from _massar_tasks import (
     list_regions,
     publish_deadline,
     reconcile,
+    writes,
 )
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
@@ -50,6 +51,7 @@ def massar_daily() -> None:
         return [day]
 
     @task(max_active_tis_per_dag=2, outlets=[LAKE])
+    @writes
     def ingest_region_drops(region_code: str, days: list[str]) -> dict[str, int]:
         return pipeline.ingest_region_drops(region_code, days)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from _massar_tasks import DEFAULT_ARGS, KEEP_VERSIONS, PUBLISHED_WAREHOUSE
+from _massar_tasks import DEFAULT_ARGS, KEEP_VERSIONS, PUBLISHED_WAREHOUSE, writes
 from airflow.sdk import dag, task
 
 from massar import pipeline
@@ -27,10 +27,12 @@ from massar import pipeline
 )
 def massar_maintenance() -> None:
     @task(pool=pipeline.WRITER_POOL)
+    @writes
     def compact_lake() -> dict[str, int]:
         return pipeline.compact_lake()
 
     @task(pool=pipeline.WRITER_POOL)
+    @writes
     def prune_versions() -> list[str]:
         return pipeline.prune_versions(KEEP_VERSIONS)
 

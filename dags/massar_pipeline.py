@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from _massar_tasks import DEFAULT_ARGS, LAKE, build_check_publish, list_regions, reconcile
+from _massar_tasks import DEFAULT_ARGS, LAKE, build_check_publish, list_regions, reconcile, writes
 from airflow.sdk import dag, task
 
 from massar import pipeline
@@ -35,6 +35,7 @@ from massar import pipeline
 )
 def massar_pipeline() -> None:
     @task(max_active_tis_per_dag=2, outlets=[LAKE])
+    @writes
     def ingest_region(region_code: str) -> dict[str, int]:
         return pipeline.ingest_region(region_code)
 

@@ -15,6 +15,7 @@ from _massar_tasks import (
     build_check_publish,
     list_regions,
     reconcile,
+    writes,
 )
 from airflow.sdk import Param, dag, get_current_context, task
 
@@ -51,6 +52,7 @@ def massar_school_year() -> None:
         return PHASES[str(get_current_context()["params"]["phase"])]
 
     @task(max_active_tis_per_dag=2, outlets=[LAKE, SCHOOL_YEAR_OPENED])
+    @writes
     def ingest_region_entities(region_code: str, entities: list[str]) -> dict[str, int]:
         return pipeline.ingest_region_entities(region_code, entities)
 

@@ -13,6 +13,26 @@ from pathlib import Path
 
 from massar import pipeline
 from massar.settings import DASHBOARDS_DIR, export_environment, paths
+from massar.writer_lock import EXIT_BUSY, WAIT_ENV, WriterBusyError, default_wait, writer_lock
+
+#: Commands that write in MASSAR_HOME: each holds the writer lock while it runs (one writer at a time) and
+#: takes ``--wait SECONDS``. verify reads, but only a home no one writes meanwhile is consistent; generate
+#: writes the exports that ingest reads (unless ``--out`` points elsewhere); docs regenerates dbt's
+#: artifacts. Listed by name so that a new command joins by adding its name here.
+WRITERS = (
+    "generate",
+    "ingest",
+    "build",
+    "check",
+    "publish",
+    "rollback",
+    "maintenance",
+    "run",
+    "docs",
+    "backup",
+    "restore",
+    "verify",
+)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -274,7 +294,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    pipeline.run_dbt("docs", "generate")
+    with writer_lock("massar docs", wait=args.wait):  # only while generating: serving them writes nothing
+        pipeline.run_dbt("docs", "generate")
     if args.serve:
         pipeline.run_dbt("docs", "serve", "--port", str(args.port), "--no-browser")
         return 0
@@ -384,7 +405,28 @@ def build_parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="synthetic exports' marginals beside the reference figures")
     cal.add_argument("--exports", type=Path, default=None, help="default: $MASSAR_HOME/exports")
     cal.set_defaults(func=_cmd_calibrate)
+
+    for name in WRITERS:
+        if name in sub.choices:
+            sub.choices[name].add_argument(
+                "--wait",
+                type=float,
+                default=None,
+                metavar="SECONDS",
+                help=f"when another run holds the writer lock, wait this long for it (default: ${WAIT_ENV} "
+                f"or 0: exit at once with status {EXIT_BUSY})",
+            )
     return parser
+
+
+def _locks(args: argparse.Namespace) -> bool:
+    """Whether the command holds the writer lock for its whole run (``docs`` takes it only to generate)."""
+    if args.command == "docs":
+        return False
+    out = getattr(args, "out", None)
+    if args.command == "generate" and out is not None:
+        return out.resolve().is_relative_to(paths().home)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -393,7 +435,22 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
     )
     export_environment()
-    return int(args.func(args) or 0)
+    if args.command not in WRITERS:
+        return int(args.func(args) or 0)
+    try:
+        if args.wait is None:
+            args.wait = default_wait()
+    except ValueError as exc:
+        print(f"massar {args.command}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if _locks(args):
+            with writer_lock(f"massar {args.command}", wait=args.wait):
+                return int(args.func(args) or 0)
+        return int(args.func(args) or 0)
+    except WriterBusyError as exc:
+        print(f"massar {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BUSY
 
 
 if __name__ == "__main__":

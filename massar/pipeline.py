@@ -1,5 +1,6 @@
 """The pipeline's stages as plain functions. The ``massar`` command and the Airflow DAGs both call these:
-one code path, no logic in DAG files."""
+one code path, no logic in DAG files. The functions that write hold the home's writer lock
+(``@holds_writer_lock``, re-entrant: a command or task that already holds it just runs them)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from massar.settings import DBT_PROJECT_DIR, export_environment, paths
+from massar.writer_lock import holds_writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def export_regions() -> list[str]:
     return regions_in(paths().exports)
 
 
+@holds_writer_lock()
 def ingest_region(region_code: str) -> dict[str, int]:
     """Ingest one region's exports into the lake; returns the region's reconciled counts."""
     from ingestion.loader import ingest_region as _ingest
@@ -218,6 +221,7 @@ def run_dbt(*args: str) -> None:
 DBT_ARTIFACTS = ("manifest.json", "run_results.json")
 
 
+@holds_writer_lock()
 def keep_dbt_artifacts(project_dir: str, **_: object) -> None:
     """Copy dbt's artifacts from a project copy's ``target`` folder to ``DBT_TARGET_PATH`` (the Cosmos
     operators' callback: they run dbt in a temporary copy, whose target goes away with it)."""
@@ -231,6 +235,7 @@ def keep_dbt_artifacts(project_dir: str, **_: object) -> None:
             os.replace(target / f".{name}.tmp", target / name)
 
 
+@holds_writer_lock()
 def prepare_candidate() -> str | None:
     """Start the candidate warehouse from the current published version (write-audit-publish step 1).
 
@@ -243,6 +248,7 @@ def prepare_candidate() -> str | None:
     return copied
 
 
+@holds_writer_lock()
 def build_warehouse(full_refresh: bool = False, fresh_candidate: bool = True) -> None:
     """dbt build (seeds, models, tests, unit tests) into the candidate warehouse.
 
@@ -254,6 +260,7 @@ def build_warehouse(full_refresh: bool = False, fresh_candidate: bool = True) ->
     run_dbt("build", *(["--full-refresh"] if full_refresh else []))
 
 
+@holds_writer_lock()
 def check_candidate(full: bool = False) -> dict[str, object]:
     """Run the quality gate on the candidate; raise ``GateFailedError`` when a critical check fails.
 
@@ -294,6 +301,7 @@ def _last_verdict() -> dict[str, object] | None:
     }
 
 
+@holds_writer_lock()
 def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> str:
     """Publish the checked candidate atomically; returns the new version name.
 
@@ -349,6 +357,7 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     return version.version
 
 
+@holds_writer_lock()
 def rollback_version(version: str | None = None) -> str:
     """Point readers back to an earlier published ``version`` (default: the one before the current) and
     bring the serving stores (parent lookup, public statistics) back to it; returns the version name.
@@ -363,6 +372,7 @@ def rollback_version(version: str | None = None) -> str:
     return restored.version
 
 
+@holds_writer_lock()
 def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
     """Bring the parent lookup's serving store up to a published version (when it has the serving models):
     only the pupils whose serving rows changed are rebuilt (``massar.serving.update_lookup_store``), or
@@ -426,6 +436,7 @@ def drop_files(region_code: str, days: list[str] | None = None) -> list:
     return [e for e in files if e.period in wanted]
 
 
+@holds_writer_lock()
 def _ingest_exports(region_code: str, exports: list, label: str) -> dict[str, int]:
     """Ingest some of a region's files, after undoing any batch an interrupted run left half-done."""
     from ingestion.lake import recover
@@ -538,6 +549,7 @@ def daily_dbt_args(days: list[str]) -> list[str]:
     ]
 
 
+@holds_writer_lock()
 def build_daily(days: list[str]) -> None:
     """The daily dbt build (what the day's drops feed) into the candidate, as the daily DAG runs it."""
     run_dbt("build", *daily_dbt_args(days))
@@ -554,6 +566,7 @@ def school_days(start: str, end: str) -> list[str]:
     return [d.isoformat() for d in days if d.weekday() != 6]
 
 
+@holds_writer_lock()
 def compact_lake() -> dict[str, int]:
     """Maintenance: merge small committed Parquet files per lake partition (see ``warehouse.compaction``)."""
     from warehouse.compaction import compact_lake as _compact
@@ -563,6 +576,7 @@ def compact_lake() -> dict[str, int]:
     return asdict(report)
 
 
+@holds_writer_lock()
 def prune_versions(keep: int = 5) -> list[str]:
     """Maintenance: delete published versions older than the newest ``keep`` (never the current one)."""
     from warehouse.publish import prune

@@ -1,5 +1,6 @@
 """DAG integrity: every DAG file imports cleanly, fast, with owners, retries, callbacks and tags set, and
-every task that writes DuckDB in the single-slot writer pool."""
+every task that writes DuckDB in the single-slot writer pool, every task that writes holding the writer
+lock."""
 
 from __future__ import annotations
 
@@ -55,12 +56,27 @@ def test_writers_share_the_single_slot_pool(dagbag) -> None:
                 assert t.pool == "duckdb_writer", f"{dag_id}.{t.task_id}"
 
 
+def test_every_writing_task_holds_the_writer_lock(dagbag) -> None:
+    from _massar_tasks import LockedDbtBuildOperator
+
+    for dag_id, dag in dagbag.dags.items():
+        for t in dag.tasks:
+            where = f"{dag_id}.{t.task_id}"
+            if t.task_id.startswith("dbt_build."):
+                assert isinstance(t, LockedDbtBuildOperator), where
+            elif t.task_id in WRITERS or t.task_id.startswith("ingest_region"):
+                callable_ = getattr(t, "python_callable", None) or t.partial_kwargs["python_callable"]
+                assert getattr(callable_, "holds_writer_lock", False), f"{where} writes without the lock"
+
+
 @pytest.mark.parametrize("dag_id", sorted(PUBLISHING))
 def test_write_audit_publish_shape(dagbag, dag_id: str) -> None:
     dag = dagbag.dags[dag_id]
     dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_build.")]
     assert dbt_tasks, "dbt must run through Cosmos task(s)"
-    assert all(type(t).__name__ == "DbtBuildLocalOperator" for t in dbt_tasks)
+    from cosmos.operators.local import DbtBuildLocalOperator
+
+    assert all(isinstance(t, DbtBuildLocalOperator) for t in dbt_tasks)
     # candidate from the published version → dbt → gate → publish
     first = [t for t in dbt_tasks if not any(u.startswith("dbt_build.") for u in t.upstream_task_ids)]
     last = [t for t in dbt_tasks if not any(d.startswith("dbt_build.") for d in t.downstream_task_ids)]
