@@ -223,15 +223,30 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         [sys.executable, "-m", "http.server", str(args.port + 2), "--directory", str(docs_dir)], env=env
     )
     public = subprocess.Popen(_streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1), env=env)
+    portal_port = args.port + 3
+    env.setdefault("MASSAR_PORTAL_URL", f"http://localhost:{portal_port}")
+    portal = subprocess.Popen(
+        [sys.executable, "-m", "massar.cli", "serve-portal", "--port", str(portal_port)], env=env
+    )
     print(f"Dashboards (sign-in): http://localhost:{args.port}", flush=True)
-    print(f"Public app (parent lookup): http://localhost:{args.port + 1}", flush=True)
+    print(f"Public statistics: http://localhost:{args.port + 1}", flush=True)
+    print(f"Parent portal (lookup, certificates): {env['MASSAR_PORTAL_URL']}", flush=True)
     print(f"Data Docs (quality gate): {env['MASSAR_DATA_DOCS_URL']}", flush=True)
     try:
         return subprocess.call(_streamlit(DASHBOARDS_DIR / "app.py", args.port), env=env)
     finally:
-        for child in (public, docs):
+        for child in (public, docs, portal):
             child.terminate()
             child.wait(timeout=15)
+
+
+def _cmd_serve_portal(args: argparse.Namespace) -> int:
+    """The parent portal (lookup, certificates) on 127.0.0.1 unless told otherwise, several workers."""
+    from dashboards.public.portal.server import serve
+
+    print(f"Parent portal: http://{args.host}:{args.port}/fr/ ({args.workers} workers)", flush=True)
+    serve(args.host, args.port, args.workers)
+    return 0
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
@@ -334,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the dashboards")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(func=_cmd_serve)
+
+    sp = sub.add_parser("serve-portal", help="start the parent portal (uvicorn workers)")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8504)
+    sp.add_argument("--workers", type=int, default=2)
+    sp.set_defaults(func=_cmd_serve_portal)
 
     d = sub.add_parser("docs", help="generate dbt docs (offline), optionally serve them")
     d.add_argument("--serve", action="store_true")

@@ -39,6 +39,11 @@ def state_path() -> Path:
     return paths().home / "serving" / STATE_NAME
 
 
+def open_lookup_store() -> ServingStore:
+    """The lookup store of this home, read-only: how every app opens it."""
+    return ServingStore(store_path())
+
+
 @dataclass(frozen=True)
 class PupilCard:
     pupil: dict[str, object]
