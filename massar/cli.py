@@ -242,10 +242,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_serve_portal(args: argparse.Namespace) -> int:
     """The parent portal (lookup, certificates) on 127.0.0.1 unless told otherwise, several workers."""
-    from dashboards.public.portal.server import serve
-
     print(f"Parent portal: http://{args.host}:{args.port}/fr/ ({args.workers} workers)", flush=True)
-    serve(args.host, args.port, args.workers)
+    # A light main module of its own: each worker process re-imports the main module when it starts.
+    command = [sys.executable, "-m", "dashboards.public.portal.server", "--host", args.host]
+    os.execv(sys.executable, [*command, "--port", str(args.port), "--workers", str(args.workers)])
     return 0
 
 
