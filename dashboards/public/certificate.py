@@ -20,7 +20,8 @@ import hmac
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+
+from fpdf import FPDF
 
 from massar.keys import env_name, key_path, server_key
 
@@ -75,7 +76,7 @@ def _ltr(value: object) -> str:
     return f"\u2066{value}\u2069"
 
 
-def _line(pdf: Any, text: str, rtl: bool, size: int = 12, bold: bool = False) -> None:
+def _line(pdf: FPDF, text: str, rtl: bool, size: int = 12, bold: bool = False) -> None:
     pdf.set_font("DejaVu", "B" if bold else "", size)
     if rtl:
         pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="ara")
@@ -87,8 +88,6 @@ def _line(pdf: Any, text: str, rtl: bool, size: int = 12, bold: bool = False) ->
 def certificate_pdf(pupil: dict[str, object], issued: date | None = None, lang: str = "fr") -> bytes:
     """A one-page certificate for ``pupil`` (a row of ``lookup.pupil``), issued on ``issued`` (today by
     default), Arabic first when ``lang`` is ``ar``."""
-    from fpdf import FPDF  # imported on the first certificate: the pages need it not
-
     issued = issued or date.today()
     code = verification_code(pupil, issued)
     pdf = FPDF(format="A4")
