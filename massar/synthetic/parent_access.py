@@ -1,4 +1,5 @@
-"""Parent access secrets: a secret per pupil, exported only as a salted PBKDF2 hash.
+"""Parent access secrets: a random secret per pupil (12 symbols of 32: 60 bits), exported as a salted
+PBKDF2 hash, the plain secrets in a separate restricted file.
 
 The pupils export carries ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` (the
 ``hashlib.pbkdf2_hmac`` of the secret, SHA-256, 32-byte key). Secret and salt are derived from the
