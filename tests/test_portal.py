@@ -106,6 +106,7 @@ def test_pages_are_plain_html_forms_in_both_directions(portal: tuple[str, Path])
         assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none'
     assert "Code Massar" in fr.text and "رمز" in ar.text
     assert httpx.get(f"{base}/xx/", timeout=30).status_code == 404
+    assert _post(base, "M100000001", "x" * 100_000).status_code == 413  # three short fields, no more
 
 
 def test_lookup_shows_the_pupil_in_french(portal: tuple[str, Path]) -> None:

@@ -170,9 +170,20 @@ def form(request: Request) -> Response:
     return _page("lookup.html", request, lang, available=store_path().exists())
 
 
+MAX_FORM_BYTES = 4096
+
+
+async def _small_form(request: Request) -> Any:
+    """The posted form, refused (413) beyond ``MAX_FORM_BYTES``: the forms hold three short fields."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise HTTPException(413)
+    return await request.form()
+
+
 async def do_lookup(request: Request) -> Response:
     lang = _lang(request)
-    data = await request.form()
+    data = await _small_form(request)
     code = str(data.get("code", ""))[:64]
     secret = str(data.get("secret", ""))[:128]
     return await _answer(request, lang, code, secret)
@@ -265,7 +276,7 @@ def verify_form(request: Request) -> Response:
 
 async def do_verify(request: Request) -> Response:
     lang = _lang(request)
-    data = await request.form()
+    data = await _small_form(request)
     code = str(data.get("code", ""))[:32].strip().upper()
     typed = str(data.get("verification", ""))[:64]
     try:
