@@ -21,11 +21,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import psutil
 from bench_lookup import SECRET, build
 from portal_support import portal_server
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "b7" * 32
+
+
+def server_cpu_seconds(base: str) -> float:
+    """CPU time (user + system) of the portal's processes so far: the server started on ``base``'s port
+    and its worker processes."""
+    port = base.rsplit(":", 1)[1]
+    total = 0.0
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if "dashboards.public.portal.server" in cmdline and port in cmdline:
+            for p in [proc, *proc.children(recursive=True)]:
+                times = p.cpu_times()
+                total += times.user + times.system
+    return total
 
 
 def run(args: argparse.Namespace, home: Path) -> dict[str, dict[str, float]]:
@@ -61,7 +76,9 @@ def run(args: argparse.Namespace, home: Path) -> dict[str, dict[str, float]]:
             "PORTAL_SECRET": SECRET,
             "PORTAL_CERTIFICATE_SHARE": str(args.certificate_share),
         }
+        cpu_before = server_cpu_seconds(base)
         subprocess.run(command, env=locust_env, check=False, stdout=subprocess.DEVNULL)
+        server_cpu = server_cpu_seconds(base) - cpu_before
         rows = list(csv.DictReader((home / "locust_stats.csv").open()))
         for extra in ("locust_exceptions.csv", "locust_failures.csv"):
             lines = (home / extra).read_text().splitlines() if (home / extra).exists() else []
@@ -88,7 +105,13 @@ def run(args: argparse.Namespace, home: Path) -> dict[str, dict[str, float]]:
                 f"p99 {f['p99_ms']:6.0f} ms  failures {f['failures']}"
             )
     if "lookup" in figures:
+        journeys = figures["lookup"]["requests"] - figures["lookup"]["failures"]
         print(f"journeys/s (lookups answered): {figures['lookup']['rps']:.1f}")
+        print(
+            f"server CPU: {server_cpu:.1f} s for {journeys} journeys = "
+            f"{1000 * server_cpu / max(journeys, 1):.1f} ms CPU per journey "
+            f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
     return figures
 
 

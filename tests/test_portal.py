@@ -188,6 +188,30 @@ def test_the_real_parent_is_not_locked_out(portal: tuple[str, Path]) -> None:
     assert _post(base, code, "wrong-after").status_code == 200  # and the code's counter started afresh
 
 
+def test_an_attacker_holding_the_code_does_not_hold_a_known_browser(portal: tuple[str, Path]) -> None:
+    base, _ = portal
+    code, secret = "M100000001", PUPILS["M100000001"][0]
+    with (
+        httpx.Client(base_url=base, timeout=30) as parent,
+        httpx.Client(base_url=base, timeout=30) as attacker,
+    ):
+        assert parent.post("/fr/lookup", data={"code": code, "secret": secret}).status_code == 200
+        assert "massar_known" in parent.cookies
+        statuses = [
+            attacker.post("/fr/lookup", data={"code": code, "secret": f"guess-{i}"}).status_code
+            for i in range(7)
+        ]
+        assert statuses == [200] * 5 + [429] * 2  # the code's shared bucket is in its delay...
+        again = parent.post("/fr/lookup", data={"code": code, "secret": secret})
+        assert again.status_code == 200 and "Salma Alaoui" in again.text  # ...not the parent's browser
+        forged = parent.cookies["massar_known"]
+        attacker.cookies.set("massar_known", forged[:-2] + ("AA" if not forged.endswith("AA") else "BB"))
+        held = attacker.post("/fr/lookup", data={"code": code, "secret": secret})
+        assert held.status_code == 429  # a tampered cookie is no known browser
+    time.sleep(int(held.headers["retry-after"]) + 0.2)
+    assert _post(base, code, secret).status_code == 200  # the shared bucket starts afresh for later tests
+
+
 # --- Throttling: per client, from the socket or a trusted proxy only ---------------------------------
 
 

@@ -6,7 +6,8 @@ WAL mode, so that readers and the one writer at a time do not block each other).
 Two buckets per attempt, each a row ``(key, n, until, seen, stamp)``:
 
 - per client (``client:<address>``): ``client_free`` attempts, then exponential back-off;
-- per code (``code:<pupil code>``): ``code_free`` attempts, then exponential back-off, whoever tries.
+- per code (``code:<pupil code>``): ``code_free`` attempts, then exponential back-off, whoever tries;
+  a browser that already signed in to the code has a bucket of its own on it (``check``'s ``device``).
 
 An attempt is *admitted* by one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per bucket: the check
 ("is the bucket's delay over?") and the record ("one more attempt; the next delay") are one statement,
@@ -143,20 +144,29 @@ class Guard:
         ).fetchone()
         return bool(admitted), float(until)
 
-    def check(self, code: str, client: str) -> Verdict:
-        """Admit this attempt (client bucket first, then the code's), or say how long to wait."""
+    @staticmethod
+    def _code_key(code: str, device: str) -> str:
+        return f"code:{code}@{device[:32]}" if device else f"code:{code}"
+
+    def check(self, code: str, client: str, device: str = "") -> Verdict:
+        """Admit this attempt (client bucket first, then the code's), or say how long to wait.
+
+        ``device``: set when the browser proved it already signed in to this code (a known-browser
+        token, see the portal): its attempts on the code use a bucket of their own, which what others
+        try on the code does not fill, so an attacker holding the child's code cannot keep the parent
+        waiting."""
         now = self.clock()
         code, client = code[:_MAX_FIELD], client[:_MAX_FIELD]
         with self._lock:
             ok, until = self._admit_one(f"client:{client}", self.limits.client_free, now)
             if not ok:
                 return Verdict(False, "throttled", until - now)
-            ok, until = self._admit_one(f"code:{code}", self.limits.code_free, now)
+            ok, until = self._admit_one(self._code_key(code, device), self.limits.code_free, now)
             if not ok:
                 return Verdict(False, "locked", until - now)
         return Verdict(True)
 
-    def record(self, code: str, client: str, outcome: Outcome) -> None:
+    def record(self, code: str, client: str, outcome: Outcome, device: str = "") -> None:
         """Settle an attempt and write the audit line: a success resets the code's bucket and gives the
         client its attempt back; a failure stays counted."""
         now = self.clock()
@@ -165,7 +175,7 @@ class Guard:
             self._con.execute("begin immediate")
             try:
                 if outcome == "ok":
-                    self._con.execute("delete from bucket where key = ?", (f"code:{code}",))
+                    self._con.execute("delete from bucket where key = ?", (self._code_key(code, device),))
                     self._con.execute(
                         "update bucket set n = max(n - 1, 0) where key = ?", (f"client:{client}",)
                     )

@@ -25,17 +25,20 @@ class LookupResult:
     retry_after: float = 0.0
 
 
-def lookup(code: str, secret: str, client: str, store: ServingStore, guard: Guard) -> LookupResult:
+def lookup(
+    code: str, secret: str, client: str, store: ServingStore, guard: Guard, device: str = ""
+) -> LookupResult:
+    """``device``: the id of a browser known to have signed in to this code before (see ``Guard.check``)."""
     code = (code or "").strip().upper()[:32]
     secret = secret or ""
-    verdict = guard.check(code, client)
+    verdict = guard.check(code, client, device)
     if not verdict.allowed:
-        guard.record(code, client, verdict.reason or "throttled")
+        guard.record(code, client, verdict.reason or "throttled", device)
         return LookupResult(verdict.reason or "throttled", retry_after=verdict.retry_after)
     well_formed = bool(CODE_RE.fullmatch(code)) and 0 < len(secret) <= MAX_SECRET_LENGTH
     stored = store.secret_hash(code) if well_formed else None
     ok = verify(code, secret, stored) and well_formed
     card = store.card(code) if ok else None
     outcome: Outcome = "ok" if card is not None else ("denied" if well_formed else "invalid")
-    guard.record(code, client, outcome)
+    guard.record(code, client, outcome, device)
     return LookupResult(outcome, card)

@@ -193,7 +193,9 @@ async def _answer(request: Request, lang: str, code: str, secret: str) -> Respon
     if not store_path().exists():
         return _page("lookup.html", request, lang, status=503, available=False)
     client = request.client.host if request.client else "unknown"
-    result = await run_in_threadpool(lookup, code, secret, client, _store(), _guard())
+    device, codes = tokens.known(request.cookies.get(tokens.KNOWN_COOKIE))
+    device = device if code.strip().upper() in codes else ""
+    result = await run_in_threadpool(lookup, code, secret, client, _store(), _guard(), device)
     if result.card is None:
         minutes = max(1, int(result.retry_after // 60 + (1 if result.retry_after % 60 else 0)))
         key = {"locked": "portal.locked", "throttled": "portal.throttled"}.get(
@@ -231,6 +233,15 @@ async def _answer(request: Request, lang: str, code: str, secret: str) -> Respon
         grid=_timetable_grid(card, lang),
         semesters=sorted({int(s) for s in card.subject_results["semester"].to_list()}) or [1, 2],
         certificate_token=token,
+    )
+    response.set_cookie(
+        tokens.KNOWN_COOKIE,
+        tokens.remember(request.cookies.get(tokens.KNOWN_COOKIE), str(p["student_code"])),
+        max_age=tokens.KNOWN_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
     )
     response.set_cookie(
         tokens.SESSION_COOKIE,
