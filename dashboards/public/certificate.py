@@ -8,7 +8,8 @@ five groups of four symbols (``7KQ2-M9XA-...``). Without the key nobody can make
 Massar code, the issue date and the code, the public "verify a certificate" page recomputes it.
 
 Arabic is shaped and ordered by HarfBuzz through fpdf2's text shaping (``uharfbuzz``), in DejaVu Sans,
-which covers both scripts. The Arabic certificate puts Arabic first; the French one, French.
+which covers both scripts (cut down to the Latin and Arabic blocks: ``dashboards.public.fonts``). The
+Arabic certificate puts Arabic first; the French one, French.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import hashlib
 import hmac
 import os
 from datetime import date
-from pathlib import Path
 
 from fpdf import FPDF
 
+from dashboards.public.fonts import subset_path
 from massar.keys import env_name, key_path, server_key
 
-FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
 KEY_NAME = "certificate"
 CODE_BITS = 100
 _FIELDS = (
@@ -91,8 +91,8 @@ def certificate_pdf(pupil: dict[str, object], issued: date | None = None, lang: 
     issued = issued or date.today()
     code = verification_code(pupil, issued)
     pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", FONTS / "DejaVuSans.ttf")
-    pdf.add_font("DejaVu", "B", FONTS / "DejaVuSans-Bold.ttf")
+    pdf.add_font("DejaVu", "", subset_path("DejaVuSans"))
+    pdf.add_font("DejaVu", "B", subset_path("DejaVuSans-Bold"))
     pdf.set_title("شهادة مدرسية" if lang == "ar" else "Attestation de scolarité")
     pdf.add_page()
     header = {
