@@ -36,25 +36,29 @@ from massar.serving import TABLES, build_card_table
 SECRET = "bench-secret"
 
 
-def build(path: Path, pupils: int) -> None:
-    hashed = encode(SECRET, "bench")  # one hash for all: building a million slow hashes is not the point
+def build(path: Path, pupils: int, key: bytes | None = None) -> None:
+    """A store of ``pupils`` pupils, all with the secret ``SECRET`` (its MAC per pupil code, under ``key``
+    or the current home's lookup key)."""
+    codes = [f"M{i:09d}" for i in range(pupils)]
+    macs = pl.DataFrame({"i": range(pupils), "mac": [encode(SECRET, code, key) for code in codes]})
     with duckdb.connect(str(path)) as con:
         con.execute(DDL)
+        con.register("macs", macs)
         con.execute(
             """
             insert into lookup.pupil
-            select printf('M%09d', i), ?, '2024-2025', 'Prénom', 'Nom', 'الاسم', 'النسب',
+            select printf('M%09d', i), mac, '2024-2025', 'Prénom', 'Nom', 'الاسم', 'النسب',
                    printf('%05dA', i % 9000), 'Ecole', 'مدرسة', '1AC', '1ère année collège',
                    'السنة الأولى إعدادي', printf('%05dA-1AC-01', i % 9000), 12.5, 'promote', 'Admis(e)',
-                   'ناجح(ة)', printf('V%08d', i)
-            from range(?) t(i)
-            """,
-            [hashed, pupils],
+                   'ناجح(ة)'
+            from macs order by i
+            """
         )
+        con.unregister("macs")
         con.execute(
             """
             insert into lookup.subject_result
-            select printf('M%09d', i), s, subject, subject, subject, 11.0, 3
+            select printf('M%09d', i), s, subject, subject, subject, 11.0, 3, 30
             from range(?) t(i), (values (1), (2)) sem(s),
                 (values ('MATH'), ('AR'), ('FR'), ('SVT')) sub(subject)
             """,

@@ -281,16 +281,32 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     public = subprocess.Popen(
         _streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1, address, public=True), env=env
     )
+    portal_port = args.port + 3
+    env.setdefault("MASSAR_PORTAL_URL", f"http://{host}:{portal_port}")
+    portal = subprocess.Popen(
+        [sys.executable, "-m", "massar.cli", "serve-portal", "--host", address, "--port", str(portal_port)],
+        env=env,
+    )
     print(f"Dashboards (sign-in): http://{host}:{args.port}", flush=True)
-    print(f"Public app (parent lookup): http://{host}:{args.port + 1}", flush=True)
+    print(f"Public statistics: http://{host}:{args.port + 1}", flush=True)
+    print(f"Parent portal (lookup, certificates): {env['MASSAR_PORTAL_URL']}", flush=True)
     print(f"Data Docs (quality gate): {env['MASSAR_DATA_DOCS_URL']}", flush=True)
     try:
         internal = _streamlit(DASHBOARDS_DIR / "app.py", args.port, address, public=False)
         return subprocess.call(internal, env=env)
     finally:
-        for child in (public, docs):
+        for child in (public, docs, portal):
             child.terminate()
             child.wait(timeout=15)
+
+
+def _cmd_serve_portal(args: argparse.Namespace) -> int:
+    """The parent portal (lookup, certificates) on 127.0.0.1 unless told otherwise, several workers."""
+    print(f"Parent portal: http://{args.host}:{args.port}/fr/ ({args.workers} workers)", flush=True)
+    # A light main module of its own: each worker process re-imports the main module when it starts.
+    command = [sys.executable, "-m", "dashboards.public.portal.server", "--host", args.host]
+    os.execv(sys.executable, [*command, "--port", str(args.port), "--workers", str(args.workers)])
+    return 0
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
@@ -395,6 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--address", default=None, help="address to bind (default: $MASSAR_BIND, else 127.0.0.1)")
     s.set_defaults(func=_cmd_serve)
+
+    sp = sub.add_parser("serve-portal", help="start the parent portal (uvicorn workers)")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8504)
+    sp.add_argument("--workers", type=int, default=2)
+    sp.set_defaults(func=_cmd_serve_portal)
 
     d = sub.add_parser("docs", help="generate dbt docs (offline), optionally serve them")
     d.add_argument("--serve", action="store_true")

@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from massar.lookup_secrets import secret_mac
 from massar.settings import limit_memory, paths
 from massar.suppression import THRESHOLD, suppressed_cells
 
@@ -48,6 +49,45 @@ _CARD_LISTS = {
     "exams": ("exam", "exam_code, exam_session, subject_code"),
     "exam_calendar": ("exam_calendar", "exam_date, kind, exam_code, subject_code"),
 }
+
+
+SECRETS_FILE = "parent_secrets.csv"
+
+
+def parent_secret_macs(exports: Path | None = None) -> pl.DataFrame:
+    """``student_code, mac``: the MAC (``massar.lookup_secrets``) of each pupil's parent secret, from the
+    source's restricted delivery ``exports/<school_year>/parent_secrets.csv`` (the latest year's secret of
+    a pupil wins). The plain secrets are read here only, and never written anywhere."""
+    exports = exports or paths().exports
+    frames = [
+        pl.read_csv(f, separator=";", schema={"student_code": pl.String, "secret": pl.String}).with_columns(
+            pl.lit(f.parent.name).alias("year")
+        )
+        for f in sorted(exports.glob(f"*/{SECRETS_FILE}"))
+    ]
+    if not frames:
+        log.warning("no %s under %s: no parent can sign in to the lookup", SECRETS_FILE, exports)
+        return pl.DataFrame(schema={"student_code": pl.String, "mac": pl.String})
+    latest = pl.concat(frames).sort("year").unique("student_code", keep="last")
+    return pl.DataFrame(
+        {
+            "student_code": latest["student_code"],
+            "mac": [secret_mac(c, s) for c, s in zip(latest["student_code"], latest["secret"], strict=True)],
+        }
+    )
+
+
+def _key_secrets(con: duckdb.DuckDBPyConnection, only: str = "") -> None:
+    """Replace the source's slow hash in ``lookup.pupil.secret_hash`` by the secret's MAC under the
+    lookup key (null when no secret was delivered): rows of pupils in table ``only``, or every row."""
+    scope = f" and p.student_code in (select student_code from {only})" if only else ""
+    con.register("secret_macs", parent_secret_macs())
+    con.execute(f"update lookup.pupil p set secret_hash = null where true{scope}")
+    con.execute(
+        "update lookup.pupil p set secret_hash = m.mac from secret_macs m "
+        f"where p.student_code = m.student_code{scope}"
+    )
+    con.unregister("secret_macs")
 
 
 def lookup_store_path() -> Path:
@@ -203,6 +243,7 @@ def build_lookup_store(
         pupils = con.execute("select count(*) from lookup.pupil").fetchall()[0][0]
         _write_meta(con, published_db, "full", pupils, source)
         con.execute("detach published")
+        _key_secrets(con)
         con.execute("create index pupil_code on lookup.pupil (student_code)")
         build_card_table(con)
         for table in TABLES:
@@ -289,6 +330,7 @@ def update_lookup_store(
                 f"delete from lookup.{table} where student_code in (select student_code from changed)"
             )
         con.execute("insert into lookup.pupil select * from src_pupil order by student_code")
+        _key_secrets(con, only="changed")
         con.execute(
             f"insert into lookup.card {_card_select(con, lambda table: f'temp.main.src_{table}')} "
             "order by p.student_code"

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
 
 import duckdb
 
+from dashboards.public.secrets import secret_mac
 from massar.serving import build_card_table
 
-ITERATIONS = 1_000
 PUPILS = {
     # code: (secret, first_fr, last_fr, first_ar, last_ar, school, school_fr, school_ar)
     "M100000001": (
@@ -46,10 +44,9 @@ PUPILS = {
 }
 
 
-def encode(secret: str, code: str) -> str:
-    salt = hashlib.sha256(code.encode()).digest()[:16]
-    digest = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, ITERATIONS)
-    return f"pbkdf2_sha256${ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+def encode(secret: str, code: str, key: bytes | None = None) -> str:
+    """The stored form of a secret, under ``key`` (default: the lookup key of the current home)."""
+    return secret_mac(code, secret, key)
 
 
 DDL = """
@@ -59,11 +56,11 @@ create table lookup.pupil (
     first_name_fr varchar, last_name_fr varchar, first_name_ar varchar, last_name_ar varchar,
     school_code varchar, school_name_fr varchar, school_name_ar varchar, level_code varchar,
     level_fr varchar, level_ar varchar, class_code varchar, annual_average double, decision varchar,
-    decision_fr varchar, decision_ar varchar, verification_code varchar
+    decision_fr varchar, decision_ar varchar
 );
 create table lookup.subject_result (
     student_code varchar, semester integer, subject_code varchar,
-    subject_fr varchar, subject_ar varchar, average double, rank_in_class integer
+    subject_fr varchar, subject_ar varchar, average double, rank_in_class integer, class_size integer
 );
 create table lookup.absence (student_code varchar, absence_date date, sessions integer, justified boolean);
 create table lookup.timetable (
@@ -83,17 +80,18 @@ create table lookup.exam_calendar (
 CALENDAR = (("2025-01-14", 1), ("2025-06-03", 2))
 
 
-def build_store(path: Path) -> Path:
+def build_store(path: Path, key: bytes | None = None) -> Path:
+    """The store at ``path``; secrets keyed with ``key`` (default: the current home's lookup key)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute(DDL)
         for i, (code, (secret, ffr, lfr, far, lar, school, sfr, sar)) in enumerate(PUPILS.items(), start=1):
             con.execute(
                 "insert into lookup.pupil values (?, ?, '2024-2025', ?, ?, ?, ?, ?, ?, ?, '1AC',"
-                " '1ère année collège', 'السنة الأولى إعدادي', ?, ?, 'promote', 'Admis(e)', 'ناجح(ة)', ?)",
+                " '1ère année collège', 'السنة الأولى إعدادي', ?, ?, 'promote', 'Admis(e)', 'ناجح(ة)')",
                 [
                     code,
-                    encode(secret, code),
+                    encode(secret, code, key),
                     ffr,
                     lfr,
                     far,
@@ -103,13 +101,12 @@ def build_store(path: Path) -> Path:
                     sar,
                     f"{school}-1AC-01",
                     10 + i,
-                    f"VER-{i:04d}",
                 ],
             )
             for semester in (1, 2):
                 con.execute(
                     "insert into lookup.subject_result values "
-                    "(?, ?, 'MATH', 'Mathématiques', 'الرياضيات', ?, ?)",
+                    "(?, ?, 'MATH', 'Mathématiques', 'الرياضيات', ?, ?, 3)",
                     [code, semester, 9.5 + i + semester / 10, i],
                 )
             con.execute(

@@ -1,10 +1,9 @@
-"""A real parent lookup in headless Chromium against the public app, on the warehouse the real pipeline
-published: sign-in-free page, code + secret from the synthetic source's demo secrets, certificate download."""
+"""The public services in headless Chromium, on the warehouse the real pipeline published: the parent
+portal without JavaScript (code + secret from the synthetic source's demo secrets, certificate download)
+and the public statistics app."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import duckdb
 import pypdf
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from portal_support import demo_secrets, portal_server
 
 from dashboards.i18n import t
 
@@ -31,10 +31,7 @@ def public_url(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 def _a_pupil_with_secret(home: Path) -> tuple[str, str, str, str]:
     """A pupil of the serving store, with the plain demo secret the synthetic source wrote for it."""
-    secrets: dict[str, str] = {}
-    for path in sorted((home / "exports").glob("*/parent_secrets.csv")):
-        for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"):
-            secrets[row["student_code"]] = row["secret"]
+    secrets = demo_secrets(home)
     store = home / "serving" / "parent_lookup.duckdb"
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute(
@@ -46,29 +43,32 @@ def _a_pupil_with_secret(home: Path) -> tuple[str, str, str, str]:
     raise AssertionError("no pupil of the serving store has a demo secret")
 
 
-def test_real_lookup_and_certificate_download(public_url: str, pipeline_home: Path, tmp_path: Path) -> None:
+def test_portal_lookup_and_certificate_without_javascript(pipeline_home: Path, tmp_path: Path) -> None:
+    """The parent portal in a browser with JavaScript turned off: the form posts, the answer renders,
+    the certificate downloads."""
     code, secret, name, school = _a_pupil_with_secret(pipeline_home)
-    with playwright_sync.sync_playwright() as p:
+    with (
+        portal_server(pipeline_home, tmp_path / "portal.log") as base,
+        playwright_sync.sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 1400}, accept_downloads=True)
-            page.goto(f"{public_url}/?lang=fr")
-            page.wait_for_selector('input[type="password"]', timeout=RENDER_TIMEOUT_MS)
-            page.locator('input[type="text"]').first.fill(code)
-            page.locator('input[type="password"]').fill("definitely-wrong")
-            page.locator('[data-testid="stFormSubmitButton"] button').click()
-            page.wait_for_selector('[data-testid="stAlert"]', timeout=RENDER_TIMEOUT_MS)
+            context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+            page = context.new_page()
+            page.goto(f"{base}/fr/")
+            page.fill("#code", code)
+            page.fill("#secret", "DEFINITELYWRONG")
+            page.click("button[type=submit]")
+            page.wait_for_selector("p.error", timeout=RENDER_TIMEOUT_MS)
             assert page.get_by_text(name).count() == 0
-
-            page.locator('input[type="password"]').fill(secret)
-            page.locator('[data-testid="stFormSubmitButton"] button').click()
+            page.fill("#code", code)
+            page.fill("#secret", secret)
+            page.click("button[type=submit]")
             page.get_by_text(name).first.wait_for(timeout=RENDER_TIMEOUT_MS)
-            assert page.locator('[data-testid="stException"]').count() == 0
             page.get_by_text(t("lookup.exam_calendar", "fr")).first.wait_for(timeout=RENDER_TIMEOUT_MS)
-            page.screenshot(path=str(tmp_path / "parent_lookup_fr.png"), full_page=True)
-
+            page.screenshot(path=str(tmp_path / "parent_portal_fr.png"), full_page=True)
             with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download_info:
-                page.locator('[data-testid="stDownloadButton"] button').click()
+                page.click("p.certificate a")
             pdf_path = tmp_path / "certificate.pdf"
             download_info.value.save_as(pdf_path)
         finally:
@@ -79,7 +79,7 @@ def test_real_lookup_and_certificate_download(public_url: str, pipeline_home: Pa
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_public_statistics_page_renders(public_url: str, lang: str, tmp_path: Path) -> None:
-    """The statistics page, next to the lookup in the public app: its tables and the suppression rule."""
+    """The statistics page of the public app: its tables and the suppression rule."""
     with playwright_sync.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -1,12 +1,17 @@
-"""Entry page of the PUBLIC app (no sign-in): the parent and pupil lookup and the public statistics.
+"""Entry page of the PUBLIC statistics app (no sign-in).
 
 Run on its own port, apart from the internal dashboards::
 
     streamlit run dashboards/public/app.py --server.headless true --server.port 8502
+
+The parent lookup is not here: it is the parent portal (``dashboards/public/portal``, ``massar
+serve-portal``), a stateless server-rendered service that scales by processes; the sidebar links to it
+(``MASSAR_PORTAL_URL``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,15 +34,15 @@ def main() -> None:
     hardening.apply(public=True)
     lang = language_switch()
     apply_direction(lang)
+    portal = os.environ.get("MASSAR_PORTAL_URL", "http://localhost:8504").rstrip("/")
+    st.sidebar.link_button(t("nav.lookup", lang), f"{portal}/{lang}/")
     page = st.navigation(
         [
-            st.Page(
-                _PAGES / "parent_lookup.py", title=t("nav.lookup", lang), url_path="lookup", default=True
-            ),
             st.Page(
                 _PAGES / "public_statistics.py",
                 title=t("nav.public_statistics", lang),
                 url_path="statistics",
+                default=True,
             ),
         ]
     )

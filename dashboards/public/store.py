@@ -3,8 +3,8 @@
 A small DuckDB file (``$MASSAR_HOME/serving/parent_lookup.duckdb``) built from the published warehouse at
 publish time, opened read-only. Two tables, in schema ``lookup`` and keyed by ``student_code``:
 
-- ``pupil``: identity, school, level, class, year, annual average and decision, certificate verification
-  code, and ``secret_hash`` (the salted slow hash of the parent secret);
+- ``pupil``: identity, school, level, class, year, annual average and decision, and ``secret_hash``
+  (HMAC-SHA-256 of the parent secret under the server's lookup key);
 - ``card``: the whole answer in one row per pupil: ``pupil`` without the secret hash, and lists of
   structs built from the ``serving.lookup_*`` models (``massar/serving.py``): ``subject_results``
   (averages per subject and semester, with the rank in class), ``absences`` (absent days, sessions,
@@ -37,6 +37,11 @@ def store_path() -> Path:
 
 def state_path() -> Path:
     return paths().home / "serving" / STATE_NAME
+
+
+def open_lookup_store() -> ServingStore:
+    """The lookup store of this home, read-only: how every app opens it."""
+    return ServingStore(store_path())
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,8 @@ def pupils_by_region(pupils: int) -> dict[str, int]:
 
 
 def _start_secrets(out_dir: Path, label: str) -> Path:
-    """``exports/<school_year>/parent_secrets.csv`` (student_code;secret): demo only, never ingested."""
+    """``exports/<school_year>/parent_secrets.csv`` (student_code;secret): the restricted delivery of the
+    secrets, read by the lookup-store builder only, never ingested."""
     target = out_dir / label / SECRETS_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(BOM + f"student_code{SEPARATOR}secret{LINE_END}".encode())

@@ -1,4 +1,5 @@
-"""Parent access secrets: a secret per pupil, exported only as a salted PBKDF2 hash.
+"""Parent access secrets: a secret per pupil (12 symbols of 32: 60 bits, drawn from the seed), exported
+as a salted PBKDF2 hash, the plain secrets in a separate restricted file.
 
 The pupils export carries ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` (the
 ``hashlib.pbkdf2_hmac`` of the secret, SHA-256, 32-byte key). Secret and salt are derived from the
@@ -10,7 +11,8 @@ Cost: the synthetic source uses :data:`ITERATIONS` = 100. Measured here, 1,000 i
 generation; 100 keeps hashing to about a tenth of that. A production Massar would use a far higher cost
 (OWASP suggests 600,000 for PBKDF2-HMAC-SHA256): the parent lookup must verify with whatever iteration
 count the hash states (see :func:`verify`), so both coexist. The plain secrets go to
-``exports/<school_year>/parent_secrets.csv`` (demo only; never read by the ingestion).
+``exports/<school_year>/parent_secrets.csv``: the restricted delivery that only the lookup-store builder
+reads (``massar.serving``, which keeps an HMAC of each secret under the server's key); never ingested.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hmac
 
 ITERATIONS = 100
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-SECRET_LENGTH = 10
+SECRET_LENGTH = 12  # 12 symbols of 32: 60 bits
 
 
 _SECRET_TABLE = bytes(ord(SECRET_ALPHABET[b % len(SECRET_ALPHABET)]) for b in range(256))

@@ -60,11 +60,7 @@ final as (
         annual.annual_average,
         annual.decision,
         decisions.label_fr as decision_fr,
-        decisions.label_ar as decision_ar,
-        upper(substr(sha256(
-            '{{ var("certificate_salt", "massar-certificate") }}'
-            || identity.student_code || enrollment.school_year || enrollment.school_code
-        ), 1, 12)) as verification_code
+        decisions.label_ar as decision_ar
 
     from identity
 

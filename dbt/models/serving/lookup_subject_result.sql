@@ -42,7 +42,8 @@ final as (
         subjects.subject_label_ar as subject_ar,
         averages.subject_average as average,
         semesters.general_average,
-        semesters.rank_in_class
+        semesters.rank_in_class,
+        semesters.class_pupils_ranked as class_size
 
     from pupils
 
