@@ -37,7 +37,9 @@ from massar.synthetic.staff import Counter, TeacherPool, staff
 from massar.synthetic.timetables import timetables
 
 # Stream of numbers for the Generator of the data and for the one of the faults.
-DATA_STREAM, FAULT_STREAM = 0, 1
+# the timetables' placement of sessions and rooms draws from a stream of its own, so that the rest of
+# the simulation does not depend on how the week is laid out
+DATA_STREAM, FAULT_STREAM, TIMETABLE_STREAM = 0, 1, 2
 
 
 def year_rng(
@@ -196,7 +198,15 @@ class RegionSimulation:
             "absences": absences,
             "roll_calls": activity.roll_calls(ctx, st, classes, silent),
             "grades": grades,
-            "timetables": timetables(rng, classes, ctx.school_codes, assignments, label, self.region.code),
+            "timetables": timetables(
+                rng,
+                year_rng(self.seed, year, self.region.code, TIMETABLE_STREAM, chunk=self.chunk),
+                classes,
+                ctx.school_codes,
+                assignments,
+                label,
+                self.region.code,
+            ),
             "exam_results": exam_results(
                 rng, pupils, m, ctx.school_codes, ctx.student_codes, label, self.region.code, first_year
             ),

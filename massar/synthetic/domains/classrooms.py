@@ -1,7 +1,8 @@
 """Classrooms (Massar "gestion des locaux") and the school's physical structure (buildings).
 
-Consistent with the timetables: every room a timetable names (``S01``.. the classes' home rooms,
-``LABO-PC``, ``LABO-SVT``, ``TERRAIN``) exists, with a usable status (in service or needs repair). Schools
+Consistent with the timetables: every room a timetable names (``S01``.., the classrooms the school's
+classes share, ``LABO-PC``, ``LABO-SVT``, ``TERRAIN``) exists, with a usable status (in service or needs
+repair). Schools
 also have rooms no timetable uses: spare classrooms (some out of service), and by cycle a computer room, a
 workshop, a library, a multipurpose room. Rooms are grouped into buildings (blocs) of up to
 ``ROOMS_PER_BUILDING``; a building is masonry or prefabricated and has a construction year.
@@ -21,7 +22,8 @@ from massar.synthetic.faults import FaultContext, register
 
 ENTITY = "classrooms"
 
-# UNVERIFIED assumptions (no reference figure): spare classrooms per used classroom, the share of spare
+# UNVERIFIED assumptions (no reference figure): spare classrooms per used classroom (none in a preschool
+# unit, one or two rooms; a school with no classroom in use has one), the share of spare
 # rooms out of service, of used rooms needing repair, and of buildings that are prefabricated by area and
 # cycle (prefabricated classrooms are mostly rural primary schools, the ones the replacement programmes
 # target).
@@ -60,7 +62,8 @@ def _rooms_of_school(
 ) -> list[tuple[str, str]]:  # (code, status)
     homes = sorted(int(c[1:]) for c in used if _family(c) == "S")
     k = max(homes, default=0)
-    spare = int(rng.binomial(max(k, 3), SPARE_CLASSROOM_SHARE)) + (0 if k else 1)
+    share = 0.0 if cycle == "preschool" else SPARE_CLASSROOM_SHARE
+    spare = int(rng.binomial(k, share)) + (0 if k else 1)
     rooms: list[tuple[str, str]] = []
     for i in range(1, k + spare + 1):
         code = f"S{i:02d}"
