@@ -103,8 +103,9 @@ def _split_pools(
 def _merge_small_pools(
     pool: np.ndarray, n_groups: int, hours: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
-    """Pools of a subject group with less than half a teacher's load join the largest pool of the same
-    sector and cycle family: its teachers also teach that subject (small regions' schools)."""
+    """Pools of a subject group with less than ``TEACHER_POOL_MERGE`` of a teacher's load join the largest
+    pool of the same sector and cycle family: its teachers also teach that subject (small regions'
+    schools)."""
     pools, inverse = np.unique(pool, return_inverse=True)
     pool_hours = np.bincount(inverse, weights=hours)
     pool_capacity = np.bincount(inverse, weights=hours * capacity) / np.maximum(pool_hours, 1e-12)
@@ -113,7 +114,7 @@ def _merge_small_pools(
     for f in np.unique(family).tolist():
         members = np.flatnonzero(family == f)
         largest = members[np.argmax(pool_hours[members])]
-        small = members[pool_hours[members] < pool_capacity[members] / 2]
+        small = members[pool_hours[members] < pool_capacity[members] * P.TEACHER_POOL_MERGE]
         target[small] = pools[largest]
     return target[inverse]
 
