@@ -46,6 +46,7 @@ FAULTY: dict[str, object] = {
     "file_fault_rate": 0.25,
     "fault_rates": {
         "deleted_enrollment": 0.02,
+        **fault_checks.NONFORMAL_RATES,
     },
     "daily_days": DAILY_DAYS,
     "chunk_pupils": 200,

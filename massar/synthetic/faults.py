@@ -5,8 +5,9 @@ rows (returns corrupted copies) or *duplicates* them. The engine (:func:`inject`
 ``Binomial(rows, rate)`` rows of a file per class (``rate`` = ``fault_rate`` spread evenly over the
 classes that apply, or the class's own rate), among the rows the class can corrupt, and records each
 faulty line. A class with a positive rate that has made no faulty line in the run's earlier files of the
-entity corrupts one row even when its draw gives none (``owed``): every class enabled for an entity is
-injected at least once in a run where the entity has a row the class can corrupt, whatever the size.
+entity corrupts one row even when its draw gives none (``owed``), in a file that keeps at least half its
+rows clean: every class enabled for an entity is injected at least once in a run where the entity has
+enough rows (files of two rows or more with a row the class can corrupt), whatever the rates.
 Every faulty line carries exactly one fault class:
 
 - rows of leaf entities (no other entity references them) are replaced by their corrupted copy;
@@ -588,8 +589,10 @@ def inject(
     generated in chunks), updated here; no two faulty lines of a file share a key.
     ``owed``: the classes (rate > 0) that have made no faulty line yet in the entity's earlier files (the
     whole run's); a class of it whose draw gives no row here corrupts one row (the first eligible of a
-    random draw, as any other), so that every class with a positive rate is injected at least once per
-    entity wherever a file has a row it can corrupt; the classes that made a faulty line leave the set.
+    random draw, as any other) as long as at least half of the file's rows stay clean, so that every class
+    with a positive rate is injected at least once per entity in a run with enough rows, without making
+    the rows of a rare entity all faulty (a file of one row is never forced); the classes that made a
+    faulty line leave the set.
     """
     classes = applicable(contract)
     if owed:  # the classes not injected yet pick their rows first, the ones with an eligibility rule (rare
@@ -619,8 +622,14 @@ def inject(
     replaced: list[pl.DataFrame] = []
     added: list[pl.DataFrame] = []
     for fault, count in zip(classes, counts, strict=True):
-        if count == 0 and owed is not None and fault.name in owed and per_class[fault.name] > 0:
-            count = 1  # the class has not been injected in the entity yet
+        if (
+            count == 0
+            and owed
+            and fault.name in owed
+            and per_class[fault.name] > 0
+            and 2 * (used.sum() + 1) <= n
+        ):
+            count = 1  # not injected in the entity yet; the file keeps at least half its rows clean
         pool = np.flatnonzero(~used if (fault.duplicate or fault.insert) else ~used & ~keep_clean)
         if count == 0 or len(pool) == 0:
             continue
