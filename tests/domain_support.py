@@ -205,9 +205,10 @@ def user_for(
     return User("ecole", "École", scope)
 
 
-def open_page(page: str, user: object, lang: str) -> object:
-    """The internal app run as ``user`` in ``lang`` (caches cleared), switched to ``app_pages/<page>.py``;
-    fails on any exception the page raised. Returns the ``AppTest``."""
+def open_page(page: str, user: object, lang: str, year: str | None = None) -> object:
+    """The internal app run as ``user`` in ``lang`` (caches cleared), switched to ``app_pages/<page>.py``
+    (on school year ``year`` when given, else the page's default, the latest); fails on any exception the
+    page raised. Returns the ``AppTest``."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -217,6 +218,8 @@ def open_page(page: str, user: object, lang: str) -> object:
         str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py"), default_timeout=60
     )
     at.query_params["lang"] = lang
+    if year is not None:
+        at.query_params["year"] = year
     at.session_state["auth_user"] = user
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
