@@ -8,8 +8,8 @@ a mismatch). Counts must be equal; sums of averages may differ by float rounding
 
 Views (key -> measures, from the mart named):
 - enrollment: year, region, cycle, sex -> pupils (fct_enrollment rows);
-- flows: year, region, level -> pupils, promoted, repeated, dropped_out, transferred_out, completed
-  (agg_flow_rates);
+- flows: year, region, level -> pupils, promoted, repeated, dropped_out, transferred_out, completed,
+  not_traced, dropout_revised (agg_flow_rates);
 - absence_daily: year, region, date -> absent pupil-days, justified absent days (fct_absence_daily);
 - attendance_ytd: year, region, cycle, sex -> pupil-years, enrolled school days, absent days, justified
   absent days, chronically absent pupils (fct_attendance_ytd);
@@ -35,7 +35,8 @@ VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
         ("school_year", "region_code", "level_code"),
         """select school_year, region_code, level_code, sum(pupils) as pupils, sum(promoted) as promoted,
                sum(repeated) as repeated, sum(dropped_out) as dropped_out,
-               sum(transferred_out) as transferred_out, sum(completed) as completed
+               sum(transferred_out) as transferred_out, sum(completed) as completed,
+               sum(not_traced) as not_traced, sum(dropout_revised) as dropout_revised
            from {t}agg_flow_rates group by all""",
     ),
     "absence_daily": (

@@ -97,6 +97,35 @@ def test_timetable_rooms_exist_in_the_register(country: Country) -> None:
     assert missing.height <= faulty, missing
 
 
+def test_a_classroom_never_hosts_two_classes_at_once(country: Country) -> None:
+    """Classes share the classrooms of their school (a room is free while its class is at the lab, the
+    sports ground or has no session), never at the same slot; and a school can have fewer classrooms in
+    use than classes (secondary schools do in this country)."""
+    class_rooms = {
+        k for k, v in _seed("classroom_types").items() if v["is_classroom"] == "true"
+    }  # the room types a class sits in (``S01``...), not the labs and grounds that host several groups
+    rooms = clean_rows(country.exports, ENTITY).filter(pl.col("room_type").is_in(class_rooms))
+    tt = (
+        clean_rows(country.exports, "timetables")
+        .join(
+            rooms.select("school_year", "school_code", "classroom_code"),
+            on=["school_year", "school_code", "classroom_code"],
+            how="semi",
+        )
+        .select("school_year", "school_code", "classroom_code", "weekday", "session_number", "class_code")
+    )
+    assert tt.height > 0
+    clash = tt.group_by("school_year", "school_code", "classroom_code", "weekday", "session_number").agg(
+        pl.col("class_code").n_unique().alias("classes")
+    )
+    assert clash["classes"].max() == 1, clash.filter(pl.col("classes") > 1)
+    per_school = tt.group_by("school_year", "school_code").agg(
+        pl.col("class_code").n_unique().alias("classes"), pl.col("classroom_code").n_unique().alias("rooms")
+    )
+    assert (per_school["rooms"] < per_school["classes"]).any()
+    assert (per_school["rooms"] <= per_school["classes"]).all()
+
+
 # ------------------------------------------------------------------------------ marts vs the exports
 
 

@@ -584,8 +584,8 @@ PASS_RATE_OF_SEX = {"grades.kpi.pass_rate_f": "F", "grades.kpi.pass_rate_m": "M"
 
 def _data_exists(home: Path, f: Shown) -> bool:
     """Whether the warehouse holds what a figure needs: for a pass rate of one sex, complete candidates
-    of that sex in the user's territory; for a flow, the next school year, and as many school years as
-    ``_years_needed``."""
+    of that sex in the user's territory; for the non-formal return rate, an exit there; for a flow, the
+    next school year, and as many school years as ``_years_needed``."""
     key, year, cycle = f.key, f.year, f.cycle
     if key in PASS_RATE_OF_SEX:
         region = ROLES[f.role].region_code
@@ -599,6 +599,18 @@ def _data_exists(home: Path, f: Shown) -> bool:
             region,
         )[0]
         return complete > 0
+    if key == "nonformal.kpi.return_rate":  # returns over exits: none in a year without an exit
+        region = ROLES[f.role].region_code
+        (exits,) = sql(
+            home,
+            """select coalesce(sum(beneficiaries) filter (where is_exit), 0)
+            from marts.agg_nonformal_education
+            where school_year = ? and (cast(? as varchar) is null or region_code = ?)""",
+            year,
+            region,
+            region,
+        )[0]
+        return exits > 0
     if key not in NEEDS_NEXT_YEAR:
         return True
     start = int(year[:4])

@@ -52,10 +52,15 @@ BAC_PASS = {"all": 67.8, "F": 72.0, "M": 62.6}
 PUBLIC_PUPILS_PER_TEACHER = 7_392_050 / 278_627
 # The public teachers hold within 5 % from 20,000 pupils. At 8,000 pupils the three southern regions
 # (Guelmim-Oued Noun, Laâyoune-Sakia El Hamra, Dakhla-Oued Ed-Dahab) hold 2.8 % of the pupils in a few
-# small schools, and a secondary school needs a teacher per subject whatever its size: they take about
-# 15 % of the teachers, and the country about 12 % more teachers than the national ratio. Measured
-# (seed 42): 1.125 at 8,000 pupils; the margin below is that structural excess, not sampling noise.
-TEACHERS_TOLERANCE = {8_000: 0.15, 20_000: 0.05}
+# small schools, and a secondary school needs teachers for its classes' hours whatever its size: the
+# country has about 9 % more teachers than the national ratio. Measured (seed 42): 1.087 at 8,000 pupils
+# (a subject group that does not fill one teacher's load in a region is taught by the teachers of its
+# family's largest group, parameters.TEACHER_POOL_MERGE), 0.980 at 20,000; the margin at 8,000 is that
+# structural excess, not sampling noise. At 100,000 pupils (slow test) the large regions' pools fill
+# their teachers' loads and the country has fewer teachers than the ratio: measured 0.945 (seed 42);
+# TEACHER_LOAD_FACTOR is tuned for the demo scales (0.86 instead of 0.88 would give 0.97 there, but
+# 1.109 at 8,000 pupils).
+TEACHERS_TOLERANCE = {8_000: 0.10, 20_000: 0.05, 100_000: 0.06}
 
 
 def _first_year(root: Path) -> str:

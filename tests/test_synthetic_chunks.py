@@ -46,11 +46,7 @@ FAULTY: dict[str, object] = {
     "file_fault_rate": 0.25,
     "fault_rates": {
         "deleted_enrollment": 0.02,
-        "unknown_disability_type": 0.6,
-        **fault_checks.SMALL_DOMAIN_RATES,
-        "age_not_eligible": 0.6,
-        "unknown_staff_status": 0.2,
-        "unknown_teacher": 0.2,
+        **fault_checks.NONFORMAL_RATES,
     },
     "daily_days": DAILY_DAYS,
     "chunk_pupils": 200,

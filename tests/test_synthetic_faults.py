@@ -18,7 +18,7 @@ from test_synthetic import BOM, _parse_date, read_faults, violations
 
 from ingestion.codelists import read_seed
 from ingestion.contracts import CONTRACTS, Contract
-from massar.synthetic.faults import REGISTRY
+from massar.synthetic.faults import REGISTRY, applicable
 from massar.synthetic.generate import DAILY_DAYS, generate
 
 YEAR = "2024-2025"
@@ -61,17 +61,14 @@ OUTCOMES = {
     "age_not_eligible": ("row", "age_not_eligible"),
     "unknown_nonformal_programme": ("row", "unknown_code"),
 }
-# Non-formal education has about 1 beneficiary per 100 pupils (a row or two per region file here): its
-# classes need high rates to be injected at all at this size. Staff situations have one row per teacher
-# (a few dozen here, split between several classes at the common rate).
-SMALL_DOMAIN_RATES = {
-    "unknown_staff_status": 0.3,
+# Every class with a positive rate is injected at least once per entity, in files that keep half their
+# rows clean (faults.inject, ``owed``): only the non-formal register, about one row per region file at
+# this size, needs rates of its own for its classes to find rows.
+NONFORMAL_RATES = {
     "return_without_code": 0.6,
     "end_before_start": 0.5,
     "age_not_eligible": 0.6,
     "unknown_nonformal_programme": 0.9,
-    "unknown_preschool_type": 0.05,
-    "preschool_years_mismatch": 0.05,
 }
 # The check of the validator below each class must trip.
 EXPECTED_CHECK = {
@@ -282,11 +279,33 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Path:
         years=1,
         fault_rate=0.2,
         file_fault_rate=0.25,
-        # deleted_enrollment: off by default; special needs: about 1 % of pupils have a record
-        fault_rates={"deleted_enrollment": 0.02, "unknown_disability_type": 0.6, **SMALL_DOMAIN_RATES},
+        # deleted_enrollment: off by default (applied with the daily drops, not by the engine)
+        fault_rates={"deleted_enrollment": 0.02, **NONFORMAL_RATES},
         daily_days=DAILY_DAYS,
     )
     return root
+
+
+def test_every_enabled_class_is_injected_at_least_once_per_entity(tmp_path: Path) -> None:
+    """At a rate so low that no draw gives a faulty row, the engine still corrupts one row of every class
+    with a positive rate in every entity (the first file with a row it can corrupt), and no more; at
+    rate 0 nothing. Entities of fewer than 100 rows are left out (a row carries one fault at most), and
+    classes with an eligibility rule appear at most once (their rows may not exist at this size)."""
+    generate(tmp_path / "low", pupils=300, seed=3, years=1, fault_rate=1e-7, file_fault_rate=0.0)
+    counts: dict[tuple[str, str], int] = {}
+    for _, _, entity, fault in read_faults(tmp_path / "low", YEAR):
+        counts[entity, fault] = counts.get((entity, fault), 0) + 1
+    assert counts and set(counts.values()) == {1}, counts
+    for name, contract in CONTRACTS.items():
+        rows = sum(
+            len(p.read_bytes().split(b"\r\n")) - 2 for p in (tmp_path / "low" / YEAR).glob(f"*/{name}.csv")
+        )
+        expected = {f.name for f in applicable(contract) if f.eligible is None}
+        if rows >= 100:
+            assert expected <= {f for e, f in counts if e == name}, (name, rows)
+        assert {f for e, f in counts if e == name} <= {f.name for f in applicable(contract)}, name
+    generate(tmp_path / "clean", pupils=300, seed=3, years=1, fault_rate=0.0, file_fault_rate=0.0)
+    assert read_faults(tmp_path / "clean", YEAR) == []
 
 
 def test_the_registry_declares_every_outcome() -> None:

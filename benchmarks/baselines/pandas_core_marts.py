@@ -153,6 +153,10 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     nxt["start_year"] -= 1
     nxt["has_next"] = True
     fct = last.merge(nxt, on=["student_code", "start_year"], how="left")
+    # the next school year with a record of the pupil (faults off: no lost record traces a pupil)
+    fct = fct.sort_values(["student_code", "start_year"], ignore_index=True)
+    fct["next_seen"] = fct.groupby("student_code").start_year.shift(-1)
+    seen_later = fct.next_seen.notna()
     has_next = fct.has_next.eq(True)
     last_year = fct.school_year.max()
     final_level = fct.next_level_code.isna()
@@ -161,12 +165,14 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
             _mask(has_next & (fct.next_order > fct.level_order)),
             _mask(has_next),
             _mask(fct.school_year == last_year),
+            _mask(seen_later),  # back after a year without any record: not traced, never a dropout
             _mask(fct.exit_type == "transfer_out"),
             _mask(final_level & fct.exit_type.isna()),
         ],
-        ["promoted", "repeated", None, "transferred_out", "completed"],
+        ["promoted", "repeated", None, "not_traced", "transferred_out", "completed"],
         default="dropped_out",
     )
+    fct["is_dropout_revised"] = _mask(~has_next & seen_later)
     pupils = read_exports(exports, "pupils.csv")[["school_year", "region_code", "student_code", "sex"]]
     latest = pupils.sort_values(["school_year", "region_code"]).drop_duplicates("student_code", keep="last")
     fct = fct.merge(
@@ -192,6 +198,7 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
             "sex",
             "exit_type",
             "next_year_flow",
+            "is_dropout_revised",
         ]
     ]
     return fct, hist[["student_code", "school_year", "valid_from", "valid_to", "first_day", "last_day"]]
@@ -200,11 +207,14 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
 def flow_rates(fct: pd.DataFrame) -> pd.DataFrame:
     known = fct[fct.next_year_flow.notna()]
     counts = pd.crosstab([known.school_year, known.region_code, known.level_code], known.next_year_flow)
-    for flow in ("promoted", "repeated", "dropped_out", "transferred_out", "completed"):
+    flows = ("promoted", "repeated", "dropped_out", "transferred_out", "completed", "not_traced")
+    for flow in flows:
         if flow not in counts:
             counts[flow] = 0
-    counts["pupils"] = counts.sum(axis=1)
-    return counts.reset_index()
+    counts["pupils"] = counts[list(flows)].sum(axis=1)
+    keys = ["school_year", "region_code", "level_code"]
+    revised = known.groupby(keys).is_dropout_revised.sum().rename("dropout_revised")
+    return counts.reset_index().merge(revised.reset_index(), on=keys, how="left")
 
 
 def attendance(

@@ -10,7 +10,7 @@
 --   fct_subject_average  one row per pupil x year x semester x subject
 --   fct_semester_result  one row per pupil x year x semester: general average
 --   fct_annual_result    one row per pupil x year: annual average and decision
---   agg_flow_rates       promotion / repetition / dropout counts by year x region x level
+--   agg_flow_rates       promotion / repetition / dropout / not traced counts by year x region x level
 --
 -- No validation, no quarantine, no lineage, no pseudonymous keys, no history: the exports are assumed
 -- clean, and rows are never corrected or deleted (the benchmark generates them with faults off). Daily
@@ -183,7 +183,11 @@ years as (
         cast(substr(ls.school_year, 1, 4) as integer) as start_year,
         lv.cycle_code,
         lv.level_order,
-        lv.next_level_code is null as is_final_level
+        lv.next_level_code is null as is_final_level,
+        -- the next school year in which the pupil has a record (faults off: no lost record traces a pupil)
+        lead(cast(substr(ls.school_year, 1, 4) as integer)) over (
+            partition by ls.student_code order by ls.school_year
+        ) as next_seen_start_year
     from last_stays as ls left join ref_levels as lv on ls.level_code = lv.level_code
 ),
 latest_sex as (
@@ -213,10 +217,13 @@ select
         when nxt.student_code is not null and nxt.level_order > cur.level_order then 'promoted'
         when nxt.student_code is not null then 'repeated'
         when cur.school_year = (select max(school_year) from last_stays) then null
+        -- back after a year without any record: not traced at t+1, never a dropout
+        when cur.next_seen_start_year is not null then 'not_traced'
         when cur.exit_type = 'transfer_out' then 'transferred_out'
         when cur.is_final_level and cur.exit_type is null then 'completed'
         else 'dropped_out'
-    end as next_year_flow
+    end as next_year_flow,
+    nxt.student_code is null and cur.next_seen_start_year is not null as is_dropout_revised
 from years as cur
 left join years as nxt on cur.student_code = nxt.student_code and cur.start_year + 1 = nxt.start_year
 left join pupils as p on cur.school_year = p.school_year and cur.student_code = p.student_code
@@ -233,7 +240,9 @@ select
     count(*) filter (where next_year_flow = 'repeated') as repeated,
     count(*) filter (where next_year_flow = 'dropped_out') as dropped_out,
     count(*) filter (where next_year_flow = 'transferred_out') as transferred_out,
-    count(*) filter (where next_year_flow = 'completed') as completed
+    count(*) filter (where next_year_flow = 'completed') as completed,
+    count(*) filter (where next_year_flow = 'not_traced') as not_traced,
+    count(*) filter (where is_dropout_revised) as dropout_revised
 from fct_enrollment
 where next_year_flow is not null
 group by all;

@@ -4,7 +4,11 @@ A fault class names the entities it applies to (or a test on the contract) and e
 rows (returns corrupted copies) or *duplicates* them. The engine (:func:`inject`) corrupts
 ``Binomial(rows, rate)`` rows of a file per class (``rate`` = ``fault_rate`` spread evenly over the
 classes that apply, or the class's own rate), among the rows the class can corrupt, and records each
-faulty line. Every faulty line carries exactly one fault class:
+faulty line. A class with a positive rate that has made no faulty line in the run's earlier files of the
+entity corrupts one row even when its draw gives none (``owed``), in a file that keeps at least half its
+rows clean: every class enabled for an entity is injected at least once in a run where the entity has
+enough rows (files of two rows or more with a row the class can corrupt), whatever the rates.
+Every faulty line carries exactly one fault class:
 
 - rows of leaf entities (no other entity references them) are replaced by their corrupted copy;
 - rows of referenced entities (pupils, teachers) are never replaced: the corrupted copy is *added*,
@@ -575,6 +579,7 @@ def inject(
     region: RegionYear | None = None,
     rates: dict[str, float] | None = None,
     taken: set[str] | None = None,
+    owed: set[str] | None = None,
 ) -> Injection:
     """Corrupt about ``fault_rate`` of the rows of one file (text form, contract columns).
 
@@ -582,8 +587,17 @@ def inject(
     (``student_code`` of pupils, ``teacher_code`` of teachers). ``rates`` sets the rate of single classes.
     ``taken``: keys of the faulty lines already made in the file (its earlier parts, when a region is
     generated in chunks), updated here; no two faulty lines of a file share a key.
+    ``owed``: the classes (rate > 0) that have made no faulty line yet in the entity's earlier files (the
+    whole run's); a class of it whose draw gives no row here corrupts one row (the first eligible of a
+    random draw, as any other) as long as at least half of the file's rows stay clean, so that every class
+    with a positive rate is injected at least once per entity in a run with enough rows, without making
+    the rows of a rare entity all faulty (a file of one row is never forced); the classes that made a
+    faulty line leave the set.
     """
     classes = applicable(contract)
+    if owed:  # the classes not injected yet pick their rows first, the ones with an eligibility rule (rare
+        # rows) before the others: a file may have very few rows
+        classes = sorted(classes, key=lambda f: (f.name not in owed, f.eligible is None))
     n = text.height
     per_class = class_rates(contract, fault_rate, rates)
     if n == 0 or not classes or not any(per_class.values()):
@@ -608,6 +622,14 @@ def inject(
     replaced: list[pl.DataFrame] = []
     added: list[pl.DataFrame] = []
     for fault, count in zip(classes, counts, strict=True):
+        if (
+            count == 0
+            and owed
+            and fault.name in owed
+            and per_class[fault.name] > 0
+            and 2 * (used.sum() + 1) <= n
+        ):
+            count = 1  # not injected in the entity yet; the file keeps at least half its rows clean
         pool = np.flatnonzero(~used if (fault.duplicate or fault.insert) else ~used & ~keep_clean)
         if count == 0 or len(pool) == 0:
             continue
@@ -660,6 +682,8 @@ def inject(
         else:
             used[pick] = True
             replaced.append(bad.with_columns(pl.Series(_ROW, 2 * pick), pl.lit(fault.name).alias(_FAULT)))
+    if owed is not None:
+        owed.difference_update(p[_FAULT][0] for p in (*replaced, *added))
     if not replaced and not added:
         return Injection(text)
     replaced_rows = (

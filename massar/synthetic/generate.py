@@ -42,7 +42,14 @@ from massar.synthetic.drops import (
     close,
     files_of,
 )
-from massar.synthetic.faults import REGISTRY, RegionYear, applicable, inject, key_columns_referenced
+from massar.synthetic.faults import (
+    REGISTRY,
+    RegionYear,
+    applicable,
+    class_rates,
+    inject,
+    key_columns_referenced,
+)
 from massar.synthetic.population import regional_private_shares
 from massar.synthetic.reference import Region, allocate, regions
 from massar.synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, year_rng
@@ -268,6 +275,11 @@ def generate(
         lines = file.rows + (file.tail is not None)
         written[label].append(WrittenFile(file.relative, file.entity, region_code, lines, sink.sha256()))
 
+    # per entity: the fault classes with a positive rate not injected yet in the run (see faults.inject)
+    owed: dict[str, set[str]] = {
+        name: {c for c, rate in class_rates(contract, fault_rate, fault_rates).items() if rate > 0}
+        for name, contract in CONTRACTS.items()
+    }
     for region in regions():
         counters = RegionCounters(region)
         sims = [
@@ -326,6 +338,7 @@ def generate(
                         region=context,
                         rates=fault_rates,
                         taken=taken.setdefault(entity, set()),
+                        owed=owed[entity],
                     )
                     plan = DropPlan(
                         label,

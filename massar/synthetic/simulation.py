@@ -32,12 +32,15 @@ from massar.synthetic.population import (
     stream_on_entry,
 )
 from massar.synthetic.reference import Region, cycles, levels
+from massar.synthetic.sampling import systematic_draw
 from massar.synthetic.schools import SchoolCodes, SchoolRegistry, consolidate_streams, form_classes
 from massar.synthetic.staff import Counter, TeacherPool, staff
 from massar.synthetic.timetables import timetables
 
 # Stream of numbers for the Generator of the data and for the one of the faults.
-DATA_STREAM, FAULT_STREAM = 0, 1
+# the timetables' placement of sessions and rooms draws from a stream of its own, so that the rest of
+# the simulation does not depend on how the week is laid out
+DATA_STREAM, FAULT_STREAM, TIMETABLE_STREAM = 0, 1, 2
 
 
 def year_rng(
@@ -196,7 +199,15 @@ class RegionSimulation:
             "absences": absences,
             "roll_calls": activity.roll_calls(ctx, st, classes, silent),
             "grades": grades,
-            "timetables": timetables(rng, classes, ctx.school_codes, assignments, label, self.region.code),
+            "timetables": timetables(
+                rng,
+                year_rng(self.seed, year, self.region.code, TIMETABLE_STREAM, chunk=self.chunk),
+                classes,
+                ctx.school_codes,
+                assignments,
+                label,
+                self.region.code,
+            ),
             "exam_results": exam_results(
                 rng, pupils, m, ctx.school_codes, ctx.student_codes, label, self.region.code, first_year
             ),
@@ -298,7 +309,7 @@ class RegionSimulation:
         for _ in range(8):
             got = np.bincount(group, weights=np.minimum(0.95, p_repeat * boost[group]), minlength=n_groups)
             boost *= np.where(got > 0, target * counts / np.maximum(got, 1e-12), 1.0)
-        repeat = rng.random(len(nxt)) < np.minimum(0.95, p_repeat * boost[group])
+        repeat = systematic_draw(rng, np.minimum(0.95, p_repeat * boost[group]), group)
         next_level = lv.next_index[nxt.level]
         exit_rate = np.array([P.END_OF_CYCLE_EXIT.get(c, 0.0) for c in lv.codes])[nxt.level]
         leaves = ~repeat & ((next_level < 0) | (rng.random(len(nxt)) < exit_rate))

@@ -103,8 +103,9 @@ def _split_pools(
 def _merge_small_pools(
     pool: np.ndarray, n_groups: int, hours: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
-    """Pools of a subject group with less than half a teacher's load join the largest pool of the same
-    sector and cycle family: its teachers also teach that subject (small regions' schools)."""
+    """Pools of a subject group with less than ``TEACHER_POOL_MERGE`` of a teacher's load join the largest
+    pool of the same sector and cycle family: its teachers also teach that subject (small regions'
+    schools)."""
     pools, inverse = np.unique(pool, return_inverse=True)
     pool_hours = np.bincount(inverse, weights=hours)
     pool_capacity = np.bincount(inverse, weights=hours * capacity) / np.maximum(pool_hours, 1e-12)
@@ -113,9 +114,22 @@ def _merge_small_pools(
     for f in np.unique(family).tolist():
         members = np.flatnonzero(family == f)
         largest = members[np.argmax(pool_hours[members])]
-        small = members[pool_hours[members] < pool_capacity[members] / 2]
+        small = members[pool_hours[members] < pool_capacity[members] * P.TEACHER_POOL_MERGE]
         target[small] = pools[largest]
     return target[inverse]
+
+
+def _main_school(teacher: np.ndarray, school: np.ndarray, hours: np.ndarray) -> np.ndarray:
+    """Per teacher (``teacher``: sorted run ids, one per block): the school where they teach the most
+    hours (the first such school in block order on a tie), their main school."""
+    n_schools = int(school.max(initial=0)) + 1
+    key = teacher * n_schools + school
+    pair, first_block, inverse = np.unique(key, return_index=True, return_inverse=True)
+    total = np.bincount(inverse, weights=hours)
+    pair_teacher = pair // n_schools
+    best = np.lexsort((first_block, -total, pair_teacher))  # per teacher: most hours, then first in order
+    head = np.concatenate([[True], pair_teacher[best][1:] != pair_teacher[best][:-1]])
+    return (pair % n_schools)[best][head]
 
 
 def staff(
@@ -137,7 +151,7 @@ def staff(
     filled in their own school and completed in the next school of the province ("complément de
     service"), so the number of teachers per pupil does not depend on the sample size.
     Secondary teachers complete their service across collège and lycée (``TEACHER_POOL_FAMILY``). The
-    teacher's school (``teachers.school_code``) is the school of their first class.
+    teacher's school (``teachers.school_code``) is their main school, where they teach the most hours.
     """
     cur = curriculum()
     item, entry = cur.expand(cur.ids(classes.level, classes.stream))
@@ -173,7 +187,8 @@ def staff(
     # school and group (a stable identity across years)
     starts = np.ones(len(order), dtype=bool)
     starts[1:] = teacher_sorted[1:] != teacher_sorted[:-1]
-    t_sg = b_school[order][starts] * n_groups + b_group[order][starts]
+    t_sg = _main_school(teacher_sorted, b_school[order], block_taught[order]) * n_groups
+    t_sg = t_sg + b_group[order][starts]
     by_sg = np.argsort(t_sg, kind="stable")
     sorted_sg = t_sg[by_sg]
     t_slot = np.empty(len(t_sg), dtype=np.int64)

@@ -56,15 +56,77 @@ def _templates() -> tuple[np.ndarray, np.ndarray]:
     return np.array(offsets), np.array(entries, dtype=np.int64)
 
 
+def _place(
+    rng: np.random.Generator,
+    classes: Classes,
+    sizes: np.ndarray,
+    sessions_per_day: np.ndarray,
+    in_classroom: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weekday, session number and classroom (index, -1 for the lab / sports ground sessions) of each
+    session; the sessions of a class are consecutive rows (``sizes`` per class, in class order).
+
+    A school timetables its classes one after the other (in class order) and its classrooms are a
+    shared pool: a class's classroom sessions go to the week's slots where the fewest of the school's
+    classes are already in a classroom (ties at random), its lab and sports sessions and its free slots
+    to the other slots. The class then keeps one classroom for the week where a room already in use is
+    free at all its slots, otherwise takes the first free room slot by slot (a new room only at a slot
+    where every room in use is taken). Two classes share a room only at slots where they do not
+    overlap: a room never hosts two classes at once, and a school has as many classrooms in use as it
+    has classes in a classroom at its busiest slot (secondary classes leave their room for the labs and
+    the sports ground, and have free slots; a primary or preschool class fills its room's week).
+    Double shifts (two groups of pupils taking turns in one room, half a day each) are not modelled:
+    the week of a class fills the levels seed's ``sessions_per_day``, and the absences and roll calls
+    follow the same day."""
+    n = int(sizes.sum())
+    weekday = np.zeros(n, dtype=np.int64)
+    session = np.zeros(n, dtype=np.int64)
+    room = np.full(n, -1, dtype=np.int64)
+    first = np.cumsum(sizes) - sizes
+    spd_values = set(sessions_per_day.tolist())
+    tables = {s: np.array(week_slots(s), dtype=np.int64).reshape(-1, 2) for s in spd_values}
+    n_slots = 7 * 9  # slot id = weekday * 9 + session (weekday 1-6, session 1-8)
+    by_school = np.argsort(classes.school, kind="stable")
+    bounds = np.flatnonzero(np.diff(classes.school[by_school])) + 1
+    for members in np.split(by_school, bounds):
+        demand = np.zeros(n_slots, dtype=np.int64)
+        busy = np.zeros((n_slots, len(members)), dtype=bool)  # slot x room of the school
+        for c in members.tolist():
+            table = tables[int(sessions_per_day[classes.level[c]])]
+            slot_id = table[:, 0] * 9 + table[:, 1]
+            rows = np.arange(first[c], first[c] + sizes[c])
+            inside = in_classroom[rows]
+            # classroom sessions to the least busy slots, the others to the rest (random order)
+            by_demand = np.lexsort((rng.random(len(slot_id)), demand[slot_id]))
+            g = int(inside.sum())
+            taken = np.concatenate([by_demand[:g], rng.permutation(by_demand[g:])])[: len(rows)]
+            placed = np.empty(len(rows), dtype=np.int64)
+            placed[np.flatnonzero(inside)] = taken[:g]
+            placed[np.flatnonzero(~inside)] = taken[g:]
+            weekday[rows], session[rows] = table[placed, 0], table[placed, 1]
+            ids = slot_id[placed[inside]]
+            demand[ids] += 1
+            # a room already in use that is free at all its slots, else the first free room slot by slot
+            # (a new room only at the slots where every room in use is taken)
+            free_all = np.flatnonzero(~busy[ids].any(axis=0) & busy.any(axis=0))
+            whole = len(free_all) > 0
+            chosen = np.full(len(ids), free_all[0]) if whole else np.argmax(~busy[ids], axis=1)
+            busy[ids, chosen] = True
+            room[rows[inside]] = chosen
+    return weekday, session, room
+
+
 def timetables(
     rng: np.random.Generator,
+    placement: np.random.Generator,
     classes: Classes,
     school_codes: pl.Series,
     assignments: pl.DataFrame,
     school_year: str,
     region_code: str,
 ) -> pl.DataFrame:
-    """The timetables entity (typed)."""
+    """The timetables entity (typed). ``rng`` orders each class's sessions, ``placement`` lays out the
+    week and the rooms (a stream of its own)."""
     cur, lv = curriculum(), levels()
     offsets, entries = _templates()
     ids = cur.ids(classes.level, classes.stream)
@@ -72,28 +134,15 @@ def timetables(
     item = np.repeat(np.arange(len(ids)), sizes)
     within = np.arange(len(item)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     entry = entries[np.repeat(offsets[ids], sizes) + within]
-    # a random week: the sessions of a class in random order fill its slots in week order
+    # a random week: the sessions of a class in random order
     order = np.lexsort((rng.random(len(item)), item))
     entry = entry[order]
-    spd_values = sorted(set(lv.sessions_per_day.tolist()))
-    slot_table = {s: np.array(week_slots(s), dtype=np.int64).reshape(-1, 2) for s in spd_values}
-    spd = lv.sessions_per_day[classes.level[item]]
-    weekday = np.zeros(len(item), dtype=np.int64)
-    session = np.zeros(len(item), dtype=np.int64)
-    for s, table in slot_table.items():
-        sel = spd == s
-        weekday[sel] = table[within[sel], 0]
-        session[sel] = table[within[sel], 1]
-    # home room: the class's rank in its school
-    by_school = np.argsort(classes.school, kind="stable")
-    rank = np.empty(len(classes), dtype=np.int64)
-    sorted_school = classes.school[by_school]
-    first = np.searchsorted(sorted_school, sorted_school, side="left")
-    rank[by_school] = np.arange(len(classes)) - first
     subject_names = pl.Series(subjects(), dtype=pl.String)
     subject_code = subject_names.gather(cur.subject[entry])
-    home = pl.Series([f"S{r + 1:02d}" for r in rank.tolist()], dtype=pl.String).gather(item)
     special = subject_code.replace_strict(P.TIMETABLE_ROOM_OF_SUBJECT, default=None, return_dtype=pl.String)
+    in_room = special.is_null().to_numpy()
+    weekday, session, room = _place(placement, classes, sizes, lv.sessions_per_day, in_room)
+    home = pl.Series([f"S{r + 1:02d}" if r >= 0 else None for r in room.tolist()], dtype=pl.String)
     n = len(item)
     frame = pl.DataFrame(
         {

@@ -1,13 +1,23 @@
 """Classrooms (Massar "gestion des locaux") and the school's physical structure (buildings).
 
-Consistent with the timetables: every room a timetable names (``S01``.. the classes' home rooms,
-``LABO-PC``, ``LABO-SVT``, ``TERRAIN``) exists, with a usable status (in service or needs repair). Schools
+Consistent with the timetables: every room a timetable names (``S01``.., the classrooms the school's
+classes share, ``LABO-PC``, ``LABO-SVT``, ``TERRAIN``) exists, with a usable status (in service or needs
+repair). Schools
 also have rooms no timetable uses: spare classrooms (some out of service), and by cycle a computer room, a
 workshop, a library, a multipurpose room. Rooms are grouped into buildings (blocs) of up to
 ``ROOMS_PER_BUILDING``; a building is masonry or prefabricated and has a construction year.
 
 No published figure on rooms was found in ``../shared/reference-data/``: every share below is an
-assumption (UNVERIFIED), chosen to look plausible, and stated here.
+assumption (UNVERIFIED), chosen to look plausible, and stated here. In particular there is no national
+count of classrooms nor of pupils per classroom there; the nearest reference is the class size (press,
+``education_stats/morocco_education_official_figures_from_press.csv``: 8.8 % of public primary, 26 % of
+collège and 22.9 % of qualifiant classes above 40 pupils in 2017-2018), and a classroom holds one class
+at a time. The number of classrooms follows from the timetables (the classes of a school share its
+rooms where their sessions do not overlap, ``massar.synthetic.timetables``) plus the spare rooms below.
+Measured on the 8,000-pupil demo (seed 42, last school year, ``marts.agg_school_resources``), pupils per
+usable classroom: preschool 22.5, primary 25.6, collège 24.4, lycée 26.3 (one room per class and spare
+rooms for small schools gave 19.9 in preschool and lycée). Double shifts (two groups taking turns in a
+room) are not modelled.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ from massar.synthetic.faults import FaultContext, register
 
 ENTITY = "classrooms"
 
-# UNVERIFIED assumptions (no reference figure): spare classrooms per used classroom, the share of spare
+# UNVERIFIED assumptions (no reference figure): spare classrooms per used classroom (none in a preschool
+# unit, one or two rooms; a school with no classroom in use has one), the share of spare
 # rooms out of service, of used rooms needing repair, and of buildings that are prefabricated by area and
 # cycle (prefabricated classrooms are mostly rural primary schools, the ones the replacement programmes
 # target).
@@ -60,7 +71,8 @@ def _rooms_of_school(
 ) -> list[tuple[str, str]]:  # (code, status)
     homes = sorted(int(c[1:]) for c in used if _family(c) == "S")
     k = max(homes, default=0)
-    spare = int(rng.binomial(max(k, 3), SPARE_CLASSROOM_SHARE)) + (0 if k else 1)
+    share = 0.0 if cycle == "preschool" else SPARE_CLASSROOM_SHARE
+    spare = int(rng.binomial(k, share)) + (0 if k else 1)
     rooms: list[tuple[str, str]] = []
     for i in range(1, k + spare + 1):
         code = f"S{i:02d}"

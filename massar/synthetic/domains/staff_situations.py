@@ -19,6 +19,7 @@ from massar.synthetic import faults
 from massar.synthetic.calendar import first_day
 from massar.synthetic.domains import DomainContext
 from massar.synthetic.faults import FaultContext, register
+from massar.synthetic.sampling import systematic_draw
 
 ENTITY = "staff_situations"
 CAREER_YEARS = 35
@@ -44,15 +45,20 @@ def generate(ctx: DomainContext) -> pl.DataFrame:
     cycle_grade = teachers["cycle_code"].replace_strict(GRADE_OF_CYCLE, default="PEP").to_numpy()
     agrege = (teachers["cycle_code"].to_numpy() == "upper_secondary") & (ctx.rng.random(n) < AGREGE_SHARE)
     grade = np.where(recruited >= AREF_RECRUITMENT_FROM, "CAREF", np.where(agrege, "PAGR", cycle_grade))
-    draw = ctx.rng.random(n)
-    status = np.full(n, "ACTIF", dtype=object)
-    low = 0.0
-    for code, share in STATUS_SHARE.items():
-        status[(draw >= low) & (draw < low + share)] = code
-        low += share
+    # who is away from class: drawn by systematic sampling per cycle (each teacher keeps the probability
+    # of the shares above, and a cycle's count is its expected count rounded), so that a small region's
+    # few teachers of a cycle are not half away by chance; then which situation, in proportion to shares
     women = teachers["sex"].to_numpy() == "F"
-    maternity = (status == "ACTIF") & women & (ctx.rng.random(n) < MATERNITY_SHARE)
-    status[maternity] = "CONGE_MATERNITE"
+    other = sum(STATUS_SHARE.values())
+    p_away = other + np.where(women, (1 - other) * MATERNITY_SHARE, 0.0)
+    cycle = teachers["cycle_code"].fill_null("").to_numpy().astype(str)
+    away = systematic_draw(ctx.rng, p_away, np.unique(cycle, return_inverse=True)[1])
+    codes_ = [*STATUS_SHARE, "CONGE_MATERNITE"]
+    shares = np.array([*STATUS_SHARE.values(), 0.0])
+    weights = np.where(women[:, None], np.append(shares[:-1], (1 - other) * MATERNITY_SHARE), shares)
+    cumulative = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    pick = (ctx.rng.random(n)[:, None] > cumulative).sum(axis=1).clip(0, len(codes_) - 1)
+    status = np.where(away, np.array(codes_, dtype=object)[pick], "ACTIF").astype(object)
     start = first_day(ctx.school_year)
     offset = ctx.rng.integers(0, STATUS_START_WITHIN_DAYS, n)
     since = [
