@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards.data_access import absences as da
 from dashboards.data_access import kpi
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -28,9 +29,9 @@ def fmt_day(day: date | None, lang: str) -> str:
     return isolate_ltr(day.strftime("%d/%m/%Y"), lang) if day else "–"
 
 
-def first_rows(table: pl.DataFrame, lang: str) -> None:
+def first_rows(table: pl.DataFrame, key: str, lang: str) -> None:
     """A long table: its first rows, then how many there are."""
-    st.table(table.head(TABLE_ROWS), hide_index=True)
+    show_table(table, key, lang, rows=TABLE_ROWS)
     if table.height > TABLE_ROWS:
         st.caption(
             t("absence.table.first", lang, shown=fmt_int(TABLE_ROWS, lang), total=fmt_int(table.height, lang))
@@ -286,14 +287,14 @@ def render(scope: Scope, lang: str, version: str) -> None:
 
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(by_unit_chart(units, lang, level), config=PLOTLY_CONFIG, key="absence_by_unit")
+        show_chart(by_unit_chart(units, lang, level), "absence_by_unit", lang, config=PLOTLY_CONFIG)
     with right:
-        st.plotly_chart(daily_chart(daily, lang, year), config=PLOTLY_CONFIG, key="absence_daily")
+        show_chart(daily_chart(daily, lang, year), "absence_daily", lang, config=PLOTLY_CONFIG)
 
     st.subheader(t("absence.drill.title", lang, level=t(f"absence.level.{level}", lang)))
     if level != "class":
         st.caption(t("absence.drill.hint", lang))
-    st.table(drill_table(units, lang), hide_index=True)
+    show_table(drill_table(units, lang), "absence_moni_drill", lang)
     missing = units.filter(pl.col("enrolled_today").is_null()).height
     if missing:
         st.caption(t("absence.no_data_units", lang, count=fmt_int(missing, lang), day=fmt_day(day, lang)))
@@ -311,17 +312,17 @@ def render(scope: Scope, lang: str, version: str) -> None:
         )
     )
     if spikes.height:
-        first_rows(spikes_table(spikes, lang), lang)
+        first_rows(spikes_table(spikes, lang), "absence_spikes", lang)
     else:
         st.info(t("absence.spikes.none", lang))
 
     st.subheader(t("absence.chronic.title", lang))
     st.caption(t("absence.chronic.rule", lang))
     if chronic.height:
-        first_rows(chronic_table(chronic, lang), lang)
+        first_rows(chronic_table(chronic, lang), "absence_chronic", lang)
         pupils = da.chronic_absentees(year, scope=scope, **where)
         st.markdown(f"**{t('absence.pupils.title', lang)}**")
-        st.table(pupils_table(pupils.head(TABLE_ROWS), lang), hide_index=True)
+        show_table(pupils_table(pupils.head(TABLE_ROWS), lang), "absence_moni_pupils", lang)
         st.caption(
             t(
                 "absence.pupils.caption",
@@ -336,15 +337,15 @@ def render(scope: Scope, lang: str, version: str) -> None:
     st.subheader(t("absence.recording.title", lang))
     st.caption(t("absence.recording.rule", lang))
     st.markdown(f"**{t('absence.recording.statuses', lang, day=fmt_day(day, lang))}**")
-    st.table(status_table(statuses, lang), hide_index=True)
+    show_table(status_table(statuses, lang), "absence_moni_status", lang)
     st.markdown(f"**{t('absence.recording.schools', lang, day=fmt_day(day, lang))}**")
     if gaps.height:
-        first_rows(recording_table(gaps, lang), lang)
+        first_rows(recording_table(gaps, lang), "absence_recording", lang)
     else:
         st.info(t("absence.recording.none", lang))
     if level in ("school", "class"):
         st.markdown(f"**{t('absence.recording.classes', lang, day=fmt_day(day, lang))}**")
-        first_rows(silent_table(silent, lang), lang)
+        first_rows(silent_table(silent, lang), "absence_silent", lang)
     else:
         st.caption(
             t(

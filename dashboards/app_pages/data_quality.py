@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
+from dashboards.exports import show_chart, show_table
 from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
@@ -262,30 +263,30 @@ def render(scope: Scope, lang: str, version: str) -> None:
     with left:
         st.subheader(t("quality.history.title", lang))
         if runs.height:
-            st.plotly_chart(history_chart(runs, lang), config=PLOTLY_CONFIG, key="quality_history")
-            st.table(runs_table(runs, lang).head(20), hide_index=True)
+            show_chart(history_chart(runs, lang), "quality_history", lang, config=PLOTLY_CONFIG)
+            show_table(runs_table(runs, lang), "data_quality_runs", lang, rows=20)
         else:
             st.info(t("quality.history.none", lang))
     with right:
         st.subheader(t("quality.quarantine.title", lang))
         if counts.height:
-            st.plotly_chart(quarantine_chart(counts, lang), config=PLOTLY_CONFIG, key="quality_quarantine")
-            st.table(quarantine_table(counts, lang).head(30), hide_index=True)
+            show_chart(quarantine_chart(counts, lang), "quality_quarantine", lang, config=PLOTLY_CONFIG)
+            show_table(quarantine_table(counts, lang), "data_quality_quarantine", lang, rows=30)
         else:
             st.info(t("quality.quarantine.none", lang))
 
     st.subheader(t("quality.warnings.title", lang))
     if warnings.height:
-        st.table(warnings_table(warnings, lang), hide_index=True)
+        show_table(warnings_table(warnings, lang), "data_quality_warnings", lang)
     else:
         st.info(t("quality.warnings.none", lang))
 
     st.subheader(t("quality.freshness.title", lang))
     st.caption(t("quality.freshness.caption", lang))
-    st.table(freshness_table(fresh, lang), hide_index=True)
+    show_table(freshness_table(fresh, lang), "data_quality_freshness", lang)
 
     st.subheader(t("quality.publications.title", lang))
-    st.table(publications_table(pubs, lang), hide_index=True)
+    show_table(publications_table(pubs, lang), "data_quality_publications", lang)
 
     st.subheader(t("quality.docs.title", lang))
     url = data_docs_url()

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import nonformal as da
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -85,15 +86,15 @@ def render(filters: Filters, lang: str, version: str) -> None:
     left, right = st.columns(2)
     with left:
         title = t("nonformal.chart.programme_title", lang, year=shown)
-        st.plotly_chart(bars(programmes, lang, title, "#2f6fb0"), config=PLOTLY_CONFIG, key="nf_programme")
+        show_chart(bars(programmes, lang, title, "#2f6fb0"), "nf_programme", lang, config=PLOTLY_CONFIG)
     with right:
         title = t("nonformal.chart.outcome_title", lang, year=shown)
-        st.plotly_chart(bars(outcomes, lang, title, "#3c8d5a"), config=PLOTLY_CONFIG, key="nf_outcome")
+        show_chart(bars(outcomes, lang, title, "#3c8d5a"), "nf_outcome", lang, config=PLOTLY_CONFIG)
     st.caption(t("nonformal.note", lang))
     by = {"national": "region", "region": "province"}.get(filters.level, "school")
     territory = da.beneficiaries(year, by, scope=scope, **where)
     st.subheader(t("nonformal.table.title", lang))
-    st.dataframe(territory_table(territory, lang), hide_index=True)
+    show_table(territory_table(territory, lang), "nonformal_ed_territory", lang)
 
 
 run_filtered_page("nonformal.title", render, depth="school")

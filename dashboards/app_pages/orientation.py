@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import orientation as da
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -123,15 +124,15 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:
-        st.plotly_chart(demand_bars(streams, lang, year), config=PLOTLY_CONFIG, key="orient_demand")
+        show_chart(demand_bars(streams, lang, year), "orient_demand", lang, config=PLOTLY_CONFIG)
     by = "province" if filters.region else "region"
     territory = da.demand_and_places(year, level, by, scope=scope, **where)
     with chart_right:
-        st.plotly_chart(
-            satisfaction_bars(territory, lang, year), config=PLOTLY_CONFIG, key="orient_satisfaction"
+        show_chart(
+            satisfaction_bars(territory, lang, year), "orient_satisfaction", lang, config=PLOTLY_CONFIG
         )
     st.subheader(t("orient.table.title", lang))
-    st.dataframe(stream_table(streams, lang), hide_index=True)
+    show_table(stream_table(streams, lang), "orientation_stream", lang)
 
 
 run_filtered_page("orient.title", render, depth="province")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import preschool as da
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -107,14 +108,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(age_bars(by_age, lang, year), config=PLOTLY_CONFIG, key="preschool_age")
+        show_chart(age_bars(by_age, lang, year), "preschool_age", lang, config=PLOTLY_CONFIG)
     with right:
-        st.plotly_chart(type_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="preschool_type")
+        show_chart(type_bars(by_type, lang, year), "preschool_type", lang, config=PLOTLY_CONFIG)
     st.caption(t("preschool.note", lang))
     by = {"national": "region", "region": "province"}.get(filters.level, "school")
     territory = da.transition(year, by, scope=scope, **where)
     st.subheader(t("preschool.table.title", lang))
-    st.dataframe(territory_table(territory, lang), hide_index=True)
+    show_table(territory_table(territory, lang), "preschool_territory", lang)
 
 
 run_filtered_page("preschool.title", render, depth="school")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import social_support as da
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -117,16 +118,16 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:
-        st.plotly_chart(absence_bars(programmes, lang, year), config=PLOTLY_CONFIG, key="social_absence")
+        show_chart(absence_bars(programmes, lang, year), "social_absence", lang, config=PLOTLY_CONFIG)
     by = "province" if filters.region else "region"
     territory = da.by_programme(year, by, programme, scope=scope, **where)
     with chart_right:
-        st.plotly_chart(
-            share_bars(territory, lang, year, names[programme]), config=PLOTLY_CONFIG, key="social_share"
+        show_chart(
+            share_bars(territory, lang, year, names[programme]), "social_share", lang, config=PLOTLY_CONFIG
         )
     st.caption(t("social.note", lang))
     st.subheader(t("social.table.title", lang, programme=names[programme]))
-    st.dataframe(territory_table(territory, lang), hide_index=True)
+    show_table(territory_table(territory, lang), "social_suppo_territory", lang)
 
 
 run_filtered_page("social.title", render, depth="province")
