@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
@@ -105,15 +105,19 @@ def file_stem(key: str, *, today: date | None = None) -> str:
 
 def _rounded(frame: pl.DataFrame) -> pl.DataFrame:
     floats = [c for c, dtype in frame.schema.items() if dtype.is_float()]
-    return frame.with_columns(pl.col(floats).round(EXPORT_DIGITS)) if floats else frame
+    # NaN (0/0) is no number a spreadsheet holds: an empty cell, as a missing value
+    return frame.with_columns(pl.col(floats).fill_nan(None).round(EXPORT_DIGITS)) if floats else frame
 
 
 def _plain(frame: pl.DataFrame) -> pl.DataFrame:
-    """Dates without a time part, nested values as text: what a spreadsheet cell holds."""
+    """A timestamp column that only holds midnights is a date (no time part); nested values as text:
+    what a spreadsheet cell holds."""
     casts = []
     for name, dtype in frame.schema.items():
         if dtype == pl.Datetime:
-            casts.append(pl.col(name).dt.date())
+            times = frame[name].drop_nulls()
+            if times.is_empty() or (times.dt.truncate("1d") == times).all():
+                casts.append(pl.col(name).dt.date())
         elif dtype.is_nested() or dtype == pl.Object:
             casts.append(pl.col(name).map_elements(str, return_dtype=pl.String))
     return frame.with_columns(casts) if casts else frame
@@ -122,7 +126,11 @@ def _plain(frame: pl.DataFrame) -> pl.DataFrame:
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """The frame as CSV for French Excel: UTF-8 with a byte-order mark, ``;`` separated, decimal comma."""
     text = _rounded(_plain(frame)).write_csv(
-        separator=CSV_SEPARATOR, decimal_comma=True, date_format="%Y-%m-%d", null_value=""
+        separator=CSV_SEPARATOR,
+        decimal_comma=True,
+        date_format="%Y-%m-%d",
+        datetime_format="%Y-%m-%d %H:%M",
+        null_value="",
     )
     return (CSV_BOM + text).encode("utf-8")
 
@@ -153,7 +161,7 @@ def excel_bytes(
         autofit=True,
         column_formats=formats or None,  # type: ignore[arg-type]
         float_precision=EXPORT_DIGITS,
-        dtype_formats={pl.Date: "yyyy-mm-dd"},
+        dtype_formats={pl.Date: "yyyy-mm-dd", pl.Datetime: "yyyy-mm-dd hh:mm"},
         table_style="Table Style Light 1",
     )
     if stamp:
@@ -244,11 +252,13 @@ def show_table(
     source: str | None = None,
     rows: int | None = None,
     export: pl.DataFrame | None = None,
+    hide: Sequence[str] = (),
 ) -> None:
     """A table as an interactive ``st.dataframe`` (sortable, numbers in the language's format) with its
     CSV and Excel downloads. ``rows`` caps the rows shown (every row is downloaded); ``export`` replaces
-    the downloaded frame (same columns, or more)."""
-    shown = frame if rows is None else frame.head(rows)
+    the downloaded frame (same columns, or more); ``hide`` names columns downloaded but not shown (codes
+    whose words are in another column)."""
+    shown = (frame if rows is None else frame.head(rows)).drop(hide, strict=False)
     config: dict[str, Any] = {}
     for column, kind in (kinds or {}).items():
         if kind in ("int", "pct", "dec1", "dec2"):

@@ -163,6 +163,7 @@ def run_page(
     query_params: dict[str, str] | None = None,
     *,
     deep_link: bool = False,
+    display_name: str = "Tester",
 ) -> AppTest:
     """The app on ``app_pages/<page>.py``, signed in with ``scope``, in ``lang``: opened from the home page,
     or with ``deep_link`` straight on the page (as a link to it does)."""
@@ -170,7 +171,7 @@ def run_page(
     at.query_params["lang"] = lang
     for key, val in (query_params or {}).items():
         at.query_params[key] = val
-    at.session_state["auth_user"] = User("tester", "Tester", scope)
+    at.session_state["auth_user"] = User("tester", display_name, scope)
     if not deep_link:
         at.run()
         assert not at.exception, [e.value for e in at.exception]

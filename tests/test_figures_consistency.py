@@ -52,7 +52,6 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from dashboards.app import PAGES
-from dashboards.data_access.inclusive_education import MIN_CELL as INCLUSIVE_MIN_CELL
 from dashboards.scope import NATIONAL, Scope
 
 PAGE_NAMES = tuple(file.removesuffix(".py") for file, *_ in PAGES)
@@ -479,8 +478,8 @@ PAGE_SOURCE: dict[str, str] = {
 }
 
 
-# pages under small-cell suppression: figures show from this many source rows (health data)
-PAGE_MIN_ROWS: dict[str, int] = {"inclusive_education": INCLUSIVE_MIN_CELL}
+# pages whose figures show only from this many source rows (none: internal pages show true counts)
+PAGE_MIN_ROWS: dict[str, int] = {}
 
 
 def _lake_rows(home: Path, entity: str, year: str, region: str | None) -> int:

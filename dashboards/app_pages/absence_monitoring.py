@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboards.data_access import absences as da
 from dashboards.data_access import kpi
+from dashboards.data_access.enrollment import level_label
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
@@ -154,7 +155,7 @@ def pupils_table(pupils: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("absence.col.student_key", lang): r["student_key"],
                 t("absence.col.school", lang): r["school_code"],
                 t("absence.col.class", lang): r["class_code"],
-                t("absence.col.level", lang): r["level_code"],
+                t("absence.col.level", lang): level_label(r["level_code"], lang),
                 t("absence.col.absent_days", lang): fmt_int(r["absent_days"], lang),
                 t("absence.col.enrolled_days", lang): fmt_int(r["enrolled_school_days"], lang),
                 t("absence.col.absence_rate", lang): fmt_pct(r["absence_rate"], lang),
@@ -200,7 +201,7 @@ def silent_table(classes: pl.DataFrame, lang: str) -> pl.DataFrame:
             {
                 t("absence.col.school", lang): r["school_code"],
                 t("absence.col.class", lang): r["class_code"],
-                t("absence.col.level", lang): r["level_code"],
+                t("absence.col.level", lang): level_label(r["level_code"], lang),
                 t("absence.col.pupils", lang): fmt_int(r["pupils_enrolled"], lang),
             }
             for r in classes.iter_rows(named=True)

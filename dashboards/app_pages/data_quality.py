@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from datetime import date, datetime
 
 import plotly.colors
@@ -41,6 +42,29 @@ def fmt_time(value: datetime | date | str | None, lang: str, seconds: bool = Fal
     clock = "%H:%M:%S" if seconds else "%H:%M"
     text = value.strftime(f"%d/%m/%Y {clock}") if isinstance(value, datetime) else value.strftime("%d/%m/%Y")
     return isolate_ltr(text, lang)
+
+
+def reason_label(code: str, lang: str) -> str:
+    """A quarantine reason in words (the code itself if it has no label yet)."""
+    key = f"quality.reason.{code}"
+    text = t(key, lang)
+    return code if text == key else text
+
+
+def entity_label(entity: str, lang: str) -> str:
+    """An export file's subject in words (``roll_calls`` → "Appels")."""
+    key = f"quality.entity.{entity}"
+    text = t(key, lang)
+    return entity if text == key else text
+
+
+def expectation_text(expectation: str | None, column: str | None, lang: str) -> str:
+    """What a Great Expectations check guards, in the language, from its type and column
+    (``ExpectColumnValuesToBeBetween`` or ``expect_column_values_to_be_between``)."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", expectation or "").lower()
+    key = f"quality.expect.{snake}"
+    text = t(key, lang, column=column or "")
+    return text if text != key else t("quality.expect.other", lang, column=column or "")
 
 
 def verdict_label(verdict: str | None, lang: str) -> str:
@@ -96,7 +120,7 @@ def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
         rows = dict(per.filter(pl.col("reason_code") == reason).select("region_code", "rows").iter_rows())
         traces.append(
             go.Bar(
-                name=reason,
+                name=reason_label(reason, lang),
                 x=[names.get(code) or code for code in names],
                 y=[rows.get(code, 0) for code in names],
                 marker_color=REASON_COLORS[i % len(REASON_COLORS)],
@@ -135,11 +159,12 @@ def warnings_table(warnings: pl.DataFrame, lang: str) -> pl.DataFrame:
         [
             {
                 t("quality.col.suite", lang): r["suite"],
-                t("quality.col.expectation", lang): r["expectation"],
                 t("quality.col.column", lang): r["column_name"] or "",
-                t("quality.col.description", lang): r["description"] or "",
+                t("quality.col.description", lang): expectation_text(
+                    r["expectation"], r["column_name"], lang
+                ),
                 t("quality.col.observed", lang): r["observed"] or "",
-                t("quality.col.action", lang): r["on_failure"] or "",
+                t("quality.col.action", lang): t(f"quality.action.{r['severity']}", lang),
             }
             for r in warnings.iter_rows(named=True)
         ]
@@ -150,10 +175,10 @@ def quarantine_table(counts: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                t("quality.col.reason", lang): r["reason_code"],
+                t("quality.col.reason", lang): reason_label(r["reason_code"], lang),
                 t("quality.col.region_code", lang): r["region_code"] or "",
                 t("quality.col.region", lang): r[f"region_name_{lang}"] or "",
-                t("quality.col.entity", lang): r["entity"],
+                t("quality.col.entity", lang): entity_label(r["entity"], lang),
                 t("quality.col.rows", lang): fmt_int(r["rows"], lang),
             }
             for r in counts.iter_rows(named=True)

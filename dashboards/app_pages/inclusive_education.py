@@ -119,7 +119,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     st.subheader(t("incl.table.title", lang))
     table, kinds = detail_table(pl.concat([by_type, by_setting]), lang)
-    show_table(table, "incl_detail", lang, kinds=kinds, source=SOURCE)
+    show_table(table, "incl_detail", lang, kinds=kinds, source=SOURCE, hide=[t("incl.col.code", lang)])
 
 
 run_filtered_page("incl.title", render, depth="province")
