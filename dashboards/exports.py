@@ -197,8 +197,8 @@ def downloads(
     source = source or context["page"]
     stem = file_stem(key)
     stamp = stamp_rows(lang, source)
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
         t("export.csv", lang),
         csv_bytes(frame),
         file_name=f"{stem}.csv",
@@ -207,7 +207,7 @@ def downloads(
         on_click="ignore",
         icon=":material/download:",
     )
-    right.download_button(
+    row.download_button(
         t("export.xlsx", lang),
         excel_bytes(frame, sheet or context["page"] or key, lang, stamp=stamp, kinds=kinds),
         file_name=f"{stem}.xlsx",
@@ -243,6 +243,15 @@ def styled(frame: pl.DataFrame, lang: str, kinds: Mapping[str, Kind] | None = No
     return pdf.style.format({**others, **formats})
 
 
+#: a table of up to this many rows shows them all (no inner scroll bar); longer ones scroll
+ROWS_WITHOUT_SCROLL: Final[int] = 25
+_ROW_PX: Final[int] = 35
+
+
+def _height(rows: int) -> int | Literal["auto"]:
+    return (min(rows, ROWS_WITHOUT_SCROLL) + 1) * _ROW_PX + 3 if rows else "auto"
+
+
 def show_table(
     frame: pl.DataFrame,
     key: str,
@@ -263,8 +272,15 @@ def show_table(
     for column, kind in (kinds or {}).items():
         if kind in ("int", "pct", "dec1", "dec2"):
             config[column] = st.column_config.NumberColumn(column)
+    # the grid has no right-to-left mode: in Arabic the columns are laid out from the right
+    order = list(reversed(shown.columns)) if is_rtl(lang) else None
     st.dataframe(
-        styled(shown, lang, kinds), hide_index=True, column_config=config or None, key=f"table_{key}"
+        styled(shown, lang, kinds),
+        hide_index=True,
+        column_config=config or None,
+        column_order=order,
+        height=_height(shown.height),
+        key=f"table_{key}",
     )
     downloads(export if export is not None else frame, key, lang, source=source, kinds=kinds)
 
@@ -355,7 +371,8 @@ def show_chart(
     if data is None:
         data = figure_data(fig, lang)
     if _all_zero_or_empty(data):
-        st.info(f"{title + ' — ' if title else ''}{t('export.no_data', lang)}", icon=":material/info:")
+        title = title or _clean(fig.layout.title.text or "")
+        st.info(f"**{title}** · {t('export.no_data', lang)}" if title else t("export.no_data", lang))
         return
     st.plotly_chart(fig, config=config, key=key)
     downloads(data, key, lang, source=source, kinds=kinds)

@@ -40,9 +40,6 @@ _RTL_CSS: Final[str] = """
 [data-testid="stTable"] th, [data-testid="stTable"] td { text-align: right !important; }
 /* plotly draws its own (SVG) layout: an inherited rtl direction would flip its text anchors */
 .js-plotly-plot, .stPlotlyChart { direction: ltr; }
-/* the sidebar on the reading side: the app's row of (sidebar, main) laid out from the right */
-[data-testid="stAppViewContainer"] { flex-direction: row-reverse; }
-[data-testid="stSidebar"] { border-left: 1px solid rgba(49, 51, 63, 0.1); }
 </style>
 """
 
@@ -78,6 +75,15 @@ def language_switch() -> Lang:
     return lang
 
 
+#: both languages: a metric's label wraps instead of being cut with an ellipsis
+_COMMON_CSS: Final[str] = """
+<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important;
+    overflow: visible !important; text-overflow: clip !important; }
+</style>
+"""
+
+
 def apply_direction(lang: str) -> None:
     """``<html lang dir>`` of the document, and the right-to-left layout for Arabic (sidebar on the right;
     main container, tables, metrics, text right to left)."""
@@ -85,7 +91,8 @@ def apply_direction(lang: str) -> None:
         _DOCUMENT_LANG_JS.format(lang=lang, dir="rtl" if is_rtl(lang) else "ltr"),
         unsafe_allow_javascript=True,
     )
-    if is_rtl(lang):
+    st.html(_COMMON_CSS)
+    if is_rtl(lang):  # with <html dir="rtl"> the app's row (sidebar, main) starts from the right
         st.html(_RTL_CSS)
 
 
@@ -278,4 +285,7 @@ def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
 
     fig.for_each_xaxis(precise)
     fig.for_each_yaxis(precise)
+    # axis titles beside their tick labels, never over them (on the right in Arabic as well)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True, title_standoff=6)
     return fig

@@ -205,6 +205,8 @@ def assert_displayed(text: str, expected: float | None, digits: int, lang: str) 
 
 def as_int(text: str) -> int:
     """A displayed whole number (any separators) as an int."""
+    if isinstance(text, (int, float)):
+        return int(text)
     return int(re.sub(r"\D", "", text))
 
 

@@ -48,6 +48,7 @@ import pytest
 import streamlit as st
 import yaml
 from page_test_support import ARABIC, DASHBOARDS, labels, parse_number, run_page, sql
+from page_text import displayed_frame
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
@@ -319,7 +320,7 @@ def figures_of(r: Rendered, cycle_names: dict[str, str]) -> list[Shown]:
     row_keys, column_keys = spec
     row_labels = {fr[k] for k in row_keys}
     for element in list(r.at.table) + list(r.at.dataframe):
-        frame = element.value
+        frame = displayed_frame(element)
         headers = {str(c): c for c in frame.columns}
         if not all(fr[k] in headers for k in column_keys):
             continue
@@ -631,7 +632,7 @@ def test_no_blank_where_the_data_exists(home: Path, renders: list[Rendered], sho
         blanks.append(f"{f.where()} = {f.text!r} ({f.year}, cycle {f.cycle})")
     for r in renders:
         for element in list(r.at.table) + list(r.at.dataframe):
-            frame = element.value.astype(str)
+            frame = displayed_frame(element).astype(str)
             for token in TABLE_BLANKS:
                 hits = frame.isin([token]).to_numpy().sum()
                 if hits:

@@ -246,7 +246,7 @@ def test_page_per_role_and_language(
         "province": ("school", "school_code"),
         "school": ("class", "class_code"),
     }[role]
-    drill = at.table[0].value
+    drill = at.dataframe[0].value
     units = sorted(
         r[0]
         for r in rows(
@@ -267,7 +267,7 @@ def test_page_per_role_and_language(
     assert any(h.value == lab["absence.drill.title"].format(level=level_label) for h in at.subheader)
     # names, never pupils' names: the chronic list shows pseudonymous keys (16 hex characters)
     keys_column = lab["absence.col.student_key"]
-    key_tables = [tb.value for tb in at.table if keys_column in tb.value.columns]
+    key_tables = [tb.value for tb in at.dataframe if keys_column in tb.value.columns]
     if chronic:
         assert key_tables and all(re.fullmatch(r"[0-9a-f]{16}", k) for k in key_tables[0][keys_column])
 
@@ -307,7 +307,7 @@ def test_region_user_cannot_reach_another_region_by_url(territories: tuple[str, 
     fr = labels("fr")
     title = fr["absence.drill.title"].format(level=fr["absence.level.province"])
     assert any(h.value == title for h in at.subheader)
-    codes = at.table[0].value[fr["absence.col.code"]].tolist()
+    codes = at.dataframe[0].value[fr["absence.col.code"]].tolist()
     assert codes and all(c.startswith(f"{region_scope.region_code}.") for c in codes)
 
 

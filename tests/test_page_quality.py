@@ -115,7 +115,7 @@ def test_page_per_role_and_language(
     assert {tr["name"] for tr in quarantine["data"]} == reasons
 
     # freshness: one row per region of the scope, last school day loaded from the absence facts
-    fresh = next(tb.value for tb in at.table if lab["quality.col.last_day"] in tb.value.columns)
+    fresh = next(tb.value for tb in at.dataframe if lab["quality.col.last_day"] in tb.value.columns)
     regions = [
         r[0]
         for r in rows(
@@ -258,7 +258,7 @@ def test_version_published_with_warnings(tmp_path: Path, monkeypatch: pytest.Mon
         assert as_int(metric(at, lab["quality.kpi.runs"])) == 2
         assert as_int(metric(at, lab["quality.kpi.warnings"])) == 1
         assert as_int(metric(at, lab["quality.kpi.quarantined"])) == 3
-        warnings = next(tb.value for tb in at.table if lab["quality.col.description"] in tb.value.columns)
+        warnings = next(tb.value for tb in at.dataframe if lab["quality.col.description"] in tb.value.columns)
         assert warnings[lab["quality.col.description"]].tolist() == [
             "region 02 is late"
         ]  # not the blocked run's

@@ -17,7 +17,7 @@ from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+from dashboards.ui import PLOTLY_CONFIG, axis_dates, mirror_axes, style_figure, top_legend
 
 #: rows shown in a long table (the count of the rest is stated under it)
 TABLE_ROWS = 50
@@ -87,6 +87,7 @@ def daily_chart(daily: pl.DataFrame, lang: str, year: str) -> go.Figure:
         xaxis={"title": {"text": t("absence.chart.date", lang)}},
         yaxis={"tickformat": ".0%", "rangemode": "tozero"},
     )
+    axis_dates(fig, daily["calendar_date"].to_list(), lang)  # month names of the language, not plotly's
     return style_figure(
         mirror_axes(fig, lang), lang, t("absence.chart.daily", lang, year=isolate_ltr(year, lang))
     )

@@ -130,7 +130,7 @@ def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
     fig = go.Figure(traces)
     fig.update_layout(
         barmode="stack",
-        height=420,
+        height=480,
         # outside the plot area: on the right (plotly's default), on the left in Arabic
         legend={"x": -0.08, "xanchor": "right"} if is_rtl(lang) else {},
         yaxis={"tickformat": ",d"},
@@ -284,21 +284,19 @@ def render(scope: Scope, lang: str, version: str) -> None:
         border=True,
     )
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("quality.history.title", lang))
-        if runs.height:
-            show_chart(history_chart(runs, lang), "quality_history", lang, config=PLOTLY_CONFIG)
-            show_table(runs_table(runs, lang), "data_quality_runs", lang, rows=20)
-        else:
-            st.info(t("quality.history.none", lang))
-    with right:
-        st.subheader(t("quality.quarantine.title", lang))
-        if counts.height:
-            show_chart(quarantine_chart(counts, lang), "quality_quarantine", lang, config=PLOTLY_CONFIG)
-            show_table(quarantine_table(counts, lang), "data_quality_quarantine", lang, rows=30)
-        else:
-            st.info(t("quality.quarantine.none", lang))
+    # full width, one after the other: the quarantine chart has a long legend (one entry per reason)
+    st.subheader(t("quality.history.title", lang))
+    if runs.height:
+        show_chart(history_chart(runs, lang), "quality_history", lang, config=PLOTLY_CONFIG)
+        show_table(runs_table(runs, lang), "data_quality_runs", lang, rows=20)
+    else:
+        st.info(t("quality.history.none", lang))
+    st.subheader(t("quality.quarantine.title", lang))
+    if counts.height:
+        show_chart(quarantine_chart(counts, lang), "quality_quarantine", lang, config=PLOTLY_CONFIG)
+        show_table(quarantine_table(counts, lang), "data_quality_quarantine", lang, rows=30)
+    else:
+        st.info(t("quality.quarantine.none", lang))
 
     st.subheader(t("quality.warnings.title", lang))
     if warnings.height:
