@@ -230,6 +230,8 @@ def top_legend(lang: str) -> dict[str, Any]:
 
 #: a chart title longer than this many characters is wrapped (plotly never wraps, it cuts at the border)
 TITLE_WRAP: Final[int] = 60
+#: a vertical axis title longer than this is wrapped
+AXIS_TITLE_WRAP: Final[int] = 24
 #: tick formats that repeat labels on a narrow range (3 %, 3 %, 2 %) and the ones used instead: as many
 #: decimals as the tick step needs, trailing zeros trimmed (2 %, 2,5 %, 3 %)
 _TICK_FORMATS: Final[dict[str, str]] = {".0%": ".2~%", ",d": ",.2~f", "d": ",.2~f"}
@@ -283,8 +285,14 @@ def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
         if axis.tickformat in _TICK_FORMATS:
             axis.tickformat = _TICK_FORMATS[axis.tickformat]
 
+    def short_title(axis: Any) -> None:  # a long vertical axis title on two lines, not past the plot
+        text = axis.title.text if axis.title is not None else None
+        if text and "<br>" not in text and len(text) > AXIS_TITLE_WRAP:
+            axis.title.text = wrap_title(text, AXIS_TITLE_WRAP)[0]
+
     fig.for_each_xaxis(precise)
     fig.for_each_yaxis(precise)
+    fig.for_each_yaxis(short_title)
     # axis titles beside their tick labels, never over them (on the right in Arabic as well)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True, title_standoff=6)

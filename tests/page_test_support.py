@@ -239,6 +239,9 @@ def chart_specs(at: AppTest) -> list[dict[str, Any]]:
 
 def chart_titled(at: AppTest, title: str) -> dict[str, Any]:
     specs = chart_specs(at)
-    found = [s for s in specs if s["layout"].get("title", {}).get("text") == title]
+    # a long title is wrapped on word boundaries (``<br>``) so that plotly does not cut it
+    found = [
+        s for s in specs if (s["layout"].get("title", {}).get("text") or "").replace("<br>", " ") == title
+    ]
     assert len(found) == 1, (title, [s["layout"].get("title", {}).get("text") for s in specs])
     return found[0]

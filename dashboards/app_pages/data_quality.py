@@ -58,6 +58,16 @@ def entity_label(entity: str, lang: str) -> str:
     return entity if text == key else text
 
 
+def suite_label(suite: str | None, lang: str) -> str:
+    """A quality suite in words: the lake files of a subject (``raw_<entity>``) or a named warehouse check."""
+    name = suite or ""
+    if name.startswith("raw_"):
+        return t("quality.suite.raw", lang, entity=entity_label(name.removeprefix("raw_"), lang))
+    key = f"quality.suite.{name}"
+    text = t(key, lang)
+    return text if text != key else t("quality.suite.other", lang)
+
+
 def expectation_text(expectation: str | None, column: str | None, lang: str) -> str:
     """What a Great Expectations check guards, in the language, from its type and column
     (``ExpectColumnValuesToBeBetween`` or ``expect_column_values_to_be_between``)."""
@@ -158,7 +168,7 @@ def warnings_table(warnings: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                t("quality.col.suite", lang): r["suite"],
+                t("quality.col.suite", lang): suite_label(r["suite"], lang),
                 t("quality.col.column", lang): r["column_name"] or "",
                 t("quality.col.description", lang): expectation_text(
                     r["expectation"], r["column_name"], lang
