@@ -183,6 +183,8 @@ def run_page(
 def parse_number(text: str, lang: str) -> float | None:
     """A displayed number back to a float (``–`` = None): ``1 234,5`` / ``48,7 %`` in French,
     ``1,234.5`` / ``48.7%`` in Arabic."""
+    if text is None or isinstance(text, (int, float)):
+        return None if text is None or text != text else float(text)
     text = text.strip().replace("\u2066", "").replace("\u2069", "")
     if text == "–":
         return None
@@ -231,6 +233,14 @@ def array_values(value: Any) -> list[Any]:
     if isinstance(value, dict) and "bdata" in value:
         return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
     return list(value)
+
+
+def charts_or_notices(at: AppTest) -> int:
+    """Charts drawn, plus the "nothing to draw" notices shown instead of a chart whose values are all zero
+    or missing (``dashboards.exports.show_chart``)."""
+    notices = {labels(lang)["export.no_data"] for lang in LANGS}
+    hidden = sum(1 for i in at.info if any(str(i.value).endswith(n) for n in notices))
+    return len(at.get("plotly_chart")) + hidden
 
 
 def chart_specs(at: AppTest) -> list[dict[str, Any]]:

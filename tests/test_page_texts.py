@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from page_test_support import pick_territories, run_page
+from page_test_support import pick_territories, run_page, served_like_massar_serve  # noqa: F401
 from page_text import Text, page_texts
 
 from dashboards.app import PAGES
