@@ -269,9 +269,13 @@ def show_table(
     whose words are in another column)."""
     shown = (frame if rows is None else frame.head(rows)).drop(hide, strict=False)
     config: dict[str, Any] = {}
-    for column, kind in (kinds or {}).items():
-        if kind in ("int", "pct", "dec1", "dec2"):
-            config[column] = st.column_config.NumberColumn(column)
+    numeric = {c for c, kind in (kinds or {}).items() if kind in ("int", "pct", "dec1", "dec2")}
+    align = "right" if is_rtl(lang) else None  # Arabic text is read (and cut) from the right
+    for column in shown.columns:
+        if column in numeric:
+            config[column] = st.column_config.NumberColumn(column, alignment="right")
+        elif shown.schema[column] == pl.String:
+            config[column] = st.column_config.TextColumn(column, alignment=align)
     # the grid has no right-to-left mode: in Arabic the columns are laid out from the right
     order = list(reversed(shown.columns)) if is_rtl(lang) else None
     st.dataframe(

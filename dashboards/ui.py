@@ -40,6 +40,9 @@ _RTL_CSS: Final[str] = """
 [data-testid="stTable"] th, [data-testid="stTable"] td { text-align: right !important; }
 /* plotly draws its own (SVG) layout: an inherited rtl direction would flip its text anchors */
 .js-plotly-plot, .stPlotlyChart { direction: ltr; }
+/* plotly measures its labels in a hidden SVG of the document (#js-plotly-tester): measured right to
+   left, the sizes are wrong and the margins do not make room for tick labels and axis titles */
+#js-plotly-tester, #js-plotly-tester * { direction: ltr !important; }
 </style>
 """
 
