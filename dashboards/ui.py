@@ -259,6 +259,29 @@ def axis_dates(
     fig.update_layout({axis: {"tickvals": picked, "ticktext": [day_label(d, lang) for d in picked]}})
 
 
+#: a legend entry's width (px) is about this much per character of its name, plus its symbol
+_LEGEND_CHAR_PX: Final[float] = 6.5
+_LEGEND_SYMBOL_PX: Final[int] = 45
+_LEGEND_ROW_PX: Final[int] = 22
+#: the narrowest plot a page draws (half a page): a top legend is laid out in rows of this width
+_NARROW_CHART_PX: Final[int] = 400
+
+
+def legend_rows(fig: go.Figure) -> int:
+    """How many rows a horizontal legend takes in a half-page chart (its entries wrap)."""
+    widths = [
+        _LEGEND_SYMBOL_PX + _LEGEND_CHAR_PX * len(str(trace.name))
+        for trace in fig.data
+        if trace.name and trace.showlegend is not False
+    ]
+    rows, used = 1, 0.0
+    for width in widths:
+        if used and used + width > _NARROW_CHART_PX:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows
+
+
 def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
     """Title (wrapped, never cut), number separators and reading direction of a plotly figure for the
     language; a top legend gets its own band under the title; tick formats that would repeat a label
@@ -268,7 +291,7 @@ def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
     legend = fig.layout.legend
     top_legend_band = legend.orientation == "h" and (legend.y is None or legend.y >= 1)
     title_height = 26 * lines
-    top = 20 + title_height + (30 if top_legend_band else 0)
+    top = 20 + title_height + (_LEGEND_ROW_PX * legend_rows(fig) + 8 if top_legend_band else 0)
     fig.update_layout(
         title={
             "text": text,
