@@ -320,6 +320,7 @@ def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
     fig.for_each_yaxis(precise)
     fig.for_each_yaxis(short_title)
     # axis titles beside their tick labels, never over them (on the right in Arabic as well)
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True, title_standoff=6)
+    # whole numbers with the language's thousands separator, never plotly's SI letters ("30k")
+    fig.update_xaxes(automargin=True, exponentformat="none", separatethousands=True)
+    fig.update_yaxes(automargin=True, title_standoff=6, exponentformat="none", separatethousands=True)
     return fig
