@@ -128,11 +128,12 @@ def fmt_date(day: date | datetime | None, lang: str) -> str:
     return isolate_ltr(text, lang)
 
 
-def fmt_datetime(moment: datetime | None, lang: str) -> str:
-    """A date and time to the minute, ``18/09/2025 14:05``; ``–`` if undefined."""
+def fmt_datetime(moment: datetime | None, lang: str, *, seconds: bool = False) -> str:
+    """A date and time to the minute (or second), ``18/09/2025 14:05``; ``–`` if undefined."""
     if moment is None:
         return "–"
-    text = babel_dates.format_datetime(moment, "dd/MM/y HH:mm", locale=_DATE_LOCALE[normalize_lang(lang)])
+    pattern = "dd/MM/y HH:mm:ss" if seconds else "dd/MM/y HH:mm"
+    text = babel_dates.format_datetime(moment, pattern, locale=_DATE_LOCALE[normalize_lang(lang)])
     return isolate_ltr(text, lang)
 
 

@@ -14,7 +14,7 @@ from dashboards.data_access import kpi
 from dashboards.data_access.enrollment import level_label
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_date, fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, axis_dates, mirror_axes, style_figure, top_legend
@@ -26,8 +26,8 @@ WEEK_COLOR = "#e8a33d"
 
 
 def fmt_day(day: date | None, lang: str) -> str:
-    """A date as ``29/11/2026`` (both languages read it left to right)."""
-    return isolate_ltr(day.strftime("%d/%m/%Y"), lang) if day else "–"
+    """A date as ``29/11/2026`` (both languages read it left to right), by Babel."""
+    return fmt_date(day, lang)
 
 
 def first_rows(table: pl.DataFrame, key: str, lang: str) -> None:

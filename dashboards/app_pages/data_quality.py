@@ -17,7 +17,7 @@ import streamlit as st
 from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
 from dashboards.exports import show_chart, show_table
-from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_date, fmt_datetime, fmt_int, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
@@ -39,9 +39,9 @@ def fmt_time(value: datetime | date | str | None, lang: str, seconds: bool = Fal
         return "–"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    clock = "%H:%M:%S" if seconds else "%H:%M"
-    text = value.strftime(f"%d/%m/%Y {clock}") if isinstance(value, datetime) else value.strftime("%d/%m/%Y")
-    return isolate_ltr(text, lang)
+    if isinstance(value, datetime):
+        return fmt_datetime(value, lang, seconds=seconds)
+    return fmt_date(value, lang)
 
 
 def reason_label(code: str, lang: str) -> str:
