@@ -10,9 +10,14 @@ Labels may hold ``{placeholders}``, filled from keyword arguments.
 from __future__ import annotations
 
 import json
+import math
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Final, Literal
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 
 Lang = Literal["fr", "ar"]
 
@@ -64,19 +69,82 @@ def isolate_ltr(text: str, lang: str) -> str:
     return f"\u2066{text}\u2069" if is_rtl(lang) else text
 
 
+#: Babel locale of numbers: French, and Arabic as Morocco writes figures (Latin digits, ``.`` decimal point)
+_NUMBER_LOCALE: Final[dict[str, str]] = {"fr": "fr_FR", "ar": "ar"}
+#: Babel locale of dates: Moroccan Arabic month names (شتنبر, أكتوبر…), French ones
+_DATE_LOCALE: Final[dict[str, str]] = {"fr": "fr_FR", "ar": "ar_MA"}
+
+
+def _undefined(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _number_pattern(digits: int) -> str:
+    return "#,##0" + ("." + "0" * digits if digits > 0 else "")
+
+
+def fmt_decimal(value: float | None, lang: str, digits: int = 1) -> str:
+    """A decimal number in the language's format, by Babel (``1 234,5`` in French, ``1,234.5`` in
+    Arabic); ``–`` if undefined."""
+    if _undefined(value):
+        return "–"
+    return babel_numbers.format_decimal(
+        value,
+        format=_number_pattern(digits),
+        locale=_NUMBER_LOCALE[normalize_lang(lang)],
+        numbering_system="latn",
+        decimal_quantization=True,
+    )
+
+
 def fmt_int(value: float | None, lang: str) -> str:
     """A whole number with thousands separators (narrow no-break space in French, comma in Arabic)."""
-    n = round(value or 0)
-    text = f"{n:,}"
-    return text.replace(",", "\u202f") if lang == "fr" else text
+    return fmt_decimal(round(0 if _undefined(value) else value), lang, 0)  # type: ignore[arg-type]
 
 
 def fmt_pct(value: float | None, lang: str, digits: int = 1) -> str:
-    """A share in [0, 1] as a percentage (``48,7 %`` in French, ``48.7%`` in Arabic); ``–`` if undefined."""
-    if value is None:
+    """A share in [0, 1] as a percentage (``48,7 %`` in French, ``48.7%`` in Arabic), by Babel;
+    ``–`` if undefined."""
+    if _undefined(value):
         return "–"
-    text = f"{100 * value:.{digits}f}"
-    return f"{text.replace('.', ',')}\u202f%" if lang == "fr" else f"{text}%"
+    lang = normalize_lang(lang)
+    sign = " %" if lang == "fr" else "%"
+    return babel_numbers.format_percent(
+        value,
+        format=_number_pattern(digits) + sign,
+        locale=_NUMBER_LOCALE[lang],
+        numbering_system="latn",
+        decimal_quantization=True,
+    )
+
+
+def fmt_date(day: date | datetime | None, lang: str) -> str:
+    """A calendar date, without time, as ``18/09/2025`` (read left to right in both languages); ``–``."""
+    if day is None:
+        return "–"
+    if isinstance(day, datetime):
+        day = day.date()
+    text = babel_dates.format_date(day, "dd/MM/y", locale=_DATE_LOCALE[normalize_lang(lang)])
+    return isolate_ltr(text, lang)
+
+
+def fmt_datetime(moment: datetime | None, lang: str, *, seconds: bool = False) -> str:
+    """A date and time to the minute (or second), ``18/09/2025 14:05``; ``–`` if undefined."""
+    if moment is None:
+        return "–"
+    pattern = "dd/MM/y HH:mm:ss" if seconds else "dd/MM/y HH:mm"
+    text = babel_dates.format_datetime(moment, pattern, locale=_DATE_LOCALE[normalize_lang(lang)])
+    return isolate_ltr(text, lang)
+
+
+def month_label(day: date, lang: str) -> str:
+    """A month and year in words, for chart axes: ``sept. 2025`` / ``شتنبر 2025``."""
+    return babel_dates.format_date(day, "MMM y", locale=_DATE_LOCALE[normalize_lang(lang)])
+
+
+def day_label(day: date, lang: str) -> str:
+    """A day and month in words, for chart axes: ``18 sept.`` / ``18 شتنبر``."""
+    return babel_dates.format_date(day, "d MMM", locale=_DATE_LOCALE[normalize_lang(lang)])
 
 
 def plotly_separators(lang: str) -> str:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.exports import start_page
 from dashboards.filters import Depth, Filters, territory_filters
 from dashboards.i18n import Lang, t
 from dashboards.scope import Scope
@@ -39,6 +40,7 @@ def run_page(title_key: str, render: Callable[[Scope, Lang, str], None]) -> None
     if published is None:
         no_published_data()
         return
+    start_page(t(title_key, lang), lang, published.version)
     try:
         render(scope, lang, published.version)
     except NoPublishedWarehouse:  # unpublished between two reads

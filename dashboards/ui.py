@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import textwrap
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -11,7 +13,8 @@ from typing import Any, Final, TypeVar
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.i18n import LANGS, Lang, is_rtl, normalize_lang, plotly_separators, t
+from dashboards.exports import note_filter
+from dashboards.i18n import LANGS, Lang, day_label, is_rtl, normalize_lang, plotly_separators, t
 
 T = TypeVar("T")
 
@@ -37,8 +40,18 @@ _RTL_CSS: Final[str] = """
 [data-testid="stTable"] th, [data-testid="stTable"] td { text-align: right !important; }
 /* plotly draws its own (SVG) layout: an inherited rtl direction would flip its text anchors */
 .js-plotly-plot, .stPlotlyChart { direction: ltr; }
+/* plotly measures its labels in a hidden SVG of the document (#js-plotly-tester): measured right to
+   left, the sizes are wrong and the margins do not make room for tick labels and axis titles */
+#js-plotly-tester, #js-plotly-tester * { direction: ltr !important; }
 </style>
 """
+
+#: Streamlit has no API for the document's language: this script sets ``<html lang dir>`` in the page
+#: itself (``st.html`` with JavaScript runs in the app's document, not in an iframe). Screen readers,
+#: hyphenation and the browser's own right-to-left handling (scrollbars, form controls) follow it.
+_DOCUMENT_LANG_JS: Final[str] = (
+    "<script>document.documentElement.lang = {lang!r}; document.documentElement.dir = {dir!r};</script>"
+)
 
 
 def current_lang() -> Lang:
@@ -65,9 +78,24 @@ def language_switch() -> Lang:
     return lang
 
 
+#: both languages: a metric's label wraps instead of being cut with an ellipsis
+_COMMON_CSS: Final[str] = """
+<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important;
+    overflow: visible !important; text-overflow: clip !important; }
+</style>
+"""
+
+
 def apply_direction(lang: str) -> None:
-    """Right-to-left layout for Arabic (main container, sidebar, tables, metrics, text)."""
-    if is_rtl(lang):
+    """``<html lang dir>`` of the document, and the right-to-left layout for Arabic (sidebar on the right;
+    main container, tables, metrics, text right to left)."""
+    st.html(
+        _DOCUMENT_LANG_JS.format(lang=lang, dir="rtl" if is_rtl(lang) else "ltr"),
+        unsafe_allow_javascript=True,
+    )
+    st.html(_COMMON_CSS)
+    if is_rtl(lang):  # with <html dir="rtl"> the app's row (sidebar, main) starts from the right
         st.html(_RTL_CSS)
 
 
@@ -91,8 +119,16 @@ def url_selectbox(
     from_url = st.query_params.get(param)
     index = keys.index(from_url) if from_url is not None and from_url in keys else default_index
     target = container if container is not None else st
-    value: T = target.selectbox(label, options, index=index, format_func=format_func, key=f"filter_{param}")
+    value: T = target.selectbox(
+        label,
+        options,
+        index=index,
+        format_func=format_func,
+        key=f"filter_{param}",
+        placeholder=t("app.choose", current_lang()),
+    )
     key = to_url(value)
+    note_filter(label, format_func(value), key)
     if key is None:
         if param in st.query_params:
             del st.query_params[param]
@@ -195,13 +231,96 @@ def top_legend(lang: str) -> dict[str, Any]:
     }
 
 
+#: a chart title longer than this many characters is wrapped (plotly never wraps, it cuts at the border)
+TITLE_WRAP: Final[int] = 60
+#: a vertical axis title longer than this is wrapped
+AXIS_TITLE_WRAP: Final[int] = 24
+#: tick formats that repeat labels on a narrow range (3 %, 3 %, 2 %) and the ones used instead: as many
+#: decimals as the tick step needs, trailing zeros trimmed (2 %, 2,5 %, 3 %)
+_TICK_FORMATS: Final[dict[str, str]] = {".0%": ".2~%", ",d": ",.2~f", "d": ",.2~f"}
+
+
+def wrap_title(text: str, width: int = TITLE_WRAP) -> tuple[str, int]:
+    """``text`` wrapped on word boundaries with ``<br>`` at ``width`` characters, and its line count."""
+    lines = textwrap.wrap(text, width) or [""]
+    return "<br>".join(lines), len(lines)
+
+
+def axis_dates(
+    fig: go.Figure, days: Sequence[Any], lang: str, *, axis: str = "xaxis", ticks: int = 6
+) -> None:
+    """Date ticks in words of the language (``18 sept.`` / ``18 شتنبر``, from Babel): plotly's own month
+    names are English only."""
+    days = sorted({d for d in days if d is not None})
+    if not days:
+        return
+    step = max(1, math.ceil(len(days) / ticks))
+    picked = days[::step]
+    fig.update_layout({axis: {"tickvals": picked, "ticktext": [day_label(d, lang) for d in picked]}})
+
+
+#: a legend entry's width (px) is about this much per character of its name, plus its symbol
+_LEGEND_CHAR_PX: Final[float] = 6.5
+_LEGEND_SYMBOL_PX: Final[int] = 45
+_LEGEND_ROW_PX: Final[int] = 22
+#: the narrowest plot a page draws (half a page): a top legend is laid out in rows of this width
+_NARROW_CHART_PX: Final[int] = 400
+
+
+def legend_rows(fig: go.Figure) -> int:
+    """How many rows a horizontal legend takes in a half-page chart (its entries wrap)."""
+    widths = [
+        _LEGEND_SYMBOL_PX + _LEGEND_CHAR_PX * len(str(trace.name))
+        for trace in fig.data
+        if trace.name and trace.showlegend is not False
+    ]
+    rows, used = 1, 0.0
+    for width in widths:
+        if used and used + width > _NARROW_CHART_PX:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows
+
+
 def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
-    """Title, number separators and reading direction of a plotly figure for the language."""
+    """Title (wrapped, never cut), number separators and reading direction of a plotly figure for the
+    language; a top legend gets its own band under the title; tick formats that would repeat a label
+    on a narrow range are given the decimals they need."""
     rtl = is_rtl(lang)
+    text, lines = wrap_title(title)
+    legend = fig.layout.legend
+    top_legend_band = legend.orientation == "h" and (legend.y is None or legend.y >= 1)
+    title_height = 26 * lines
+    top = 20 + title_height + (_LEGEND_ROW_PX * legend_rows(fig) + 8 if top_legend_band else 0)
     fig.update_layout(
-        title={"text": title, "x": 0.99 if rtl else 0.01, "xanchor": "right" if rtl else "left"},
+        title={
+            "text": text,
+            "x": 0.99 if rtl else 0.01,
+            "xanchor": "right" if rtl else "left",
+            "y": 1.0,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 12},
+        },
         separators=plotly_separators(lang),
         font={"family": "Source Sans Pro, DejaVu Sans, Noto Sans Arabic, sans-serif"},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
     )
+
+    def precise(axis: Any) -> None:
+        if axis.tickformat in _TICK_FORMATS:
+            axis.tickformat = _TICK_FORMATS[axis.tickformat]
+
+    def short_title(axis: Any) -> None:  # a long vertical axis title on two lines, not past the plot
+        text = axis.title.text if axis.title is not None else None
+        if text and "<br>" not in text and len(text) > AXIS_TITLE_WRAP:
+            axis.title.text = wrap_title(text, AXIS_TITLE_WRAP)[0]
+
+    fig.for_each_xaxis(precise)
+    fig.for_each_yaxis(precise)
+    fig.for_each_yaxis(short_title)
+    # axis titles beside their tick labels, never over them (on the right in Arabic as well)
+    # whole numbers with the language's thousands separator, never plotly's SI letters ("30k")
+    fig.update_xaxes(automargin=True, exponentformat="none", separatethousands=True)
+    fig.update_yaxes(automargin=True, title_standoff=6, exponentformat="none", separatethousands=True)
     return fig

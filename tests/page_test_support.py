@@ -163,6 +163,7 @@ def run_page(
     query_params: dict[str, str] | None = None,
     *,
     deep_link: bool = False,
+    display_name: str = "Tester",
 ) -> AppTest:
     """The app on ``app_pages/<page>.py``, signed in with ``scope``, in ``lang``: opened from the home page,
     or with ``deep_link`` straight on the page (as a link to it does)."""
@@ -170,7 +171,7 @@ def run_page(
     at.query_params["lang"] = lang
     for key, val in (query_params or {}).items():
         at.query_params[key] = val
-    at.session_state["auth_user"] = User("tester", "Tester", scope)
+    at.session_state["auth_user"] = User("tester", display_name, scope)
     if not deep_link:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
@@ -182,6 +183,8 @@ def run_page(
 def parse_number(text: str, lang: str) -> float | None:
     """A displayed number back to a float (``–`` = None): ``1 234,5`` / ``48,7 %`` in French,
     ``1,234.5`` / ``48.7%`` in Arabic."""
+    if text is None or isinstance(text, (int, float)):
+        return None if text is None or text != text else float(text)
     text = text.strip().replace("\u2066", "").replace("\u2069", "")
     if text == "–":
         return None
@@ -204,6 +207,8 @@ def assert_displayed(text: str, expected: float | None, digits: int, lang: str) 
 
 def as_int(text: str) -> int:
     """A displayed whole number (any separators) as an int."""
+    if isinstance(text, (int, float)):
+        return int(text)
     return int(re.sub(r"\D", "", text))
 
 
@@ -230,12 +235,23 @@ def array_values(value: Any) -> list[Any]:
     return list(value)
 
 
+def charts_or_notices(at: AppTest) -> int:
+    """Charts drawn, plus the "nothing to draw" notices shown instead of a chart whose values are all zero
+    or missing (``dashboards.exports.show_chart``)."""
+    notices = {labels(lang)["export.no_data"] for lang in LANGS}
+    hidden = sum(1 for i in at.info if any(str(i.value).endswith(n) for n in notices))
+    return len(at.get("plotly_chart")) + hidden
+
+
 def chart_specs(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def chart_titled(at: AppTest, title: str) -> dict[str, Any]:
     specs = chart_specs(at)
-    found = [s for s in specs if s["layout"].get("title", {}).get("text") == title]
+    # a long title is wrapped on word boundaries (``<br>``) so that plotly does not cut it
+    found = [
+        s for s in specs if (s["layout"].get("title", {}).get("text") or "").replace("<br>", " ") == title
+    ]
     assert len(found) == 1, (title, [s["layout"].get("title", {}).get("text") for s in specs])
     return found[0]

@@ -171,7 +171,7 @@ def test_french_overview(published_home: Path) -> None:
     share = next(m.value for m in at.metric if m.label == fr["kpi.girls_share"])
     assert share.replace("\u202f", " ") == f"{100 * girls / total:.1f} %".replace(".", ",")
 
-    table = at.table[0].value
+    table = at.dataframe[0].value
     assert len(table) == 12 + 1  # the regions, then the total
     names_fr = sql_column(published_home, "select name_fr from reference.regions order by region_code")
     assert table[fr["col.region"]].tolist()[:12] == names_fr
@@ -196,7 +196,7 @@ def test_arabic_overview(published_home: Path) -> None:
     )
     assert metric_number(at, ar["kpi.total_pupils"]) == total
 
-    table = at.table[0].value
+    table = at.dataframe[0].value
     names_ar = sql_column(published_home, "select name_ar from reference.regions order by region_code")
     assert table[ar["col.region"]].tolist()[:12] == names_ar
     assert list(table.columns)[1] == ar["col.region"]
@@ -465,7 +465,7 @@ def test_region_and_province_filters_from_url(published_home: Path) -> None:
         region,
     )
     assert next(c.key for c in at.get("plotly_chart")) == "province_map"  # the region's provinces
-    table = at.table[0].value
+    table = at.dataframe[0].value
     assert table[fr["col.province_code"]].tolist() == sql_column(
         published_home,
         "select province_code from reference.provinces where region_code = ? order by 1",

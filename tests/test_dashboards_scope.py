@@ -36,7 +36,9 @@ def _year(db: Path) -> str:
 
 
 # functions that are the same for everyone: reference data
-UNSCOPED: frozenset[str] = frozenset({"enrollment.cycles", "kpi.help_text"})
+UNSCOPED: frozenset[str] = frozenset(
+    {"enrollment.cycles", "enrollment.levels", "enrollment.level_label", "kpi.help_text"}
+)
 
 
 def _query_functions() -> dict[str, Callable[..., Any]]:

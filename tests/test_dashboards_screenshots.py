@@ -61,8 +61,10 @@ PAGES = app_pages()
 
 
 def draws_a_chart(page_file: str) -> bool:
-    """Whether the page's source draws a plotly chart (then at least one must show)."""
-    return "st.plotly_chart" in (PAGES_DIR / page_file).read_text(encoding="utf-8")
+    """Whether the page's source draws a plotly chart (then at least one must show), itself or through
+    ``dashboards.exports.show_chart``."""
+    source = (PAGES_DIR / page_file).read_text(encoding="utf-8")
+    return "st.plotly_chart" in source or "show_chart(" in source
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -172,6 +174,17 @@ def test_page_screenshot(
         assert nav.get_by_text(labels(lang)[title_key], exact=True).count() == 1
         direction = page.locator('[data-testid="stMain"]').evaluate("e => getComputedStyle(e).direction")
         assert direction == ("rtl" if lang == "ar" else "ltr")
+        # the document declares its language and direction (<html lang dir>)
+        rtl = lang == "ar"
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+            lang,
+            "rtl" if rtl else "ltr",
+        ]
+        # the sidebar stands on the reading side: on the right in Arabic
+        sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
+        main = page.locator('[data-testid="stMain"]').bounding_box()
+        assert sidebar is not None and main is not None
+        assert (sidebar["x"] > main["x"]) is rtl
         assert shot.stat().st_size > 20_000
     finally:
         page.close()

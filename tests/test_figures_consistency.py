@@ -48,11 +48,11 @@ import pytest
 import streamlit as st
 import yaml
 from page_test_support import ARABIC, DASHBOARDS, labels, parse_number, run_page, sql
+from page_text import displayed_frame
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from dashboards.app import PAGES
-from dashboards.data_access.inclusive_education import MIN_CELL as INCLUSIVE_MIN_CELL
 from dashboards.scope import NATIONAL, Scope
 
 PAGE_NAMES = tuple(file.removesuffix(".py") for file, *_ in PAGES)
@@ -320,7 +320,7 @@ def figures_of(r: Rendered, cycle_names: dict[str, str]) -> list[Shown]:
     row_keys, column_keys = spec
     row_labels = {fr[k] for k in row_keys}
     for element in list(r.at.table) + list(r.at.dataframe):
-        frame = element.value
+        frame = displayed_frame(element)
         headers = {str(c): c for c in frame.columns}
         if not all(fr[k] in headers for k in column_keys):
             continue
@@ -479,8 +479,8 @@ PAGE_SOURCE: dict[str, str] = {
 }
 
 
-# pages under small-cell suppression: figures show from this many source rows (health data)
-PAGE_MIN_ROWS: dict[str, int] = {"inclusive_education": INCLUSIVE_MIN_CELL}
+# pages whose figures show only from this many source rows (none: internal pages show true counts)
+PAGE_MIN_ROWS: dict[str, int] = {}
 
 
 def _lake_rows(home: Path, entity: str, year: str, region: str | None) -> int:
@@ -644,7 +644,7 @@ def test_no_blank_where_the_data_exists(home: Path, renders: list[Rendered], sho
         blanks.append(f"{f.where()} = {f.text!r} ({f.year}, cycle {f.cycle})")
     for r in renders:
         for element in list(r.at.table) + list(r.at.dataframe):
-            frame = element.value.astype(str)
+            frame = displayed_frame(element).astype(str)
             for token in TABLE_BLANKS:
                 hits = frame.isin([token]).to_numpy().sum()
                 if hits:

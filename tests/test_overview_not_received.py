@@ -75,7 +75,7 @@ def test_the_page_names_a_region_whose_file_has_not_arrived(
     for lang in ("fr", "ar"):
         words = labels(lang)
         at = open_page("national_overview", MINISTRY, lang)
-        table = at.table[0].value
+        table = at.dataframe[0].value
         row = table[table[words["col.region_code"]] == "02"].iloc[0]
         assert row[words["col.pupils"]] == words["overview.no_data_received"]
         other = table[table[words["col.region_code"]] == "01"].iloc[0]

@@ -110,7 +110,7 @@ def test_grades_and_exams(published_home: Path, territories: Territories, role: 
             *params,
         )
     )
-    levels_table = at.table[0].value
+    levels_table = at.dataframe[0].value
     assert sorted(levels_table[text["grades.col.level"]].tolist()) == sorted(by_level)
     for name, shown in zip(
         levels_table[text["grades.col.level"]].tolist(),
@@ -136,7 +136,7 @@ def test_grades_and_exams(published_home: Path, territories: Territories, role: 
         )
     }
     decision_table = next(
-        tb.value for tb in at.table if text["grades.decision.promote"] in list(tb.value.columns)
+        tb.value for tb in at.dataframe if text["grades.decision.promote"] in list(tb.value.columns)
     )
     assert sorted(decision_table[text["grades.col.level"]].tolist()) == sorted(decisions)
     for name, pupils, promoted in zip(

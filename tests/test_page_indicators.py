@@ -177,7 +177,7 @@ def test_indicator_table(
     assert at.query_params["year"] == territories.year
 
     units = expected_units(published_home, territories, role)
-    table = at.table[0].value
+    table = at.dataframe[0].value
     codes = [str(c) for c in table[text["indicators.col.code"]].tolist()]
     assert sorted(codes) == sorted(units), "one row per unit of the territory and the level below"
     levels = table[text["indicators.col.level"]].tolist()
@@ -223,10 +223,10 @@ def test_indicator_table(
     else:
         assert len(at.get("plotly_chart")) == 1
 
-    # downloads: the same rows, raw values, headers in the language
-    raw = downloads.content(at, "download_csv")
+    # downloads: the same rows, raw values, headers in the language; CSV for French Excel (';', 0,5)
+    raw = downloads.content(at, "download_csv_indicators")
     assert raw.startswith("\ufeff".encode())  # spreadsheet programs then read the Arabic labels
-    csv = pl.read_csv(io.BytesIO(raw.decode("utf-8-sig").encode()), infer_schema=False)
+    csv = pl.read_csv(io.BytesIO(raw.decode("utf-8-sig").encode()), infer_schema=False, separator=";")
     assert csv.columns == list(table.columns)
     assert [c or "" for c in csv[text["indicators.col.code"]].to_list()] == codes
     assert [int(v) for v in csv[text["indicators.col.pupils"]].to_list()] == [
@@ -235,10 +235,14 @@ def test_indicator_table(
     for code, value in zip(codes, csv[text["indicators.col.pupils_per_teacher"]].to_list(), strict=True):
         want = units[code]
         if want["teachers"]:
-            assert float(value) == pytest.approx(want["pupils"] / want["teachers"])
+            assert float(value.replace(",", ".")) == pytest.approx(
+                want["pupils"] / want["teachers"], abs=1e-4
+            )
         else:
             assert value is None
-    book = openpyxl.load_workbook(io.BytesIO(downloads.content(at, "download_excel")), read_only=False)
+    book = openpyxl.load_workbook(
+        io.BytesIO(downloads.content(at, "download_xlsx_indicators")), read_only=False
+    )
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == list(table.columns)
@@ -265,7 +269,7 @@ def test_region_user_cannot_open_another_region_from_the_url(
     )
     at = run_page(PAGE, territories.scope("region"), "fr", {"region": other})
     text = labels("fr")
-    codes = [str(c) for c in at.table[0].value[text["indicators.col.code"]].tolist()]
+    codes = [str(c) for c in at.dataframe[0].value[text["indicators.col.code"]].tolist()]
     assert other not in codes
     assert codes[0] == territories.region
 
@@ -282,7 +286,7 @@ def test_other_cycle_from_the_url(published_home: Path, territories: Territories
         territories.year,
         cycle,
     )
-    table = at.table[0].value
+    table = at.dataframe[0].value
     assert table[text["indicators.col.level"]].tolist()[0] == text["indicators.level.national"]
     assert_displayed(table[text["indicators.col.pupils"]].tolist()[0], pupils, 0, "fr")
 
@@ -343,7 +347,7 @@ def test_no_published_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     message = " ".join(i.value for i in at.info)
     assert labels("fr")["no_published_data"] in message
     assert labels("ar")["no_published_data"] in message
-    assert not at.get("plotly_chart") and not at.table
+    assert not at.get("plotly_chart") and not at.dataframe
 
 
 @pytest.mark.parametrize("role", ROLE_IDS)

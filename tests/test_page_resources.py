@@ -122,7 +122,7 @@ def test_teachers_and_infrastructure(
     assert_displayed(metric(at, text["resources.col.largest_class"]), largest, 0, lang)
 
     # per cycle table (then the all-cycles row)
-    table = at.table[0].value
+    table = at.dataframe[0].value
     names = table[text["resources.col.cycle"]].tolist()
     assert names[-1] == text["resources.all_cycles"]
     assert sorted(names[:-1]) == sorted(cycles)
@@ -185,7 +185,7 @@ def test_cycle_filter_from_url(published_home: Path, territories: Territories) -
             territories.region,
         )
     )
-    units = at.table[-1].value
+    units = at.dataframe[-1].value
     codes = units[text["resources.col.code"]].tolist()
     assert sorted(codes) == sorted(expected)
     for code, pupils in zip(codes, units[text["resources.col.pupils"]].tolist(), strict=True):

@@ -11,11 +11,13 @@ import streamlit as st
 
 from dashboards.data_access import absences as da
 from dashboards.data_access import kpi
+from dashboards.data_access.enrollment import level_label
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_date, fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+from dashboards.ui import PLOTLY_CONFIG, axis_dates, mirror_axes, style_figure, top_legend
 
 #: rows shown in a long table (the count of the rest is stated under it)
 TABLE_ROWS = 50
@@ -24,13 +26,13 @@ WEEK_COLOR = "#e8a33d"
 
 
 def fmt_day(day: date | None, lang: str) -> str:
-    """A date as ``29/11/2026`` (both languages read it left to right)."""
-    return isolate_ltr(day.strftime("%d/%m/%Y"), lang) if day else "–"
+    """A date as ``29/11/2026`` (both languages read it left to right), by Babel."""
+    return fmt_date(day, lang)
 
 
-def first_rows(table: pl.DataFrame, lang: str) -> None:
+def first_rows(table: pl.DataFrame, key: str, lang: str) -> None:
     """A long table: its first rows, then how many there are."""
-    st.table(table.head(TABLE_ROWS), hide_index=True)
+    show_table(table, key, lang, rows=TABLE_ROWS)
     if table.height > TABLE_ROWS:
         st.caption(
             t("absence.table.first", lang, shown=fmt_int(TABLE_ROWS, lang), total=fmt_int(table.height, lang))
@@ -85,6 +87,7 @@ def daily_chart(daily: pl.DataFrame, lang: str, year: str) -> go.Figure:
         xaxis={"title": {"text": t("absence.chart.date", lang)}},
         yaxis={"tickformat": ".0%", "rangemode": "tozero"},
     )
+    axis_dates(fig, daily["calendar_date"].to_list(), lang)  # month names of the language, not plotly's
     return style_figure(
         mirror_axes(fig, lang), lang, t("absence.chart.daily", lang, year=isolate_ltr(year, lang))
     )
@@ -153,7 +156,7 @@ def pupils_table(pupils: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("absence.col.student_key", lang): r["student_key"],
                 t("absence.col.school", lang): r["school_code"],
                 t("absence.col.class", lang): r["class_code"],
-                t("absence.col.level", lang): r["level_code"],
+                t("absence.col.level", lang): level_label(r["level_code"], lang),
                 t("absence.col.absent_days", lang): fmt_int(r["absent_days"], lang),
                 t("absence.col.enrolled_days", lang): fmt_int(r["enrolled_school_days"], lang),
                 t("absence.col.absence_rate", lang): fmt_pct(r["absence_rate"], lang),
@@ -199,7 +202,7 @@ def silent_table(classes: pl.DataFrame, lang: str) -> pl.DataFrame:
             {
                 t("absence.col.school", lang): r["school_code"],
                 t("absence.col.class", lang): r["class_code"],
-                t("absence.col.level", lang): r["level_code"],
+                t("absence.col.level", lang): level_label(r["level_code"], lang),
                 t("absence.col.pupils", lang): fmt_int(r["pupils_enrolled"], lang),
             }
             for r in classes.iter_rows(named=True)
@@ -286,14 +289,14 @@ def render(scope: Scope, lang: str, version: str) -> None:
 
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(by_unit_chart(units, lang, level), config=PLOTLY_CONFIG, key="absence_by_unit")
+        show_chart(by_unit_chart(units, lang, level), "absence_by_unit", lang, config=PLOTLY_CONFIG)
     with right:
-        st.plotly_chart(daily_chart(daily, lang, year), config=PLOTLY_CONFIG, key="absence_daily")
+        show_chart(daily_chart(daily, lang, year), "absence_daily", lang, config=PLOTLY_CONFIG)
 
     st.subheader(t("absence.drill.title", lang, level=t(f"absence.level.{level}", lang)))
     if level != "class":
         st.caption(t("absence.drill.hint", lang))
-    st.table(drill_table(units, lang), hide_index=True)
+    show_table(drill_table(units, lang), "absence_moni_drill", lang)
     missing = units.filter(pl.col("enrolled_today").is_null()).height
     if missing:
         st.caption(t("absence.no_data_units", lang, count=fmt_int(missing, lang), day=fmt_day(day, lang)))
@@ -311,17 +314,17 @@ def render(scope: Scope, lang: str, version: str) -> None:
         )
     )
     if spikes.height:
-        first_rows(spikes_table(spikes, lang), lang)
+        first_rows(spikes_table(spikes, lang), "absence_spikes", lang)
     else:
         st.info(t("absence.spikes.none", lang))
 
     st.subheader(t("absence.chronic.title", lang))
     st.caption(t("absence.chronic.rule", lang))
     if chronic.height:
-        first_rows(chronic_table(chronic, lang), lang)
+        first_rows(chronic_table(chronic, lang), "absence_chronic", lang)
         pupils = da.chronic_absentees(year, scope=scope, **where)
         st.markdown(f"**{t('absence.pupils.title', lang)}**")
-        st.table(pupils_table(pupils.head(TABLE_ROWS), lang), hide_index=True)
+        show_table(pupils_table(pupils.head(TABLE_ROWS), lang), "absence_moni_pupils", lang)
         st.caption(
             t(
                 "absence.pupils.caption",
@@ -336,15 +339,15 @@ def render(scope: Scope, lang: str, version: str) -> None:
     st.subheader(t("absence.recording.title", lang))
     st.caption(t("absence.recording.rule", lang))
     st.markdown(f"**{t('absence.recording.statuses', lang, day=fmt_day(day, lang))}**")
-    st.table(status_table(statuses, lang), hide_index=True)
+    show_table(status_table(statuses, lang), "absence_moni_status", lang)
     st.markdown(f"**{t('absence.recording.schools', lang, day=fmt_day(day, lang))}**")
     if gaps.height:
-        first_rows(recording_table(gaps, lang), lang)
+        first_rows(recording_table(gaps, lang), "absence_recording", lang)
     else:
         st.info(t("absence.recording.none", lang))
     if level in ("school", "class"):
         st.markdown(f"**{t('absence.recording.classes', lang, day=fmt_day(day, lang))}**")
-        first_rows(silent_table(silent, lang), lang)
+        first_rows(silent_table(silent, lang), "absence_silent", lang)
     else:
         st.caption(
             t(

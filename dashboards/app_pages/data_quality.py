@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from datetime import date, datetime
 
 import plotly.colors
@@ -15,7 +16,8 @@ import streamlit as st
 
 from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
-from dashboards.i18n import fmt_int, is_rtl, isolate_ltr, t
+from dashboards.exports import show_chart, show_table
+from dashboards.i18n import fmt_date, fmt_datetime, fmt_int, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
@@ -37,9 +39,42 @@ def fmt_time(value: datetime | date | str | None, lang: str, seconds: bool = Fal
         return "–"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    clock = "%H:%M:%S" if seconds else "%H:%M"
-    text = value.strftime(f"%d/%m/%Y {clock}") if isinstance(value, datetime) else value.strftime("%d/%m/%Y")
-    return isolate_ltr(text, lang)
+    if isinstance(value, datetime):
+        return fmt_datetime(value, lang, seconds=seconds)
+    return fmt_date(value, lang)
+
+
+def reason_label(code: str, lang: str) -> str:
+    """A quarantine reason in words (the code itself if it has no label yet)."""
+    key = f"quality.reason.{code}"
+    text = t(key, lang)
+    return code if text == key else text
+
+
+def entity_label(entity: str, lang: str) -> str:
+    """An export file's subject in words (``roll_calls`` → "Appels")."""
+    key = f"quality.entity.{entity}"
+    text = t(key, lang)
+    return entity if text == key else text
+
+
+def suite_label(suite: str | None, lang: str) -> str:
+    """A quality suite in words: the lake files of a subject (``raw_<entity>``) or a named warehouse check."""
+    name = suite or ""
+    if name.startswith("raw_"):
+        return t("quality.suite.raw", lang, entity=entity_label(name.removeprefix("raw_"), lang))
+    key = f"quality.suite.{name}"
+    text = t(key, lang)
+    return text if text != key else t("quality.suite.other", lang)
+
+
+def expectation_text(expectation: str | None, column: str | None, lang: str) -> str:
+    """What a Great Expectations check guards, in the language, from its type and column
+    (``ExpectColumnValuesToBeBetween`` or ``expect_column_values_to_be_between``)."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", expectation or "").lower()
+    key = f"quality.expect.{snake}"
+    text = t(key, lang, column=column or "")
+    return text if text != key else t("quality.expect.other", lang, column=column or "")
 
 
 def verdict_label(verdict: str | None, lang: str) -> str:
@@ -95,7 +130,7 @@ def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
         rows = dict(per.filter(pl.col("reason_code") == reason).select("region_code", "rows").iter_rows())
         traces.append(
             go.Bar(
-                name=reason,
+                name=reason_label(reason, lang),
                 x=[names.get(code) or code for code in names],
                 y=[rows.get(code, 0) for code in names],
                 marker_color=REASON_COLORS[i % len(REASON_COLORS)],
@@ -105,7 +140,7 @@ def quarantine_chart(counts: pl.DataFrame, lang: str) -> go.Figure:
     fig = go.Figure(traces)
     fig.update_layout(
         barmode="stack",
-        height=420,
+        height=480,
         # outside the plot area: on the right (plotly's default), on the left in Arabic
         legend={"x": -0.08, "xanchor": "right"} if is_rtl(lang) else {},
         yaxis={"tickformat": ",d"},
@@ -133,12 +168,13 @@ def warnings_table(warnings: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                t("quality.col.suite", lang): r["suite"],
-                t("quality.col.expectation", lang): r["expectation"],
+                t("quality.col.suite", lang): suite_label(r["suite"], lang),
                 t("quality.col.column", lang): r["column_name"] or "",
-                t("quality.col.description", lang): r["description"] or "",
+                t("quality.col.description", lang): expectation_text(
+                    r["expectation"], r["column_name"], lang
+                ),
                 t("quality.col.observed", lang): r["observed"] or "",
-                t("quality.col.action", lang): r["on_failure"] or "",
+                t("quality.col.action", lang): t(f"quality.action.{r['severity']}", lang),
             }
             for r in warnings.iter_rows(named=True)
         ]
@@ -149,10 +185,10 @@ def quarantine_table(counts: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                t("quality.col.reason", lang): r["reason_code"],
+                t("quality.col.reason", lang): reason_label(r["reason_code"], lang),
                 t("quality.col.region_code", lang): r["region_code"] or "",
                 t("quality.col.region", lang): r[f"region_name_{lang}"] or "",
-                t("quality.col.entity", lang): r["entity"],
+                t("quality.col.entity", lang): entity_label(r["entity"], lang),
                 t("quality.col.rows", lang): fmt_int(r["rows"], lang),
             }
             for r in counts.iter_rows(named=True)
@@ -258,34 +294,32 @@ def render(scope: Scope, lang: str, version: str) -> None:
         border=True,
     )
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("quality.history.title", lang))
-        if runs.height:
-            st.plotly_chart(history_chart(runs, lang), config=PLOTLY_CONFIG, key="quality_history")
-            st.table(runs_table(runs, lang).head(20), hide_index=True)
-        else:
-            st.info(t("quality.history.none", lang))
-    with right:
-        st.subheader(t("quality.quarantine.title", lang))
-        if counts.height:
-            st.plotly_chart(quarantine_chart(counts, lang), config=PLOTLY_CONFIG, key="quality_quarantine")
-            st.table(quarantine_table(counts, lang).head(30), hide_index=True)
-        else:
-            st.info(t("quality.quarantine.none", lang))
+    # full width, one after the other: the quarantine chart has a long legend (one entry per reason)
+    st.subheader(t("quality.history.title", lang))
+    if runs.height:
+        show_chart(history_chart(runs, lang), "quality_history", lang, config=PLOTLY_CONFIG)
+        show_table(runs_table(runs, lang), "data_quality_runs", lang, rows=20)
+    else:
+        st.info(t("quality.history.none", lang))
+    st.subheader(t("quality.quarantine.title", lang))
+    if counts.height:
+        show_chart(quarantine_chart(counts, lang), "quality_quarantine", lang, config=PLOTLY_CONFIG)
+        show_table(quarantine_table(counts, lang), "data_quality_quarantine", lang, rows=30)
+    else:
+        st.info(t("quality.quarantine.none", lang))
 
     st.subheader(t("quality.warnings.title", lang))
     if warnings.height:
-        st.table(warnings_table(warnings, lang), hide_index=True)
+        show_table(warnings_table(warnings, lang), "data_quality_warnings", lang)
     else:
         st.info(t("quality.warnings.none", lang))
 
     st.subheader(t("quality.freshness.title", lang))
     st.caption(t("quality.freshness.caption", lang))
-    st.table(freshness_table(fresh, lang), hide_index=True)
+    show_table(freshness_table(fresh, lang), "data_quality_freshness", lang)
 
     st.subheader(t("quality.publications.title", lang))
-    st.table(publications_table(pubs, lang), hide_index=True)
+    show_table(publications_table(pubs, lang), "data_quality_publications", lang)
 
     st.subheader(t("quality.docs.title", lang))
     url = data_docs_url()

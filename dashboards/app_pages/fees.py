@@ -9,6 +9,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import fees as da
 from dashboards.data_access import kpi
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -160,13 +161,13 @@ def render(filters: Filters, lang: str, version: str) -> None:
     units = da.collection_by_unit(year, fee, scope=scope, **where)
     chart_left, chart_right = st.columns(2)
     with chart_left:
-        st.plotly_chart(amounts_chart(by_fee, lang, year), config=PLOTLY_CONFIG, key="fees_amounts")
+        show_chart(amounts_chart(by_fee, lang, year), "fees_amounts", lang, config=PLOTLY_CONFIG)
     with chart_right:
-        st.plotly_chart(rate_chart(units, lang, year, fee_label), config=PLOTLY_CONFIG, key="fees_rates")
+        show_chart(rate_chart(units, lang, year, fee_label), "fees_rates", lang, config=PLOTLY_CONFIG)
     st.subheader(t("fees.table.fees", lang))
-    st.dataframe(fee_table(by_fee, lang), hide_index=True)
+    show_table(fee_table(by_fee, lang), "fees_fee", lang)
     st.subheader(t("fees.table.units", lang, fee=fee_label))
-    st.dataframe(unit_table(units, lang), hide_index=True)
+    show_table(unit_table(units, lang), "fees_unit", lang)
     st.caption(t("fees.note", lang))
 
 

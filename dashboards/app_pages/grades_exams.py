@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards.data_access import grades as da
 from dashboards.data_access import kpi
-from dashboards.exports import fmt_decimal
+from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -202,8 +202,8 @@ def incomplete_note(r: dict, lang: str) -> str | None:
     )
 
 
-def long_table(table: pl.DataFrame, lang: str) -> None:
-    st.table(table.head(TABLE_ROWS), hide_index=True)
+def long_table(table: pl.DataFrame, key: str, lang: str) -> None:
+    show_table(table, key, lang, rows=TABLE_ROWS)
     if table.height > TABLE_ROWS:
         st.caption(
             t("grades.table.first", lang, shown=fmt_int(TABLE_ROWS, lang), total=fmt_int(table.height, lang))
@@ -266,18 +266,22 @@ def grades_section(scope: Scope, lang: str, year: str, where: dict[str, str | No
     left, right = st.columns(2)
     with left:
         bins = da.grade_histogram(year, semester, level, subject, scope=scope, **where)
-        st.plotly_chart(histogram_chart(bins, lang), config=PLOTLY_CONFIG, key="grade_histogram")
+        show_chart(histogram_chart(bins, lang), "grade_histogram", lang, config=PLOTLY_CONFIG)
         st.caption(t("grades.histogram.note", lang))
     with right:
         by_subject = da.subject_averages(year, semester, level, scope=scope, **where)
-        st.plotly_chart(subject_chart(by_subject, lang), config=PLOTLY_CONFIG, key="subject_means")
+        show_chart(subject_chart(by_subject, lang), "subject_means", lang, config=PLOTLY_CONFIG)
     st.subheader(t("grades.table.levels", lang))
-    st.table(
-        level_table(da.level_averages(year, semester, subject, scope=scope, **where), lang), hide_index=True
+    show_table(
+        level_table(da.level_averages(year, semester, subject, scope=scope, **where), lang),
+        "grades_exams_level",
+        lang,
     )
     st.subheader(t("grades.table.units", lang))
     long_table(
-        unit_table(da.averages_by_unit(year, semester, level, subject, scope=scope, **where), lang), lang
+        unit_table(da.averages_by_unit(year, semester, level, subject, scope=scope, **where), lang),
+        "grades_units",
+        lang,
     )
 
 
@@ -287,8 +291,8 @@ def decisions_section(scope: Scope, lang: str, year: str, where: dict[str, str |
     if decisions.is_empty():
         st.info(t("grades.none", lang), icon=":material/info:")
         return
-    st.plotly_chart(decisions_chart(decisions, lang), config=PLOTLY_CONFIG, key="decisions_chart")
-    st.table(decision_table(decisions, lang), hide_index=True)
+    show_chart(decisions_chart(decisions, lang), "decisions_chart", lang, config=PLOTLY_CONFIG)
+    show_table(decision_table(decisions, lang), "grades_exams_decision", lang)
     st.caption(t("grades.decisions.note", lang))
 
 
@@ -334,10 +338,10 @@ def exams_section(scope: Scope, lang: str, year: str, where: dict[str, str | Non
         if units.filter(pl.col("certificate_code") == certificate).is_empty():
             continue
         with column:
-            st.plotly_chart(
-                exam_chart(units, certificate, lang), config=PLOTLY_CONFIG, key=f"exam_chart_{certificate}"
+            show_chart(
+                exam_chart(units, certificate, lang), f"exam_chart_{certificate}", lang, config=PLOTLY_CONFIG
             )
-    long_table(exam_table(units, lang), lang)
+    long_table(exam_table(units, lang), "grades_exams", lang)
 
 
 def render(scope: Scope, lang: str, version: str) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import human_resources as da
 from dashboards.data_access import kpi
-from dashboards.exports import fmt_decimal
+from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -160,31 +160,41 @@ def render(filters: Filters, lang: str, version: str) -> None:
     left, right = st.columns(2)
     y = isolate_ltr(year, lang)
     with left:
-        st.plotly_chart(
-            subject_chart(subjects, lang, t("hr.chart.ratio", lang, year=y), "pupils_per_subject_teacher",
-                          t("hr.chart.ratio_axis", lang), "#2f6fb0"),
-            config=PLOTLY_CONFIG, key="hr_ratio",
-        )  # fmt: skip
+        ratio = subject_chart(
+            subjects,
+            lang,
+            t("hr.chart.ratio", lang, year=y),
+            "pupils_per_subject_teacher",
+            t("hr.chart.ratio_axis", lang),
+            "#2f6fb0",
+        )
+        show_chart(ratio, "hr_ratio", lang, config=PLOTLY_CONFIG)
     with right:
-        st.plotly_chart(
-            subject_chart(subjects, lang, t("hr.chart.vacant", lang, year=y), "vacant_hours",
-                          t("hr.chart.vacant_axis", lang), "#b5452f"),
-            config=PLOTLY_CONFIG, key="hr_vacant",
-        )  # fmt: skip
+        vacant_chart = subject_chart(
+            subjects,
+            lang,
+            t("hr.chart.vacant", lang, year=y),
+            "vacant_hours",
+            t("hr.chart.vacant_axis", lang),
+            "#b5452f",
+        )
+        show_chart(vacant_chart, "hr_vacant", lang, config=PLOTLY_CONFIG)
     st.subheader(t("hr.table.load", lang))
-    st.dataframe(load_table(load, lang), hide_index=True)
+    show_table(load_table(load, lang), "human_resour_load", lang)
     st.subheader(t("hr.table.subjects", lang))
-    st.dataframe(subject_table(subjects, lang), hide_index=True)
+    show_table(subject_table(subjects, lang), "human_resour_subject", lang)
     if filters.school is None and scope.school_code is None:
         st.subheader(t("hr.table.units", lang))
-        st.dataframe(unit_table(da.coverage_by_unit(year, scope=scope, **where), lang), hide_index=True)
+        show_table(
+            unit_table(da.coverage_by_unit(year, scope=scope, **where), lang), "human_resour_unit", lang
+        )
     else:
         st.subheader(t("hr.table.vacancies", lang))
         vacancies = da.school_vacancies(year, scope=scope, **where)
         if vacancies.is_empty():
             st.info(t("hr.no_vacancy", lang), icon=":material/info:")
         else:
-            st.dataframe(vacancy_table(vacancies, lang), hide_index=True)
+            show_table(vacancy_table(vacancies, lang), "human_resour_vacancy", lang)
     st.caption(t("hr.note", lang))
 
 

@@ -10,24 +10,33 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import inclusive_education as da
 from dashboards.data_access import kpi
+from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+
+SOURCE = "marts.agg_inclusive_education"
 
 
 def _pct(rate: float | None) -> float | None:
     return None if rate is None else rate / 100
 
 
-def absence_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
+def absence_frame(by_type: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The data of the chart: per disability type, the group's absence rate and the other pupils'."""
     group, others = t("incl.series.group", lang), t("incl.series.others", lang)
     rows = []
     for r in by_type.filter(pl.col("absence_rate").is_not_null()).iter_rows(named=True):
         name = r[f"label_{lang}"] or r["code"]
         rows.append({"type": name, "series": group, "rate": r["absence_rate"]})
         rows.append({"type": name, "series": others, "rate": r["others_absence_rate"]})
-    frame = pl.DataFrame(rows, schema={"type": pl.String, "series": pl.String, "rate": pl.Float64})
+    return pl.DataFrame(rows, schema={"type": pl.String, "series": pl.String, "rate": pl.Float64})
+
+
+def absence_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
+    group, others = t("incl.series.group", lang), t("incl.series.others", lang)
+    frame = absence_frame(by_type, lang)
     fig = px.bar(
         frame,
         x="type",
@@ -43,34 +52,33 @@ def absence_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
     )
 
 
-def detail_table(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
-    hidden = t("incl.suppressed", lang)
-    return pl.DataFrame(
-        [
-            {
-                t("incl.col.code", lang): r["code"],
-                t("incl.col.name", lang): r[f"label_{lang}"] or r["code"],
-                t("incl.col.pupils", lang): hidden if r["pupils"] is None else fmt_int(r["pupils"], lang),
-                t("incl.col.plan", lang): hidden
-                if r["with_individual_plan"] is None
-                else fmt_int(r["with_individual_plan"], lang),
-                t("incl.col.absence", lang): hidden
-                if r["pupils"] is None
-                else fmt_pct(_pct(r["absence_rate"]), lang),
-                t("incl.col.pass", lang): hidden
-                if r["pupils"] is None
-                else fmt_pct(_pct(r["pass_mark_rate"]), lang),
-            }
-            for r in frame.iter_rows(named=True)
-        ]
+def detail_table(frame: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
+    """Per type and setting: true counts and rates (shares), with the display kind of each column."""
+    cols = {c: t(f"incl.col.{c}", lang) for c in ("code", "name", "pupils", "plan", "absence", "pass")}
+    table = pl.DataFrame(
+        {
+            cols["code"]: frame["code"],
+            cols["name"]: [r[f"label_{lang}"] or r["code"] for r in frame.iter_rows(named=True)],
+            cols["pupils"]: frame["pupils"],
+            cols["plan"]: frame["with_individual_plan"],
+            cols["absence"]: frame["absence_rate"] / 100,
+            cols["pass"]: frame["pass_mark_rate"] / 100,
+        }
     )
+    kinds: dict[str, Kind] = {
+        cols["pupils"]: "int",
+        cols["plan"]: "int",
+        cols["absence"]: "pct",
+        cols["pass"]: "pct",
+    }
+    return table, kinds
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = {"region": filters.region, "province": filters.province}
-    st.caption(t("incl.caption", lang, year=isolate_ltr(year, lang), version=version, min_cell=da.MIN_CELL))
+    st.caption(t("incl.caption", lang, year=isolate_ltr(year, lang), version=version))
     total = da.totals(year, scope=scope, **where)
     if total["pupils"] is None:
         st.warning(t("incl.no_data", lang))
@@ -93,9 +101,25 @@ def render(filters: Filters, lang: str, version: str) -> None:
         fmt_pct(_pct(total["pass_mark_rate"]), lang),
         help=kpi.help_text("incl.kpi.pass", lang),
     )
-    st.plotly_chart(absence_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="incl_absence")
+    chart_data = absence_frame(by_type, lang)  # rates in %, as the chart's axis
+    show_chart(
+        absence_bars(by_type, lang, year),
+        "incl_absence",
+        lang,
+        data=chart_data.rename(
+            {
+                "type": t("incl.col.name", lang),
+                "series": t("incl.chart.series", lang),
+                "rate": t("incl.chart.rate", lang),
+            }
+        ),
+        config=PLOTLY_CONFIG,
+        kinds={t("incl.chart.rate", lang): "dec2"},
+        source=SOURCE,
+    )
     st.subheader(t("incl.table.title", lang))
-    st.dataframe(detail_table(pl.concat([by_type, by_setting]), lang), hide_index=True)
+    table, kinds = detail_table(pl.concat([by_type, by_setting]), lang)
+    show_table(table, "incl_detail", lang, kinds=kinds, source=SOURCE, hide=[t("incl.col.code", lang)])
 
 
 run_filtered_page("incl.title", render, depth="province")

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
 from dashboards.data_access import kpi
-from dashboards.exports import csv_bytes, excel_bytes, fmt_decimal
+from dashboards.exports import Kind, fmt_decimal, show_chart, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -45,26 +45,6 @@ def unit_code(row: dict[str, object]) -> str:
     return str(row["school_code"] or row["province_code"] or row["region_code"] or "")
 
 
-def display_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """The UIS table as display strings, in the language (rates in %, ratios and GPI as decimals)."""
-    rows = []
-    for r in table.iter_rows(named=True):
-        row = {
-            t("indicators.col.level", lang): t(f"indicators.level.{r['territory_level']}", lang),
-            t("indicators.col.code", lang): unit_code(r),
-            t("indicators.col.name", lang): unit_name(r, lang),
-            t("indicators.col.pupils", lang): fmt_int(r["pupils"], lang),
-        }
-        row |= {t(f"indicators.col.{c}", lang): fmt_pct(r[c], lang) for c in RATE_COLUMNS[:3]}
-        untraced = r["not_traced"]
-        row[t("indicators.col.not_traced", lang)] = "–" if untraced is None else fmt_int(untraced, lang)
-        row |= {t(f"indicators.col.{c}", lang): fmt_pct(r[c], lang) for c in RATE_COLUMNS[3:]}
-        row |= {t(f"indicators.col.{c}", lang): fmt_decimal(r[c], lang) for c in RATIO_COLUMNS}
-        row |= {t(f"indicators.col.{c}", lang): fmt_decimal(r[c], lang, 2) for c in GPI_COLUMNS}
-        rows.append(row)
-    return pl.DataFrame(rows)
-
-
 def export_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The UIS table with raw values (shares in [0, 1]) under the language's headers, for downloads."""
     return pl.DataFrame(
@@ -83,6 +63,18 @@ def export_table(table: pl.DataFrame, lang: str) -> pl.DataFrame:
             },
         }
     )
+
+
+def column_kinds(lang: str) -> dict[str, Kind]:
+    """How each numeric column of the UIS table is shown: counts, rates (%), ratios, parity indices."""
+    kinds: dict[str, Kind] = {
+        t("indicators.col.pupils", lang): "int",
+        t("indicators.col.not_traced", lang): "int",
+    }
+    kinds |= {t(f"indicators.col.{c}", lang): "pct" for c in RATE_COLUMNS}
+    kinds |= {t(f"indicators.col.{c}", lang): "dec1" for c in RATIO_COLUMNS}
+    kinds |= {t(f"indicators.col.{c}", lang): "dec2" for c in GPI_COLUMNS}
+    return kinds
 
 
 def survival_chart(survival: pl.DataFrame, lang: str, cycle_label: str) -> go.Figure:
@@ -233,37 +225,19 @@ def render(scope: Scope, lang: str, version: str) -> None:
             )
 
     st.subheader(t("indicators.table.title", lang))
-    st.table(display_table(table, lang), hide_index=True)
+    show_table(export_table(table, lang), "indicators", lang, kinds=column_kinds(lang))
     st.caption(t("indicators.table.note", lang))
-    export = export_table(table, lang)
-    name = f"indicators_{cycle}_{year}"
-    d1, d2, _ = st.columns([1, 1, 2])
-    d1.download_button(
-        t("indicators.download.csv", lang),
-        csv_bytes(export),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key="download_csv",
-        on_click="ignore",
-    )
-    d2.download_button(
-        t("indicators.download.excel", lang),
-        excel_bytes(export, t("indicators.sheet", lang), lang),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="download_excel",
-        on_click="ignore",
-    )
 
     survival = da.survival_by_grade(year, cycle, scope=scope, **where)
     st.subheader(t("indicators.survival.title", lang))
     if survival.is_empty():
         st.info(t("indicators.survival.none", lang), icon=":material/info:")
     else:
-        st.plotly_chart(
+        show_chart(
             survival_chart(survival, lang, labels.get(cycle, cycle)),
+            "survival_chart",
+            lang,
             config=PLOTLY_CONFIG,
-            key="survival_chart",
         )
         st.caption(t("indicators.survival.note", lang, cohort=fmt_int(survival["cohort_size"][0], lang)))
 

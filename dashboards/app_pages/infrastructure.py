@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import infrastructure as da
 from dashboards.data_access import kpi
+from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -158,17 +159,17 @@ def render(filters: Filters, lang: str, version: str) -> None:
     by_type = da.breakdown(year, "room_type", scope=scope, **where)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(room_type_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="infra_types")
+        show_chart(room_type_bars(by_type, lang, year), "infra_types", lang, config=PLOTLY_CONFIG)
     by = "province" if filters.region else "region"
     territory = da.breakdown(year, by, scope=scope, **where) if filters.school is None else by_type
     with right:
-        st.plotly_chart(occupancy_bars(territory, lang, year), config=PLOTLY_CONFIG, key="infra_occupancy")
+        show_chart(occupancy_bars(territory, lang, year), "infra_occupancy", lang, config=PLOTLY_CONFIG)
     st.subheader(t("infra.table.title", lang))
-    st.dataframe(detail_table(territory, lang), hide_index=True)
+    show_table(detail_table(territory, lang), "infrastructu_detail", lang)
     if filters.school:
         st.subheader(t("infra.table.rooms_title", lang))
         rooms = da.rooms(year, scope=scope, region=filters.region, school=filters.school)
-        st.dataframe(rooms_table(rooms, lang), hide_index=True)
+        show_table(rooms_table(rooms, lang), "infrastructu_rooms", lang)
 
 
 run_filtered_page("infra.title", render, depth="school")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import enrollment as da
 from dashboards.data_access import kpi
+from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -177,21 +178,28 @@ def trend_lines(trend: pl.DataFrame, lang: str) -> go.Figure:
     return style_figure(mirror_axes(fig, lang), lang, t("chart.trend_title", lang))
 
 
-def province_table(by_province: pl.DataFrame, lang: str) -> pl.DataFrame:
+def province_table(by_province: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
     """The provinces with pupils, girls, boys and the girls' share, as display strings."""
-    return pl.DataFrame(
+    table = pl.DataFrame(
         [
             {
                 t("col.province_code", lang): r["province_code"],
                 t("col.province", lang): r[f"province_name_{lang}"],
-                t("col.pupils", lang): fmt_int(r["pupils"], lang),
-                t("col.girls", lang): fmt_int(r["girls"], lang),
-                t("col.boys", lang): fmt_int(r["boys"], lang),
-                t("col.girls_share", lang): fmt_pct(share(r["girls"], r["pupils"]), lang),
+                t("col.pupils", lang): r["pupils"],
+                t("col.girls", lang): r["girls"],
+                t("col.boys", lang): r["boys"],
+                t("col.girls_share", lang): share(r["girls"], r["pupils"]),
             }
             for r in by_province.iter_rows(named=True)
         ]
     )
+    kinds: dict[str, Kind] = {
+        t("col.pupils", lang): "int",
+        t("col.girls", lang): "int",
+        t("col.boys", lang): "int",
+        t("col.girls_share", lang): "pct",
+    }
+    return table, kinds
 
 
 def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -305,33 +313,32 @@ def render(filters: Filters, lang: str, version: str) -> None:
         if filters.level == "national":
             regions_tab, provinces_tab = st.tabs([t("map.regions", lang), t("map.provinces", lang)])
             with regions_tab:
-                st.plotly_chart(region_map(by_region, lang, year), config=PLOTLY_CONFIG, key="region_map")
+                show_chart(region_map(by_region, lang, year), "region_map", lang, config=PLOTLY_CONFIG)
             with provinces_tab:
-                st.plotly_chart(
-                    province_map(by_province, lang, year), config=PLOTLY_CONFIG, key="province_map"
-                )
+                show_chart(province_map(by_province, lang, year), "province_map", lang, config=PLOTLY_CONFIG)
         else:
-            st.plotly_chart(province_map(by_province, lang, year), config=PLOTLY_CONFIG, key="province_map")
+            show_chart(province_map(by_province, lang, year), "province_map", lang, config=PLOTLY_CONFIG)
     with bar_col:
-        st.plotly_chart(cycle_sex_bars(by_cycle_sex, lang, year), config=PLOTLY_CONFIG, key="cycle_sex_bars")
+        show_chart(cycle_sex_bars(by_cycle_sex, lang, year), "cycle_sex_bars", lang, config=PLOTLY_CONFIG)
 
     sector_col, trend_col = st.columns(2)
     with sector_col:
         by_sector_area = da.pupils_by_sector_area(year, cycle=cycle, scope=scope, **where)
-        st.plotly_chart(
-            sector_area_bars(by_sector_area, lang, year), config=PLOTLY_CONFIG, key="sector_area_bars"
+        show_chart(
+            sector_area_bars(by_sector_area, lang, year), "sector_area_bars", lang, config=PLOTLY_CONFIG
         )
     with trend_col:
-        st.plotly_chart(
-            trend_lines(da.pupils_trend(scope=scope, **where), lang), config=PLOTLY_CONFIG, key="trend"
+        show_chart(
+            trend_lines(da.pupils_trend(scope=scope, **where), lang), "trend", lang, config=PLOTLY_CONFIG
         )
 
     if filters.level == "national":
         st.subheader(t("table.title", lang))
-        st.table(region_table(by_region, lang), hide_index=True)
+        show_table(region_table(by_region, lang), "national_ove_region", lang)
     else:
         st.subheader(t("table.provinces_title", lang))
-        st.table(province_table(by_province, lang), hide_index=True)
+        table, kinds = province_table(by_province, lang)
+        show_table(table, "overview_provinces", lang, kinds=kinds)
 
 
 run_filtered_page("overview.title", render, depth="province")

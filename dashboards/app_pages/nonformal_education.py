@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import nonformal as da
+from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -36,21 +37,29 @@ def bars(frame: pl.DataFrame, lang: str, title: str, colour: str) -> go.Figure:
     return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
 
 
-def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:
-    return pl.DataFrame(
+def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
+    table = pl.DataFrame(
         [
             {
                 t("nonformal.col.code", lang): r["code"],
                 t("nonformal.col.name", lang): _name(r, lang),
-                t("nonformal.col.beneficiaries", lang): fmt_int(r["beneficiaries"], lang),
-                t("nonformal.col.girls", lang): fmt_int(r["girls"], lang),
-                t("nonformal.col.exits", lang): fmt_int(r["exits"], lang),
-                t("nonformal.col.returned", lang): fmt_int(r["returned"], lang),
-                t("nonformal.col.return_rate", lang): fmt_pct(_pct(r["return_rate"]), lang),
+                t("nonformal.col.beneficiaries", lang): r["beneficiaries"],
+                t("nonformal.col.girls", lang): r["girls"],
+                t("nonformal.col.exits", lang): r["exits"],
+                t("nonformal.col.returned", lang): r["returned"],
+                t("nonformal.col.return_rate", lang): _pct(r["return_rate"]),
             }
             for r in territory.iter_rows(named=True)
         ]
     )
+    kinds: dict[str, Kind] = {
+        t("nonformal.col.beneficiaries", lang): "int",
+        t("nonformal.col.girls", lang): "int",
+        t("nonformal.col.exits", lang): "int",
+        t("nonformal.col.returned", lang): "int",
+        t("nonformal.col.return_rate", lang): "pct",
+    }
+    return table, kinds
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
@@ -85,15 +94,16 @@ def render(filters: Filters, lang: str, version: str) -> None:
     left, right = st.columns(2)
     with left:
         title = t("nonformal.chart.programme_title", lang, year=shown)
-        st.plotly_chart(bars(programmes, lang, title, "#2f6fb0"), config=PLOTLY_CONFIG, key="nf_programme")
+        show_chart(bars(programmes, lang, title, "#2f6fb0"), "nf_programme", lang, config=PLOTLY_CONFIG)
     with right:
         title = t("nonformal.chart.outcome_title", lang, year=shown)
-        st.plotly_chart(bars(outcomes, lang, title, "#3c8d5a"), config=PLOTLY_CONFIG, key="nf_outcome")
+        show_chart(bars(outcomes, lang, title, "#3c8d5a"), "nf_outcome", lang, config=PLOTLY_CONFIG)
     st.caption(t("nonformal.note", lang))
     by = {"national": "region", "region": "province"}.get(filters.level, "school")
     territory = da.beneficiaries(year, by, scope=scope, **where)
     st.subheader(t("nonformal.table.title", lang))
-    st.dataframe(territory_table(territory, lang), hide_index=True)
+    table, kinds = territory_table(territory, lang)
+    show_table(table, "nonformal_territory", lang, kinds=kinds)
 
 
 run_filtered_page("nonformal.title", render, depth="school")

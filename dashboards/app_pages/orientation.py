@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import orientation as da
+from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -69,21 +70,27 @@ def satisfaction_bars(territory: pl.DataFrame, lang: str, year: str) -> go.Figur
     )
 
 
-def stream_table(streams: pl.DataFrame, lang: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                t("orient.col.code", lang): r["code"],
-                t("orient.col.stream", lang): _name(r, lang),
-                t("orient.col.first_wishes", lang): fmt_int(r["first_wishes"], lang),
-                t("orient.col.granted", lang): fmt_int(r["streams_granted"], lang),
-                t("orient.col.first_wishes_granted", lang): fmt_int(r["first_wishes_granted"], lang),
-                t("orient.col.satisfaction", lang): fmt_pct(_pct(r["first_wish_satisfaction_rate"]), lang),
-                t("orient.col.not_oriented", lang): fmt_int(r["first_wishes_not_oriented"], lang),
-            }
-            for r in streams.iter_rows(named=True)
-        ]
+def stream_table(streams: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
+    """Per stream: wishes, decisions and the first-wish satisfaction rate (a share), with column kinds."""
+    col = {c: t(f"orient.col.{c}", lang) for c in (
+        "code", "stream", "first_wishes", "granted", "first_wishes_granted", "satisfaction", "not_oriented"
+    )}  # fmt: skip
+    table = pl.DataFrame(
+        {
+            col["code"]: streams["code"],
+            col["stream"]: [_name(r, lang) for r in streams.iter_rows(named=True)],
+            col["first_wishes"]: streams["first_wishes"],
+            col["granted"]: streams["streams_granted"],
+            col["first_wishes_granted"]: streams["first_wishes_granted"],
+            col["satisfaction"]: streams["first_wish_satisfaction_rate"].cast(pl.Float64) / 100,
+            col["not_oriented"]: streams["first_wishes_not_oriented"],
+        }
     )
+    kinds: dict[str, Kind] = {col[c]: "int" for c in (
+        "first_wishes", "granted", "first_wishes_granted", "not_oriented"
+    )}  # fmt: skip
+    kinds[col["satisfaction"]] = "pct"
+    return table, kinds
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
@@ -123,15 +130,16 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:
-        st.plotly_chart(demand_bars(streams, lang, year), config=PLOTLY_CONFIG, key="orient_demand")
+        show_chart(demand_bars(streams, lang, year), "orient_demand", lang, config=PLOTLY_CONFIG)
     by = "province" if filters.region else "region"
     territory = da.demand_and_places(year, level, by, scope=scope, **where)
     with chart_right:
-        st.plotly_chart(
-            satisfaction_bars(territory, lang, year), config=PLOTLY_CONFIG, key="orient_satisfaction"
+        show_chart(
+            satisfaction_bars(territory, lang, year), "orient_satisfaction", lang, config=PLOTLY_CONFIG
         )
     st.subheader(t("orient.table.title", lang))
-    st.dataframe(stream_table(streams, lang), hide_index=True)
+    table, kinds = stream_table(streams, lang)
+    show_table(table, "orientation_streams", lang, kinds=kinds, hide=[t("orient.col.code", lang)])
 
 
 run_filtered_page("orient.title", render, depth="province")

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import preschool as da
+from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -61,19 +62,25 @@ def type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
     )
 
 
-def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:
-    return pl.DataFrame(
+def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
+    table = pl.DataFrame(
         [
             {
                 t("preschool.col.code", lang): r["code"],
                 t("preschool.col.name", lang): _name(r, lang),
-                t("preschool.col.entrants", lang): fmt_int(r["entrants"], lang),
-                t("preschool.col.attended", lang): fmt_int(r["attended"], lang),
-                t("preschool.col.share", lang): fmt_pct(_pct(r["attended_share"]), lang),
+                t("preschool.col.entrants", lang): r["entrants"],
+                t("preschool.col.attended", lang): r["attended"],
+                t("preschool.col.share", lang): _pct(r["attended_share"]),
             }
             for r in territory.iter_rows(named=True)
         ]
     )
+    kinds: dict[str, Kind] = {
+        t("preschool.col.entrants", lang): "int",
+        t("preschool.col.attended", lang): "int",
+        t("preschool.col.share", lang): "pct",
+    }
+    return table, kinds
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
@@ -107,14 +114,15 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(age_bars(by_age, lang, year), config=PLOTLY_CONFIG, key="preschool_age")
+        show_chart(age_bars(by_age, lang, year), "preschool_age", lang, config=PLOTLY_CONFIG)
     with right:
-        st.plotly_chart(type_bars(by_type, lang, year), config=PLOTLY_CONFIG, key="preschool_type")
+        show_chart(type_bars(by_type, lang, year), "preschool_type", lang, config=PLOTLY_CONFIG)
     st.caption(t("preschool.note", lang))
     by = {"national": "region", "region": "province"}.get(filters.level, "school")
     territory = da.transition(year, by, scope=scope, **where)
     st.subheader(t("preschool.table.title", lang))
-    st.dataframe(territory_table(territory, lang), hide_index=True)
+    table, kinds = territory_table(territory, lang)
+    show_table(table, "preschool_territory", lang, kinds=kinds)
 
 
 run_filtered_page("preschool.title", render, depth="school")

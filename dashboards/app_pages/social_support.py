@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import kpi
 from dashboards.data_access import social_support as da
+from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -60,23 +61,29 @@ def share_bars(territory: pl.DataFrame, lang: str, year: str, programme: str) ->
     return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
 
 
-def territory_table(territory: pl.DataFrame, lang: str) -> pl.DataFrame:
-    return pl.DataFrame(
+def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
+    table = pl.DataFrame(
         [
             {
                 t("social.col.code", lang): r["code"],
                 t("social.col.name", lang): _name(r, lang),
-                t("social.col.pupils", lang): fmt_int(r["pupils"], lang),
-                t("social.col.beneficiaries", lang): fmt_int(r["beneficiaries"], lang),
-                t("social.col.share", lang): fmt_pct(_pct(r["beneficiary_share"]), lang),
-                t("social.col.absence_beneficiaries", lang): fmt_pct(
-                    _pct(r["beneficiary_absence_rate"]), lang
-                ),
-                t("social.col.absence_others", lang): fmt_pct(_pct(r["non_beneficiary_absence_rate"]), lang),
+                t("social.col.pupils", lang): r["pupils"],
+                t("social.col.beneficiaries", lang): r["beneficiaries"],
+                t("social.col.share", lang): _pct(r["beneficiary_share"]),
+                t("social.col.absence_beneficiaries", lang): _pct(r["beneficiary_absence_rate"]),
+                t("social.col.absence_others", lang): _pct(r["non_beneficiary_absence_rate"]),
             }
             for r in territory.iter_rows(named=True)
         ]
     )
+    kinds: dict[str, Kind] = {
+        t("social.col.pupils", lang): "int",
+        t("social.col.beneficiaries", lang): "int",
+        t("social.col.share", lang): "pct",
+        t("social.col.absence_beneficiaries", lang): "pct",
+        t("social.col.absence_others", lang): "pct",
+    }
+    return table, kinds
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
@@ -117,16 +124,17 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:
-        st.plotly_chart(absence_bars(programmes, lang, year), config=PLOTLY_CONFIG, key="social_absence")
+        show_chart(absence_bars(programmes, lang, year), "social_absence", lang, config=PLOTLY_CONFIG)
     by = "province" if filters.region else "region"
     territory = da.by_programme(year, by, programme, scope=scope, **where)
     with chart_right:
-        st.plotly_chart(
-            share_bars(territory, lang, year, names[programme]), config=PLOTLY_CONFIG, key="social_share"
+        show_chart(
+            share_bars(territory, lang, year, names[programme]), "social_share", lang, config=PLOTLY_CONFIG
         )
     st.caption(t("social.note", lang))
     st.subheader(t("social.table.title", lang, programme=names[programme]))
-    st.dataframe(territory_table(territory, lang), hide_index=True)
+    table, kinds = territory_table(territory, lang)
+    show_table(table, "social_territory", lang, kinds=kinds)
 
 
 run_filtered_page("social.title", render, depth="province")

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import NoPublishedWarehouse, kpi, published_warehouse
 from dashboards.data_access import resources as da
-from dashboards.exports import fmt_decimal
+from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.scope import Scope
@@ -206,20 +206,18 @@ def render(scope: Scope, lang: str, version: str) -> None:
 
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(ratio_chart(by_cycle, lang), config=PLOTLY_CONFIG, key="ratio_chart")
+        show_chart(ratio_chart(by_cycle, lang), "ratio_chart", lang, config=PLOTLY_CONFIG)
     distribution = da.class_size_distribution(year, scope=scope, **where)
     with right:
         if distribution.is_empty():
             st.info(t("resources.no_classes", lang), icon=":material/info:")
         else:
-            st.plotly_chart(
-                class_size_chart(distribution, lang), config=PLOTLY_CONFIG, key="class_size_chart"
-            )
+            show_chart(class_size_chart(distribution, lang), "class_size_chart", lang, config=PLOTLY_CONFIG)
     st.subheader(t("resources.table.cycles", lang))
-    st.table(cycle_table(by_cycle, lang), hide_index=True)
+    show_table(cycle_table(by_cycle, lang), "teachers_inf_cycle", lang)
     if not distribution.is_empty():
         st.subheader(t("resources.table.bands", lang))
-        st.table(band_table(distribution, lang), hide_index=True)
+        show_table(band_table(distribution, lang), "teachers_inf_band", lang)
 
     st.subheader(t("resources.table.units", lang))
     cycle_labels = {
@@ -237,7 +235,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
         container=column,
     )
     units = unit_table(da.resources_by_unit(year, cycle, scope=scope, **where), lang)
-    st.table(units.head(TABLE_ROWS), hide_index=True)
+    show_table(units, "resources_units", lang, rows=TABLE_ROWS)
     if units.height > TABLE_ROWS:
         st.caption(
             t(

@@ -110,6 +110,26 @@ def cycles() -> pl.DataFrame:
     )
 
 
+def levels() -> pl.DataFrame:
+    """The levels (grades) in teaching order: ``level_code, cycle_code, level_order, label_fr, label_ar``
+    (reference data, from the levels crosswalk seed)."""
+    return _run(
+        """
+        select level_code, cycle_code, level_order, label_fr, label_ar
+        from reference.levels
+        order by level_order, level_code
+        """
+    )
+
+
+def level_label(code: str | None, lang: str) -> str:
+    """A level code in words of the language (``TC`` → "Tronc commun"); ``–`` if unknown or empty."""
+    if not code:
+        return "–"
+    found = levels().filter(pl.col("level_code") == code)
+    return str(found[f"label_{lang}"][0]) if found.height else code
+
+
 # ------------------------------------------------------------------------------------------- enrollment
 
 

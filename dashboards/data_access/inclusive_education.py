@@ -1,10 +1,14 @@
 """Inclusive education: pupils with disabilities by type and class setting, their attendance and results
 against the other pupils (``marts.agg_inclusive_education``; the comparison group is the rows whose
-disability type is null). Health data: counts below ``MIN_CELL`` are not shown (small-cell suppression)."""
+disability type is null).
+
+Internal pages only: entitled users (ministry, region and province staff, within their scope) see the true
+counts, however small. Small-cell suppression protects public outputs, which are built elsewhere
+(``massar/suppression.py`` feeds the public statistics store); it is not applied here."""
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Literal
 
 import polars as pl
 
@@ -13,9 +17,6 @@ from dashboards.data_access._core import run as _run
 from dashboards.scope import Scope
 
 Breakdown = Literal["disability_type", "class_setting", "region", "province"]
-
-#: Cells of pupils with a disability below this count are suppressed (their rates and counts are null).
-MIN_CELL: Final[int] = 5
 
 _SOURCE = """
     select school_year, region_code, province_code, disability_type, class_setting, pupils,
@@ -41,9 +42,8 @@ def inclusion(
 ) -> pl.DataFrame:
     """Pupils with a disability per type, setting, region or province, beside the comparison group:
     ``code, label_fr, label_ar, pupils, with_individual_plan, absence_rate, pass_mark_rate,
-    others_absence_rate, others_pass_mark_rate`` (rates in %). Rows with fewer than ``MIN_CELL`` pupils
-    with a disability have their counts and rates null (suppressed). School users see nothing (a school's
-    counts are too small to publish)."""
+    others_absence_rate, others_pass_mark_rate`` (rates in %), true counts however small. School users
+    see nothing: the mart has no school grain."""
     territory = scope.territory(region, province)
     if territory.school_code is not None:
         return pl.DataFrame()
@@ -74,11 +74,8 @@ def inclusion(
             where src.school_year = ? and src.disability_type is not null
             group by src.{key}
         )
-        select cells.code, cells.label_fr, cells.label_ar,
-            case when cells.pupils >= ? then cells.pupils end as pupils,
-            case when cells.pupils >= ? then cells.with_individual_plan end as with_individual_plan,
-            case when cells.pupils >= ? then cells.absence_rate end as absence_rate,
-            case when cells.pupils >= ? then cells.pass_mark_rate end as pass_mark_rate,
+        select cells.code, cells.label_fr, cells.label_ar, cells.pupils, cells.with_individual_plan,
+            cells.absence_rate, cells.pass_mark_rate,
             coalesce(others.absence_rate, others_all.absence_rate) as others_absence_rate,
             coalesce(others.pass_mark_rate, others_all.pass_mark_rate) as others_pass_mark_rate
         from cells
@@ -90,10 +87,6 @@ def inclusion(
         school_year,
         school_year,
         school_year,
-        MIN_CELL,
-        MIN_CELL,
-        MIN_CELL,
-        MIN_CELL,
     )
 
 
@@ -102,7 +95,7 @@ def totals(
 ) -> dict[str, float | int | None]:
     """Pupils with a disability in the territory and their rates, beside the other pupils' rates:
     ``pupils, absence_rate, pass_mark_rate, others_absence_rate, others_pass_mark_rate`` (the first three
-    null when fewer than ``MIN_CELL`` pupils; everything null for a school user)."""
+    null when the territory has no pupil with a disability; everything null for a school user)."""
     territory = scope.territory(region, province)
     if territory.school_code is not None:
         return dict.fromkeys(
@@ -119,17 +112,14 @@ def totals(
             from src where school_year = ? group by 1
         )
         select
-            max(case when with_disability and pupils >= ? then pupils end) as pupils,
-            max(case when with_disability and pupils >= ? then absence_rate end) as absence_rate,
-            max(case when with_disability and pupils >= ? then pass_mark_rate end) as pass_mark_rate,
+            max(case when with_disability then pupils end) as pupils,
+            max(case when with_disability then absence_rate end) as absence_rate,
+            max(case when with_disability then pass_mark_rate end) as pass_mark_rate,
             max(case when not with_disability then absence_rate end) as others_absence_rate,
             max(case when not with_disability then pass_mark_rate end) as others_pass_mark_rate
         from groups
         """,
         *territory.params()[:4],
         school_year,
-        MIN_CELL,
-        MIN_CELL,
-        MIN_CELL,
     )
     return df.row(0, named=True)
