@@ -13,6 +13,10 @@ from pathlib import Path
 from massar import pipeline
 from massar.settings import DASHBOARDS_DIR, export_environment, paths
 
+#: Exit code of ``ingest`` and ``verify`` when the lake or a published version is damaged, and of
+#: ``restore`` when the backup is (docs/operations.md).
+EXIT_DAMAGED = 3
+
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     summary = pipeline.generate_exports(
@@ -27,8 +31,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not regions:
         print(f"no exports under {paths().exports}: run `massar generate` first", file=sys.stderr)
         return 1
-    for region in regions:
-        print(region, pipeline.ingest_region(region))
+    from ingestion.errors import DamagedLakeError
+
+    try:
+        for region in regions:
+            print(region, pipeline.ingest_region(region, verify=args.verify))
+    except DamagedLakeError as exc:
+        print(f"lake damaged: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
     return 0
 
 
@@ -273,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="validate exports and load them into the Parquet lake")
     i.add_argument("--region", action="append", help="region code (repeatable); default: all")
+    i.add_argument(
+        "--verify", action="store_true", help="also compare the checksums of the region's lake files first"
+    )
     i.set_defaults(func=_cmd_ingest)
 
     v = sub.add_parser(
