@@ -277,8 +277,9 @@ def restore(src: Path, force: bool = False) -> dict[str, object]:
     manifest = read_manifest(src)
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{src}: backup format {manifest.get('format')!r}, expected {FORMAT}")
+    for stale in home.glob(".restore-*"):  # left by a restore that failed midway (replaced by this one)
+        _remove(stale)
     staging = home / f".restore-{os.getpid()}"
-    _remove(staging)
     staging.mkdir(parents=True)
     problems: list[str] = []
     try:

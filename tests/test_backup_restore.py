@@ -7,6 +7,7 @@ The session pipeline's home is copied once per test (tests/integrity_support.py)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +148,32 @@ def test_a_restored_home_builds_checks_and_publishes(source: Path, tmp_path: Pat
         assert cli.main(["check"]) == 0
         assert cli.main(["publish"]) == 0
         assert cli.main(["verify"]) == 0
+
+
+def test_a_restore_that_fails_midway_is_detected_and_redone(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import massar.backup
+
+    backup = tmp_path / "backup"
+    assert cli.main(["backup", str(backup)]) == 0
+    target = tmp_path / "restored"
+    real_replace, calls = os.replace, []
+
+    def disk_full_on_the_second_replacement(src: object, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(massar.backup.os, "replace", disk_full_on_the_second_replacement)
+    with pytest.raises(OSError), using_home(target):
+        massar.backup.restore(backup)
+    monkeypatch.undo()
+
+    with using_home(target):
+        assert cli.main(["verify", "--quick"]) == cli.EXIT_DAMAGED  # "a restore did not finish"
+    assert _restore_into(target, backup, "--force") == 0
+    assert _files(target) == _files(source)
+    with using_home(target):
+        assert cli.main(["verify", "--quick"]) == 0
