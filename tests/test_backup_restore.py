@@ -87,9 +87,10 @@ def test_backup_then_restore_into_an_empty_home_is_identical(source: Path, tmp_p
     assert _files(target) == _files(source)
     assert (target / "keys" / "lookup.key").stat().st_mode & 0o777 == 0o600
     assert not (target / "warehouse" / "candidate.duckdb").exists()
-    assert _assert_same_tables(_current(source), _current(target)) > 50
+    if kind == "folder":  # the same bytes (above) are the same tables; compared once in SQL all the same
+        assert _assert_same_tables(_current(source), _current(target)) > 50
     with using_home(target):
-        assert cli.main(["verify"]) == 0
+        assert cli.main(["verify"] if kind == "folder" else ["verify", "--quick"]) == 0
 
 
 def test_restore_refuses_a_home_with_data(
