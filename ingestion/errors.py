@@ -13,3 +13,8 @@ class UnreadableFileError(Exception):
 
 class ReconciliationError(Exception):
     """Rows in != rows accepted + rows quarantined: something was lost or counted twice."""
+
+
+class DamagedLakeError(Exception):
+    """A committed lake file does not match its load-log record and cannot be rebuilt from its export.
+    The message names each file, what the load log expects, and what to do."""

@@ -1,17 +1,24 @@
 """The load log: one record per file of a drop folder, whose counts must reconcile:
 ``rows_in = rows_accepted + rows_quarantined + rows_rejected`` (the data lines of a rejected file are
-received and rejected with it); blank lines are skipped and counted apart (``blank_lines``)."""
+received and rejected with it); blank lines are skipped and counted apart (``blank_lines``).
+
+A loaded batch's record also describes the two lake files that hold its rows, so that the lake can be
+checked against it (``ingestion.integrity``): ``data_file`` (accepted rows, or the deletions of a
+deletions file) and ``quarantine_file``, each with its size in bytes and SHA-256, paths relative to the
+lake. Compaction merges the data files of several batches into one: it rewrites their records to name the
+merged file and its checksum, so a data file holds the ``rows_accepted`` of every record naming it.
+Records written before these columns existed have them null (nothing to check but that the files exist)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from ingestion.errors import ReconciliationError
-from ingestion.lake import write_atomic
+from ingestion.lake import LakeFile, write_atomic
 
 LOAD_LOG_SCHEMA: dict[str, pl.DataType] = {
     "batch_id": pl.String(),
@@ -26,7 +33,15 @@ LOAD_LOG_SCHEMA: dict[str, pl.DataType] = {
     "status": pl.String(),
     "message": pl.String(),
     "loaded_at": pl.Datetime("us"),
+    "data_file": pl.String(),
+    "data_bytes": pl.Int64(),
+    "data_sha256": pl.String(),
+    "quarantine_file": pl.String(),
+    "quarantine_bytes": pl.Int64(),
+    "quarantine_sha256": pl.String(),
 }
+FILE_COLUMNS = ("data_file", "data_bytes", "data_sha256", "quarantine_file", "quarantine_bytes",
+                "quarantine_sha256")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,25 @@ class LoadRecord:
     loaded_at: datetime
     rows_rejected: int = 0
     blank_lines: int = 0
+    data_file: str | None = None
+    data_bytes: int | None = None
+    data_sha256: str | None = None
+    quarantine_file: str | None = None
+    quarantine_bytes: int | None = None
+    quarantine_sha256: str | None = None
+
+    def with_files(self, files: list[LakeFile]) -> LoadRecord:
+        """This record with the description of its batch's files (data file first, then quarantine)."""
+        data, quarantine = files
+        return replace(
+            self,
+            data_file=data.path,
+            data_bytes=data.size,
+            data_sha256=data.sha256,
+            quarantine_file=quarantine.path,
+            quarantine_bytes=quarantine.size,
+            quarantine_sha256=quarantine.sha256,
+        )
 
     def check(self) -> None:
         if self.rows_in != self.rows_accepted + self.rows_quarantined + self.rows_rejected:
@@ -78,8 +112,9 @@ def write_record(load_log_root: Path, record: LoadRecord) -> None:
     write_atomic(frame, log_path(load_log_root, region, record.batch_id))
 
 
-def read_log(load_log_root: Path) -> pl.DataFrame:
-    files = sorted(load_log_root.glob("region_code=*/*.parquet"))
+def read_log(load_log_root: Path, region_code: str | None = None) -> pl.DataFrame:
+    """Every record of the load log (of one region with ``region_code``), with its ``region_code``."""
+    files = sorted(load_log_root.glob(f"region_code={region_code or '*'}/*.parquet"))
     if not files:
         return pl.DataFrame(schema={**LOAD_LOG_SCHEMA, "region_code": pl.String()})
     frame = pl.read_parquet(
@@ -91,3 +126,28 @@ def read_log(load_log_root: Path) -> pl.DataFrame:
     )
     # Records written before the rejected and blank counts existed: none of either.
     return frame.with_columns(pl.col("rows_rejected", "blank_lines").fill_null(0))
+
+
+def rewrite_data_file(load_log_root: Path, region_code: str, moved: dict[str, LakeFile]) -> int:
+    """Point the records whose ``data_file`` is a key of ``moved`` (or, for records without one, whose
+    batch's own data file is) to the new file's path, size and checksum; each record is rewritten
+    atomically, and rewriting is idempotent. Returns the number of records rewritten."""
+    frame = read_log(load_log_root, region_code)
+    if frame.height == 0:
+        return 0
+    rewritten = 0
+    for row in frame.iter_rows(named=True):
+        old = row["data_file"]
+        if old is None:
+            old = next((k for k in moved if Path(k).stem == row["batch_id"]), None)
+        if row["status"] != "loaded" or old not in moved:
+            continue
+        new = moved[old]
+        if (row["data_file"], row["data_bytes"], row["data_sha256"]) == (new.path, new.size, new.sha256):
+            continue
+        row.update(data_file=new.path, data_bytes=new.size, data_sha256=new.sha256)
+        region = row.pop("region_code")
+        record = pl.DataFrame([{k: row[k] for k in LOAD_LOG_SCHEMA}], schema=LOAD_LOG_SCHEMA)
+        write_atomic(record, log_path(load_log_root, region, row["batch_id"]))
+        rewritten += 1
+    return rewritten

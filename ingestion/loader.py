@@ -325,7 +325,7 @@ def ingest_file(
         batch_id,
         [(lk.lake_frame(outcome.accepted), target), (outcome.quarantined, lk.quarantine_path(lake, *where))],
     )
-    commit(lambda: staged.commit(lambda: write_record(load_log, rec)))
+    commit(lambda: staged.commit(lambda files: write_record(load_log, rec.with_files(files))))
     cache.committed(export.entity, export.school_year, export.region_code, outcome.accepted, export.deleted)
     return rec
 
@@ -352,15 +352,23 @@ def _read_fingerprints(lake: Path, region_code: str) -> dict[str, tuple[int, int
     return {r[0]: (r[1], r[2], r[3]) for r in frame.iter_rows()}
 
 
-def ingest_region(exports_root: Path, lake: Path, region_code: str) -> list[LoadRecord]:
+def ingest_region(exports_root: Path, lake: Path, region_code: str, verify: bool = False) -> list[LoadRecord]:
     """Ingest every export file of one region (all school years). Safe to run per region in parallel:
     each region writes only its own partitions. First undoes any batch of the region left half-done by
-    an interrupted run."""
+    an interrupted run, then checks the region's committed files against the load log and rebuilds the
+    damaged ones from their exports (``ingestion.integrity.ensure_intact``; ``verify``: checksums too)."""
+    from ingestion.integrity import ensure_intact
+
     load_log = lake / lk.LOAD_LOG
     committed = committed_batches(load_log, region_code)
     rolled_back = lk.recover(lake, region_code, committed)
     if rolled_back:
         log.warning("region %s: rolled back %d interrupted batch(es)", region_code, len(rolled_back))
+    rebuilt = ensure_intact(exports_root, lake, region_code, full=verify)
+    if rebuilt:
+        log.warning(
+            "region %s: rebuilt %d damaged lake file(s): %s", region_code, len(rebuilt), ", ".join(rebuilt)
+        )
     # A run killed while rewriting the fingerprint cache leaves its temporary file behind.
     for junk in _fingerprint_path(lake, region_code).parent.glob(".*.tmp-*"):
         junk.unlink(missing_ok=True)

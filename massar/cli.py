@@ -34,6 +34,10 @@ WRITERS = (
     "verify",
 )
 
+#: Exit code of ``ingest`` and ``verify`` when the lake or a published version is damaged, and of
+#: ``restore`` when the backup is (docs/operations.md).
+EXIT_DAMAGED = 3
+
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     summary = pipeline.generate_exports(
@@ -48,8 +52,14 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not regions:
         print(f"no exports under {paths().exports}: run `massar generate` first", file=sys.stderr)
         return 1
-    for region in regions:
-        print(region, pipeline.ingest_region(region))
+    from ingestion.errors import DamagedLakeError
+
+    try:
+        for region in regions:
+            print(region, pipeline.ingest_region(region, verify=args.verify))
+    except DamagedLakeError as exc:
+        print(f"lake damaged: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
     return 0
 
 
@@ -186,6 +196,44 @@ def _cmd_maintenance(args: argparse.Namespace) -> int:
     print(json.dumps(pipeline.compact_lake()))
     removed = pipeline.prune_versions(args.keep)
     print(f"pruned {len(removed)} version(s): {', '.join(removed) or '-'}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from massar.verify import verify_home
+
+    report = verify_home(full=not args.quick)
+    print(report.text())
+    return 0 if report.ok else EXIT_DAMAGED
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from massar.backup import BackupError, backup
+    from massar.writer_lock import writer_lock
+
+    try:
+        with writer_lock("massar backup"):
+            print(json.dumps(backup(args.dest, with_exports=args.with_exports), indent=2))
+    except BackupError as exc:
+        print(f"no backup: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from massar.backup import BackupError, DamagedBackupError, restore
+    from massar.writer_lock import writer_lock
+
+    try:
+        with writer_lock("massar restore"):
+            print(json.dumps(restore(args.src, force=args.force), indent=2))
+    except BackupError as exc:
+        print(f"not restored: {exc}", file=sys.stderr)
+        return 2
+    except DamagedBackupError as exc:
+        print(f"not restored: {exc}", file=sys.stderr)
+        return EXIT_DAMAGED
+    print("restored: run massar verify, then massar build, check and publish as usual")
     return 0
 
 
@@ -349,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="validate exports and load them into the Parquet lake")
     i.add_argument("--region", action="append", help="region code (repeatable); default: all")
+    i.add_argument(
+        "--verify", action="store_true", help="also compare the checksums of the region's lake files first"
+    )
     i.set_defaults(func=_cmd_ingest)
 
     v = sub.add_parser(
@@ -380,6 +431,22 @@ def build_parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rollback", help="point readers back to an earlier published version")
     rb.add_argument("version", nargs="?", default=None)
     rb.set_defaults(func=_cmd_rollback)
+
+    vf = sub.add_parser(
+        "verify", help="check the lake against its load log and the published versions (exit 3 if damaged)"
+    )
+    vf.add_argument("--quick", action="store_true", help="sizes and footers only: no checksum, no full read")
+    vf.set_defaults(func=_cmd_verify)
+
+    bk = sub.add_parser("backup", help="consistent backup of the home (lake, published versions, keys...)")
+    bk.add_argument("dest", type=Path, help="a new or empty folder, or a .tar file")
+    bk.add_argument("--with-exports", action="store_true", help="also copy the exports folder")
+    bk.set_defaults(func=_cmd_backup)
+
+    rs = sub.add_parser("restore", help="restore a backup into this home (refuses a home with data)")
+    rs.add_argument("src", type=Path, help="a backup folder or .tar file made by massar backup")
+    rs.add_argument("--force", action="store_true", help="replace the data of a home that has some")
+    rs.set_defaults(func=_cmd_restore)
 
     r = sub.add_parser("run", help="run a pipeline DAG through Airflow (dag.test)")
     r.add_argument(

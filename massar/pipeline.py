@@ -62,12 +62,13 @@ def export_regions() -> list[str]:
 
 
 @holds_writer_lock()
-def ingest_region(region_code: str) -> dict[str, int]:
-    """Ingest one region's exports into the lake; returns the region's reconciled counts."""
+def ingest_region(region_code: str, verify: bool = False) -> dict[str, int]:
+    """Ingest one region's exports into the lake; returns the region's reconciled counts. Damaged lake
+    files of the region are rebuilt first (``verify``: their checksums are compared too)."""
     from ingestion.loader import ingest_region as _ingest
 
     p = paths()
-    records = _ingest(p.exports, p.lake, region_code)
+    records = _ingest(p.exports, p.lake, region_code, verify=verify)
     totals = {
         "files": len(records),
         "rows_in": 0,
@@ -438,7 +439,9 @@ def drop_files(region_code: str, days: list[str] | None = None) -> list:
 
 @holds_writer_lock()
 def _ingest_exports(region_code: str, exports: list, label: str) -> dict[str, int]:
-    """Ingest some of a region's files, after undoing any batch an interrupted run left half-done."""
+    """Ingest some of a region's files, after undoing any batch an interrupted run left half-done and
+    rebuilding the region's damaged lake files (``ingestion.integrity.ensure_intact``)."""
+    from ingestion.integrity import ensure_intact
     from ingestion.lake import recover
     from ingestion.loader import LakeCache, ingest_file
 
@@ -446,6 +449,11 @@ def _ingest_exports(region_code: str, exports: list, label: str) -> dict[str, in
     rolled_back = recover(p.lake, region_code)
     if rolled_back:
         log.warning("region %s: rolled back %d interrupted batch(es)", region_code, len(rolled_back))
+    rebuilt = ensure_intact(p.exports, p.lake, region_code)
+    if rebuilt:
+        log.warning(
+            "region %s: rebuilt %d damaged lake file(s): %s", region_code, len(rebuilt), ", ".join(rebuilt)
+        )
     cache = LakeCache(p.lake)
     totals = {"files": 0, "rows_in": 0, "rows_accepted": 0, "rows_quarantined": 0, "rows_rejected": 0,
               "blank_lines": 0, "rejected_files": 0}  # fmt: skip

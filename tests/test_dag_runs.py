@@ -382,6 +382,7 @@ def test_warning_publishes_with_a_visible_flag(home: Path) -> None:
 
 
 def test_compaction_keeps_the_lake_readable_and_is_idempotent(home: Path) -> None:
+    from ingestion.integrity import check_lake
     from ingestion.lake import uncommitted_files
     from massar.orchestration import run_dag
     from warehouse.compaction import JOURNAL, compact_lake, partitions
@@ -415,6 +416,8 @@ def test_compaction_keeps_the_lake_readable_and_is_idempotent(home: Path) -> Non
     assert not (target / JOURNAL).exists()
     assert _lake_fingerprint("absences") == before
     assert uncommitted_files(p.lake) == []
+    # The load log names each merged file with its new checksum (the interrupted one's too).
+    assert check_lake(p.lake, full=True).problems == []
 
     # Maintenance DAG: compaction (idempotent: the rest of the partitions) and version pruning.
     assert run_dag("massar_maintenance") == "success"

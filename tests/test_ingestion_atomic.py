@@ -16,13 +16,15 @@ import polars as pl
 import pytest
 
 from ingestion import lake as lk
+from ingestion.integrity import check_lake
 from ingestion.loader import ingest_region
 from massar.settings import REPO_ROOT
 from massar.synthetic.generate import generate
 
 REGIONS = ("01", "02")
 TRIALS = 10
-TIMESTAMPS = {"_loaded_at", "loaded_at"}
+# Load timestamps, and the load log's size and checksum of each file (its bytes hold the timestamps).
+TIMESTAMPS = {"_loaded_at", "loaded_at", "data_bytes", "data_sha256", "quarantine_bytes", "quarantine_sha256"}
 
 
 def ingest_command(home: Path) -> subprocess.Popen:
@@ -42,7 +44,8 @@ def home_with(exports: Path, home: Path) -> Path:
 
 
 def snapshot(lake: Path) -> dict[str, pl.DataFrame]:
-    """Every visible Parquet file, its rows in a canonical order, load timestamps left out."""
+    """Every visible Parquet file, its rows in a canonical order, load timestamps (and what they change)
+    left out."""
     out = {}
     for path in sorted(lake.rglob("*.parquet")):
         frame = pl.read_parquet(path)
@@ -104,6 +107,7 @@ def test_killed_loads_recover_to_the_clean_result(exports: Path, tmp_path: Path)
         assert lk.uncommitted_files(lake) == [], f"trial {trial}"
         assert not list((lake / lk.PENDING).glob("*/*.json")), f"trial {trial}: intents left"
         assert not list(lake.rglob(".*.tmp-*")), f"trial {trial}: temporary files left"
+        assert check_lake(lake, full=True).problems == [], f"trial {trial}: lake and load log disagree"
         again = snapshot(lake)
         assert again.keys() == clean.keys(), f"trial {trial}"
         for name, frame in clean.items():

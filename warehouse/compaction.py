@@ -15,9 +15,12 @@ Rules that keep the lake readable and the operation idempotent:
   ``_drop_date``): the rows are unchanged, only the file layout changes.
 - Crash safety through a journal: the merged rows are written to a temporary file; a journal
   ``_compaction.json`` names it, the keeper and the other sources; the temporary file is renamed over the
-  keeper (atomic); the other sources are removed; the journal is removed. ``recover`` (run first on every
-  partition) finishes an interrupted compaction (temporary file gone: the rename happened) or undoes it
-  (temporary file still there), so running compaction again always converges.
+  keeper (atomic); the other sources are removed; the load-log records of the merged batches are rewritten
+  to name the keeper with its new size and SHA-256 (``ingestion.load_log.rewrite_data_file``, so that
+  ``massar verify`` and ingest's integrity check know the merged file); the journal is removed.
+  ``recover`` (run first on every partition) finishes an interrupted compaction (temporary file gone: the
+  rename happened) or undoes it (temporary file still there), so running compaction again always
+  converges.
 - Lake readers glob ``*.parquet``: between the rename and the removal of the other sources a reader of that
   partition would see their rows twice, so compaction runs in the DuckDB writer pool (no dbt build or gate
   reads the lake meanwhile).
@@ -31,6 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from ingestion.lake import LakeFile, describe, file_sha256
+from ingestion.load_log import rewrite_data_file
 
 JOURNAL = "_compaction.json"
 SMALL_BYTES = 16 * 1024 * 1024
@@ -67,12 +73,25 @@ def recover(partition: Path) -> None:
         tmp = partition / plan["tmp"]
         if tmp.exists():  # the merged file never replaced the keeper: nothing changed, drop the attempt
             tmp.unlink()
-        else:  # the keeper holds every row: remove the other sources
+        else:  # the keeper holds every row: remove the other sources, record the keeper
             for name in plan["sources"]:
                 (partition / name).unlink(missing_ok=True)
+            _record_keeper(partition, plan)
         journal.unlink()
     for stale in partition.glob(".compact-*.tmp*"):
         stale.unlink(missing_ok=True)
+
+
+def _record_keeper(partition: Path, plan: dict) -> None:
+    """Point the load-log records of every merged file's batches to the keeper (idempotent)."""
+    lake = partition.parents[2]
+    path = partition / plan["keeper"]
+    if "sha256" in plan:
+        keeper = LakeFile(str(path.relative_to(lake)), plan["bytes"], plan["sha256"])
+    else:  # a journal written before compaction recorded checksums
+        keeper = describe(path, lake)
+    merged = [str((partition / name).relative_to(lake)) for name in [*plan["sources"], plan["keeper"]]]
+    rewrite_data_file(lake / "_load_log", partition.name.split("=", 1)[1], dict.fromkeys(merged, keeper))
 
 
 def _pending_files(lake: Path) -> set[Path]:
@@ -113,10 +132,16 @@ def compact_partition(
     frame.write_parquet(tmp, compression="zstd", statistics=True)
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
-    plan = {"tmp": tmp.name, "keeper": keeper.name, "sources": [f.name for f in small[:-1]]}
+    plan = {
+        "tmp": tmp.name,
+        "keeper": keeper.name,
+        "sources": [f.name for f in small[:-1]],
+        "bytes": tmp.stat().st_size,
+        "sha256": file_sha256(tmp),
+    }
     _atomic_text(partition / JOURNAL, json.dumps(plan))
     os.replace(tmp, keeper)
-    recover(partition)  # removes the other sources, then the journal
+    recover(partition)  # removes the other sources, records the keeper, then removes the journal
     return len(files), len(files) - len(small) + 1, frame.height
 
 
