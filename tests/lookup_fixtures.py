@@ -125,3 +125,13 @@ def build_store(path: Path) -> Path:
                 )
         build_card_table(con)
     return path
+
+
+def published_store(home: Path, name: str) -> Path:
+    """A serving store (``parent_lookup.duckdb``, ``public_stats.duckdb``) of the version published in
+    ``home`` (``serving/<version>/``)."""
+    from warehouse.publish import current, stores_dir
+
+    live = current(home / "warehouse" / "published")
+    assert live is not None, f"nothing published in {home}"
+    return stores_dir(home / "serving", live.version) / name

@@ -12,6 +12,7 @@ import duckdb
 import pypdf
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from lookup_fixtures import published_store
 
 from dashboards.i18n import t
 
@@ -35,7 +36,7 @@ def _a_pupil_with_secret(home: Path) -> tuple[str, str, str, str]:
     for path in sorted((home / "exports").glob("*/parent_secrets.csv")):
         for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"):
             secrets[row["student_code"]] = row["secret"]
-    store = home / "serving" / "parent_lookup.duckdb"
+    store = published_store(home, "parent_lookup.duckdb")
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute(
             "select student_code, first_name_fr, last_name_fr, school_code from lookup.pupil order by 1"

@@ -1,7 +1,9 @@
 """The narrow serving store of the lookup: exactly what the page shows, keyed by pupil code.
 
-A small DuckDB file (``$MASSAR_HOME/serving/parent_lookup.duckdb``) built from the published warehouse at
-publish time, opened read-only. Two tables, in schema ``lookup`` and keyed by ``student_code``:
+A small DuckDB file of each published version (``$MASSAR_HOME/serving/<version>/parent_lookup.duckdb``),
+built at publish time and put in place before the version's ``CURRENT`` switch, opened read-only. The
+store follows ``CURRENT`` (``warehouse/published/CURRENT``) and checks that the file it opens was built
+for that version (``meta.build.source``). Two tables, in schema ``lookup`` and keyed by ``student_code``:
 
 - ``pupil``: identity, school, level, class, year, annual average and decision, certificate verification
   code, and ``secret_hash`` (the salted slow hash of the parent secret);
@@ -26,13 +28,31 @@ import duckdb
 import polars as pl
 
 from massar.settings import paths
+from warehouse.publish import CurrentPointerError, current, stores_dir
 
 STORE_NAME = "parent_lookup.duckdb"
 STATE_NAME = "lookup_state.sqlite"
 
 
-def store_path() -> Path:
-    return paths().home / "serving" / STORE_NAME
+class StoreNotCurrent(RuntimeError):
+    """The lookup store of the current version is missing or was not built for it."""
+
+
+def current_version() -> str | None:
+    """The version named by ``CURRENT`` (None when nothing is published or the pointer is damaged)."""
+    try:
+        live = current(paths().published_dir)
+    except CurrentPointerError:
+        return None
+    return live.version if live else None
+
+
+def store_path(version: str | None = None) -> Path:
+    """The lookup store of ``version`` (default: the current version; a path that does not exist when
+    nothing is published)."""
+    version = version or current_version()
+    root = paths().home / "serving"
+    return stores_dir(root, version) / STORE_NAME if version else root / "none" / STORE_NAME
 
 
 def state_path() -> Path:
@@ -77,13 +97,16 @@ class ServingStore:
     A cursor is kept per thread and reused: DuckDB's first query on a fresh cursor costs several times a
     point read (measured: 2.6 ms against 0.5 ms for the same indexed query on a reused cursor).
 
-    Publishing replaces the store file with an atomic rename (``massar.serving``): a connection opened
-    before keeps reading the old file, whole. Before each query the store checks (one ``stat``) whether
-    the file was replaced and, if so, opens the new one: a reader sees the old store or the new one,
-    and the newest once it is in place, without a restart of the app."""
+    Without ``path`` the store follows the published version: before each query it reads ``CURRENT``
+    and, when it names another version, opens that version's store (checking its ``meta.build.source``):
+    a reader sees the store of the version the dashboards see, whole, without a restart of the app. A
+    connection opened before keeps reading its file. With ``path``, that file (reopened when an atomic
+    rename replaced it: one ``stat`` per query)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or store_path()
+        self._follow = path is None
+        self.version = current_version() if self._follow else None
+        self.path = store_path(self.version) if self._follow else path  # type: ignore[assignment]
         self._lock = threading.Lock()
         self._local = threading.local()
         self._identity = self._file_identity()
@@ -96,26 +119,46 @@ class ServingStore:
         holding the replaced file. DuckDB's default threads: tried with one thread, the card read at 1M
         pupils got slower (p50 1.4 -> 3-8 ms, benchmarks/bench_lookup.py), the list columns decoding in
         parallel."""
+        if self._follow and self.version is None:
+            raise StoreNotCurrent("nothing is published (or CURRENT is damaged): no lookup store")
         con = duckdb.connect()
-        con.execute("attach ? as store (read_only)", [str(self.path)])
+        try:
+            con.execute("attach ? as store (read_only)", [str(self.path)])
+        except duckdb.IOException as exc:
+            con.close()
+            raise StoreNotCurrent(f"no lookup store for {self.version or self.path}") from exc
         con.execute("use store")  # unqualified names (``lookup.card``) resolve in the store, as before
+        if self._follow:
+            source = con.execute("select source from meta.build").fetchall()
+            if source != [(self.version,)]:
+                con.close()
+                raise StoreNotCurrent(f"{self.path} was built for {source}, not {self.version}")
         return con
 
-    def _file_identity(self) -> tuple[int, int]:
+    def _file_identity(self) -> tuple[object, ...]:
+        if self._follow:
+            return (self.version,)
         stat = os.stat(self.path)
         return stat.st_ino, stat.st_mtime_ns
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the current store file (reopened when a publish replaced it)."""
-        try:
-            identity = self._file_identity()
-        except FileNotFoundError:  # between two renames: keep the file already open
-            identity = self._identity
+        if self._follow:
+            version = current_version()
+            identity: tuple[object, ...] = (version,) if version else self._identity
+        else:
+            try:
+                identity = self._file_identity()
+            except FileNotFoundError:  # between two renames: keep the file already open
+                identity = self._identity
         if identity != self._identity:
             with self._lock:
                 if identity != self._identity:
                     # The previous connection is not closed here: another thread may be reading through
                     # it; it is released with its last cursor.
+                    if self._follow:
+                        self.version = str(identity[0])
+                        self.path = store_path(self.version)
                     self._con = self._open()
                     self._identity = identity
         con = self._con

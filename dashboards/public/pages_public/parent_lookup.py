@@ -23,7 +23,7 @@ def client_id() -> str:
 
 @st.cache_resource
 def serving_store() -> ServingStore:
-    return ServingStore(store_path())
+    return ServingStore()  # follows the published version (CURRENT)
 
 
 @st.cache_resource
