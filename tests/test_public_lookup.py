@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from lookup_fixtures import CALENDAR, PUPILS, build_store
+from lookup_fixtures import CALENDAR, PUPILS, build_store, publish_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.i18n import t
@@ -178,7 +178,7 @@ def test_certificate_holds_the_right_pupil_and_school(store: ServingStore, guard
 
 def test_public_app_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MASSAR_HOME", str(tmp_path))
-    build_store(tmp_path / "serving" / "parent_lookup.duckdb")
+    publish_store(tmp_path)
     at = AppTest.from_file(str(PUBLIC_APP), default_timeout=60)
     at.run()
     assert not at.exception
@@ -206,7 +206,7 @@ def test_public_app_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_public_app_page_in_arabic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MASSAR_HOME", str(tmp_path))
-    build_store(tmp_path / "serving" / "parent_lookup.duckdb")
+    publish_store(tmp_path)
     at = AppTest.from_file(str(PUBLIC_APP), default_timeout=60)
     at.query_params["lang"] = "ar"
     at.run()

@@ -24,9 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dashboards.public.store import StoreNotCurrent, current_version
-from massar.settings import paths
-from warehouse.publish import stores_dir
+from dashboards.public.store import StoreNotCurrent, current_version, stores_folder
 
 STATS_NAME = "public_stats.duckdb"
 TOTAL = "_total"  # the key of a total row or column in the shaped tables
@@ -35,9 +33,7 @@ TOTAL = "_total"  # the key of a total row or column in the shaped tables
 def stats_path(version: str | None = None) -> Path:
     """The statistics store of ``version`` (default: the current version; a path that does not exist
     when nothing is published)."""
-    version = version or current_version()
-    root = paths().home / "serving"
-    return stores_dir(root, version) / STATS_NAME if version else root / "none" / STATS_NAME
+    return stores_folder(version or current_version()) / STATS_NAME
 
 
 class PublicStatsStore:

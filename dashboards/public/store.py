@@ -20,6 +20,7 @@ card (one more). Every query is parameterized and filtered by one pupil code.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,12 @@ import duckdb
 import polars as pl
 
 from massar.settings import paths
-from warehouse.publish import CurrentPointerError, current, stores_dir
 
 STORE_NAME = "parent_lookup.duckdb"
 STATE_NAME = "lookup_state.sqlite"
+#: ``CURRENT``'s content, as ``warehouse/publish.py`` writes and validates it (the public app imports
+#: nothing of the warehouse package): a version name, ``v`` + UTC timestamp + ``Z``.
+_VERSION = re.compile(r"v\d{8}T\d{6}\d{0,6}Z")
 
 
 class StoreNotCurrent(RuntimeError):
@@ -39,20 +42,28 @@ class StoreNotCurrent(RuntimeError):
 
 
 def current_version() -> str | None:
-    """The version named by ``CURRENT`` (None when nothing is published or the pointer is damaged)."""
+    """The version named by ``warehouse/published/CURRENT``: None when nothing is published or the pointer
+    is damaged (not a version name, or a version whose file does not exist; never followed as a path)."""
+    published = paths().published_dir
     try:
-        live = current(paths().published_dir)
-    except CurrentPointerError:
+        name = (published / "CURRENT").read_bytes().decode("ascii").strip().removesuffix(".duckdb")
+    except (OSError, UnicodeDecodeError):
         return None
-    return live.version if live else None
+    if not _VERSION.fullmatch(name) or not (published / f"{name}.duckdb").is_file():
+        return None
+    return name
+
+
+def stores_folder(version: str | None) -> Path:
+    """``$MASSAR_HOME/serving/<version>/``: the serving stores of a version (a folder that does not exist
+    when ``version`` is None)."""
+    return paths().home / "serving" / (version or "none")
 
 
 def store_path(version: str | None = None) -> Path:
     """The lookup store of ``version`` (default: the current version; a path that does not exist when
     nothing is published)."""
-    version = version or current_version()
-    root = paths().home / "serving"
-    return stores_dir(root, version) / STORE_NAME if version else root / "none" / STORE_NAME
+    return stores_folder(version or current_version()) / STORE_NAME
 
 
 def state_path() -> Path:
