@@ -42,7 +42,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-@pytest.mark.parametrize("room", ["less than the copy", "the copy but not the stores"])
+@pytest.mark.parametrize(
+    "room",
+    [
+        pytest.param("less than the copy", marks=pytest.mark.slow),  # about 20 s: refused before copying
+        "the copy but not the stores",
+    ],
+)
 def test_publish_on_a_full_tmpfs(pipeline_home: Path, small_disk: Path, room: str) -> None:
     """The session home on a 256 MB tmpfs, filled (by a filler file) so that what is left is less than the
     warehouse copy, or just the copy with no room for the serving stores and the version's own writes."""

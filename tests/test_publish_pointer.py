@@ -77,7 +77,10 @@ def home(pipeline_home: Path, tmp_path: Path) -> Iterator[Path]:
         yield root
 
 
-@pytest.mark.parametrize("kind", ["binary", "relative path"])
+@pytest.mark.parametrize(
+    "kind",
+    ["binary", pytest.param("relative path", marks=pytest.mark.slow)],  # about 20 s each
+)
 def test_commands_and_dashboards_give_a_status_on_a_damaged_pointer(
     home: Path, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
