@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
     gate = json.loads(sys.argv[1])
     print("ready", flush=True)
     while True:
-        print(pipeline.publish_candidate(keep=100, gate=gate), flush=True)
+        print(pipeline.publish_candidate(keep=20, gate=gate), flush=True)
     """
 )
 
@@ -197,7 +197,7 @@ def test_kill_9_during_publish_with_readers_of_the_three_stores(home: Path) -> N
     trials, published_during = 8, 0
     with Readers(pupil) as readers:
         started = time.perf_counter()
-        pipeline.publish_candidate(keep=100, gate=gate)  # uninterrupted: how long a publication takes
+        pipeline.publish_candidate(keep=20, gate=gate)  # uninterrupted: how long a publication takes
         duration = time.perf_counter() - started
         for trial in range(trials):
             before = set(versions(paths().published_dir))
@@ -215,7 +215,7 @@ def test_kill_9_during_publish_with_readers_of_the_three_stores(home: Path) -> N
     assert all(readers.reads.values()), readers.reads
     assert published_during and len(readers.seen) > 2, (published_during, readers.seen)
     # After the kills the next publication works and leaves no temporary file nor orphan store.
-    last = pipeline.publish_candidate(keep=100, gate=gate)
+    last = pipeline.publish_candidate(keep=20, gate=gate)
     assert _assert_one_unit() == last
     p = paths()
     assert not list(p.published_dir.glob(".*.tmp*"))
