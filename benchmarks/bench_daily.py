@@ -96,8 +96,7 @@ def _one_day(day: str, regions: list[str], target: Path, split: _Split, airflow:
             "ingest the day's drops", lambda: [pipeline.ingest_region_drops(r, [day]) for r in regions]
         )
         daily += _timed("candidate from the published version", pipeline.prepare_candidate)
-        dbt_args = pipeline.daily_dbt_args([day])
-        daily += _timed("dbt build (what the drops feed)", lambda: pipeline.run_dbt("build", *dbt_args))
+        daily += _timed("dbt build (what the drops feed)", lambda: pipeline.build_daily([day]))
         _dbt_profile(target)
         gate: dict[str, object] = {}
         daily += _timed("quality gate", lambda: gate.update(pipeline.check_candidate()))

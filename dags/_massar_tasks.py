@@ -110,9 +110,10 @@ def reconcile(per_region: list[dict[str, int]]) -> dict[str, int]:
 
 @task(pool=pipeline.WRITER_POOL)
 @writes
-def prepare_candidate() -> str | None:
-    """The candidate starts as a copy of the published version (incremental models continue from it)."""
-    return pipeline.prepare_candidate()
+def prepare_candidate(planned_steps: int) -> str | None:
+    """The candidate starts as a copy of the published version (incremental models continue from it), and
+    its build record begins: ``planned_steps`` dbt invocations, each recorded by ``keep_dbt_artifacts``."""
+    return pipeline.prepare_candidate(planned_steps=planned_steps)
 
 
 def dbt_build(
@@ -164,10 +165,11 @@ def dbt_build(
 def quality_gate() -> dict[str, object]:
     """Great Expectations on the candidate; a critical failure fails the task without retrying."""
     from expectations.gate import GateFailedError
+    from warehouse.build_record import UnverifiedBuildError
 
     try:
         return pipeline.check_candidate()
-    except GateFailedError as exc:
+    except (GateFailedError, UnverifiedBuildError) as exc:
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -192,7 +194,7 @@ def build_check_publish(
     upstream: Any, full_refresh: bool = False, select: str | None = None, exclude: str | None = None
 ) -> Any:
     """candidate ← published; dbt build; quality gate; publish. Returns the publish task."""
-    prepared = prepare_candidate()
+    prepared = prepare_candidate(len(pipeline.DBT_LAYERS) if select is None else 1)
     build = dbt_build(full_refresh=full_refresh, select=select, exclude=exclude)
     upstream >> prepared >> build
     gate = quality_gate()

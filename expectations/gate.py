@@ -69,6 +69,7 @@ class GateResult:
     data_docs: str | None = None
     candidate: str = ""
     scope: str = "full"
+    build: str = ""  # the id of the candidate's build record (``warehouse.build_record``)
 
     @property
     def critical(self) -> list[Failure]:
@@ -91,6 +92,9 @@ class GateResult:
             "critical": len(self.critical),
             "run_at": self.run_at,
             "data_docs": self.data_docs,
+            # what the verdict is about: publishing refuses it for any other candidate or build
+            "candidate": self.candidate,
+            "build": self.build,
         }
 
     def summary(self) -> str:
@@ -485,7 +489,11 @@ def _failures(suite: gx.ExpectationSuite, frame: pd.DataFrame, checkpoint_result
 
 
 def run_gate(
-    paths: Paths, candidate_db: Path | None = None, scope: Scope | None = None, full: bool = False
+    paths: Paths,
+    candidate_db: Path | None = None,
+    scope: Scope | None = None,
+    full: bool = False,
+    build: str = "",
 ) -> GateResult:
     """Validate the raw lake batches and the candidate marts. Never raises on a failed expectation:
     the caller decides (see ``enforce``).
@@ -497,7 +505,9 @@ def run_gate(
     paths.gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(paths.gx_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    result = GateResult(run_at=datetime.now(UTC).isoformat(timespec="seconds"), scope=scope.describe())
+    result = GateResult(
+        run_at=datetime.now(UTC).isoformat(timespec="seconds"), scope=scope.describe(), build=build
+    )
     log.info("quality gate scope: %s", result.scope)
 
     result.candidate = candidate_fingerprint(candidate_db)
@@ -530,6 +540,7 @@ def _append_history(gx_root: Path, result: GateResult) -> None:
         "publishable": result.publishable,
         "verdict": result.verdict()["verdict"],
         "candidate": result.candidate,
+        "build": result.build,
         "scope": result.scope,
         "data_docs": result.data_docs,
         "suites": result.suites,
@@ -537,6 +548,29 @@ def _append_history(gx_root: Path, result: GateResult) -> None:
     }
     with (gx_root / "gate_history.jsonl").open("a", encoding="utf-8") as f:
         f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def record_refusal(paths: Paths, reason: str, candidate_db: Path | None = None) -> GateResult:
+    """Record in the gate's history a blocked run that validated nothing: the candidate is not a complete
+    build of the present lake (``reason``, from ``warehouse.build_record.verify``)."""
+    candidate_db = candidate_db or paths.candidate_db
+    result = GateResult(run_at=datetime.now(UTC).isoformat(timespec="seconds"), scope="not run")
+    result.candidate = candidate_fingerprint(candidate_db)
+    result.suites["build_complete"] = False
+    result.failures.append(
+        Failure(
+            suite="build_complete",
+            expectation="last_build_succeeded",
+            column=None,
+            severity=CRITICAL,
+            description=reason,
+            on_failure="block publishing; rebuild the candidate",
+            observed=reason,
+        )
+    )
+    paths.gx_root.mkdir(parents=True, exist_ok=True)
+    _append_history(paths.gx_root, result)
+    return result
 
 
 def enforce(result: GateResult) -> None:

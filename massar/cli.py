@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from massar import pipeline
@@ -130,30 +131,71 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if lost else 0
 
 
+#: Exit codes of build, check, publish, versions and rollback (docs/operations.md, "Exit codes").
+EXIT_REFUSED = 2  # the gate blocked, or the candidate is not a verified build / not checked: not published
+EXIT_BUILD_FAILED = 3  # dbt build failed: the candidate is not publishable
+EXIT_DISK_FULL = 4  # not enough disk space: nothing was published, temporary copies removed
+EXIT_BAD_CURRENT = 5  # CURRENT is damaged or names a missing version: repair with `massar rollback VERSION`
+
+
+def _status(command: str, run: Callable[[], int]) -> int:
+    """Run a command's work; known failures become one line on stderr and an exit code, not a traceback."""
+    from expectations.gate import GateFailedError
+    from warehouse.build_record import UnverifiedBuildError
+    from warehouse.publish import CurrentPointerError, DiskFullError, PublishError, is_disk_full
+
+    outcome = {"publish": "not published", "check": "not publishable", "build": "build failed"}.get(
+        command, f"{command} failed"
+    )
+    try:
+        return run()
+    except CurrentPointerError as exc:
+        print(f"{outcome}: {exc}", file=sys.stderr)
+        return EXIT_BAD_CURRENT
+    except DiskFullError as exc:
+        print(f"{outcome}: {exc}", file=sys.stderr)
+        return EXIT_DISK_FULL
+    except UnverifiedBuildError as exc:
+        print(f"{outcome}: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except GateFailedError:
+        print(f"{outcome}: the quality gate found critical failures (listed above)", file=sys.stderr)
+        return EXIT_REFUSED
+    except PublishError as exc:
+        print(f"{outcome}: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except pipeline.BuildFailedError as exc:
+        print(f"build failed: {exc}; the candidate is not publishable", file=sys.stderr)
+        return EXIT_BUILD_FAILED
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        print(f"{outcome}: disk full ({exc.filename or exc})", file=sys.stderr)
+        return EXIT_DISK_FULL
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
-    pipeline.build_warehouse(full_refresh=args.full_refresh)
-    return 0
+    def run() -> int:
+        pipeline.build_warehouse(full_refresh=args.full_refresh)
+        return 0
+
+    return _status("build", run)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from expectations.gate import GateFailedError
-
-    try:
+    def run() -> int:
         pipeline.check_candidate()
-    except GateFailedError:
-        return 2
-    return 0
+        return 0
+
+    return _status("check", run)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from warehouse.publish import PublishError
-
-    try:
+    def run() -> int:
         print(pipeline.publish_candidate(keep=args.keep))
-    except PublishError as exc:
-        print(f"not published: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return 0
+
+    return _status("publish", run)
 
 
 def _publication(path: Path) -> str:
@@ -171,25 +213,28 @@ def _publication(path: Path) -> str:
 
 
 def _cmd_versions(args: argparse.Namespace) -> int:
-    from warehouse.publish import SUFFIX, current, versions
+    from warehouse.publish import SUFFIX, CurrentPointerError, current, versions
 
     published = paths().published_dir
-    live = current(published)
+    try:
+        live, damaged = current(published), None
+    except CurrentPointerError as exc:
+        live, damaged = None, exc
     for name in versions(published):
         mark = "* " if live and live.version == name else "  "
         print(mark + name + _publication(published / f"{name}{SUFFIX}"))
+    if damaged is not None:  # the list is still shown: it is what a repair picks from
+        print(f"no current version: {damaged}", file=sys.stderr)
+        return EXIT_BAD_CURRENT
     return 0
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from warehouse.publish import PublishError
-
-    try:
+    def run() -> int:
         print(pipeline.rollback_version(args.version))
-    except PublishError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    return 0
+        return 0
+
+    return _status("rollback", run)
 
 
 def _cmd_maintenance(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -202,9 +203,21 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
-def run_dbt(*args: str) -> None:
-    """Run a dbt command on the project, against the candidate warehouse."""
+class BuildFailedError(RuntimeError):
+    """A dbt build of the candidate failed: the candidate is not publishable (``warehouse.build_record``)."""
+
+
+def run_dbt(*args: str, record: str | None = None) -> None:
+    """Run a dbt command on the project, against the candidate warehouse.
+
+    ``record`` (a label): the invocation is a step of the candidate's build; its outcome (dbt's
+    ``run_results.json``) is added to the build record, and a failure raises ``BuildFailedError``."""
+    from warehouse import build_record
+
     env = {**os.environ, **export_environment()}
+    results = paths().dbt_target / "run_results.json"
+    if record is not None:
+        results.unlink(missing_ok=True)  # a run that writes none must not be judged by an older one
     cmd = [
         dbt_executable(),
         *args,
@@ -215,6 +228,11 @@ def run_dbt(*args: str) -> None:
     ]
     log.info("running %s", " ".join(cmd))
     completed = subprocess.run(cmd, env=env, check=False)
+    if record is not None:
+        outcome = build_record.record_step(paths().candidate_db, results, completed.returncode, record)
+        if outcome["status"] == "failed":
+            counts = build_record.describe(outcome["steps"][-1]["counts"])  # type: ignore[index]
+            raise BuildFailedError(f"dbt {args[0]} failed (exit {completed.returncode}; {counts})")
     if completed.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed (exit {completed.returncode})")
 
@@ -223,12 +241,18 @@ DBT_ARTIFACTS = ("manifest.json", "run_results.json")
 
 
 @holds_writer_lock()
-def keep_dbt_artifacts(project_dir: str, **_: object) -> None:
-    """Copy dbt's artifacts from a project copy's ``target`` folder to ``DBT_TARGET_PATH`` (the Cosmos
-    operators' callback: they run dbt in a temporary copy, whose target goes away with it)."""
+def keep_dbt_artifacts(project_dir: str, context: object = None, **_: object) -> None:
+    """Copy dbt's artifacts from a project copy's ``target`` folder to ``DBT_TARGET_PATH`` and add the run's
+    outcome to the candidate's build record (the Cosmos operators' callback: they run dbt in a temporary
+    copy, whose target goes away with it)."""
     import shutil
 
+    from warehouse import build_record
+
     source, target = Path(project_dir) / "target", paths().dbt_target
+    ti = context.get("ti") if hasattr(context, "get") else None  # type: ignore[union-attr]
+    task = getattr(ti, "task_id", "")
+    build_record.record_step(paths().candidate_db, source / "run_results.json", None, str(task))
     target.mkdir(parents=True, exist_ok=True)
     for name in DBT_ARTIFACTS:
         if (source / name).exists():
@@ -237,40 +261,65 @@ def keep_dbt_artifacts(project_dir: str, **_: object) -> None:
 
 
 @holds_writer_lock()
-def prepare_candidate() -> str | None:
+def prepare_candidate(planned_steps: int | None = None) -> str | None:
     """Start the candidate warehouse from the current published version (write-audit-publish step 1).
 
+    The candidate inherits the build record of the version it copies (``warehouse.build_record``); with
+    ``planned_steps``, a build of that many dbt invocations begins (the DAGs: one per layer).
     Returns the version copied (None when nothing is published yet: dbt then builds from scratch)."""
+    from warehouse import build_record
+    from warehouse.publish import SUFFIX
     from warehouse.publish import prepare_candidate as _prepare
 
     p = paths()
     copied = _prepare(p.candidate_db, p.published_dir)
+    if copied is None:
+        build_record.record_path(p.candidate_db).unlink(missing_ok=True)
+    else:
+        build_record.inherit(p.candidate_db, p.published_dir / f"{copied}{SUFFIX}", copied)
+    if planned_steps is not None:
+        build_record.begin(p.candidate_db, p.lake, planned=planned_steps)
     log.info("candidate starts from %s", copied or "an empty warehouse")
     return copied
 
 
 @holds_writer_lock()
 def build_warehouse(full_refresh: bool = False, fresh_candidate: bool = True) -> None:
-    """dbt build (seeds, models, tests, unit tests) into the candidate warehouse.
+    """dbt build (seeds, models, tests, unit tests) into the candidate warehouse, recorded in the
+    candidate's build record (``BuildFailedError`` when a node fails).
 
     The candidate first becomes a copy of the published version (``fresh_candidate``), so incremental models
     continue from what is published and a failed build never touches a published file."""
-    paths().warehouse.mkdir(parents=True, exist_ok=True)
+    from warehouse import build_record
+
+    p = paths()
+    p.warehouse.mkdir(parents=True, exist_ok=True)
     if fresh_candidate:
         prepare_candidate()
-    run_dbt("build", *(["--full-refresh"] if full_refresh else []))
+    build_record.begin(p.candidate_db, p.lake, planned=1)
+    run_dbt("build", *(["--full-refresh"] if full_refresh else []), record="build")
 
 
 @holds_writer_lock()
 def check_candidate(full: bool = False) -> dict[str, object]:
     """Run the quality gate on the candidate; raise ``GateFailedError`` when a critical check fails.
 
-    A candidate that differs from the published version by daily drops only is checked on what they
-    changed (``expectations.gate.gate_scope``); ``full`` checks everything. Returns the verdict that
-    ``publish_candidate`` records with the version."""
-    from expectations.gate import enforce, run_gate
+    The candidate must first be the complete, successful build of the lake as it is
+    (``warehouse.build_record.verify``): otherwise ``UnverifiedBuildError`` is raised (and recorded in the
+    gate's history as a blocked run) without running the suites. A candidate that differs from the
+    published version by daily drops only is checked on what they changed (``expectations.gate.gate_scope``);
+    ``full`` checks everything. Returns the verdict that ``publish_candidate`` records with the version,
+    bound to this candidate and build (``candidate``, ``build``)."""
+    from expectations.gate import enforce, record_refusal, run_gate
+    from warehouse import build_record
 
-    result = run_gate(paths(), full=full)
+    p = paths()
+    try:
+        build = build_record.verify(p.candidate_db, p.lake)
+    except build_record.UnverifiedBuildError as exc:
+        record_refusal(p, str(exc))
+        raise
+    result = run_gate(p, full=full, build=str(build["id"]))
     print(result.summary())
     enforce(result)
     return result.verdict()
@@ -278,8 +327,6 @@ def check_candidate(full: bool = False) -> dict[str, object]:
 
 def _last_verdict() -> dict[str, object] | None:
     """The gate's last record, if it was made on the candidate as it is now."""
-    import json
-
     from warehouse.publish import candidate_fingerprint
 
     p = paths()
@@ -299,21 +346,42 @@ def _last_verdict() -> dict[str, object] | None:
         "critical": sum(f["severity"] == "critical" for f in record["failures"]),
         "run_at": record["run_at"],
         "data_docs": record.get("data_docs"),
+        "candidate": record.get("candidate"),
+        "build": record.get("build"),
     }
 
 
 @holds_writer_lock()
 def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> str:
-    """Publish the checked candidate atomically; returns the new version name.
+    """Publish the checked candidate atomically, with its serving stores; returns the new version name.
 
-    ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used, and it must have
-    been made on the candidate as it is now (a changed or unchecked candidate is refused)."""
-    from massar.serving import commit_stores, discard_stores
-    from warehouse.publish import PublishError, Verdict, new_version_name, publish
+    Refused (``PublishError``) unless the candidate is the complete, successful build of the lake as it is
+    (``warehouse.build_record.verify``) and ``gate`` is a passing verdict for this exact candidate and
+    build. ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used.
 
+    The version is one unit: the warehouse file and its serving stores (``serving/<version>/``, derived
+    from the candidate while the version is copied) are all in place before ``CURRENT`` switches, once."""
+    from massar.serving import commit_stores, discard_stores, stores_root
+    from warehouse import build_record
+    from warehouse.publish import (
+        PublishError,
+        Verdict,
+        candidate_fingerprint,
+        new_version_name,
+        publish,
+        stores_dir,
+    )
+
+    p = paths()
+    build = build_record.verify(p.candidate_db, p.lake)
     gate = gate or _last_verdict()
     if gate is None:
         raise PublishError("the candidate was not checked by the gate since its build: run massar check")
+    if gate.get("candidate") != candidate_fingerprint(p.candidate_db) or gate.get("build") != build["id"]:
+        raise PublishError(
+            "the gate's verdict is not for this candidate as built now (it changed or was rebuilt since): "
+            "run massar check"
+        )
     if not gate["publishable"]:
         raise PublishError("the quality gate blocked this candidate (critical failures): not publishing")
     verdict = Verdict(
@@ -323,14 +391,22 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
         gate_run_at=str(gate.get("run_at") or "") or None,
         data_docs=str(gate.get("data_docs") or "") or None,
     )
-    p = paths()
     history = p.gx_root / "gate_history.jsonl"
     name = new_version_name(p.published_dir)
+    folder = stores_dir(stores_root(), name)
     started = time.perf_counter()
     # The serving stores are derived from the candidate (the version's content) while the version is
-    # copied: the copy is I/O, the stores are DuckDB work; both renames wait for the version to be live.
+    # copied: the copy is I/O, the stores are DuckDB work. They are put in place once the copy is checked,
+    # before the version file is renamed and CURRENT switches.
     with ThreadPoolExecutor(max_workers=1) as pool:
         stores = pool.submit(stage_serving_stores, p.candidate_db, name)
+
+        def put_stores_in_place(version: str) -> None:
+            staged = stores.result()
+            if staged is not None:
+                commit_stores(staged)
+            log.info("serving stores of %s in place, %.1f s", version, time.perf_counter() - started)
+
         try:
             version = publish(
                 p.candidate_db,
@@ -339,67 +415,99 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
                 verdict=verdict,
                 gate_history=history,
                 version=name,
+                on_staged=put_stores_in_place,
+                stores_root=stores_root(),
             )
         except BaseException:
             if stores.exception() is None:  # waits for the stores; the publication's error is the one raised
                 discard_stores(stores.result() or [])
+            shutil.rmtree(folder, ignore_errors=True)  # the stores of a version that was not published
             raise
-        log.info(
-            "published %s (%s, %s warning(s)) in %.1f s",
-            version.version,
-            verdict.verdict,
-            verdict.warnings,
-            time.perf_counter() - started,
-        )
-        staged = stores.result()
-    if staged is not None:
-        commit_stores(staged)
-    log.info("serving stores refreshed, %.1f s after the publication started", time.perf_counter() - started)
+    build_record.keep_with_version(p.candidate_db, version.path)
+    log.info(
+        "published %s (%s, %s warning(s)) in %.1f s",
+        version.version,
+        verdict.verdict,
+        verdict.warnings,
+        time.perf_counter() - started,
+    )
     return version.version
 
 
 @holds_writer_lock()
 def rollback_version(version: str | None = None) -> str:
-    """Point readers back to an earlier published ``version`` (default: the one before the current) and
-    bring the serving stores (parent lookup, public statistics) back to it; returns the version name.
+    """Point readers back to an earlier published ``version`` (default: the one before the current), with
+    its serving stores; returns the version name. With a damaged ``CURRENT``, naming the version repairs
+    the pointer.
 
-    The stores are derived from one published version: without the refresh the public app would keep
-    answering from the version that was rolled back."""
-    from warehouse.publish import rollback
+    Each version keeps its own stores (``serving/<version>/``): they are rebuilt first only when missing
+    (a version published before stores were kept per version), then ``CURRENT`` switches once."""
+    from warehouse.publish import SUFFIX, rollback, rollback_target
 
-    restored = rollback(paths().published_dir, version)
+    p = paths()
+    name = rollback_target(p.published_dir, version)
+    ensure_serving_stores(p.published_dir / f"{name}{SUFFIX}")
+    restored = rollback(p.published_dir, name)
     log.info("rolled back to %s", restored.version)
-    refresh_lookup_store(restored.path)
     return restored.version
+
+
+def _store_source(store: Path, table: str) -> str | None:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(store), read_only=True) as con:
+            return str(con.execute(f"select source from {table}").fetchall()[0][0])
+    except (duckdb.Error, IndexError):
+        return None
+
+
+def ensure_serving_stores(published_db: Path) -> None:
+    """Write a published version's serving stores when they are missing or not that version's."""
+    from massar.serving import commit_stores, lookup_store_path, public_stats_store_path
+
+    version = published_db.stem
+    lookup, stats = lookup_store_path(version), public_stats_store_path(version)
+    if _store_source(lookup, "meta.build") == version and _store_source(stats, "stats.about") == version:
+        return
+    staged = stage_serving_stores(published_db, version, full=True)
+    if staged is not None:
+        commit_stores(staged)
 
 
 @holds_writer_lock()
 def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
-    """Bring the parent lookup's serving store up to a published version (when it has the serving models):
-    only the pupils whose serving rows changed are rebuilt (``massar.serving.update_lookup_store``), or
-    everything with ``full``."""
+    """Write the serving stores of a published version (``serving/<version>/``): the lookup store patched
+    from the current version's (only the pupils whose serving rows changed,
+    ``massar.serving.update_lookup_store``), or rebuilt with ``full``."""
     from massar.serving import commit_stores, lookup_store_path
 
     staged = stage_serving_stores(published_db, published_db.stem, full=full)
     if staged is None:
         return None
     commit_stores(staged)
-    return lookup_store_path()
+    return lookup_store_path(published_db.stem)
 
 
 def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> list[tuple[Path, Path]] | None:
     """Write the public statistics store and the parent lookup store of a warehouse file (``version``: the
-    name of the version it is, or will be) without putting them in place: returns the (written file,
-    target) pairs for ``massar.serving.commit_stores``, or None when the file has no serving models."""
+    name of the version it is, or will be) in ``serving/<version>/`` under temporary names: returns the
+    (written file, target) pairs for ``massar.serving.commit_stores``, or None when the file has no
+    serving models. The lookup store is patched from the current version's store when there is one."""
     import duckdb
 
     from massar.serving import (
+        LOOKUP_STORE,
         Staged,
         build_lookup_store,
         build_public_stats_store,
         discard_stores,
+        lookup_store_path,
+        public_stats_store_path,
+        stores_root,
         update_lookup_store,
     )
+    from warehouse.publish import CurrentPointerError, current
 
     with duckdb.connect(str(source_db), read_only=True) as con:
         has_serving = con.execute(
@@ -408,14 +516,29 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
     if not has_serving:
         log.warning("warehouse without serving models: parent lookup store not refreshed")
         return None
+    lookup = lookup_store_path(version)
+    previous = None
+    try:
+        live = current(paths().published_dir)
+    except CurrentPointerError:
+        live = None
+    if live is not None and live.version != version:
+        previous = lookup_store_path(live.version)
+    if previous is None or not previous.exists():
+        legacy = stores_root() / LOOKUP_STORE  # the single store of a home published before versions
+        previous = legacy if legacy.exists() else None
     staged: Staged = []
     try:
         # public statistics, suppressed (a no-op on older versions)
-        build_public_stats_store(source_db, staged=staged, source=version)
-        if full:
-            build_lookup_store(source_db, staged=staged, source=version)
+        build_public_stats_store(
+            source_db, target=public_stats_store_path(version), staged=staged, source=version
+        )
+        if full or previous is None:
+            build_lookup_store(source_db, target=lookup, staged=staged, source=version)
         else:
-            update = update_lookup_store(source_db, staged=staged, source=version)
+            update = update_lookup_store(
+                source_db, target=lookup, staged=staged, source=version, previous=previous
+            )
             log.info(
                 "lookup store: %s, %s pupils changed %s", update.mode, update.changed_pupils, update.reason
             )
@@ -559,8 +682,13 @@ def daily_dbt_args(days: list[str]) -> list[str]:
 
 @holds_writer_lock()
 def build_daily(days: list[str]) -> None:
-    """The daily dbt build (what the day's drops feed) into the candidate, as the daily DAG runs it."""
-    run_dbt("build", *daily_dbt_args(days))
+    """The daily dbt build (what the day's drops feed) into the candidate, as the daily DAG runs it: a
+    partial build, complete when every selected node succeeded."""
+    from warehouse import build_record
+
+    p = paths()
+    build_record.begin(p.candidate_db, p.lake, planned=1, kind=f"daily build of {', '.join(days)}")
+    run_dbt("build", *daily_dbt_args(days), record="daily")
 
 
 def school_days(start: str, end: str) -> list[str]:
@@ -587,6 +715,7 @@ def compact_lake() -> dict[str, int]:
 @holds_writer_lock()
 def prune_versions(keep: int = 5) -> list[str]:
     """Maintenance: delete published versions older than the newest ``keep`` (never the current one)."""
+    from massar.serving import stores_root
     from warehouse.publish import prune
 
-    return prune(paths().published_dir, keep)
+    return prune(paths().published_dir, keep, stores_root())

@@ -1,16 +1,18 @@
 """Export the public app's serving stores from a published warehouse version.
 
-The public app opens only these small files, never the warehouse. Both are written under a temporary name
-and renamed into place, so the app sees the old store or the new one.
+The public app opens only these small files, never the warehouse. They belong to one published version
+and are named by it: ``$MASSAR_HOME/serving/<version>/`` (``warehouse.publish.stores_dir``). Publishing
+writes them before the version's ``CURRENT`` switch (``massar.pipeline.publish_candidate``), so a reader
+that resolves ``CURRENT`` finds the warehouse and both stores of the same version.
 
-- ``$MASSAR_HOME/serving/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
+- ``serving/<version>/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
   (dbt models ``serving.lookup_*``), keyed by pupil code: ``lookup.pupil`` (identity and the secret
   hash) and ``lookup.card`` (each pupil's whole answer in one row, lists of structs), so a lookup reads
   the hash, then, once the secret is verified, one row. Schema ``meta`` (never read by the app) keeps a
   digest of each pupil's serving rows, so that a publish rebuilds only the pupils whose rows changed
-  (``update_lookup_store``, in a copy of the store renamed into place); ``build_lookup_store`` rebuilds
+  (``update_lookup_store``, in a copy of the previous version's store); ``build_lookup_store`` rebuilds
   everything.
-- ``$MASSAR_HOME/serving/public_stats.duckdb`` (schema ``stats``): the public statistics, built
+- ``serving/<version>/public_stats.duckdb`` (schema ``stats``): the public statistics, built
   from ``serving.public_*`` with their totals, after small-cell suppression (``massar.suppression``).
   A second file rather than more tables in the lookup store: it holds no pupil-level row at all, so the
   statistics page cannot reach a pupil's data even through a bug, and each store is rebuilt and
@@ -90,12 +92,37 @@ def _key_secrets(con: duckdb.DuckDBPyConnection, only: str = "") -> None:
     con.unregister("secret_macs")
 
 
-def lookup_store_path() -> Path:
-    return paths().home / "serving" / "parent_lookup.duckdb"
+LOOKUP_STORE = "parent_lookup.duckdb"
+STATS_STORE = "public_stats.duckdb"
 
 
-def public_stats_store_path() -> Path:
-    return paths().home / "serving" / "public_stats.duckdb"
+def stores_root() -> Path:
+    return paths().home / "serving"
+
+
+def _version_or_current(version: str | None) -> str | None:
+    from warehouse.publish import current
+
+    if version is not None:
+        return version
+    live = current(paths().published_dir)
+    return live.version if live else None
+
+
+def lookup_store_path(version: str | None = None) -> Path:
+    """The lookup store of ``version`` (default: the current published version)."""
+    from warehouse.publish import stores_dir
+
+    name = _version_or_current(version)
+    return stores_dir(stores_root(), name) / LOOKUP_STORE if name else stores_root() / LOOKUP_STORE
+
+
+def public_stats_store_path(version: str | None = None) -> Path:
+    """The public statistics store of ``version`` (default: the current published version)."""
+    from warehouse.publish import stores_dir
+
+    name = _version_or_current(version)
+    return stores_dir(stores_root(), name) / STATS_STORE if name else stores_root() / STATS_STORE
 
 
 #: Store files written but not in place yet: (written file, target), renamed by ``commit_stores``.
@@ -290,20 +317,23 @@ def update_lookup_store(
     *,
     staged: Staged | None = None,
     source: str | None = None,
+    previous: Path | None = None,
 ) -> StoreUpdate:
-    """Bring the lookup store up to ``published_db``: only the pupils whose ``serving.lookup_*`` rows
-    changed get their ``pupil`` and ``card`` rows rebuilt (a day's absences and grades touch a few
-    classes). The store is patched in a copy that replaces it atomically (``_atomic_store``): a reader
-    sees the old store or the new one. Falls back to ``build_lookup_store`` when there is no usable store
-    (none, no digests, other columns) or when more than ``max_changed_share`` of the pupils changed."""
+    """Write the lookup store of ``published_db`` at ``target`` from ``previous`` (the previous version's
+    store; default ``target`` itself): only the pupils whose ``serving.lookup_*`` rows changed get their
+    ``pupil`` and ``card`` rows rebuilt (a day's absences and grades touch a few classes). The store is
+    patched in a copy of ``previous`` that becomes ``target`` atomically (``_atomic_store``); ``previous``
+    is only read. Falls back to ``build_lookup_store`` when there is no usable store (none, no digests,
+    other columns) or when more than ``max_changed_share`` of the pupils changed."""
     target = target or lookup_store_path()
-    reason = _reusable(target, published_db)
+    previous = previous or target
+    reason = _reusable(previous, published_db)
     if reason:
         build_lookup_store(published_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", -1, reason)
     with duckdb.connect() as con:  # compare digests without touching the store
         limit_memory(con)
-        con.execute("attach ? as store (read_only)", [str(target)])
+        con.execute("attach ? as store (read_only)", [str(previous)])
         con.execute("attach ? as published (read_only)", [str(published_db)])
         changed = con.sql(
             f"select coalesce(n.student_code, o.student_code) as student_code, n.digest "
@@ -315,7 +345,7 @@ def update_lookup_store(
     if changed.height > max_changed_share * max(pupils, 1):
         build_lookup_store(published_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", changed.height, f"{changed.height} of {pupils} pupils changed")
-    with _atomic_store(target, start_from=target, staged=staged) as con:
+    with _atomic_store(target, start_from=previous, staged=staged) as con:
         con.execute("attach ? as published (read_only)", [str(published_db)])
         con.register("changed_frame", changed)
         con.execute("create temp table changed as select * from changed_frame")

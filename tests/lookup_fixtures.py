@@ -122,3 +122,28 @@ def build_store(path: Path, key: bytes | None = None) -> Path:
                 )
         build_card_table(con)
     return path
+
+
+def published_store(home: Path, name: str) -> Path:
+    """A serving store (``parent_lookup.duckdb``, ``public_stats.duckdb``) of the version published in
+    ``home`` (``serving/<version>/``)."""
+    from warehouse.publish import current, stores_dir
+
+    live = current(home / "warehouse" / "published")
+    assert live is not None, f"nothing published in {home}"
+    return stores_dir(home / "serving", live.version) / name
+
+
+def publish_store(home: Path, version: str = "v20260601T000000000000Z", key: bytes | None = None) -> Path:
+    """``build_store`` as the serving store of a published version of ``home``: the store in
+    ``serving/<version>/`` recording its version, ``CURRENT`` naming it and a version file (empty: the public
+    app never opens the warehouse)."""
+    store = build_store(home / "serving" / version / "parent_lookup.duckdb", key=key)
+    with duckdb.connect(str(store)) as con:
+        con.execute("create schema if not exists meta")
+        con.execute("create or replace table meta.build as select ? as source", [version])
+    published = home / "warehouse" / "published"
+    published.mkdir(parents=True, exist_ok=True)
+    (published / f"{version}.duckdb").touch()
+    (published / "CURRENT").write_text(version + "\n", encoding="utf-8")
+    return store

@@ -328,6 +328,7 @@ def test_critical_failure_blocks_publishing(home: Path) -> None:
     """A mart made to violate a critical expectation after the build: the gate blocks, nothing is
     published, the previous version stays current and readable."""
     from expectations.gate import GateFailedError
+    from warehouse import build_record
     from warehouse.publish import PublishError, current, validate_version
 
     p = paths()
@@ -335,6 +336,7 @@ def test_critical_failure_blocks_publishing(home: Path) -> None:
     pipeline.prepare_candidate()
     with duckdb.connect(str(p.candidate_db)) as con:
         con.execute("update marts.fct_grade set grade = 25 where grade is not null and grade > 15")
+    build_record.seal(p.candidate_db, p.lake, "a bad build, simulated")
     with pytest.raises(GateFailedError):
         pipeline.check_candidate()
     with pytest.raises(PublishError):
@@ -356,6 +358,7 @@ def test_critical_failure_blocks_publishing(home: Path) -> None:
 @pytest.mark.slow  # ~50 s: in `make test-all`, out of the default suite (< 15 min)
 def test_warning_publishes_with_a_visible_flag(home: Path) -> None:
     """An absence spike on one region's last day (day-over-day anomaly) is a warning: published, flagged."""
+    from warehouse import build_record
     from warehouse.publish import current, rollback
 
     p = paths()
@@ -371,6 +374,7 @@ def test_warning_publishes_with_a_visible_flag(home: Path) -> None:
                 "from marts.fct_absence where region_code = ? and absence_date = ? and session_number < 100",
                 [100 * copy, region, last_day],
             )
+    build_record.seal(p.candidate_db, p.lake, "a build with an anomaly, simulated")
     verdict = pipeline.check_candidate()
     assert verdict["publishable"] and verdict["verdict"] == "warn" and verdict["warnings"] >= 1
     version = pipeline.publish_candidate(gate=verdict)

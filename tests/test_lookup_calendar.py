@@ -9,13 +9,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from lookup_fixtures import published_store
 
 from dashboards.public.store import ServingStore
 
 
 @pytest.fixture(scope="module")
 def cards(published_home: Path) -> pl.DataFrame:
-    path = published_home / "serving" / "parent_lookup.duckdb"
+    path = published_store(published_home, "parent_lookup.duckdb")
     with duckdb.connect(str(path), read_only=True) as con:
         return con.sql(
             "select student_code, school_year, school_code, level_code, class_code, exam_calendar"
@@ -91,7 +92,7 @@ def test_unified_tests_of_the_class(cards: pl.DataFrame, published_db: Path) -> 
 
 
 def test_the_store_returns_the_calendar_in_date_order(cards: pl.DataFrame, published_home: Path) -> None:
-    store = ServingStore(published_home / "serving" / "parent_lookup.duckdb")
+    store = ServingStore(published_store(published_home, "parent_lookup.duckdb"))
     try:
         code = next(c for c, *_rest, calendar in cards.rows() if len(calendar) > 1)
         card = store.card(code)

@@ -219,7 +219,7 @@ def test_rollback_brings_the_serving_stores_back(
 
     assert current(published).version == first.version
     full_old = build_lookup_store(first.path, tmp_path / "full-old.duckdb")
-    assert all((a, b) == (0, 0) for _rows, a, b in _differences(store, full_old).values())
+    assert all((a, b) == (0, 0) for _rows, a, b in _differences(lookup_store_path(), full_old).values())
     with duckdb.connect(str(public_stats_store_path()), read_only=True) as con:
         assert con.execute("select source from stats.about").fetchall() == [(first.version,)]
 
@@ -228,12 +228,14 @@ def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_
     versions: tuple[Path, Path, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``publish_candidate`` writes the serving stores from the candidate while the version is copied, and
-    renames them once the version is live: they then equal a full build of it and name it as their source.
-    A publication refused after the stores were written leaves the stores as they were, with no stray file."""
+    puts them in ``serving/<version>/`` before the version goes live: they then equal a full build of it and
+    name it as their source. A publication refused after the stores were written leaves the stores as they
+    were, with no stray file."""
     from massar import pipeline
     from massar.serving import lookup_store_path, public_stats_store_path
     from massar.settings import HOME_ENV, paths
-    from warehouse.publish import PublishError, current, publish
+    from warehouse import build_record
+    from warehouse.publish import PublishError, candidate_fingerprint, current, publish
 
     old, new, _changed = versions
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
@@ -242,15 +244,18 @@ def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_
     pipeline.refresh_lookup_store(first.path)
     p.candidate_db.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(new, p.candidate_db)
+    build = build_record.seal(p.candidate_db, p.lake, "a copy standing in for a build")
+    binding = {"candidate": candidate_fingerprint(p.candidate_db), "build": build["id"]}
     before = {path: path.stat().st_mtime_ns for path in (lookup_store_path(), public_stats_store_path())}
 
     with pytest.raises(PublishError):  # a critical verdict: refused after the stores were staged
-        pipeline.publish_candidate(gate={"publishable": True, "verdict": "blocked", "critical": 1})
+        pipeline.publish_candidate(gate={"publishable": True, "verdict": "blocked", "critical": 1, **binding})
     assert current(p.published_dir) == first
     assert {path: path.stat().st_mtime_ns for path in before} == before
     assert sorted(f.name for f in lookup_store_path().parent.iterdir()) == sorted(f.name for f in before)
+    assert [f.name for f in lookup_store_path().parent.parent.iterdir()] == [first.version]
 
-    name = pipeline.publish_candidate(gate={"publishable": True, "verdict": "pass"})
+    name = pipeline.publish_candidate(gate={"publishable": True, "verdict": "pass", **binding})
     assert current(p.published_dir).version == name
     full_new = build_lookup_store(new, tmp_path / "full-new.duckdb")
     assert all((a, b) == (0, 0) for _rows, a, b in _differences(lookup_store_path(), full_new).values())

@@ -25,7 +25,7 @@ import duckdb
 import httpx
 import pypdf
 import pytest
-from lookup_fixtures import PUPILS, build_store
+from lookup_fixtures import PUPILS, publish_store, published_store
 from portal_support import demo_secrets, portal_server
 
 KEYS = {
@@ -38,7 +38,7 @@ BACKOFF_SECONDS = 2
 
 def _home(factory: pytest.TempPathFactory, name: str) -> Path:
     home = factory.mktemp(name)
-    build_store(home / "serving" / "parent_lookup.duckdb", key=KEYS["MASSAR_LOOKUP_KEY"].encode())
+    publish_store(home, key=KEYS["MASSAR_LOOKUP_KEY"].encode())
     return home
 
 
@@ -333,7 +333,7 @@ def test_certificate_codes_verify_and_cannot_be_forged(portal: tuple[str, Path])
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     printed = re.search(r"([A-Z2-7]{4}(?:-[A-Z2-7]{4}){4})", text)
     assert printed, text
-    with duckdb.connect(str(home / "serving" / "parent_lookup.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(published_store(home, "parent_lookup.duckdb")), read_only=True) as con:
         row = con.execute("select * from lookup.pupil where student_code = 'M100000003'").fetchall()[0]
         names = [d[0] for d in con.description]
     pupil = {k: str(v) for k, v in zip(names, row, strict=True)}
@@ -369,7 +369,7 @@ def test_certificate_codes_verify_and_cannot_be_forged(portal: tuple[str, Path])
 
 def test_real_store_lookup(published_home: Path, tmp_path: Path) -> None:
     secrets = demo_secrets(published_home)
-    with duckdb.connect(str(published_home / "serving" / "parent_lookup.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(published_store(published_home, "parent_lookup.duckdb")), read_only=True) as con:
         rows = con.execute(
             "select student_code, first_name_fr, last_name_fr, school_name_fr, len(absences), "
             "len(subject_results) from lookup.card order by student_code"

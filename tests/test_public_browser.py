@@ -11,6 +11,7 @@ import duckdb
 import pypdf
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from lookup_fixtures import published_store
 from portal_support import demo_secrets, portal_server
 
 from dashboards.i18n import t
@@ -32,7 +33,7 @@ def public_url(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def _a_pupil_with_secret(home: Path) -> tuple[str, str, str, str]:
     """A pupil of the serving store, with the plain demo secret the synthetic source wrote for it."""
     secrets = demo_secrets(home)
-    store = home / "serving" / "parent_lookup.duckdb"
+    store = published_store(home, "parent_lookup.duckdb")
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute(
             "select student_code, first_name_fr, last_name_fr, school_code from lookup.pupil order by 1"

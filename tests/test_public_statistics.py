@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
+from lookup_fixtures import published_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.i18n import t
@@ -252,7 +253,7 @@ def test_bad_input_gets_a_clear_error() -> None:
 
 @pytest.fixture(scope="module")
 def stats(published_home: Path) -> dict[str, pl.DataFrame]:
-    path = published_home / "serving" / "public_stats.duckdb"
+    path = published_store(published_home, "public_stats.duckdb")
     assert path.exists(), "publish did not build the public statistics store"
     with duckdb.connect(str(path), read_only=True) as con:
         return {
@@ -267,7 +268,7 @@ def _sql(published_db: Path, sql: str, params: list[object] | None = None) -> pl
 
 
 def test_store_holds_only_the_public_tables(published_home: Path) -> None:
-    with duckdb.connect(str(published_home / "serving" / "public_stats.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(published_store(published_home, "public_stats.duckdb")), read_only=True) as con:
         tables = {
             (s, n)
             for s, n in con.execute(

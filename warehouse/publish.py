@@ -11,14 +11,27 @@
    resolves ``CURRENT`` and opens that version read-only: it sees the old version or the new one, never a
    mix. A crash (even ``kill -9``) at any point leaves ``CURRENT`` naming a complete, checked version.
 4. The last ``keep`` versions are kept for ``rollback``; stale temporary files are removed by ``prune``.
+
+A published version is one unit: the warehouse file ``published/<version>.duckdb`` and the public app's
+serving stores ``serving/<version>/`` (``stores_dir``), written for that version and named by it. The
+stores are put in place (``on_staged``) before the version file is renamed into place, and ``CURRENT``
+switches once, last: every reader resolves ``CURRENT`` and opens that version's files. ``prune`` and
+``rollback`` treat the three files together (the stores' folder is given by the caller).
+
+``CURRENT`` holds one version name (``v<timestamp>Z``) of an existing version; anything else (binary
+bytes, an empty file, a path) is refused with ``CurrentPointerError``, never followed. Running out of
+disk while publishing raises ``DiskFullError`` after removing the temporary copies.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,8 +86,45 @@ create or replace table {GATE_FAILURE_TABLE} (
 """
 
 
+#: A version name as ``new_version_name`` makes it (``v20261207T185526123456Z``).
+VERSION_PATTERN = re.compile(r"v\d{8}T\d{6}\d{0,6}Z")
+
+
 class PublishError(Exception):
     """The candidate cannot be published (missing, unreadable, or a version that does not exist)."""
+
+
+class CurrentPointerError(PublishError):
+    """``CURRENT`` is damaged (not a version name) or names a version that does not exist."""
+
+
+class DiskFullError(PublishError):
+    """Not enough disk space to publish (the temporary copies were removed)."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error is the file system's "no space left on device" (raised by Python or by DuckDB)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
+
+
+def disk_full_error(folder: Path, needed: int) -> DiskFullError:
+    free = shutil.disk_usage(folder).free if folder.exists() else 0
+    return DiskFullError(f"disk full (need {_size(needed)}, free {_size(free)} in {folder})")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} B"
+
+
+def stores_dir(stores_root: Path, version: str) -> Path:
+    """The folder of ``version``'s serving stores (``stores_root`` is ``$MASSAR_HOME/serving``)."""
+    return stores_root / version
 
 
 @dataclass(frozen=True)
@@ -119,16 +169,42 @@ def versions(published_dir: Path) -> list[str]:
     """Published versions, oldest first."""
     if not published_dir.exists():
         return []
-    return sorted(p.name.removesuffix(SUFFIX) for p in published_dir.glob(f"v*{SUFFIX}"))
+    names = (p.name.removesuffix(SUFFIX) for p in published_dir.glob(f"v*{SUFFIX}"))
+    return sorted(n for n in names if VERSION_PATTERN.fullmatch(n))
 
 
 def current(published_dir: Path) -> PublishedVersion | None:
-    """The version readers should open, or None when nothing was published yet."""
+    """The version readers should open, or None when nothing was published yet.
+
+    Raises ``CurrentPointerError`` when ``CURRENT`` does not hold a version name (``v<timestamp>Z``,
+    optionally with ``.duckdb``) or names a version whose file does not exist: a damaged pointer is never
+    decoded loosely nor followed outside ``published_dir``."""
     pointer = published_dir / POINTER
-    if not pointer.exists():
+    try:
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
         return None
-    version = pointer.read_text(encoding="utf-8").strip()
-    return PublishedVersion(version, published_dir / f"{version}{SUFFIX}")
+    except OSError as exc:
+        raise CurrentPointerError(f"{pointer} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        name = raw.decode("ascii").strip()
+    except UnicodeDecodeError:
+        name = None
+    if name is not None:
+        name = name.removesuffix(SUFFIX)
+    if name is None or not VERSION_PATTERN.fullmatch(name):
+        shown = raw[:40].decode("ascii", "backslashreplace")
+        raise CurrentPointerError(
+            f"{pointer} is damaged: it holds {shown!r}, not a version name (v<timestamp>Z); "
+            "repair it with `massar rollback <version>` (see `massar versions`)"
+        )
+    path = published_dir / f"{name}{SUFFIX}"
+    if not path.is_file():
+        raise CurrentPointerError(
+            f"{pointer} names {name}, which is not a published version; "
+            "repair it with `massar rollback <version>` (see `massar versions`)"
+        )
+    return PublishedVersion(name, path)
 
 
 def connect_current(published_dir: Path, attempts: int = 3) -> duckdb.DuckDBPyConnection:
@@ -196,7 +272,13 @@ def prepare_candidate(candidate_db: Path, published_dir: Path) -> str | None:
     if live is None or not live.path.exists():
         return None
     tmp = candidate_db.with_name(f".{candidate_db.name}.tmp-{os.getpid()}")
-    shutil.copyfile(live.path, tmp)
+    try:
+        shutil.copyfile(live.path, tmp)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full_error(candidate_db.parent, live.path.stat().st_size) from exc
+        raise
     os.replace(tmp, candidate_db)
     _write_marker(candidate_db, live.version, candidate_fingerprint(candidate_db))
     return live.version
@@ -343,65 +425,131 @@ def publish(
     verdict: Verdict | None = None,
     gate_history: Path | None = None,
     version: str | None = None,
+    on_staged: Callable[[str], None] | None = None,
+    stores_root: Path | None = None,
 ) -> PublishedVersion:
     """Copy the candidate into a new version and switch readers to it atomically.
 
     The candidate itself is only read. The gate's verdict is recorded in the version's
     ``audit.publication`` table (the dashboards show a flag when it is ``warn``), and the gate's run
     history (``gate_history``, JSON lines) in ``audit.gate_run`` / ``audit.gate_failure``. ``version``: the
-    name to give it (from ``new_version_name``; a fresh one when taken)."""
+    name to give it (from ``new_version_name``; a fresh one when taken, unless ``on_staged`` is given).
+    ``on_staged(version)`` runs once the copy is staged and checked, before the version file is renamed
+    into place and ``CURRENT`` switches: it puts the version's other files (the serving stores) in place.
+
+    On any failure the temporary copy is removed; running out of disk raises ``DiskFullError``."""
     if not candidate_db.exists():
         raise PublishError(f"no candidate warehouse at {candidate_db}: run the dbt build first")
     verdict = verdict or Verdict()
     if verdict.critical:
         raise PublishError(f"the quality gate found {verdict.critical} critical failure(s): not publishing")
     published_dir.mkdir(parents=True, exist_ok=True)
+    if version is not None and (published_dir / f"{version}{SUFFIX}").exists() and on_staged is not None:
+        raise PublishError(f"version {version} exists already")
     if version is None or (published_dir / f"{version}{SUFFIX}").exists():
         version = new_version_name(published_dir)
     target = published_dir / f"{version}{SUFFIX}"
     tmp = published_dir / f".{version}{SUFFIX}.tmp"
     live = current(published_dir)
     copied_from = candidate_fingerprint(candidate_db)
-    _stage(candidate_db, tmp, version, verdict, gate_history, previous=live.path if live else None)
-    # Check that the copy opens and is complete before anyone is pointed at it.
-    with duckdb.connect(str(tmp), read_only=True) as con:
-        recorded = con.execute(f"select max(version) from {PUBLICATION_TABLE} where version = ?", [version])
-        if recorded.fetchall()[0][0] != version:
-            raise PublishError(f"the staged copy of {version} lacks its publication record")
+    needed = sum(f.stat().st_size for f in (candidate_db, _wal(candidate_db)) if f.exists())
+    if shutil.disk_usage(published_dir).free < needed:
+        raise disk_full_error(published_dir, needed)
+    try:
+        _stage(candidate_db, tmp, version, verdict, gate_history, previous=live.path if live else None)
+        # Check that the copy opens and is complete before anyone is pointed at it.
+        with duckdb.connect(str(tmp), read_only=True) as con:
+            recorded = con.execute(
+                f"select max(version) from {PUBLICATION_TABLE} where version = ?", [version]
+            )
+            if recorded.fetchall()[0][0] != version:
+                raise PublishError(f"the staged copy of {version} lacks its publication record")
+        if on_staged is not None:
+            on_staged(version)
+    except BaseException as exc:
+        for leftover in (tmp, _wal(tmp)):
+            leftover.unlink(missing_ok=True)
+        if is_disk_full(exc) and not isinstance(exc, DiskFullError):
+            raise disk_full_error(published_dir, needed) from exc
+        raise
     os.replace(tmp, target)
     _fsync_dir(published_dir)
     _write_pointer(published_dir, version)
     if candidate_fingerprint(candidate_db) == copied_from:  # the candidate is this version's content
         _write_marker(candidate_db, version, copied_from)
-    prune(published_dir, keep)
+    prune(published_dir, keep, stores_root)
     return PublishedVersion(version, target)
 
 
-def prune(published_dir: Path, keep: int) -> list[str]:
-    """Delete all but the newest ``keep`` versions (never the current one) and stale temporary files."""
+def _companions(published_dir: Path, name: str, stores_root: Path | None) -> list[Path]:
+    """The files of version ``name`` besides the warehouse file: its build record and its stores folder."""
+    files = [published_dir / f"{name}.build.json"]
+    return files if stores_root is None else [*files, stores_dir(stores_root, name)]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def prune(published_dir: Path, keep: int, stores_root: Path | None = None) -> list[str]:
+    """Delete all but the newest ``keep`` versions (never the current one), each with its build record and
+    its serving stores (under ``stores_root``), and stale temporary files and stores of versions that
+    were never published."""
     keep = max(keep, 1)
-    live = current(published_dir)
+    try:
+        live = current(published_dir)
+    except CurrentPointerError:
+        live = None  # damaged: keep every version (an operator picks one with rollback)
+        keep = len(versions(published_dir)) or 1
     names = versions(published_dir)
     removed = []
     for name in names[: max(len(names) - keep, 0)]:
         if live is not None and name == live.version:
             continue
+        for companion in _companions(published_dir, name, stores_root):
+            _remove(companion)
         (published_dir / f"{name}{SUFFIX}").unlink(missing_ok=True)
         removed.append(name)
     for stale in published_dir.glob(".*.tmp*"):
         stale.unlink(missing_ok=True)
+    kept = set(versions(published_dir))
+    if stores_root is not None and stores_root.is_dir():
+        for entry in stores_root.iterdir():
+            orphan = entry.is_dir() and VERSION_PATTERN.fullmatch(entry.name) and entry.name not in kept
+            temporary = entry.name.startswith(".") and ".tmp" in entry.name
+            # the single stores of a home published before stores were kept per version
+            legacy = entry.name in LEGACY_STORES and live is not None
+            if orphan or temporary or (legacy and stores_dir(stores_root, live.version).is_dir()):
+                _remove(entry)
+    for record in published_dir.glob("v*.build.json"):
+        if record.name.removesuffix(".build.json") not in kept:
+            record.unlink(missing_ok=True)
     return removed
 
 
-def rollback(published_dir: Path, version: str | None = None) -> PublishedVersion:
-    """Point readers back to ``version`` (default: the one before the current)."""
+#: Store files of a home published before stores were kept per version (``serving/<name>``).
+LEGACY_STORES = ("parent_lookup.duckdb", "public_stats.duckdb")
+
+
+def rollback_target(published_dir: Path, version: str | None = None) -> str:
+    """The version ``rollback`` would point readers to (default: the one before the current)."""
     names = versions(published_dir)
-    live = current(published_dir)
     if version is None:
+        live = current(published_dir)
         if live is None or live.version not in names or names.index(live.version) == 0:
             raise PublishError("there is no earlier published version to roll back to")
         version = names[names.index(live.version) - 1]
     if version not in names:
         raise PublishError(f"no published version {version!r}; available: {', '.join(names) or 'none'}")
+    return version
+
+
+def rollback(published_dir: Path, version: str | None = None) -> PublishedVersion:
+    """Point readers back to ``version`` (default: the one before the current). With a damaged
+    ``CURRENT``, naming the version repairs the pointer."""
+    version = rollback_target(published_dir, version)
     _write_pointer(published_dir, version)
     return PublishedVersion(version, published_dir / f"{version}{SUFFIX}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -16,11 +16,11 @@ import polars as pl
 import streamlit as st
 
 from massar.settings import paths
+from warehouse.publish import CurrentPointerError, current
 
-CURRENT_FILE: Final[str] = "CURRENT"
+log = logging.getLogger(__name__)
+
 QUERY_TTL_SECONDS: Final[int] = 600
-VERSION_SUFFIX: Final[str] = ".duckdb"
-_VERSION_RE: Final[re.Pattern[str]] = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class NoPublishedWarehouse(RuntimeError):
@@ -38,21 +38,19 @@ class PublishedWarehouse:
 def published_warehouse() -> PublishedWarehouse | None:
     """The version named by ``warehouse/published/CURRENT``; ``None`` if there is none or it is broken.
 
-    ``CURRENT`` holds one name: the version (``v20261129T034500Z``, as ``warehouse/publish.py`` writes it)
-    or the file name (``v20261129T034500Z.duckdb``); either way a bare name in the same folder.
+    ``CURRENT`` is validated by ``warehouse.publish.current``: it must hold a version name
+    (``v20261129T034500Z``) of an existing version file in the same folder. A damaged pointer (binary
+    bytes, a path, a missing version) is logged and treated as "nothing published" (the pages say so),
+    never decoded loosely nor followed.
     """
-    published_dir = paths().published_dir
     try:
-        name = (published_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+        live = current(paths().published_dir)
+    except CurrentPointerError as exc:
+        log.error("published warehouse unavailable: %s", exc)
         return None
-    if not _VERSION_RE.fullmatch(name):  # a bare name in the same folder, nothing else
+    if live is None:
         return None
-    version = name.removesuffix(VERSION_SUFFIX)
-    path = published_dir / f"{version}{VERSION_SUFFIX}"
-    if not path.is_file():
-        return None
-    return PublishedWarehouse(version=version, path=path)
+    return PublishedWarehouse(version=live.version, path=live.path)
 
 
 def published_version() -> str | None:

@@ -1,8 +1,10 @@
 """The public statistics store: aggregated figures anyone may see, already suppressed.
 
-A small DuckDB file (``$MASSAR_HOME/serving/public_stats.duckdb``, schema ``stats``) written at
-publish time by ``massar/serving.py`` after small-cell suppression (``massar/suppression.py``); opened
-read-only. It holds no pupil-level row. In every table a null count or rate is a suppressed one and a
+A small DuckDB file of each published version (``$MASSAR_HOME/serving/<version>/public_stats.duckdb``,
+schema ``stats``) written at publish time by ``massar/serving.py`` after small-cell suppression
+(``massar/suppression.py``), before the version's ``CURRENT`` switch; opened read-only, for the version
+``CURRENT`` names, and checked to be that version's (``stats.about.source``).
+It holds no pupil-level row. In every table a null count or rate is a suppressed one and a
 null region, province, cycle or sex is a total:
 
 - ``pupils``: pupils by region x cycle x sex and province x cycle, with every total;
@@ -22,27 +24,44 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from massar.settings import paths
+from dashboards.public.store import StoreNotCurrent, current_version, stores_folder
 
 STATS_NAME = "public_stats.duckdb"
 TOTAL = "_total"  # the key of a total row or column in the shaped tables
 
 
-def stats_path() -> Path:
-    return paths().home / "serving" / STATS_NAME
+def stats_path(version: str | None = None) -> Path:
+    """The statistics store of ``version`` (default: the current version; a path that does not exist
+    when nothing is published)."""
+    return stores_folder(version or current_version()) / STATS_NAME
 
 
 class PublicStatsStore:
-    """Read-only access to the public statistics store (one connection, a cursor per query)."""
+    """Read-only access to the public statistics store (one connection, a cursor per query).
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or stats_path()
+    Without ``path``: the store of the version ``CURRENT`` names, checked to be built for it
+    (``version``); the page keeps one store per version."""
+
+    def __init__(self, path: Path | None = None, version: str | None = None) -> None:
+        self.version = (version or current_version()) if path is None else None
+        if path is None and self.version is None:
+            raise StoreNotCurrent("nothing is published (or CURRENT is damaged): no statistics store")
+        self.path = path or stats_path(self.version)
         # The file is attached to a private in-memory database rather than opened with
         # ``duckdb.connect(path)``: DuckDB shares one database instance per path within a process, so a
         # store opened after a publish replaced the file would get the instance still holding the old
         # file while an older store is open (the page keeps one store per file version).
         self._con = duckdb.connect()
-        self._con.execute("attach ? as public_stats (read_only)", [str(self.path)])
+        try:
+            self._con.execute("attach ? as public_stats (read_only)", [str(self.path)])
+        except duckdb.IOException as exc:
+            self._con.close()
+            raise StoreNotCurrent(f"no statistics store for {self.version or self.path}") from exc
+        if self.version is not None:
+            source = self._con.execute("select source from public_stats.stats.about").fetchall()
+            if source != [(self.version,)]:
+                self._con.close()
+                raise StoreNotCurrent(f"{self.path} was built for {source}, not {self.version}")
 
     def close(self) -> None:
         self._con.close()

@@ -1,7 +1,9 @@
 """The narrow serving store of the lookup: exactly what the page shows, keyed by pupil code.
 
-A small DuckDB file (``$MASSAR_HOME/serving/parent_lookup.duckdb``) built from the published warehouse at
-publish time, opened read-only. Two tables, in schema ``lookup`` and keyed by ``student_code``:
+A small DuckDB file of each published version (``$MASSAR_HOME/serving/<version>/parent_lookup.duckdb``),
+built at publish time and put in place before the version's ``CURRENT`` switch, opened read-only. The
+store follows ``CURRENT`` (``warehouse/published/CURRENT``) and checks that the file it opens was built
+for that version (``meta.build.source``). Two tables, in schema ``lookup`` and keyed by ``student_code``:
 
 - ``pupil``: identity, school, level, class, year, annual average and decision, and ``secret_hash``
   (HMAC-SHA-256 of the parent secret under the server's lookup key);
@@ -18,6 +20,7 @@ card (one more). Every query is parameterized and filtered by one pupil code.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +32,38 @@ from massar.settings import paths
 
 STORE_NAME = "parent_lookup.duckdb"
 STATE_NAME = "lookup_state.sqlite"
+#: ``CURRENT``'s content, as ``warehouse/publish.py`` writes and validates it (the public app imports
+#: nothing of the warehouse package): a version name, ``v`` + UTC timestamp + ``Z``.
+_VERSION = re.compile(r"v\d{8}T\d{6}\d{0,6}Z")
 
 
-def store_path() -> Path:
-    return paths().home / "serving" / STORE_NAME
+class StoreNotCurrent(RuntimeError):
+    """The lookup store of the current version is missing or was not built for it."""
+
+
+def current_version() -> str | None:
+    """The version named by ``warehouse/published/CURRENT``: None when nothing is published or the pointer
+    is damaged (not a version name, or a version whose file does not exist; never followed as a path)."""
+    published = paths().published_dir
+    try:
+        name = (published / "CURRENT").read_bytes().decode("ascii").strip().removesuffix(".duckdb")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _VERSION.fullmatch(name) or not (published / f"{name}.duckdb").is_file():
+        return None
+    return name
+
+
+def stores_folder(version: str | None) -> Path:
+    """``$MASSAR_HOME/serving/<version>/``: the serving stores of a version (a folder that does not exist
+    when ``version`` is None)."""
+    return paths().home / "serving" / (version or "none")
+
+
+def store_path(version: str | None = None) -> Path:
+    """The lookup store of ``version`` (default: the current version; a path that does not exist when
+    nothing is published)."""
+    return stores_folder(version or current_version()) / STORE_NAME
 
 
 def state_path() -> Path:
@@ -40,8 +71,9 @@ def state_path() -> Path:
 
 
 def open_lookup_store() -> ServingStore:
-    """The lookup store of this home, read-only: how every app opens it."""
-    return ServingStore(store_path())
+    """The lookup store of this home's current published version, read-only, following ``CURRENT``: how
+    every app opens it."""
+    return ServingStore()
 
 
 @dataclass(frozen=True)
@@ -82,13 +114,16 @@ class ServingStore:
     A cursor is kept per thread and reused: DuckDB's first query on a fresh cursor costs several times a
     point read (measured: 2.6 ms against 0.5 ms for the same indexed query on a reused cursor).
 
-    Publishing replaces the store file with an atomic rename (``massar.serving``): a connection opened
-    before keeps reading the old file, whole. Before each query the store checks (one ``stat``) whether
-    the file was replaced and, if so, opens the new one: a reader sees the old store or the new one,
-    and the newest once it is in place, without a restart of the app."""
+    Without ``path`` the store follows the published version: before each query it reads ``CURRENT``
+    and, when it names another version, opens that version's store (checking its ``meta.build.source``):
+    a reader sees the store of the version the dashboards see, whole, without a restart of the app. A
+    connection opened before keeps reading its file. With ``path``, that file (reopened when an atomic
+    rename replaced it: one ``stat`` per query)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or store_path()
+        self._follow = path is None
+        self.version = current_version() if self._follow else None
+        self.path = store_path(self.version) if self._follow else path  # type: ignore[assignment]
         self._lock = threading.Lock()
         self._local = threading.local()
         self._identity = self._file_identity()
@@ -101,26 +136,46 @@ class ServingStore:
         holding the replaced file. DuckDB's default threads: tried with one thread, the card read at 1M
         pupils got slower (p50 1.4 -> 3-8 ms, benchmarks/bench_lookup.py), the list columns decoding in
         parallel."""
+        if self._follow and self.version is None:
+            raise StoreNotCurrent("nothing is published (or CURRENT is damaged): no lookup store")
         con = duckdb.connect()
-        con.execute("attach ? as store (read_only)", [str(self.path)])
+        try:
+            con.execute("attach ? as store (read_only)", [str(self.path)])
+        except duckdb.IOException as exc:
+            con.close()
+            raise StoreNotCurrent(f"no lookup store for {self.version or self.path}") from exc
         con.execute("use store")  # unqualified names (``lookup.card``) resolve in the store, as before
+        if self._follow:
+            source = con.execute("select source from meta.build").fetchall()
+            if source != [(self.version,)]:
+                con.close()
+                raise StoreNotCurrent(f"{self.path} was built for {source}, not {self.version}")
         return con
 
-    def _file_identity(self) -> tuple[int, int]:
+    def _file_identity(self) -> tuple[object, ...]:
+        if self._follow:
+            return (self.version,)
         stat = os.stat(self.path)
         return stat.st_ino, stat.st_mtime_ns
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the current store file (reopened when a publish replaced it)."""
-        try:
-            identity = self._file_identity()
-        except FileNotFoundError:  # between two renames: keep the file already open
-            identity = self._identity
+        if self._follow:
+            version = current_version()
+            identity: tuple[object, ...] = (version,) if version else self._identity
+        else:
+            try:
+                identity = self._file_identity()
+            except FileNotFoundError:  # between two renames: keep the file already open
+                identity = self._identity
         if identity != self._identity:
             with self._lock:
                 if identity != self._identity:
                     # The previous connection is not closed here: another thread may be reading through
                     # it; it is released with its last cursor.
+                    if self._follow:
+                        self.version = str(identity[0])
+                        self.path = store_path(self.version)
                     self._con = self._open()
                     self._identity = identity
         con = self._con

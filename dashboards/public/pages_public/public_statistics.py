@@ -15,13 +15,14 @@ from dashboards.public.stats_store import (
     pupils_by_region,
     stats_path,
 )
+from dashboards.public.store import current_version
 from dashboards.ui import current_lang, url_selectbox
 
 
-@st.cache_resource
-def stats_store(mtime: float) -> PublicStatsStore:
-    """One read-only connection per version of the store file (a publish replaces the file)."""
-    return PublicStatsStore(stats_path())
+@st.cache_resource(max_entries=2)
+def stats_store(version: str) -> PublicStatsStore:
+    """One read-only connection per published version's store (a publish adds a new one)."""
+    return PublicStatsStore(version=version)
 
 
 def _names(frame: pl.DataFrame, code: str, lang: str) -> dict[str, str]:
@@ -35,10 +36,11 @@ def _rows(table: pl.DataFrame, names: dict[str, str], total: str, header: str) -
 
 lang = current_lang()
 st.title(t("public_stats.title", lang))
-if not stats_path().exists():
+version = current_version()
+if version is None or not stats_path(version).exists():
     st.info(t("public_stats.no_store", lang))
     st.stop()
-store = stats_store(stats_path().stat().st_mtime)
+store = stats_store(version)
 threshold = store.threshold()
 mark = t("public_stats.suppressed_mark", lang)
 st.caption(t("public_stats.intro", lang))
