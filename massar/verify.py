@@ -132,8 +132,10 @@ def check_published(report: VerifyReport, full: bool = True) -> None:
         return
     before = len(report.problems)
     for found in (
-        _check_store(serving.lookup_store_path(), "select source from meta.build", live, "parent lookup"),
-        _check_store(serving.public_stats_store_path(), "select source from stats.about", live, "statistics"),
+        _check_store(serving.lookup_store_path(live), "select source from meta.build", live, "parent lookup"),
+        _check_store(
+            serving.public_stats_store_path(live), "select source from stats.about", live, "statistics"
+        ),
     ):
         if found:
             report.problems.append(found)
