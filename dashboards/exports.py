@@ -221,17 +221,21 @@ def downloads(
 # ------------------------------------------------------------------------------------- the displays
 
 
+#: how a missing value is shown in a table
+MISSING: Final[str] = "–"
+
+
 def _formatter(kind: Kind, lang: str) -> Any:
     if kind == "int":
-        return lambda v: "–" if v is None or v != v else fmt_int(v, lang)
+        return lambda v: MISSING if v is None or v != v else fmt_int(v, lang)
     if kind == "pct":
         return lambda v: fmt_pct(None if v is None or v != v else v, lang)
     if kind in ("dec1", "dec2"):
         digits = 1 if kind == "dec1" else 2
         return lambda v: fmt_decimal(None if v is None or v != v else v, lang, digits)
     if kind == "date":
-        return lambda v: "–" if v is None or v != v else fmt_date(v, lang)
-    return lambda v: "–" if v is None or v != v else str(v)
+        return lambda v: MISSING if v is None or v != v else fmt_date(v, lang)
+    return lambda v: MISSING if v is None or v != v else str(v)
 
 
 def styled(frame: pl.DataFrame, lang: str, kinds: Mapping[str, Kind] | None = None) -> Any:
@@ -294,6 +298,7 @@ def show_table(
         column_config=config or None,
         column_order=order,
         height=_height(shown.height),
+        placeholder=MISSING,  # the grid draws a missing value itself ("None"), whatever the Styler says
         key=f"table_{key}",
     )
     downloads(export if export is not None else frame, key, lang, source=source, kinds=kinds)
