@@ -179,9 +179,11 @@ def build(db: Path, pupils: int) -> None:
             "now()::timestamp as loaded_at from range(5000) as r(b)"
         )
         con.execute(
-            "create table audit.publication as select 'vbench' as version, now()::timestamp as published_at, "
+            "create table audit.publication as select ?::varchar as version, "
+            "now()::timestamp as published_at, "
             "'warn' as gate_verdict, 1 as warnings_count, 0 as critical_count, "
-            "'2026-01-01T00:00:00+00:00' as gate_run_at, '' as data_docs"
+            "'2026-01-01T00:00:00+00:00' as gate_run_at, '' as data_docs",
+            [page_timing.VERSION],
         )
         con.execute(
             "create table audit.gate_run as "

@@ -32,16 +32,21 @@ def arguments(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
+#: the benchmark warehouse's version name (readers accept only ``v<timestamp>Z`` names)
+VERSION = "v20260101T000000000000Z"
+
+
 def published_warehouse(prefix: str, pupils: int, build: Callable[[Path, int], None]) -> Path:
-    """A fresh ``MASSAR_HOME`` whose published version ``vbench`` is built by ``build(db, pupils)``."""
+    """A fresh ``MASSAR_HOME`` whose published version (``VERSION``, a valid version name) is built by
+    ``build(db, pupils)``."""
     home = Path(tempfile.mkdtemp(prefix=prefix))
     published = home / "warehouse" / "published"
     published.mkdir(parents=True)
     os.environ["MASSAR_HOME"] = str(home)
-    db = published / "vbench.duckdb"
+    db = published / f"{VERSION}.duckdb"
     started = time.perf_counter()
     build(db, pupils)
-    (published / "CURRENT").write_text("vbench\n", encoding="utf-8")
+    (published / "CURRENT").write_text(VERSION + "\n", encoding="utf-8")
     print(f"built a {pupils:,}-pupil warehouse in {time.perf_counter() - started:.1f} s ({home})")
     return db
 

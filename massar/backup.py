@@ -246,12 +246,15 @@ def _backup_files(src: Path, manifest: dict) -> Iterator[tuple[Entry, IO[bytes] 
 
 
 def home_holds_data(home: Path) -> list[Path]:
-    """Files of ``home`` that a restore would overwrite or mix with (empty folders do not count)."""
+    """Files of ``home`` that a restore would overwrite or mix with (empty folders do not count). Keys
+    alone do not count: every command generates the keys it needs into a new home (``massar.keys``), the
+    restore's own included, and a key that protects no data yet is replaced by the backup's."""
     if not home.exists():
         return []
-    return sorted(
+    held = sorted(
         p.relative_to(home) for p in home.rglob("*") if p.is_file() and p.name not in IGNORED_IN_HOME
     )
+    return [] if all(p.parts[0] == "keys" for p in held) else held
 
 
 def _remove(path: Path) -> None:

@@ -124,7 +124,11 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(
 
     assert _restore_into(target, backup) == cli.EXIT_DAMAGED
     assert str(damaged.relative_to(backup)) in capsys.readouterr().err
-    assert not [p for p in target.rglob("*") if p.is_file() and p.name != "writer.lock"]
+    # nothing restored: only what any command creates in a new home (its writer lock, its generated keys)
+    left = [p.relative_to(target) for p in target.rglob("*") if p.is_file() and p.name != "writer.lock"]
+    assert all(p.parts[0] == "keys" for p in left), left
+    backed_up = {p.name: p.read_bytes() for p in (backup / "keys").glob("*.key")}
+    assert all(backed_up.get(p.name) != (target / p).read_bytes() for p in left)  # not the backup's keys
 
 
 def test_backup_leaves_out_the_candidate_and_airflow(source: Path, tmp_path: Path) -> None:

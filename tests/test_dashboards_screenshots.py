@@ -105,6 +105,8 @@ def sign_in(page: Page) -> None:
     page.locator('input[type="text"]').first.fill(DEMO_USER)
     page.locator('input[type="password"]').fill(DEMO_PASSWORD)
     page.locator('[data-testid="stFormSubmitButton"] button').click()
+    # the sign-in page is gone (its demo-mode warning would pass for a page's "nothing to draw" alert)
+    page.wait_for_selector('input[type="password"]', state="detached", timeout=RENDER_TIMEOUT_MS)
 
 
 def wait_until_rendered(page: Page, expect_chart: bool) -> None:

@@ -482,17 +482,26 @@ PAGE_SOURCE: dict[str, str] = {
 # pages whose figures show only from this many source rows (none: internal pages show true counts)
 PAGE_MIN_ROWS: dict[str, int] = {}
 
+# pages that open on one value of a filter: only the source rows of that value give figures (the
+# orientation page opens on the 3AC level; a territory whose only rows are TC ones has no 3AC figure)
+PAGE_OPENS_ON: dict[str, tuple[str, str]] = {"orientation": ("level_code", "3AC")}
 
-def _lake_rows(home: Path, entity: str, year: str, region: str | None) -> int:
-    """Rows of ``entity`` in the lake for the year (and region), read from its Parquet files."""
+
+def _lake_rows(
+    home: Path, entity: str, year: str, region: str | None, only: tuple[str, str] | None = None
+) -> int:
+    """Rows of ``entity`` in the lake for the year (and region; with ``only``, whose column holds the
+    value), read from its Parquet files."""
     folder = home / "lake" / entity / f"school_year={year}"
     files = sorted(folder.glob(f"region_code={region or '*'}/*.parquet"))
     if not files:
         return 0
+    column, value = only or ("", "")
     with duckdb.connect() as con:
-        return int(
-            con.execute("select count(*) from read_parquet(?)", [[str(f) for f in files]]).fetchall()[0][0]
-        )
+        relation = con.read_parquet([str(f) for f in files], union_by_name=True)
+        if only:
+            relation = relation.filter(duckdb.ColumnExpression(column) == duckdb.ConstantExpression(value))
+        return int(relation.aggregate("count(*)").fetchall()[0][0])
 
 
 def test_every_page_rendered_with_figures(home: Path, renders: list[Rendered], shown: list[Shown]) -> None:
@@ -505,7 +514,8 @@ def test_every_page_rendered_with_figures(home: Path, renders: list[Rendered], s
         if (r.role, r.page) in with_figures or r.view:
             continue
         entity = PAGE_SOURCE.get(r.page)
-        rows = _lake_rows(home, entity, r.year, ROLES[r.role].region_code) if entity else None
+        only = PAGE_OPENS_ON.get(r.page)
+        rows = _lake_rows(home, entity, r.year, ROLES[r.role].region_code, only) if entity else None
         if rows is None or rows >= PAGE_MIN_ROWS.get(r.page, 1):
             empty.append(f"{r.role}/{r.page} ({r.year}): no figure although its data exists")
     assert not empty, "\n".join(empty)

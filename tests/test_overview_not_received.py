@@ -59,9 +59,9 @@ def test_the_page_names_a_region_whose_file_has_not_arrived(
     says "no data received" for it, in both languages, and a warning names it; nothing shows it as 0."""
     published = tmp_path / "warehouse" / "published"
     published.mkdir(parents=True)
-    shutil.copyfile(published_db, published / "vmissing.duckdb")
-    (published / "CURRENT").write_text("vmissing", encoding="utf-8")
-    with duckdb.connect(str(published / "vmissing.duckdb")) as con:
+    shutil.copyfile(published_db, published / "v20260101T000000000000Z.duckdb")
+    (published / "CURRENT").write_text("v20260101T000000000000Z", encoding="utf-8")
+    with duckdb.connect(str(published / "v20260101T000000000000Z.duckdb")) as con:
         (year,) = con.execute("select max(school_year) from marts.agg_enrollment_by_province").fetchone()
         con.execute(
             "delete from marts.agg_enrollment_by_province where school_year = ? and region_code = '02'",

@@ -306,8 +306,8 @@ def multi_year_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     published = home / "warehouse" / "published"
     published.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(home / "warehouse" / "candidate.duckdb", published / "vtwoyears.duckdb")
-    (published / "CURRENT").write_text("vtwoyears\n", encoding="utf-8")
+    shutil.copyfile(home / "warehouse" / "candidate.duckdb", published / "v20260102T000000000000Z.duckdb")
+    (published / "CURRENT").write_text("v20260102T000000000000Z\n", encoding="utf-8")
     return home
 
 

@@ -22,7 +22,12 @@ EXIT_DISK_FULL = 4  # docs/operations.md, "Exit codes"
 
 
 def _files(root: Path) -> dict[str, int]:
-    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+    """Every file of ``root`` with its size, but the writer lock's (it records who last held it)."""
+    return {
+        str(p.relative_to(root)): p.stat().st_size
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "writer.lock"
+    }
 
 
 @pytest.fixture
