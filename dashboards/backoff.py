@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Final
 
+from dashboards.sqlite_wal import connect_wal
 from massar.settings import paths
 
 FREE_FAILURES: Final[int] = 5
@@ -58,11 +59,7 @@ def default_store() -> Path:
 
 
 def _connect(store: Path | None) -> sqlite3.Connection:
-    path = store or default_store()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    con.execute("pragma journal_mode = wal")
-    con.execute("pragma busy_timeout = 30000")
+    con = connect_wal(store or default_store())
     con.execute(_SCHEMA)
     return con
 

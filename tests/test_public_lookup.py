@@ -194,6 +194,7 @@ def test_public_app_imports_no_internal_module() -> None:
         "dashboards.i18n",
         "dashboards.ui",
         "dashboards.hardening",
+        "dashboards.sqlite_wal",
         "massar.settings",
         "massar.production",
         "massar.keys",

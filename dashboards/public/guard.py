@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from dashboards.sqlite_wal import connect_wal
 
 Outcome = Literal["ok", "denied", "locked", "throttled", "invalid"]
 
@@ -121,10 +122,8 @@ class Guard:
         self.limits = limits or Limits.from_env()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._con.execute("pragma journal_mode=wal")
+        self._con = connect_wal(self.path, check_same_thread=False)
         self._con.execute("pragma synchronous=normal")  # WAL + normal: durable enough for counters, fast
-        self._con.execute("pragma busy_timeout=30000")
         self._con.executescript(_SCHEMA)
 
     def _admit_one(self, key: str, free: int, now: float) -> tuple[bool, float]:
