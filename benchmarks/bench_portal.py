@@ -21,12 +21,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import duckdb
 import psutil
 from bench_lookup import SECRET, build
 from portal_support import portal_server
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "b7" * 32
+VERSION = "v20260601T000000000000Z"
+
+
+def publish(home: Path, store: Path) -> None:
+    """Publish ``store`` as the lookup store of version ``VERSION`` of ``home``, as ``massar publish`` lays
+    it out: the store records its version, and ``CURRENT`` names a version file (empty: the portal never
+    opens the warehouse)."""
+    with duckdb.connect(str(store)) as con:
+        con.execute("create schema if not exists meta")
+        con.execute("create or replace table meta.build as select ? as source", [VERSION])
+    published = home / "warehouse" / "published"
+    published.mkdir(parents=True, exist_ok=True)
+    (published / f"{VERSION}.duckdb").touch()
+    (published / "CURRENT").write_text(VERSION + "\n", encoding="utf-8")
 
 
 def server_cpu_seconds(base: str) -> float:
@@ -44,7 +59,7 @@ def server_cpu_seconds(base: str) -> float:
 
 
 def run(args: argparse.Namespace, home: Path) -> dict[str, dict[str, float]]:
-    store = home / "serving" / "parent_lookup.duckdb"
+    store = home / "serving" / VERSION / "parent_lookup.duckdb"
     store.parent.mkdir(parents=True, exist_ok=True)
     if args.store and args.store.exists():
         if not store.exists():
@@ -57,6 +72,7 @@ def run(args: argparse.Namespace, home: Path) -> dict[str, dict[str, float]]:
         if target != store:
             store.symlink_to(target.resolve())
         print(f"built a store of {args.pupils:,} pupils in {time.perf_counter() - started:.0f} s")
+    publish(home, store)
     size = store.resolve().stat().st_size
     env = {
         "MASSAR_LOOKUP_KEY": KEY,
