@@ -10,7 +10,7 @@ peak RSS.
 
 A region larger than ``--chunk-pupils`` (default ``massar.synthetic.chunks.CHUNK_PUPILS``) is generated in
 chunks (see docs/synthetic.md, "Scale"); "writing (wait)" is the time spent waiting for the writer thread
-to finish the previous entity's files (it used to be counted in the next entity's step).
+to finish the previous entity's files (reported apart, not in the next entity's step).
 
 ``--record DIR`` also writes the figures to ``DIR/generate-<pupils>p-<UTC time>.{json,md}``.
 """

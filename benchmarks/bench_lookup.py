@@ -7,7 +7,7 @@ with the right secret, known codes with a wrong secret and unknown codes. ``time
 by ``benchmarks/run.py`` against the real store built by the pipeline.
 
 It also times the card read alone two ways, interleaved so that machine load hits both alike: the
-one-row ``lookup.card`` read the app uses, and the former six per-table queries.
+one-row ``lookup.card`` read the app uses, and six per-table queries (one per serving table).
 
     .venv/bin/python benchmarks/bench_lookup.py --pupils 1000000 --lookups 2000
 """

@@ -44,9 +44,8 @@ def _walk(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = [
-            d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info") and here / d not in SKIPPED_PATHS
-        ]
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and here / d not in SKIPPED_PATHS]
+        dirs[:] = [d for d in dirs if not d.endswith(".egg-info")]
         found += [here / f for f in files if f.endswith(suffixes)]
     return found
 
@@ -65,14 +64,23 @@ def test_no_issue_numbers_or_work_chronicle() -> None:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             for pattern in NARRATIVE:
                 if match := pattern.search(line):
-                    found.append(f"{path.relative_to(REPO)}:{number}: {match.group(0)!r} in {line.strip()[:120]}")
+                    where = f"{path.relative_to(REPO)}:{number}"
+                    found.append(f"{where}: {match.group(0)!r} in {line.strip()[:120]}")
     assert not found, "describe the present, not the history:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(
     "text",
-    ["see issue 12", "Issue #7 fixed", "issues 6 and 8", "in the fourth session", "another engineer's test",
-     "measured previously", "Before this change,", "the earlier round"],
+    [
+        "see issue 12",
+        "Issue #7 fixed",
+        "issues 6 and 8",
+        "in the fourth session",
+        "another engineer's test",
+        "measured previously",
+        "Before this change,",
+        "the earlier round",
+    ],
 )
 def test_the_narrative_patterns_catch_what_they_are_for(text: str) -> None:
     assert any(p.search(text) for p in NARRATIVE)
@@ -80,8 +88,15 @@ def test_the_narrative_patterns_catch_what_they_are_for(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["the previous version stays current", "the session pipeline", "round(x, 2)", "a user's session",
-     "session 1-8", "normal session 67.8 %", "rounded half up"],
+    [
+        "the previous version stays current",
+        "the session pipeline",
+        "round(x, 2)",
+        "a user's session",
+        "session 1-8",
+        "normal session 67.8 %",
+        "rounded half up",
+    ],
 )
 def test_the_narrative_patterns_spare_the_domain_words(text: str) -> None:
     assert not any(p.search(text) for p in NARRATIVE)
@@ -90,7 +105,8 @@ def test_the_narrative_patterns_spare_the_domain_words(text: str) -> None:
 # ------------------------------------------------------------------------------------ commands in the docs
 FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 INLINE = re.compile(r"`([^`\n]+)`")
-MASSAR = re.compile(r"(?<![\w.-])massar +([a-z][a-z-]*)((?:[^`#|;&\n]*?))(?=(?<![\w.-])massar +[a-z]|[`#|;&\n]|$)")
+_END = r"(?=(?<![\w.-])massar +[a-z]|[`#|;&\n]|$)"  # the next command, a comment, a pipe, the end
+MASSAR = re.compile(r"(?<![\w.-])massar +([a-z][a-z-]*)([^`#|;&\n]*?)" + _END)
 OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z-]*)")
 MAKE = re.compile(r"(?:^|[\s(])make +([a-z][\w-]*)")
 
@@ -103,7 +119,7 @@ def _code(text: str) -> list[str]:
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
     parser = build_parser()
-    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return dict(sub.choices)
 
 
@@ -124,7 +140,7 @@ def test_documented_commands_exist() -> None:
                     if name not in commands:
                         wrong.append(f"{path.name}: massar {name} (no such command) in {line.strip()!r}")
                         continue
-                    known = set(commands[name]._option_string_actions)  # noqa: SLF001
+                    known = set(commands[name]._option_string_actions)
                     wrong += [
                         f"{path.name}: massar {name} {o} (no such option) in {line.strip()!r}"
                         for o in OPTION.findall(rest)

@@ -2,7 +2,7 @@
 
 ``benchmarks/bench_absence_pages.py`` and ``bench_uis_pages.py`` build a synthetic published warehouse with
 the marts' column layouts and call every query of their pages. When a query starts reading a table the
-benchmark does not build (as happened with ``marts.dim_class``), the benchmark breaks silently until the
+benchmark does not build (``marts.dim_class``, say), the benchmark breaks silently until the
 next national-scale measurement; this test runs both at a small size and checks that every page and role
 was timed. The figures themselves are not asserted (speed is reported by the benchmarks, not tested).
 """

@@ -68,7 +68,7 @@ from massar.synthetic.writer import (
 # Daily drops: the architecture's default is the last DAILY_DAYS school days of a year; `massar generate`
 # and the end-to-end test use it. generate()'s own default stays 0 (bulk files only) for small unit tests.
 DAILY_DAYS = 5
-# Classes injected only when fault_rates names them (none at present: the quality gate's pupil count now
+# Classes injected only when fault_rates names them (none at present: the quality gate's pupil count
 # applies deletions, as dbt does).
 OFF_BY_DEFAULT: tuple[str, ...] = ()
 
