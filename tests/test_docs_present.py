@@ -153,3 +153,28 @@ def test_documented_commands_exist() -> None:
                 ]
     assert seen > 20, "the scan found almost no command: the pattern no longer matches the docs"
     assert not wrong, "\n".join(wrong)
+
+
+SCRIPT = re.compile(r"(?:python +)?(benchmarks/[a-z_]+\.py)([^`#|;&\n]*)")
+
+
+def test_documented_benchmark_options_exist() -> None:
+    """Each ``--option`` written after a benchmark script in the docs' code is declared by that script
+    (or by ``benchmarks/page_timing.py``, whose parser the page benchmarks share)."""
+    shared = (REPO / "benchmarks" / "page_timing.py").read_text(encoding="utf-8")
+    seen, wrong = 0, []
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for code in _code(path.read_text(encoding="utf-8")):
+            for line in code.splitlines():
+                for script, rest in SCRIPT.findall(line):
+                    source = REPO / script
+                    if not source.exists():
+                        wrong.append(f"{path.name}: {script} does not exist")
+                        continue
+                    text = source.read_text(encoding="utf-8") + shared
+                    for option in OPTION.findall(rest):
+                        seen += 1
+                        if f'"{option}"' not in text:
+                            wrong.append(f"{path.name}: {script} {option} (no such option)")
+    assert seen > 10, "the scan found almost no benchmark option: the pattern no longer matches the docs"
+    assert not wrong, "\n".join(wrong)
