@@ -1,30 +1,4 @@
-{#- Current state of the entity: latest version per primary key, deletions applied
-    (macro lake_current_state). -#}
-with
-
-source as (
-
-    {{ lake_current_state(
-        source('massar', 'classes'), 'classes',
-        ['school_year', 'class_code']
-    ) }}
-
-),
-
-renamed as (
-
-    select
-        trim(cast(school_year as varchar)) as school_year,
-        trim(cast(region_code as varchar)) as region_code,
-        trim(cast(school_code as varchar)) as school_code,
-        trim(cast(class_code as varchar)) as class_code,
-        trim(cast(level_code as varchar)) as level_code,
-        nullif(trim(cast(stream_code as varchar)), '') as stream_code,
-        cast(_drop_date as date) as _drop_date,
-        cast(_batch_id as varchar) as _batch_id
-
-    from source
-
-)
-
-select * from renamed
+{#-
+    Current state of the classes (macro massar_staging: key and columns from the contract).
+-#}
+{{ massar_staging('classes') }}
