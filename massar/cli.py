@@ -420,6 +420,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_contracts_generate_dbt(args: argparse.Namespace) -> int:
+    from ingestion import dbt_sources
+
+    return dbt_sources.main(["--check"] if args.check else [])
+
+
 def _cmd_paths(args: argparse.Namespace) -> int:
     p = paths()
     for name in ("home", "exports", "lake", "candidate_db", "published_dir", "airflow_home", "gx_root"):
@@ -535,6 +541,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=8081)
     d.set_defaults(func=_cmd_docs)
     sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
+
+    ct = sub.add_parser("contracts", help="what derives from the source contracts (ingestion/contracts/)")
+    ct_sub = ct.add_subparsers(dest="contracts_command", required=True)
+    gd = ct_sub.add_parser(
+        "generate-dbt",
+        help="write the lake source file and the staging column lists of dbt from the contracts",
+    )
+    gd.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file is out of date")
+    gd.set_defaults(func=_cmd_contracts_generate_dbt)
 
     cal = sub.add_parser("calibrate", help="synthetic exports' marginals beside the reference figures")
     cal.add_argument("--exports", type=Path, default=None, help="default: $MASSAR_HOME/exports")
