@@ -243,15 +243,66 @@ def render_staging_yml(contract: Contract, existing: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def staging_yml_scaffold(contract: Contract) -> str:
+    """The hand-written part of a new entity's staging yml, to complete: its description and tests."""
+    description = (
+        f"{contract.description} Typed and trimmed current state (macro massar_staging) of source "
+        f"massar.{contract.name}; empty when the lake holds no file of the entity yet. Tests here: only what "
+        "the current state can break, the primary key; the column constraints are enforced by the ingestion "
+        f"contract (ingestion/contracts/{contract.name}.py) on every accepted row."
+    )
+    head, *body = _folded(description, 6)
+    return "\n".join(
+        [
+            "version: 2",
+            "",
+            "models:",
+            f"  - name: stg_massar__{contract.name}",
+            f"    description: {head}",
+            *body,
+            "    data_tests:",
+            "      - unique_combination_of_columns:",
+            "          arguments:",
+            f"            combination_of_columns: [{_key(contract)}]",
+            "    columns:",
+        ]
+    )
+
+
+def staging_sql_scaffold(contract: Contract) -> str:
+    """A new entity's staging model: the macro call (hand-written from then on)."""
+    return (
+        "{#-\n"
+        f"    Current state of the {contract.name.replace('_', ' ')} "
+        "(macro massar_staging: key and columns from the contract).\n"
+        "    The folder may hold no file yet: then an empty, typed relation.\n"
+        "-#}\n"
+        f"{{{{ massar_staging('{contract.name}', may_be_empty=true) }}}}\n"
+    )
+
+
 def render(root: Path = REPO_ROOT) -> dict[Path, str]:
     """Every generated file, by path relative to the repository, read from the contracts (and, for the
-    staging ymls, their hand-written parts under ``root``)."""
+    staging ymls, their hand-written parts under ``root``; a new entity's is scaffolded)."""
     contracts = [CONTRACTS[name] for name in sorted(CONTRACTS)]
     files = {SOURCES_FILE: render_sources(contracts), CONTRACT_MACRO_FILE: render_contract_macro(contracts)}
     for contract in contracts:
         path = STAGING_DIR / f"stg_massar__{contract.name}.yml"
-        files[path] = render_staging_yml(contract, (root / path).read_text(encoding="utf-8"))
+        existing = root / path
+        hand = existing.read_text(encoding="utf-8") if existing.is_file() else staging_yml_scaffold(contract)
+        files[path] = render_staging_yml(contract, hand)
     return files
+
+
+def scaffold_models(root: Path = REPO_ROOT) -> list[Path]:
+    """Write the staging model of every entity that has none yet (never overwrites)."""
+    written = []
+    for name in sorted(CONTRACTS):
+        target = root / STAGING_DIR / f"stg_massar__{name}.sql"
+        if not target.exists():
+            target.write_text(staging_sql_scaffold(CONTRACTS[name]), encoding="utf-8")
+            written.append(target)
+    return written
 
 
 def write(out: Path, root: Path = REPO_ROOT) -> list[Path]:
@@ -292,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if outdated else 0
     for path in write(args.out):
         print(f"wrote {path}")
+    for path in scaffold_models() if args.out.resolve() == REPO_ROOT else []:
+        print(f"new staging model {path}: complete the description and tests of its .yml")
     return 0
 
 

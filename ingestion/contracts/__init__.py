@@ -1,7 +1,8 @@
 """Source contracts, one module per entity. Each module defines ``CONTRACT``.
 
-Adding an entity is adding a module here (plus its dbt models): the registry below discovers it, and
-the generator, the loader, the checks and the docs all iterate over ``CONTRACTS``.
+Adding an entity is adding a module here (then ``massar contracts generate-dbt`` for its dbt source and
+staging model): the registry below discovers it, and the generator, the loader, the checks and the docs
+all iterate over ``CONTRACTS``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ A contract describes one operational entity exported by the school-management sy
 (type, whether mandatory, pattern, allowed values, range, header variants, sensitivity), its primary
 key, its references to other entities and its cross-column rules. It is the single source of truth:
 the synthetic generator writes files that follow it, the loader validates against it, the Great
-Expectations suites and the docs are generated from it.
+Expectations suites, dbt's lake source and staging columns (ingestion/dbt_sources.py) and the docs are
+generated from it.
 """
 
 from __future__ import annotations
