@@ -125,6 +125,27 @@ def column_description(column: Column, contract: Contract, *, source: bool) -> s
     return text
 
 
+def _columns(
+    contract: Contract, *, source: bool, indent: int, kept: dict[str, list[str]] | None = None
+) -> list[str]:
+    """The yml entries of the contract's columns then its lineage columns (name, description, data_type),
+    each followed by the hand-written lines ``kept`` for it."""
+    lineage = LINEAGE_COLUMNS if source else STAGING_LINEAGE
+    columns = [
+        (c.name, SQL_TYPES[c.dtype], column_description(c, contract, source=source)) for c in contract.columns
+    ]
+    pad = " " * indent
+    lines = []
+    for name, sql_type, text in (*columns, *lineage):
+        lines += [
+            f"{pad}- name: {name}",
+            f"{pad}  description: {_quoted(text)}",
+            f"{pad}  data_type: {sql_type}",
+        ]
+        lines += kept.pop(name, []) if kept is not None else []
+    return lines
+
+
 def _key(contract: Contract) -> str:
     return ", ".join(contract.primary_key)
 
@@ -144,16 +165,7 @@ def _source_table(contract: Contract) -> list[str]:
         f"          external_location: {_quoted(EXTERNAL_LOCATION.format(entity=contract.name))}",
         "        columns:",
     ]
-    columns = [
-        (c.name, SQL_TYPES[c.dtype], column_description(c, contract, source=True)) for c in contract.columns
-    ]
-    for name, sql_type, text in (*columns, *LINEAGE_COLUMNS):
-        lines += [
-            f"          - name: {name}",
-            f"            description: {_quoted(text)}",
-            f"            data_type: {sql_type}",
-        ]
-    return lines
+    return lines + _columns(contract, source=True, indent=10)
 
 
 def render_sources(contracts: Iterable[Contract]) -> str:
@@ -227,17 +239,7 @@ def render_staging_yml(contract: Contract, existing: str) -> str:
         raise ValueError(f"stg_massar__{contract.name}.yml has no '    columns:' line")
     cut = lines.index("    columns:")
     kept = _column_blocks(lines[cut + 1 :])
-    out = lines[: cut + 1]
-    columns = [
-        (c.name, SQL_TYPES[c.dtype], column_description(c, contract, source=False)) for c in contract.columns
-    ]
-    for name, sql_type, text in (*columns, *STAGING_LINEAGE):
-        out += [
-            f"      - name: {name}",
-            f"        description: {_quoted(text)}",
-            f"        data_type: {sql_type}",
-        ]
-        out += kept.pop(name, [])
+    out = lines[: cut + 1] + _columns(contract, source=False, indent=6, kept=kept)
     if kept:
         raise ValueError(f"stg_massar__{contract.name}.yml documents columns no contract has: {sorted(kept)}")
     return "\n".join(out) + "\n"
