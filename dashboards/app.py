@@ -38,6 +38,13 @@ PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
     ("absence_monitoring.py", "nav.absence_monitoring", ":material/event_busy:", "absence_monitoring", False),
     ("data_quality.py", "nav.data_quality", ":material/fact_check:", "data_quality", False),
     ("indicators.py", "nav.indicators", ":material/analytics:", "indicators", False),
+    (
+        "territory_profile.py",
+        "nav.territory_profile",
+        ":material/picture_as_pdf:",
+        "territory_profile",
+        False,
+    ),
     ("grades_exams.py", "nav.grades_exams", ":material/grading:", "grades_exams", False),
     (
         "teachers_infrastructure.py",
@@ -64,7 +71,10 @@ PAGES: tuple[tuple[str, str, str, str, bool], ...] = (
 
 # Sections of the sidebar menu (title label -> pages, by file): every page of PAGES in exactly one.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("nav.section.overview", ("national_overview.py", "indicators.py", "grades_exams.py")),
+    (
+        "nav.section.overview",
+        ("national_overview.py", "indicators.py", "territory_profile.py", "grades_exams.py"),
+    ),
     ("nav.section.monitoring", ("absence_monitoring.py", "data_quality.py")),
     (
         "nav.section.resources",

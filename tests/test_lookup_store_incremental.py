@@ -46,8 +46,9 @@ def _change(db: Path, codes: list[str]) -> set[str]:
             [absent, absent],
         )
         con.execute(
-            "insert into serving.lookup_absence select student_code, date '2000-01-03', 1, true "
-            "from serving.lookup_pupil where student_code = ?",
+            "insert into serving.lookup_absence (student_code, absence_date, sessions, justified) "
+            "select student_code, date '2000-01-03', 1, true from serving.lookup_pupil "
+            "where student_code = ?",
             [absent],
         )
         con.execute(

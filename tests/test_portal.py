@@ -361,7 +361,7 @@ def test_certificate_codes_verify_and_cannot_be_forged(portal: tuple[str, Path])
         ("M999999999", today.isoformat(), printed.group(1)),  # unknown pupil
     ):
         page = verify(code, issued, verification)
-        assert "Attestation non valide" in page and "Imane" not in page and "Salma" not in page
+        assert "Document non valide" in page and "Imane" not in page and "Salma" not in page
 
 
 # --- On the store the real pipeline published --------------------------------------------------------

@@ -127,8 +127,8 @@ def certificate_pdf(pupil: dict[str, object], issued: date | None = None, lang: 
         ],
     }
     verify = {
-        "fr": f"Code de vérification : {code} (à vérifier sur la page « Vérifier une attestation »)",
-        "ar": f"رمز التحقق: {_ltr(code)} (للتحقق: صفحة «التحقق من شهادة»)",
+        "fr": f"Code de vérification : {code} (à vérifier sur la page « Vérifier un document »)",
+        "ar": f"رمز التحقق: {_ltr(code)} (للتحقق: صفحة «التحقق من وثيقة»)",
     }
     order = ("ar", "fr") if lang == "ar" else ("fr", "ar")
     for part in order:

@@ -11,7 +11,10 @@ Routes (``<lang>`` is ``fr`` or ``ar``):
   code or secret; 429 with ``Retry-After`` while throttled);
 - ``GET /<lang>/certificate?t=<token>`` the certificate PDF, for the browser that did the lookup only
   (token signed, 15 minutes, bound to that browser's cookie); built on demand, cached per process;
-- ``GET|POST /<lang>/verify`` verify a certificate: Massar code, issue date and verification code.
+- ``GET /<lang>/bulletin?t=<token>&semester=<n>`` the semester report card PDF
+  (``dashboards.public.bulletin``), in the page's language, under the same token;
+- ``GET|POST /<lang>/verify`` verify a certificate or a report card: Massar code, issue date and
+  verification code (the code tells which document it is).
 
 The client address is the socket's, or the one a trusted proxy forwarded (uvicorn's proxy-headers
 setting, enabled by the server only for ``MASSAR_TRUSTED_PROXIES``): the app never reads the header.
@@ -37,6 +40,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dashboards.i18n import LANGS, RTL_LANGS, t
+from dashboards.public import bulletin
 from dashboards.public.certificate import certificate_pdf, code_matches
 from dashboards.public.guard import Guard
 from dashboards.public.lookup import CODE_RE, lookup
@@ -105,6 +109,7 @@ def _page(template: str, request: Request, lang: str, status: int = 200, **conte
         dir="rtl" if lang in RTL_LANGS else "ltr",
         other=other,
         t=lambda key, **kw: t(key, lang, **kw),
+        t_in=t,
         mark=lambda v: mark(v, lang),
         day=lambda v: day(v, lang),
         text=text,
@@ -218,7 +223,11 @@ async def _answer(request: Request, lang: str, code: str, secret: str) -> Respon
     p = card.pupil
     session = request.cookies.get(tokens.SESSION_COOKIE) or tokens.new_session()
     issued = date.today()
-    token = tokens.sign({"c": str(p["student_code"]), "l": lang, "d": issued.isoformat()}, session)
+    signed = {
+        other: tokens.sign({"c": str(p["student_code"]), "l": other, "d": issued.isoformat()}, session)
+        for other in LANGS
+    }
+    token = signed[lang]
     response = _page(
         "result.html",
         request,
@@ -232,7 +241,9 @@ async def _answer(request: Request, lang: str, code: str, secret: str) -> Respon
         calendar=card.exam_calendar.to_dicts(),
         grid=_timetable_grid(card, lang),
         semesters=sorted({int(s) for s in card.subject_results["semester"].to_list()}) or [1, 2],
+        bulletins=sorted({int(s) for s in card.subject_results["semester"].to_list()}),
         certificate_token=token,
+        bulletin_tokens=signed,
     )
     response.set_cookie(
         tokens.KNOWN_COOKIE,
@@ -281,6 +292,35 @@ async def certificate(request: Request) -> Response:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _bulletin_pdf(data_json: str, issued: str, lang: str) -> bytes:
+    return bulletin.bulletin_pdf(json.loads(data_json), date.fromisoformat(issued), lang)
+
+
+async def report_card(request: Request) -> Response:
+    """A semester's report card, for the browser that did the lookup (the certificate's token)."""
+    lang = _lang(request)
+    fields = tokens.open_token(request.query_params.get("t", ""), request.cookies.get(tokens.SESSION_COOKIE))
+    semester = request.query_params.get("semester", "")
+    if fields is None or fields.get("l") != lang or semester not in {str(s) for s in bulletin.SEMESTERS}:
+        return _page("expired.html", request, lang, status=403)
+    card = await run_in_threadpool(_store().card, fields["c"])
+    data = bulletin.bulletin_data(card, int(semester)) if card is not None else None
+    if data is None:
+        return _page("expired.html", request, lang, status=403)
+    data_json = json.dumps(data, sort_keys=True, default=str)
+    body = await run_in_threadpool(_bulletin_pdf, data_json, fields["d"], lang)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="bulletin_{fields["c"]}_S{semester}_{lang}.pdf"',
+            "Cache-Control": "private, no-store",
+            **SECURITY_HEADERS,
+        },
+    )
+
+
 def verify_form(request: Request) -> Response:
     return _page("verify.html", request, _lang(request))
 
@@ -309,14 +349,19 @@ async def do_verify(request: Request) -> Response:
     well_formed = bool(CODE_RE.fullmatch(code)) and issued is not None
     card = await run_in_threadpool(_store().card, code) if well_formed else None
     pupil = card.pupil if card is not None else None
-    valid = code_matches(pupil, issued or date.min, typed) and well_formed
+    is_certificate = code_matches(pupil, issued or date.min, typed) and well_formed
+    # the same work for any code: the certificate's HMAC, then one per semester's report card
+    semester = bulletin.matching_semester(card, issued or date.min, bulletin.normalise(typed))
+    valid = (is_certificate or semester is not None) and well_formed
     await run_in_threadpool(guard.record, f"cert:{code}", client, "ok" if valid else "denied")
+    report = bulletin.bulletin_data(card, semester) if valid and card and semester else None
     return _page(
         "verify.html",
         request,
         lang,
         checked=True,
         valid=valid,
+        report=report,
         p=pupil if valid else None,
         issued=issued if valid else None,
         name=(
@@ -333,6 +378,7 @@ def create_app() -> Starlette:
         Route("/{lang:str}/", form, methods=["GET"]),
         Route("/{lang:str}/lookup", do_lookup, methods=["POST"]),
         Route("/{lang:str}/certificate", certificate, methods=["GET"]),
+        Route("/{lang:str}/bulletin", report_card, methods=["GET"]),
         Route("/{lang:str}/verify", verify_form, methods=["GET"]),
         Route("/{lang:str}/verify", do_verify, methods=["POST"]),
     ]

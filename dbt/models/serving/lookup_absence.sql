@@ -20,12 +20,20 @@ days as (
 
 ),
 
+calendar as (
+
+    select * from {{ ref('dim_calendar') }}
+
+),
+
 final as (
 
     select
         pupils.student_code,
         days.absence_date,
+        calendar.semester,
         days.sessions_missed as sessions,
+        days.sessions_justified,
         days.sessions_justified = days.sessions_missed as justified
 
     from pupils
@@ -37,6 +45,11 @@ final as (
         on
             identity.student_key = days.student_key
             and pupils.school_year = days.school_year
+
+    left join calendar
+        on
+            days.school_year = calendar.school_year
+            and days.absence_date = calendar.calendar_date
 
 )
 

@@ -41,6 +41,7 @@ final as (
         subjects.subject_label_fr as subject_fr,
         subjects.subject_label_ar as subject_ar,
         averages.subject_average as average,
+        averages.coefficient,
         semesters.general_average,
         semesters.rank_in_class,
         semesters.class_pupils_ranked as class_size
