@@ -5,8 +5,10 @@ are therefore served by ``dashboards/server.py`` (an ``st.App``, which ``streaml
 uvicorn), which adds two small HTTP routes:
 
 - ``/_massar/session/start?ticket=...&next=...``: after the sign-in form has checked the password, the
-  script stores a one-time *ticket* (random, 60 seconds, single use) and sends the browser here; the route
-  consumes the ticket and answers with the session cookie and a redirect back to the page.
+  script stores a one-time *ticket* (random, 60 seconds, single use, bound to the browser that signed in
+  by Streamlit's XSRF cookie, so that a ticket passed to someone else signs nobody in) and sends the
+  browser here; the route consumes the ticket and answers with the session cookie and a redirect back to
+  the page.
 - ``/_massar/session/end?next=...``: revokes the session the request's cookie names, deletes the cookie
   and redirects to the page (the script revokes it too, before sending the browser there).
 
@@ -48,6 +50,8 @@ DEFAULT_IDLE_MINUTES: Final[float] = 30.0
 MAX_AGE_ENV: Final[str] = "MASSAR_SESSION_MAX_HOURS"
 DEFAULT_MAX_AGE_HOURS: Final[float] = 12.0
 TICKET_SECONDS: Final[float] = 60.0
+#: Streamlit's XSRF cookie: random per browser, set on the page load, sent with the websocket handshake.
+BROWSER_COOKIE: Final[str] = "_streamlit_xsrf"
 _VERSION: Final[str] = "v1"
 
 _SCHEMA: Final[tuple[str, ...]] = (
@@ -62,6 +66,7 @@ _SCHEMA: Final[tuple[str, ...]] = (
     """
     create table if not exists tickets (
         ticket_hash text primary key,
+        browser_hash text not null,
         username text not null,
         nonce text not null,
         issued_at real not null,
@@ -153,9 +158,20 @@ def _purge(con: sqlite3.Connection, now: float) -> None:
     con.execute("delete from tickets where expires_at < :now", {"now": now})
 
 
-def begin(username: str, *, store: Path | None = None, now: float | None = None) -> str:
+def browser_id(xsrf_cookie: str | None) -> str:
+    """What identifies a browser in Streamlit's XSRF cookie: its token (the cookie's value is re-masked at
+    each page load, the token is kept); empty without one."""
+    if not xsrf_cookie:
+        return ""
+    from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
+
+    token, _ = decode_xsrf_token_string(xsrf_cookie)
+    return token.hex() if token else ""
+
+
+def begin(username: str, browser: str = "", *, store: Path | None = None, now: float | None = None) -> str:
     """Open a new session for ``username`` (a new nonce) and return the one-time ticket that
-    ``/_massar/session/start`` exchanges for its cookie."""
+    ``/_massar/session/start`` exchanges for its cookie, from the browser ``browser`` (``browser_id``)."""
     now = time.time() if now is None else now
     nonce = secrets.token_hex(32)
     ticket = secrets.token_urlsafe(32)
@@ -168,9 +184,10 @@ def begin(username: str, *, store: Path | None = None, now: float | None = None)
             {"nonce": _digest(nonce), "user": username, "now": now},
         )
         con.execute(
-            "insert into tickets values (:ticket, :user, :nonce, :now, :expires)",
+            "insert into tickets values (:ticket, :browser, :user, :nonce, :now, :expires)",
             {
                 "ticket": _digest(ticket),
+                "browser": _digest(browser),
                 "user": username,
                 "nonce": nonce,
                 "now": now,
@@ -183,19 +200,23 @@ def begin(username: str, *, store: Path | None = None, now: float | None = None)
     return ticket
 
 
-def redeem(ticket: str, *, store: Path | None = None, now: float | None = None) -> str | None:
+def redeem(
+    ticket: str, browser: str = "", *, store: Path | None = None, now: float | None = None
+) -> str | None:
     """The signed cookie value for a ticket, once: the ticket is deleted whatever happens; None when it is
-    unknown, used or expired (or its session already ended)."""
+    unknown, used, expired, presented by another browser than the one that signed in, or its session
+    already ended."""
     now = time.time() if now is None else now
     con = _connect(store)
     try:
         row = con.execute(
-            "delete from tickets where ticket_hash = ? returning username, nonce, issued_at, expires_at",
+            "delete from tickets where ticket_hash = ? "
+            "returning username, nonce, issued_at, expires_at, browser_hash",
             (_digest(ticket),),
         ).fetchone()
-        if row is None or row[3] < now:
+        if row is None or row[3] < now or not hmac.compare_digest(row[4], _digest(browser)):
             return None
-        username, nonce, issued_at, _ = row
+        username, nonce, issued_at, _, _ = row
         live = con.execute("select 1 from sessions where nonce_hash = ?", (_digest(nonce),)).fetchone()
     finally:
         con.close()
@@ -317,6 +338,13 @@ def _redirect(url: str) -> None:
     ctx.enqueue(msg)
 
 
+def connection_browser() -> str:
+    """``browser_id`` of this run's connection."""
+    import streamlit as st
+
+    return browser_id(st.context.cookies.get(BROWSER_COOKIE))
+
+
 def send_to_start(ticket: str) -> None:
     """Have the browser exchange ``ticket`` for the cookie and come back to the current page."""
     query = urlencode({"ticket": ticket, "next": _current_location()})
@@ -350,7 +378,8 @@ def routes() -> list:
         from starlette.concurrency import run_in_threadpool
 
         response = _redirect_to(request)
-        value = await run_in_threadpool(redeem, request.query_params.get("ticket", ""))
+        ticket = request.query_params.get("ticket", "")
+        value = await run_in_threadpool(redeem, ticket, browser_id(request.cookies.get(BROWSER_COOKIE)))
         if value is not None:
             response.set_cookie(
                 COOKIE_NAME,

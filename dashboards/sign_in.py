@@ -65,5 +65,5 @@ def _start_cookie_session(username: str) -> None:
         _LOG.error("local sign-in needs the session routes: serve dashboards/server.py (massar serve)")
         st.error(f"{t('prod.refused', 'fr')}\n\n{t('prod.refused', 'ar')}")
         st.stop()
-    sessions.send_to_start(sessions.begin(username))
+    sessions.send_to_start(sessions.begin(username, sessions.connection_browser()))
     st.stop()

@@ -121,3 +121,24 @@ def test_each_sign_in_rotates_the_nonce(store: Path) -> None:
 )
 def test_the_return_path_stays_on_the_site(target: str | None, expected: str) -> None:
     assert sessions.safe_next(target) == expected
+
+
+def test_a_ticket_works_only_in_the_browser_that_signed_in(store: Path) -> None:
+    """A ticket handed to someone else (a link with it, to sign a victim into the sender's account) signs
+    nobody in: it is bound to Streamlit's XSRF token of the browser that signed in."""
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    mine, theirs = bytes(range(16)), bytes(range(1, 17))
+    # Streamlit re-masks the cookie at every page load: same token, another value
+    first_load, second_load = generate_xsrf_token_string(mine), generate_xsrf_token_string(mine)
+    assert first_load != second_load
+    assert sessions.browser_id(first_load) == sessions.browser_id(second_load) == mine.hex()
+    other = sessions.browser_id(generate_xsrf_token_string(theirs))
+
+    ticket = sessions.begin("ministere", sessions.browser_id(first_load), store=store, now=0.0)
+    assert sessions.redeem(ticket, other, store=store, now=1.0) is None
+    assert sessions.redeem(ticket, sessions.browser_id(second_load), store=store, now=1.0) is None, "spent"
+    ticket = sessions.begin("ministere", sessions.browser_id(first_load), store=store, now=0.0)
+    assert sessions.redeem(ticket, "", store=store, now=1.0) is None, "no XSRF cookie: not the same browser"
+    ticket = sessions.begin("ministere", sessions.browser_id(first_load), store=store, now=0.0)
+    assert sessions.redeem(ticket, sessions.browser_id(second_load), store=store, now=1.0) is not None

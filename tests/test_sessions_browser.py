@@ -152,6 +152,36 @@ def test_a_live_cookie_signs_a_fresh_browser_in(browser: Browser, app_url: str) 
         owner.close()
 
 
+def test_a_sign_in_ticket_passed_to_another_browser_signs_nobody_in(browser: Browser, app_url: str) -> None:
+    """The link that fetches the cookie after the password check, opened in another browser (a victim
+    lured into the sender's account), gives no session there."""
+    sender = browser.new_context()
+    try:
+        # the sender's browser does not follow its own link
+        sender.route("**/_massar/session/start**", lambda route: route.abort())
+        page = sender.new_page()
+        page.goto(app_url)
+        page.wait_for_selector(PASSWORD_INPUT, timeout=RENDER_TIMEOUT_MS)
+        page.locator('input[type="text"]').first.fill(DEMO_USER)
+        page.locator(PASSWORD_INPUT).fill(DEMO_PASSWORD)
+        with page.expect_request("**/_massar/session/start**", timeout=RENDER_TIMEOUT_MS) as request:
+            page.locator('[data-testid="stFormSubmitButton"] button').click()
+        ticket_link = request.value.url
+        assert "ticket=" in ticket_link
+    finally:
+        sender.close()
+    victim = browser.new_context()
+    try:
+        page = victim.new_page()
+        page.goto(app_url)  # the victim has been on the site: Streamlit's XSRF cookie of its own
+        page.wait_for_selector(PASSWORD_INPUT, timeout=RENDER_TIMEOUT_MS)
+        page.goto(ticket_link)
+        _wait_sign_in_form(page)
+        assert not [c for c in victim.cookies() if c["name"] == COOKIE]
+    finally:
+        victim.close()
+
+
 # --- resuming a session by its id ----------------------------------------------------------------------
 
 
