@@ -20,7 +20,15 @@ if str(_REPO_ROOT) not in sys.path:  # `streamlit run dashboards/app.py` only pu
 import streamlit as st  # noqa: E402
 
 import dashboards.hardening as hardening  # noqa: E402
-from dashboards.auth import demo_accounts_active, sign_in, sign_out, signed_in_user  # noqa: E402
+from dashboards import sessions  # noqa: E402
+from dashboards.auth import (  # noqa: E402
+    VIA_OIDC,
+    demo_accounts_active,
+    resume_from_cookie,
+    sign_in,
+    sign_out,
+    signed_in_user,
+)
 from dashboards.i18n import t  # noqa: E402
 from dashboards.oidc import user_from_claims  # noqa: E402
 from dashboards.sign_in import render as render_sign_in  # noqa: E402
@@ -104,25 +112,35 @@ def _identity_provider_user(lang: str):  # -> User | None
         if st.button(t("login.sign_out", lang), key="oidc_sign_out"):
             st.logout()
         st.stop()
-    sign_in(user)
+    sign_in(user, via=VIA_OIDC)
     return user
 
 
 def _current_user(lang: str):  # -> User | None
-    had_session = bool(st.session_state.get("auth_user"))
-    user = signed_in_user()  # None, with the session emptied, after the idle time-out
-    if user is None and had_session:
+    # None, with the session emptied, after the idle time-out or when this run's connection does not carry
+    # the session's sign-in (its cookie, or st.user's)
+    user = signed_in_user()
+    if user is not None:
+        return user
+    user, reason = resume_from_cookie()  # a local session's cookie: after a reload, in a new tab
+    if user is not None:
+        return user
+    if reason == "idle":
         st.session_state["auth_idle_expired"] = True
+    if st.session_state.get("auth_idle_expired"):
         if st.user.get("is_logged_in"):
             st.logout()  # ends the identity provider's cookie too, or the next run would sign in again
         return None
-    return user or _identity_provider_user(lang)
+    return _identity_provider_user(lang)
 
 
 def _sign_out() -> None:
-    sign_out()
+    sign_out()  # revokes a local session server-side
     if st.user.get("is_logged_in"):
         st.logout()
+    elif sessions.served():
+        sessions.send_to_end()  # the browser drops the (now refused) cookie and reloads the page
+        st.stop()
 
 
 def main() -> None:

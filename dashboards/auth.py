@@ -15,7 +15,12 @@ Local sign-in is throttled per account and per client with exponential back-off
 every server process, and the right password works again once the delay has passed.
 
 A session's sign-in lives in ``st.session_state``: it is emptied at sign-in (nothing from before carries
-over), at sign-out, and after ``MASSAR_SESSION_IDLE_MINUTES`` (default 30) without any interaction.
+over), at sign-out, and after ``MASSAR_SESSION_IDLE_MINUTES`` (default 30) without any interaction. When
+the app is served to a browser, the sign-in is also bound to its connection, checked at every run: a
+local account's to the session cookie (``dashboards.sessions``: it survives a reload, and sign-out or the
+idle time-out end it server-side), an OpenID Connect identity's to ``st.user`` (Streamlit's own identity
+cookie). A run whose connection does not carry the same sign-in (a websocket that resumed the session by
+its id without the cookie, a revoked or expired cookie) finds the session emptied.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 import massar.production as production
-from dashboards import backoff
+from dashboards import backoff, sessions
 from dashboards.scope import ROLES, Scope
+from dashboards.sessions import DEFAULT_IDLE_MINUTES, IDLE_ENV, idle_timeout_s
 from massar.settings import paths
 
 DEMO_USERS: Final[Path] = Path(__file__).resolve().parent / "users.demo.toml"
@@ -46,10 +52,13 @@ DEMO_USERS: Final[Path] = Path(__file__).resolve().parent / "users.demo.toml"
 HASHER: Final[PasswordHasher] = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 #: PBKDF2-SHA256 is accepted from existing user files at this cost or more only (OWASP 2023).
 PBKDF2_MIN_ITERATIONS: Final[int] = 600_000
-IDLE_ENV: Final[str] = "MASSAR_SESSION_IDLE_MINUTES"
-DEFAULT_IDLE_MINUTES: Final[float] = 30.0
 _SESSION_KEY: Final[str] = "auth_user"
 _LAST_SEEN_KEY: Final[str] = "auth_last_seen"
+#: How the session's user signed in: ``oidc``, or the local session's nonce (``dashboards.sessions``).
+_VIA_KEY: Final[str] = "auth_via"
+VIA_OIDC: Final[str] = "oidc"
+
+__all__ = ["DEFAULT_IDLE_MINUTES", "IDLE_ENV", "idle_timeout_s"]
 
 
 @dataclass(frozen=True)
@@ -189,15 +198,41 @@ def attempt_sign_in(
     return SignInResult(user)
 
 
-def idle_timeout_s() -> float:
-    minutes = float(os.environ.get(IDLE_ENV, "") or DEFAULT_IDLE_MINUTES)
-    if minutes <= 0:
-        raise ValueError(f"{IDLE_ENV} must be positive")
-    return minutes * 60
+def local_user(username: str) -> User | None:
+    """The local account ``username`` as the users file defines it now (None once it is removed)."""
+    entry = load_users().get(username)
+    return entry[1] if entry else None
+
+
+def _oidc_username() -> str | None:
+    import streamlit as st
+
+    from dashboards.oidc import user_from_claims
+
+    if not st.user.get("is_logged_in"):
+        return None
+    user = user_from_claims(st.user.to_dict())
+    return user.username if user else None
+
+
+def _bound_to_connection(user: User) -> bool:
+    """Whether this run's connection carries the sign-in the session holds (always, outside a server)."""
+    import streamlit as st
+
+    if not sessions.served():
+        return True
+    via = st.session_state.get(_VIA_KEY)
+    if via == VIA_OIDC:
+        return _oidc_username() == user.username
+    if not via:
+        return False
+    session, _ = sessions.check(sessions.connection_cookie())
+    return session is not None and session.nonce == via and session.username == user.username
 
 
 def signed_in_user() -> User | None:
-    """The signed-in user of this session; None (and the session emptied) after the idle time-out."""
+    """The signed-in user of this session; None, with the session emptied, after the idle time-out or when
+    this run's connection does not carry the session's sign-in."""
     import streamlit as st
 
     user = st.session_state.get(_SESSION_KEY)
@@ -206,24 +241,51 @@ def signed_in_user() -> User | None:
     now = time.time()
     if now - st.session_state.get(_LAST_SEEN_KEY, now) > idle_timeout_s():  # no mark yet: starts now
         sign_out()
+        st.session_state["auth_idle_expired"] = True
+        return None
+    if not _bound_to_connection(user):
+        st.session_state.clear()
         return None
     st.session_state[_LAST_SEEN_KEY] = now
     return user
 
 
-def sign_in(user: User) -> None:
-    """Start a fresh session for ``user``: whatever the session held before sign-in is dropped."""
+def sign_in(user: User, via: str | None = None) -> None:
+    """Start a fresh session for ``user``: whatever the session held before sign-in is dropped. ``via``:
+    ``VIA_OIDC``, or the nonce of the local session whose cookie the connection carries."""
     import streamlit as st
 
     st.session_state.clear()
     st.session_state[_SESSION_KEY] = user
     st.session_state[_LAST_SEEN_KEY] = time.time()
+    if via:
+        st.session_state[_VIA_KEY] = via
+
+
+def resume_from_cookie() -> tuple[User | None, str]:
+    """Sign in the local account whose live session cookie this run's connection carries (after a reload,
+    a new tab); None and why not (``dashboards.sessions.check``'s reasons, ``unknown`` for a removed
+    account)."""
+    if not sessions.served():
+        return None, "missing"
+    session, reason = sessions.check(sessions.connection_cookie())
+    if session is None:
+        return None, reason
+    user = local_user(session.username)
+    if user is None:
+        sessions.revoke(session.nonce)
+        return None, "unknown"
+    sign_in(user, via=session.nonce)
+    return user, "ok"
 
 
 def sign_out() -> None:
-    """End the session: everything it held is dropped."""
+    """End the session: everything it held is dropped, and its local session is revoked server-side."""
     import streamlit as st
 
+    via = st.session_state.get(_VIA_KEY)
+    if via and via != VIA_OIDC:
+        sessions.revoke(via)
     st.session_state.clear()
 
 

@@ -1,15 +1,23 @@
 """The sign-in page of the internal dashboards: OpenID Connect when configured (``dashboards.oidc``), and
-the local accounts' form when there are any (``dashboards.auth``, throttled)."""
+the local accounts' form when there are any (``dashboards.auth``, throttled).
+
+Served to a browser, a local account's sign-in ends with the browser fetching its session cookie
+(``dashboards.sessions``) and reloading the page, which then finds the session in the cookie."""
 
 from __future__ import annotations
 
+import logging
 import math
+from typing import Final
 
 import streamlit as st
 
+from dashboards import sessions
 from dashboards.auth import attempt_sign_in, demo_accounts_active, load_users, sign_in
 from dashboards.i18n import t
 from dashboards.oidc import oidc_configured
+
+_LOG: Final = logging.getLogger(__name__)
 
 
 def client_address() -> str | None:
@@ -40,10 +48,22 @@ def render(lang: str) -> None:
         submitted = st.form_submit_button(t("login.submit", lang))
     if submitted:
         result = attempt_sign_in(username.strip(), password, client_address())
-        if result.user is not None:
+        if result.user is not None and sessions.served():
+            _start_cookie_session(result.user.username)
+        elif result.user is not None:  # in-process (AppTest): no browser, no cookie
             sign_in(result.user)
             st.rerun()
         elif result.retry_after > 0:
             st.error(t("login.wait", lang, seconds=math.ceil(result.retry_after)))
         else:
             st.error(t("login.failed", lang))
+
+
+def _start_cookie_session(username: str) -> None:
+    """Open the user's session (new nonce) and send the browser for its cookie; the page then reloads."""
+    if not sessions.routes_installed:
+        _LOG.error("local sign-in needs the session routes: serve dashboards/server.py (massar serve)")
+        st.error(f"{t('prod.refused', 'fr')}\n\n{t('prod.refused', 'ar')}")
+        st.stop()
+    sessions.send_to_start(sessions.begin(username, sessions.connection_browser()))
+    st.stop()

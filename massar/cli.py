@@ -385,7 +385,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"Parent portal (lookup, certificates): {env['MASSAR_PORTAL_URL']}", flush=True)
     print(f"Data Docs (quality gate): {env['MASSAR_DATA_DOCS_URL']}", flush=True)
     try:
-        internal = _streamlit(DASHBOARDS_DIR / "app.py", args.port, address, public=False)
+        # app.py with the session cookie's routes (dashboards.sessions)
+        internal = _streamlit(DASHBOARDS_DIR / "server.py", args.port, address, public=False)
         return subprocess.call(internal, env=env)
     finally:
         for child in (public, docs, portal):

@@ -8,7 +8,8 @@ Without it (the default, ``MASSAR_ENV`` unset or ``demo``) the apps run as the d
 - the internal dashboards have a sign-in that is not the demo's: ``$MASSAR_HOME/users.toml`` (none of its
   password hashes copied from the demo file) or OpenID Connect configured (``[auth]`` in Streamlit's
   secrets, see ``dashboards.oidc``);
-- the server keys ``pseudonym``, ``lookup`` and ``certificate`` exist (environment variable
+- the server keys ``pseudonym``, ``lookup`` and ``certificate`` (and ``session``, which signs the local
+  accounts' session cookies, when ``users.toml`` exists) exist (environment variable
   ``MASSAR_<NAME>_KEY`` or file ``$MASSAR_HOME/keys/<name>.key``), are not a known development constant,
   and hold at least 128 bits (32 hex characters). Production never generates a key silently: create them
   once with ``python -m massar.production init-keys`` (or let the secret manager set the variables).
@@ -36,6 +37,8 @@ _MODES: Final[frozenset[str]] = frozenset({"", "demo", "development", PRODUCTION
 
 #: The keys a production deployment must hold (see ``massar.keys``).
 REQUIRED_KEYS: Final[tuple[str, ...]] = ("pseudonym", "lookup", "certificate")
+#: Signs the local accounts' session cookies (``dashboards.sessions``): required when ``users.toml`` exists.
+SESSION_KEY: Final[str] = "session"
 #: Shortest accepted key: 32 characters (the generated keys are 64 hex characters, 256 bits).
 MIN_KEY_CHARS: Final[int] = 32
 #: Values that have served as development or test salts: never accepted in production.
@@ -114,9 +117,14 @@ def users_problem(oidc_configured: bool) -> str | None:
     )
 
 
+def _required_keys(need_users: bool = True) -> tuple[str, ...]:
+    local_accounts = need_users and (paths().home / "users.toml").exists()
+    return (*REQUIRED_KEYS, SESSION_KEY) if local_accounts else REQUIRED_KEYS
+
+
 def problems(*, oidc_configured: bool, need_users: bool = True) -> list[str]:
     """Everything production mode would refuse, in the order an operator should fix it."""
-    found = [p for p in (key_problem(name) for name in REQUIRED_KEYS) if p]
+    found = [p for p in (key_problem(name) for name in _required_keys(need_users)) if p]
     if need_users:
         users = users_problem(oidc_configured)
         if users:
@@ -136,7 +144,7 @@ def require_ready(*, oidc_configured: bool, need_users: bool = True) -> None:
 def init_keys() -> list[str]:
     """Create the missing server keys (random, under ``$MASSAR_HOME/keys``); the names created."""
     created = []
-    for name in REQUIRED_KEYS:
+    for name in _required_keys():
         if not os.environ.get(keys.env_name(name)) and not keys.key_path(name).exists():
             keys.server_key(name)
             created.append(name)

@@ -38,9 +38,10 @@ def labels(lang: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run dashboards/app.py` on a free port, from the repository root; always terminated."""
+    """`streamlit run dashboards/server.py` (as `massar serve` runs it) on a free port, from the repository
+    root; always terminated."""
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with streamlit_server("dashboards/app.py", published_home, log_path) as base:
+    with streamlit_server("dashboards/server.py", published_home, log_path) as base:
         yield base
 
 

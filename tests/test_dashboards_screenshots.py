@@ -1,7 +1,7 @@
 """Screenshots of every page of the internal app, in French and Arabic, by headless Chromium (three of them
 in the default suite, all 28 with the slow ones: ``make test-all``).
 
-One `streamlit run dashboards/app.py` server for the module (as `massar serve` runs it), signed in as the
+One `streamlit run dashboards/server.py` server for the module (as `massar serve` runs it), signed in as the
 demo ministry account. The pages come from ``dashboards.app.PAGES`` (read from the source, so every
 engineer's page is covered without editing this file). A page fails when it shows a Streamlit exception
 element, or when its source draws a chart (``st.plotly_chart``) and none is rendered without an alert
@@ -78,7 +78,7 @@ def labels(lang: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("streamlit_screens") / "server.log"
-    with streamlit_server("dashboards/app.py", published_home, log_path) as base:
+    with streamlit_server("dashboards/server.py", published_home, log_path) as base:
         yield base
 
 

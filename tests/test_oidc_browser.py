@@ -4,8 +4,8 @@ production mode with ``[auth]`` pointing at it, and headless Chromium following 
 (app → provider's authorisation page → ``/oauth2callback`` → app).
 
 Checked: the identity's ``massar_*`` claims become the app's role and territory (a region user sees their
-region only), an identity without a role gets nothing, and production mode accepts OpenID Connect as the
-only sign-in (no local accounts, no demo file).
+region only, and stays signed in across a reload), an identity without a role gets nothing, and production
+mode accepts OpenID Connect as the only sign-in (no local accounts, no demo file).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def app_url(published_home: Path, provider: str, tmp_path_factory: pytest.TempPa
         },
     }
     with streamlit_server(
-        "dashboards/app.py",
+        "dashboards/server.py",
         published_home,
         folder / "server.log",
         extra_args=("--secrets.files", str(secrets_file)),
@@ -115,6 +115,11 @@ def test_oidc_claims_become_role_and_territory(app_url: str) -> None:
         assert fr["login.demo_warning"] not in page.inner_text("body")
         # no local sign-in form in production without users.toml
         assert page.locator('input[type="password"]').count() == 0
+        # a reload (a new Streamlit session) keeps the sign-in: st.login's identity cookie
+        page.reload()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text(fr["scope.region"].format(code="04")).wait_for(timeout=RENDER_TIMEOUT_MS)
+        assert page.get_by_role("button", name=fr["login.oidc"]).count() == 0
 
 
 def test_oidc_identity_without_role_gets_nothing(app_url: str) -> None:

@@ -30,7 +30,7 @@ from massar.cli import _streamlit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP = REPO_ROOT / "dashboards" / "app.py"
-KEY_VARS = [f"MASSAR_{name.upper()}_KEY" for name in production.REQUIRED_KEYS]
+KEY_VARS = [f"MASSAR_{name.upper()}_KEY" for name in (*production.REQUIRED_KEYS, production.SESSION_KEY)]
 
 
 @pytest.fixture
@@ -101,6 +101,10 @@ def test_production_refuses_the_demo_accounts(fresh_home: Path) -> None:
         assert any("demo accounts" in p for p in production.problems(oidc_configured=True))
         own = f'[users.ops]\nrole = "ministry"\npassword_hash = "{auth.hash_password("long-own-pw")}"\n'
         (fresh_home / "users.toml").write_text(own)
+        # local accounts sign session cookies: their key is required too, and created with the others
+        found = production.problems(oidc_configured=False)
+        assert len(found) == 1 and "'session'" in found[0] and "missing" in found[0]
+        assert production.init_keys() == ["session"]
         assert production.problems(oidc_configured=False) == []
         # the demo is not refused: same home, no MASSAR_ENV
         os.environ.pop(production.ENV_VAR)
