@@ -175,6 +175,8 @@ def test_daily_dag_emails_the_days_alerts_to_the_subscribers(
 
     prepare_airflow()
     bag = load_dagbag()
+    # the alerts read what was just published
+    assert "publish" in bag.get_dag("massar_daily").get_task("send_absence_alerts").upstream_task_ids
     dag = bag.get_dag("massar_daily").partial_subset(
         task_ids=["the_day", "send_absence_alerts"], include_upstream=False, include_downstream=False
     )
@@ -223,6 +225,14 @@ def test_acknowledging_on_the_page_closes_the_alert(published_db: Path, clean_st
     before = da.open_alerts(scope=scope)
     target = before.filter((pl.col("school_code") == school) & (pl.col("kind") == "missing_recording"))
     alert_id = int(target["alert_id"][0])
+
+    # the section reads in Arabic without a Latin word (school codes aside) or a raw value
+    from page_text import page_texts
+    from test_page_texts import latin_words, raw_value_problems
+
+    texts = [text for _, text in page_texts(run_page("absence_monitoring", scope, "ar"))]
+    assert any(f"({school})" in text for text in texts)
+    assert not [text for text in texts if latin_words(text) or raw_value_problems(text, "ar")]
 
     at = run_page("absence_monitoring", scope, "fr")
     at.multiselect(key="alerts_ack").set_value([alert_id])
@@ -285,3 +295,21 @@ def test_the_subscribe_form_records_a_subscription(published_db: Path, clean_sto
     at.button(key="alerts_subscribe_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [(s["email"], s["territory_code"]) for s in alerts.subscriptions()] == [(EMAIL, province)]
+
+
+def test_operational_alerts_are_emailed_through_the_same_notifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: Inbox
+) -> None:
+    import json
+
+    from massar.orchestration import alerts_log, on_task_failure
+
+    monkeypatch.setenv("MASSAR_HOME", str(tmp_path))
+    monkeypatch.setenv("MASSAR_ALERT_EMAIL_TO", "exploitation@example.org")
+    ti = type("TI", (), {"dag_id": "massar_daily", "task_id": "publish", "map_index": -1, "run_id": "r1"})()
+    on_task_failure({"task_instance": ti, "exception": RuntimeError("disk full")})
+    assert json.loads(alerts_log().read_text(encoding="utf-8"))["task_id"] == "publish"
+    assert [to for to, _ in smtp.messages] == [["exploitation@example.org"]]
+    message = smtp.messages[0][1]
+    assert message["Subject"] == "[massar] task_failed: massar_daily publish"
+    assert "disk full" in _html(message) and message["From"] == "alertes@example.org"
