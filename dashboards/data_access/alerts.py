@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+import massar.alerts as store
 from dashboards.scope import Scope, ScopeError
-from massar import alerts as store
 from massar.alerts import KINDS, AlertError, Territory
 
 __all__ = [
