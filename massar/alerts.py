@@ -258,14 +258,14 @@ def detect(
     missing_rows = _records(
         con.execute(MISSING_RECORDING_SQL, [year, when, *MISSING_RECORDING_STATUSES, *where])
     )
-    places = dict(
-        ((r[0]), (r[1], r[2]))
-        for r in con.execute(
+    places = {
+        code: (region, province)
+        for code, region, province in con.execute(
             "select school_code, region_code, province_code from marts.dim_school where school_code in "
             "(select unnest(?))",
             [[r["unit_code"] for r in spike_rows]],
         ).fetchall()
-    )
+    }
     alerts = []
     for r in spike_rows:
         region, province = places.get(r["unit_code"], (None, None))

@@ -368,9 +368,10 @@ def recording_gaps(
 ) -> pl.DataFrame:
     """Schools where some or all classes took no roll call on ``day`` (default: the territory's last loaded
     day): ``recording_status`` ``not_recorded`` or ``partly_recorded`` in ``marts.agg_recording_compliance``
-    (the classes' roll calls and absences; a day with no absence but a roll call is recorded).
-    ``school_code, school_name_fr, school_name_ar, province_code, calendar_date, recording_status,
-    status_fr, status_ar, classes, classes_recorded, classes_not_recorded, recorded_class_share``.
+    (the classes' roll calls and absences; a day with no absence but a roll call is recorded), the rule of
+    the missing-recording alerts (``massar.absence_rules``). ``school_code, school_name_fr, school_name_ar,
+    region_code, province_code, calendar_date, recording_status, status_fr, status_ar, classes,
+    classes_recorded, classes_not_recorded, recorded_class_share``.
     """
     territory = _territory(scope, region, province, school)
     today = _day(school_year, territory, day)
