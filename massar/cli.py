@@ -562,6 +562,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_cmd_docs)
     sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
 
+    cal = sub.add_parser("calibrate", help="synthetic exports' marginals beside the reference figures")
+    cal.add_argument("--exports", type=Path, default=None, help="default: $MASSAR_HOME/exports")
+    cal.set_defaults(func=_cmd_calibrate)
+
     al = sub.add_parser("alerts", help="absence alerts: send the day's by e-mail, list them, subscribe")
     al.add_argument("action", choices=("send", "list", "subscribe"))
     al.add_argument("--day", default=None, help="yyyy-mm-dd (default: the last school day loaded)")
@@ -569,10 +573,6 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--email", default=None, help="subscribe: the address")
     al.add_argument("--kind", action="append", choices=("spike", "missing_recording"), help="default: both")
     al.set_defaults(func=_cmd_alerts)
-
-    cal = sub.add_parser("calibrate", help="synthetic exports' marginals beside the reference figures")
-    cal.add_argument("--exports", type=Path, default=None, help="default: $MASSAR_HOME/exports")
-    cal.set_defaults(func=_cmd_calibrate)
 
     for name in WRITERS:
         if name in sub.choices:
