@@ -1,4 +1,5 @@
-"""Daily: the day's drops per region (mapped), incremental dbt via Cosmos, quality gate, publish.
+"""Daily: the day's drops per region (mapped), incremental dbt via Cosmos, quality gate, publish, then the
+directorates' absence alerts of the day by e-mail (``massar.alerts``, as ``massar alerts send``).
 
 Runs at 20:00 (Casablanca) from Monday to Saturday; the day processed is the run's date, or the ``day``
 param (``yyyy-mm-dd``) of a manual run. A Deadline Alert writes to the alerts log when the day's data is not
@@ -23,14 +24,14 @@ from _massar_tasks import (
 )
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
-from massar import pipeline
+from massar import alerts, pipeline
 
 DAG_ID = "massar_daily"
 
 
 @dag(
     dag_id=DAG_ID,
-    description="One school day: the day's drops per region, incremental dbt, quality gate, publish.",
+    description="One school day: the day's drops per region, incremental dbt, quality gate, publish, alerts.",
     schedule=CronTriggerTimetable("0 20 * * 1-6", timezone="Africa/Casablanca"),
     start_date=datetime(2025, 9, 1),
     catchup=False,
@@ -58,7 +59,17 @@ def massar_daily() -> None:
     days = the_day()
     ingested = ingest_region_drops.partial(days=days).expand(region_code=list_regions())
     # Incremental: the candidate is the published version; dbt rebuilds only what the day's sources feed.
-    build_check_publish([reconcile(ingested), dbt_selector(days)], select=SELECTED, exclude=EXCLUDED)
+    published = build_check_publish(
+        [reconcile(ingested), dbt_selector(days)], select=SELECTED, exclude=EXCLUDED
+    )
+
+    @task
+    def send_absence_alerts(days: list[str]) -> dict[str, object]:
+        """The day's absence alerts from the published warehouse, e-mailed to the subscribers through
+        Airflow's SMTP notifier (connection ``massar_smtp``)."""
+        return alerts.send_alerts(days[-1], context=get_current_context())
+
+    published >> send_absence_alerts(days)
 
 
 massar_daily()

@@ -244,6 +244,32 @@ def _cmd_maintenance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    """Absence alerts (``massar.alerts``): send the day's (as the daily DAG does), list, subscribe."""
+    from massar import alerts
+
+    if args.action == "send":
+        print(json.dumps(alerts.send_alerts(args.day), indent=2))
+    elif args.action == "list":
+        day, found = alerts.record_alerts(args.day, args.territory)
+        print(f"{len(found)} open alert(s) on {day}")
+        for a in found:
+            print(
+                f"  #{a['alert_id']} {a['calendar_date']} {a['kind']} {a['school_code']}", a["school_name_fr"]
+            )
+    else:
+        if not args.email or not args.territory:
+            print("massar alerts subscribe: --email and --territory are required", file=sys.stderr)
+            return 2
+        try:
+            number = alerts.subscribe(args.email, args.territory, args.kind or alerts.KINDS, "massar cli")
+        except alerts.AlertError as exc:
+            print(f"massar alerts subscribe: {exc}", file=sys.stderr)
+            return 2
+        print(f"subscription #{number}: {args.email} -> {args.territory}")
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from massar.verify import verify_home
 
@@ -555,6 +581,14 @@ def build_parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="synthetic exports' marginals beside the reference figures")
     cal.add_argument("--exports", type=Path, default=None, help="default: $MASSAR_HOME/exports")
     cal.set_defaults(func=_cmd_calibrate)
+
+    al = sub.add_parser("alerts", help="absence alerts: send the day's by e-mail, list them, subscribe")
+    al.add_argument("action", choices=("send", "list", "subscribe"))
+    al.add_argument("--day", default=None, help="yyyy-mm-dd (default: the last school day loaded)")
+    al.add_argument("--territory", default=None, help="a region (RR) or a province (RR.PPP)")
+    al.add_argument("--email", default=None, help="subscribe: the address")
+    al.add_argument("--kind", action="append", choices=("spike", "missing_recording"), help="default: both")
+    al.set_defaults(func=_cmd_alerts)
 
     for name in WRITERS:
         if name in sub.choices:

@@ -1,20 +1,20 @@
 """Running the Airflow DAGs from the ``massar`` command (embedded: SQLite metadata under $MASSAR_HOME),
 and the operational callbacks the DAGs use (alerts log, optional e-mail, deadline alerts).
 
-Alerts are appended as JSON lines to ``$MASSAR_HOME/alerts/alerts.jsonl``. E-mail is sent too when
-``MASSAR_ALERT_SMTP_HOST`` and ``MASSAR_ALERT_EMAIL_TO`` are set (optional: ``MASSAR_ALERT_SMTP_PORT``,
-``MASSAR_ALERT_SMTP_USER``, ``MASSAR_ALERT_SMTP_PASSWORD``, ``MASSAR_ALERT_EMAIL_FROM``).
+Alerts are appended as JSON lines to ``$MASSAR_HOME/alerts/alerts.jsonl``. They are e-mailed too to
+``MASSAR_ALERT_EMAIL_TO`` when an SMTP server is configured, through Airflow's SMTP notifier on the
+connection ``massar_smtp`` (``massar.alerts.smtp_connection``: ``MASSAR_ALERT_SMTP_*`` settings or
+``AIRFLOW_CONN_MASSAR_SMTP``).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
-import smtplib
 import time
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +32,15 @@ def alerts_log() -> Path:
 
 
 def _send_mail(subject: str, body: str) -> None:
-    host, to = os.environ.get("MASSAR_ALERT_SMTP_HOST"), os.environ.get("MASSAR_ALERT_EMAIL_TO")
-    if not host or not to:
+    """E-mail an operational alert to ``MASSAR_ALERT_EMAIL_TO`` when an SMTP server is configured."""
+    from massar.alerts import send_mail, smtp_connection
+
+    to = os.environ.get("MASSAR_ALERT_EMAIL_TO")
+    if not to or smtp_connection() is None:
         return
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = os.environ.get("MASSAR_ALERT_EMAIL_FROM", "massar-pipeline@localhost")
-    message["To"] = to
-    message.set_content(body)
     try:
-        with smtplib.SMTP(host, int(os.environ.get("MASSAR_ALERT_SMTP_PORT", "25")), timeout=10) as smtp:
-            if os.environ.get("MASSAR_ALERT_SMTP_USER"):
-                smtp.starttls()
-                smtp.login(
-                    os.environ["MASSAR_ALERT_SMTP_USER"], os.environ.get("MASSAR_ALERT_SMTP_PASSWORD", "")
-                )
-            smtp.send_message(message)
-    except OSError as exc:  # an alert must never fail the task that raised it
+        send_mail(to, subject, f"<pre>{html.escape(body)}</pre>")
+    except Exception as exc:  # an alert must never fail the task that raised it
         log.error("could not send the alert e-mail: %s", exc)
 
 

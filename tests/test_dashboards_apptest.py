@@ -413,8 +413,16 @@ def test_only_data_access_touches_duckdb() -> None:
                 continue  # the published-version pointer, read by its one definition (validated, read-only)
             assert not name.startswith(forbidden), (path, name)
             if name.startswith("massar"):
-                # settings, the production check, server keys and the keyed MAC of parent secrets
-                allowed = ("massar.settings", "massar.production", "massar.keys", "massar.lookup_secrets")
+                # settings, the production check, server keys and the keyed MAC of parent secrets; the
+                # absence rules and the alert store, shared with the daily DAG's alerts
+                allowed = (
+                    "massar.settings",
+                    "massar.production",
+                    "massar.keys",
+                    "massar.lookup_secrets",
+                    "massar.absence_rules",
+                    "massar.alerts",
+                )
                 assert name in allowed, (path, name)
 
 

@@ -1,5 +1,6 @@
 """Absence monitoring, the directorates' daily tool: today's and this week's rates with a drill-down
-region → province → school → class (following the URL filters), spikes, chronic absentees, recording gaps."""
+region → province → school → class (following the URL filters), spikes, chronic absentees, recording gaps,
+and the directorates' absence alerts (open alerts to acknowledge, e-mail subscription)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboards.alert_panel import alerts_section
 from dashboards.data_access import absences as da
 from dashboards.data_access import kpi
 from dashboards.data_access.enrollment import level_label
@@ -357,6 +359,8 @@ def render(scope: Scope, lang: str, version: str) -> None:
                 day=fmt_day(day, lang),
             )
         )
+
+    alerts_section(scope, lang, **where)
 
 
 run_page("absence.title", render)

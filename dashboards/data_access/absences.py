@@ -23,21 +23,21 @@ import polars as pl
 
 from dashboards.data_access._core import run as _run
 from dashboards.scope import TERRITORY_WHERE, Scope, Territory
+from massar.absence_rules import (  # noqa: F401 (the rule's constants, shown by the page)
+    DAILY_CLASS_ROWS,
+    MISSING_RECORDING_SQL,
+    MISSING_RECORDING_STATUSES,
+    SPIKE_K,
+    SPIKE_MIN_ABSENT,
+    SPIKE_MIN_DAYS,
+    SPIKE_RECENT_DAYS,
+    SPIKE_WINDOW,
+    spike_params,
+    spikes_sql,
+)
 
 Level = Literal["region", "province", "school", "class"]
 
-#: A day is a spike for a unit when its absence rate exceeds the unit's usual level, the mean of its
-#: previous SPIKE_WINDOW school days, by more than SPIKE_K sample standard deviations of those days.
-#: 2 sd: the directorates' early warning, looser than the gate's 3 sd on whole regions (expectations/gate.py).
-SPIKE_K: Final[float] = 2.0
-#: previous school days the usual level is computed on
-SPIKE_WINDOW: Final[int] = 20
-#: spikes are reported over the last SPIKE_RECENT_DAYS school days (about a month)
-SPIKE_RECENT_DAYS: Final[int] = 20
-#: fewer previous school days than this: no judgement
-SPIKE_MIN_DAYS: Final[int] = 5
-#: fewer absent pupils that day than this: no spike (two absent pupils in a class of three is noise)
-SPIKE_MIN_ABSENT: Final[int] = 3
 #: at most this many pupils in the chronic absentee list
 CHRONIC_LIST_LIMIT: Final[int] = 500
 #: at most this many classes in the list of classes without any absence recorded
@@ -45,11 +45,7 @@ SILENT_LIST_LIMIT: Final[int] = 500
 
 # The daily class rows of one school year within a territory whose region sent a file that day (constant
 # SQL; bind year + territory): a day of no_file_received is unknown, never counted as zero absences.
-_DAILY = f"""
-    select *
-    from marts.agg_absence_class_daily
-    where school_year = ? and {TERRITORY_WHERE} and recording_status != 'no_file_received'
-"""
+_DAILY = DAILY_CLASS_ROWS
 
 # Per level of the drill-down: the unit column and the names of the units (constant SQL fragments).
 _UNIT_COLUMN: Final[dict[Level, str]] = {
@@ -264,64 +260,9 @@ def absence_spikes(
         day_number = loaded["day_number"][0]
     if day_number is None:
         day_number = 0
-    first_reported = day_number - SPIKE_RECENT_DAYS + 1
     return _run(
-        f"""
-        with src as ({_DAILY} and school_day_number between ? and ?),
-        daily as (
-            select
-                {column} as unit_code,
-                calendar_date,
-                school_day_number,
-                sum(pupils_enrolled) as enrolled,
-                sum(pupils_absent) as absent,
-                sum(pupils_absent) / nullif(sum(pupils_enrolled), 0) as rate
-            from src
-            group by {column}, calendar_date, school_day_number
-        ),
-        judged as (
-            select
-                *,
-                avg(rate) over previous_days as usual_rate,
-                stddev_samp(rate) over previous_days as usual_sd,
-                count(rate) over previous_days as previous_days
-            from daily
-            window previous_days as (
-                partition by unit_code order by calendar_date
-                rows between ? preceding and 1 preceding
-            )
-        ),
-        names as ({_UNIT_NAMES[level]})
-        select
-            judged.unit_code,
-            coalesce(names.unit_name_fr, judged.unit_code) as unit_name_fr,
-            coalesce(names.unit_name_ar, judged.unit_code) as unit_name_ar,
-            judged.calendar_date,
-            judged.school_day_number,
-            judged.enrolled::bigint as enrolled,
-            judged.absent::bigint as absent,
-            judged.rate,
-            judged.usual_rate,
-            judged.usual_sd,
-            judged.usual_rate + ? * coalesce(judged.usual_sd, 0) as threshold
-        from judged
-        left join names on names.unit_code = judged.unit_code
-        where judged.school_day_number >= ?
-            and judged.previous_days >= ?
-            and judged.absent >= ?
-            and judged.rate > judged.usual_rate + ? * coalesce(judged.usual_sd, 0)
-        order by judged.calendar_date desc, judged.rate desc, judged.unit_code
-        """,
-        school_year,
-        *territory.params(),
-        first_reported - SPIKE_WINDOW,
-        day_number,
-        SPIKE_WINDOW,
-        SPIKE_K,
-        first_reported,
-        SPIKE_MIN_DAYS,
-        SPIKE_MIN_ABSENT,
-        SPIKE_K,
+        spikes_sql(column, _UNIT_NAMES[level]),
+        *spike_params(school_year, territory.params(), day_number, SPIKE_RECENT_DAYS),
     )
 
 
@@ -427,41 +368,14 @@ def recording_gaps(
 ) -> pl.DataFrame:
     """Schools where some or all classes took no roll call on ``day`` (default: the territory's last loaded
     day): ``recording_status`` ``not_recorded`` or ``partly_recorded`` in ``marts.agg_recording_compliance``
-    (the classes' roll calls and absences; a day with no absence but a roll call is recorded).
-    ``school_code, school_name_fr, school_name_ar, province_code, calendar_date, recording_status,
-    status_fr, status_ar, classes, classes_recorded, classes_not_recorded, recorded_class_share``.
+    (the classes' roll calls and absences; a day with no absence but a roll call is recorded), the rule of
+    the missing-recording alerts (``massar.absence_rules``). ``school_code, school_name_fr, school_name_ar,
+    region_code, province_code, calendar_date, recording_status, status_fr, status_ar, classes,
+    classes_recorded, classes_not_recorded, recorded_class_share``.
     """
     territory = _territory(scope, region, province, school)
     today = _day(school_year, territory, day)
-    return _run(
-        """
-        select
-            c.school_code,
-            coalesce(s.school_name_fr, c.school_code) as school_name_fr,
-            coalesce(s.school_name_ar, c.school_code) as school_name_ar,
-            c.province_code,
-            c.calendar_date,
-            c.recording_status,
-            st.label_fr as status_fr,
-            st.label_ar as status_ar,
-            c.classes,
-            c.classes_recorded,
-            c.classes_not_recorded,
-            c.recorded_class_share
-        from marts.agg_recording_compliance as c
-        left join marts.dim_school as s on s.school_code = c.school_code
-        left join reference.recording_statuses as st on st.status_code = c.recording_status
-        where c.school_year = ? and c.calendar_date = cast(? as date)
-            and c.recording_status in ('not_recorded', 'partly_recorded')
-            and (cast(? as varchar) is null or c.region_code = ?)
-            and (cast(? as varchar) is null or c.province_code = ?)
-            and (cast(? as varchar) is null or c.school_code = ?)
-        order by c.province_code, c.school_code
-        """,
-        school_year,
-        today,
-        *territory.params(),
-    )
+    return _run(MISSING_RECORDING_SQL, school_year, today, *MISSING_RECORDING_STATUSES, *territory.params())
 
 
 def recording_status_counts(
