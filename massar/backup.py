@@ -8,6 +8,8 @@ file meanwhile):
 - ``serving/``: the public app's stores;
 - ``keys/``: the server-side secret keys (secrets: see docs/operations.md);
 - ``gx/gate_history.jsonl``: the quality gate's history;
+- ``alerts/absence_alerts.sqlite``: alert subscriptions and acknowledgments, copied through SQLite's
+  online backup (the dashboards may be writing it);
 - ``exports/`` only with ``--with-exports``.
 
 Never the candidate warehouse (rebuilt by ``massar build``), Airflow's folder (logs, metadata), dbt's
@@ -31,8 +33,11 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tarfile
+import tempfile
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +50,9 @@ FORMAT = 1
 #: What a backup holds, relative to ``MASSAR_HOME`` (folders and files).
 BACKED_UP = ("lake", "warehouse/published", "serving", "keys", "gx/gate_history.jsonl")
 WITH_EXPORTS = ("exports",)
+#: SQLite state that a live service may be writing (WAL mode): copied through SQLite's online backup, so
+#: the copy is consistent, and never as bytes with its ``-wal``/``-shm`` files.
+STATE_DATABASES = ("alerts/absence_alerts.sqlite",)
 #: Present while a restore is replacing the home's data.
 RESTORE_MARKER = "RESTORE_INCOMPLETE"
 #: Files of a home that do not make it "hold data" (the writer lock is created by the restore itself).
@@ -79,13 +87,29 @@ def _skipped(rel: Path) -> bool:
 def snapshot_files(home: Path, with_exports: bool = False) -> list[Path]:
     """The files a backup of ``home`` holds, relative to it, sorted."""
     found: list[Path] = []
-    for item in (*BACKED_UP, *(WITH_EXPORTS if with_exports else ())):
+    for item in (*BACKED_UP, *STATE_DATABASES, *(WITH_EXPORTS if with_exports else ())):
         path = home / item
         if path.is_file():
             found.append(Path(item))
         elif path.is_dir():
             found.extend(p.relative_to(home) for p in path.rglob("*") if p.is_file() and not p.is_symlink())
     return sorted(f for f in found if not _skipped(f))
+
+
+@contextmanager
+def _consistent_sources(home: Path, files: list[Path]) -> Iterator[dict[Path, Path]]:
+    """Where to read each file of the backup from: the home itself, except the SQLite state databases,
+    read from a consistent copy made with SQLite's online backup (removed afterwards)."""
+    sources = {rel: home / rel for rel in files}
+    with tempfile.TemporaryDirectory(prefix=".backup-state-", dir=home) as tmp:
+        for rel in files:
+            if rel.as_posix() in STATE_DATABASES:
+                copy = Path(tmp) / rel.name
+                with closing(sqlite3.connect(home / rel)) as live, closing(sqlite3.connect(copy)) as out:
+                    live.backup(out)
+                os.chmod(copy, (home / rel).stat().st_mode & 0o777)
+                sources[rel] = copy
+        yield sources
 
 
 def _copy_hashing(source: IO[bytes], target: IO[bytes] | None) -> tuple[int, str]:
@@ -151,6 +175,20 @@ def backup(dest: Path, with_exports: bool = False) -> dict[str, object]:
     files = snapshot_files(home, with_exports)
     if not files:
         raise BackupError(f"nothing to back up under {home}")
+    with _consistent_sources(home, files) as sources:
+        entries = _write_backup(home, dest, files, sources, with_exports)
+    return {
+        "backup": str(dest),
+        "files": len(entries),
+        "bytes": sum(e.bytes for e in entries),
+        "current_version": _current_version(home),
+    }
+
+
+def _write_backup(
+    home: Path, dest: Path, files: list[Path], sources: dict[Path, Path], with_exports: bool
+) -> list[Entry]:
+    """Copy ``files`` (read from ``sources``) to ``dest`` with their checksums, then the manifest."""
     entries: list[Entry] = []
     if dest.suffix == ".tar":
         if dest.exists():
@@ -160,8 +198,8 @@ def backup(dest: Path, with_exports: bool = False) -> dict[str, object]:
         try:
             with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
                 for rel in files:
-                    info = tar.gettarinfo(str(home / rel), arcname=rel.as_posix())
-                    with open(home / rel, "rb") as f:
+                    info = tar.gettarinfo(str(sources[rel]), arcname=rel.as_posix())
+                    with open(sources[rel], "rb") as f:
                         reader = _HashingReader(f)
                         tar.addfile(info, reader)  # type: ignore[arg-type]
                     entries.append(Entry(rel.as_posix(), reader.size, reader.digest.hexdigest(), info.mode))
@@ -181,8 +219,8 @@ def backup(dest: Path, with_exports: bool = False) -> dict[str, object]:
         for rel in files:
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            mode = (home / rel).stat().st_mode & 0o777
-            with open(home / rel, "rb") as src, open(target, "wb") as out:
+            mode = sources[rel].stat().st_mode & 0o777
+            with open(sources[rel], "rb") as src, open(target, "wb") as out:
                 size, sha = _copy_hashing(src, out)
             os.chmod(target, mode)
             entries.append(Entry(rel.as_posix(), size, sha, mode))
@@ -192,12 +230,7 @@ def backup(dest: Path, with_exports: bool = False) -> dict[str, object]:
         _fsync(tmp)
         os.replace(tmp, dest / MANIFEST)
         _fsync(dest)
-    return {
-        "backup": str(dest),
-        "files": len(entries),
-        "bytes": sum(e.bytes for e in entries),
-        "current_version": _current_version(home),
-    }
+    return entries
 
 
 class _BytesReader:
@@ -316,9 +349,12 @@ def restore(src: Path, force: bool = False) -> dict[str, object]:
         json.dumps({"source": str(src), "started_at": datetime.now(UTC).isoformat(), "staging": staging.name})
     )
     _fsync(home)
-    items = (*BACKED_UP, *(WITH_EXPORTS if manifest.get("with_exports") else ()))
+    items = (*BACKED_UP, *STATE_DATABASES, *(WITH_EXPORTS if manifest.get("with_exports") else ()))
     for item in items:
         _remove(home / item)
+        if item in STATE_DATABASES:  # the live database's journal belongs to the replaced file
+            for journal in ("-wal", "-shm"):
+                (home / f"{item}{journal}").unlink(missing_ok=True)
         if (staging / item).exists():
             (home / item).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / item, home / item)

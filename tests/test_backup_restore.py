@@ -182,3 +182,32 @@ def test_a_restore_that_fails_midway_is_detected_and_redone(
     assert _files(target) == _files(source)
     with using_home(target):
         assert cli.main(["verify", "--quick"]) == 0
+
+
+def test_a_live_state_database_is_backed_up_with_its_unsaved_writes(source: Path, tmp_path: Path) -> None:
+    """The alerts store is SQLite in WAL mode, written by the dashboards while a backup runs: rows still
+    only in its ``-wal`` file (no checkpoint yet) must be in the restored store."""
+    import sqlite3
+
+    store = source / "alerts" / "absence_alerts.sqlite"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    live = sqlite3.connect(store)
+    live.execute("pragma journal_mode=wal")
+    live.execute("pragma wal_autocheckpoint=0")
+    live.execute("create table subscription (email text, territory text)")
+    live.execute("insert into subscription values ('dp.fes@example.org', '03.231')")
+    live.commit()  # the row is in absence_alerts.sqlite-wal, the main file has no table yet
+    assert (source / "alerts" / "absence_alerts.sqlite-wal").stat().st_size > 0
+    backup = tmp_path / "backup"
+    try:
+        assert cli.main(["backup", str(backup)]) == 0
+    finally:
+        live.close()
+    target = tmp_path / "restored"
+
+    assert _restore_into(target, backup) == 0
+
+    restored = sqlite3.connect(target / "alerts" / "absence_alerts.sqlite")
+    assert restored.execute("select * from subscription").fetchall() == [("dp.fes@example.org", "03.231")]
+    restored.close()
+    assert not list(backup.glob("alerts/*-wal"))
