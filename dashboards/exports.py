@@ -37,6 +37,7 @@ __all__ = [
     "fmt_decimal",
     "note_filter",
     "show_chart",
+    "show_pages",
     "show_table",
     "start_page",
 ]
@@ -302,6 +303,47 @@ def show_table(
         key=f"table_{key}",
     )
     downloads(export if export is not None else frame, key, lang, source=source, kinds=kinds)
+
+
+#: rows per page of :func:`show_pages`
+PAGE_ROWS: Final[int] = 50
+
+
+def show_pages(
+    frame: pl.DataFrame,
+    key: str,
+    lang: str,
+    *,
+    per_page: int = PAGE_ROWS,
+    kinds: Mapping[str, Kind] | None = None,
+    source: str | None = None,
+) -> None:
+    """A long list, every row of it, a page at a time: a page number (widget ``page_<key>``) when there is
+    more than one page, the page's rows (:func:`show_table`), which rows they are; the downloads hold
+    the whole list."""
+    total = frame.height
+    pages = max(1, -(-total // per_page))
+    page = 1
+    if pages > 1:
+        column, _ = st.columns([1, 4])
+        chosen = column.number_input(
+            t("export.page.label", lang), min_value=1, max_value=pages, value=1, step=1, key=f"page_{key}"
+        )
+        page = min(max(int(chosen), 1), pages)
+    first = (page - 1) * per_page
+    show_table(frame.slice(first, per_page), key, lang, kinds=kinds, source=source, export=frame)
+    if pages > 1:
+        st.caption(
+            t(
+                "export.page.range",
+                lang,
+                first=fmt_int(first + 1, lang),
+                last=fmt_int(min(first + per_page, total), lang),
+                total=fmt_int(total, lang),
+                page=fmt_int(page, lang),
+                pages=fmt_int(pages, lang),
+            )
+        )
 
 
 def _all_zero_or_empty(data: pl.DataFrame | None) -> bool:
