@@ -1,9 +1,9 @@
-"""Export the public app's serving stores from a published warehouse version.
+"""Export the serving stores of a published warehouse version.
 
-The public app opens only these small files, never the warehouse. They belong to one published version
-and are named by it: ``$MASSAR_HOME/serving/<version>/`` (``warehouse.publish.stores_dir``). Publishing
-writes them before the version's ``CURRENT`` switch (``massar.pipeline.publish_candidate``), so a reader
-that resolves ``CURRENT`` finds the warehouse and both stores of the same version.
+The public app opens only the first two of these small files, never the warehouse. They belong to one
+published version and are named by it: ``$MASSAR_HOME/serving/<version>/`` (``warehouse.publish.stores_dir``).
+Publishing writes them before the version's ``CURRENT`` switch (``massar.pipeline.publish_candidate``), so a
+reader that resolves ``CURRENT`` finds the warehouse and its stores of the same version.
 
 - ``serving/<version>/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
   (dbt models ``serving.lookup_*``), keyed by pupil code: ``lookup.pupil`` (identity and the secret
@@ -625,13 +625,13 @@ def build_followup_store(
     *,
     staged: Staged | None = None,
     source: str | None = None,
-) -> Path | None:
+) -> Path:
     """Write the directorates' follow-up store: ``followup.chronic_absentee`` (``student_key, school_year,
     region_code, province_code, school_code, student_code``), the chronically absent pupils of
     ``marts.fct_attendance_ytd`` (every school year) with their Massar code from the restricted identity
     table, and ``followup.about`` (source version, build time). Only those pupils: a pupil who is not a
-    chronic absentee has no row, so the store serves the follow-up list and nothing else. None (nothing
-    written) when the file has no attendance mart or no identity table."""
+    chronic absentee has no row, so the store serves the follow-up list and nothing else. A file without
+    the attendance mart or the identity table gets an empty table (every version has its store)."""
     target = target or followup_store_path()
     with duckdb.connect(str(published_db), read_only=True) as con:
         present = {
@@ -640,24 +640,30 @@ def build_followup_store(
                 "select table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
-    if not {"marts.fct_attendance_ytd", IDENTITY_RELATION.removeprefix("published.")} <= present:
-        log.warning("no attendance mart or identity table: follow-up store not written")
-        return None
+    complete = {"marts.fct_attendance_ytd", IDENTITY_RELATION.removeprefix("published.")} <= present
+    if not complete:
+        log.warning("no attendance mart or identity table: the follow-up store is empty")
     with _atomic_store(target, staged=staged) as con:
-        con.execute("attach ? as published (read_only)", [str(published_db)])
         con.execute("create schema followup")
-        con.execute(
-            f"""
-            create table followup.chronic_absentee as
-            select y.student_key, y.school_year, y.region_code, y.province_code, y.school_code,
-                i.student_code
-            from published.marts.fct_attendance_ytd as y
-            join {IDENTITY_RELATION} as i on i.student_key = y.student_key
-            where y.is_chronically_absent
-            order by y.school_year, y.school_code, y.student_key
-            """
-        )
-        con.execute("detach published")
+        if complete:
+            con.execute("attach ? as published (read_only)", [str(published_db)])
+            con.execute(
+                f"""
+                create table followup.chronic_absentee as
+                select y.student_key, y.school_year, y.region_code, y.province_code, y.school_code,
+                    i.student_code
+                from published.marts.fct_attendance_ytd as y
+                join {IDENTITY_RELATION} as i on i.student_key = y.student_key
+                where y.is_chronically_absent
+                order by y.school_year, y.school_code, y.student_key
+                """
+            )
+            con.execute("detach published")
+        else:
+            con.execute(
+                "create table followup.chronic_absentee (student_key varchar, school_year varchar, "
+                "region_code varchar, province_code varchar, school_code varchar, student_code varchar)"
+            )
         con.execute("create index chronic_key on followup.chronic_absentee (student_key)")
         con.execute(
             "create table followup.about as select ? as source, ? as built_at",
