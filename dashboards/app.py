@@ -176,7 +176,7 @@ def main() -> None:
         page.run()
         return
     scope = user.scope
-    st.sidebar.caption(t("login.signed_in_as", lang, name=user.display_name))
+    st.sidebar.caption(t("login.signed_in_as", lang, name=user.name_in(lang)))
     code = scope.school_code or scope.province_code or scope.region_code or ""
     st.sidebar.caption(t(f"scope.{scope.role}", lang, code=code))
     if demo_accounts_active():

@@ -8,7 +8,9 @@ change):
   ``dashboards.oidc``.
 - **Local accounts**: a TOML file of Argon2id password hashes — ``$MASSAR_HOME/users.toml`` when it
   exists, otherwise, outside production mode only, the demo file ``dashboards/users.demo.toml`` (demo
-  accounts, documented in the README). Create a hash with ``python -m dashboards.auth hash``.
+  accounts, documented in the README). Create a hash with ``python -m dashboards.auth hash``. An account
+  has ``display_name`` (shown in French) and ``display_name_ar`` (shown in Arabic), a ``role`` and the
+  codes of its territory (``region_code``, ``province_code``, ``school_code``).
 
 Local sign-in is throttled per account and per client with exponential back-off
 (``dashboards.backoff``): a wrong password is recorded before it is checked, in one atomic step shared by
@@ -63,9 +65,16 @@ __all__ = ["DEFAULT_IDLE_MINUTES", "IDLE_ENV", "idle_timeout_s"]
 
 @dataclass(frozen=True)
 class User:
+    """A signed-in user. ``display_name`` is shown in French, ``display_name_ar`` (when set) in Arabic."""
+
     username: str
     display_name: str
     scope: Scope
+    display_name_ar: str | None = None
+
+    def name_in(self, lang: str) -> str:
+        """The name shown in ``lang``: the Arabic one in Arabic when the account has it."""
+        return self.display_name_ar if lang == "ar" and self.display_name_ar else self.display_name
 
 
 @dataclass(frozen=True)
@@ -147,7 +156,11 @@ def _load(path: Path, mtime: float) -> dict[str, tuple[str, User]]:
             province_code=entry.get("province_code"),
             school_code=entry.get("school_code"),
         )
-        users[username] = (entry["password_hash"], User(username, entry.get("display_name", username), scope))
+        name = entry.get("display_name", username)
+        users[username] = (
+            entry["password_hash"],
+            User(username, name, scope, display_name_ar=entry.get("display_name_ar")),
+        )
     return users
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "fmt_decimal",
     "note_filter",
     "show_chart",
+    "show_pages",
     "show_table",
     "start_page",
 ]
@@ -247,8 +248,8 @@ def styled(frame: pl.DataFrame, lang: str, kinds: Mapping[str, Kind] | None = No
     return pdf.style.format({**others, **formats})
 
 
-#: in Arabic, a table of up to this many columns is laid out from the right (see :func:`show_table`)
-RTL_REVERSED_MAX_COLUMNS: Final[int] = 6
+#: a left-to-right table of more columns than this pins its first column (see :func:`show_table`)
+PINNED_FIRST_MIN_COLUMNS: Final[int] = 7
 #: a table of up to this many rows shows them all (no inner scroll bar); longer ones scroll
 ROWS_WITHOUT_SCROLL: Final[int] = 25
 _ROW_PX: Final[int] = 35
@@ -282,13 +283,12 @@ def show_table(
             config[column] = st.column_config.NumberColumn(column, alignment="right")
         elif shown.schema[column] == pl.String:
             config[column] = st.column_config.TextColumn(column, alignment=align)
-    # The grid has no right-to-left mode. In Arabic a table that fits the page is laid out from the right;
-    # a wider one keeps its order with its first column pinned (a reversed wide table would open
-    # scrolled to its last columns, the row labels out of sight).
-    order = None
-    if is_rtl(lang) and shown.width <= RTL_REVERSED_MAX_COLUMNS:
-        order = list(reversed(shown.columns))
-    elif shown.width > RTL_REVERSED_MAX_COLUMNS and shown.columns:
+    # The grid has no right-to-left mode. In Arabic every table is laid out from the right: its columns
+    # reversed, and the page's script (``ui.apply_direction``) opens a table wider than the page scrolled
+    # to its right end, where its first column (the row labels) stands. Pinning would move that column to
+    # the left edge: only a wide left-to-right table pins its first column.
+    order = list(reversed(shown.columns)) if is_rtl(lang) else None
+    if order is None and shown.width >= PINNED_FIRST_MIN_COLUMNS:
         first = shown.columns[0]
         base = config.get(first) or st.column_config.Column(first)
         config[first] = {**base, "pinned": True}
@@ -302,6 +302,47 @@ def show_table(
         key=f"table_{key}",
     )
     downloads(export if export is not None else frame, key, lang, source=source, kinds=kinds)
+
+
+#: rows per page of :func:`show_pages`
+PAGE_ROWS: Final[int] = 50
+
+
+def show_pages(
+    frame: pl.DataFrame,
+    key: str,
+    lang: str,
+    *,
+    per_page: int = PAGE_ROWS,
+    kinds: Mapping[str, Kind] | None = None,
+    source: str | None = None,
+) -> None:
+    """A long list, every row of it, a page at a time: a page number (widget ``page_<key>``) when there is
+    more than one page, the page's rows (:func:`show_table`), which rows they are; the downloads hold
+    the whole list."""
+    total = frame.height
+    pages = max(1, -(-total // per_page))
+    page = 1
+    if pages > 1:
+        column, _ = st.columns([1, 4])
+        chosen = column.number_input(
+            t("export.page.label", lang), min_value=1, max_value=pages, value=1, step=1, key=f"page_{key}"
+        )
+        page = min(max(int(chosen), 1), pages)
+    first = (page - 1) * per_page
+    show_table(frame.slice(first, per_page), key, lang, kinds=kinds, source=source, export=frame)
+    if pages > 1:
+        st.caption(
+            t(
+                "export.page.range",
+                lang,
+                first=fmt_int(first + 1, lang),
+                last=fmt_int(min(first + per_page, total), lang),
+                total=fmt_int(total, lang),
+                page=fmt_int(page, lang),
+                pages=fmt_int(pages, lang),
+            )
+        )
 
 
 def _all_zero_or_empty(data: pl.DataFrame | None) -> bool:

@@ -54,6 +54,30 @@ _DOCUMENT_LANG_JS: Final[str] = (
 )
 
 
+#: The data grid has no right-to-left mode: in Arabic ``exports.show_table`` reverses a table's columns, and
+#: this script opens every grid wider than its frame scrolled to its right end, where the first column
+#: (the row labels) stands, as a right-to-left reader expects. Installed once per document (a guard);
+#: it acts only while the document is right to left, once per grid.
+_RTL_GRID_JS: Final[str] = """<script>
+if (!window.massarRtlGrids) {
+  window.massarRtlGrids = true;
+  const toRightEnd = () => {
+    if (document.documentElement.dir !== "rtl") return;
+    document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller').forEach((el) => {
+      const end = el.scrollWidth - el.clientWidth;
+      if (el.dataset.massarRtl === "1" || end <= 0) return;
+      el.dataset.massarRtl = "1";
+      el.scrollLeft = end;
+    });
+  };
+  new MutationObserver(toRightEnd).observe(document.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["style"],
+  });
+  toRightEnd();
+}
+</script>"""
+
+
 def current_lang() -> Lang:
     """The chosen language: the sidebar switch once it exists, else ``?lang=`` in the URL, else French."""
     if _LANG_KEY in st.session_state:
@@ -97,6 +121,7 @@ def apply_direction(lang: str) -> None:
     st.html(_COMMON_CSS)
     if is_rtl(lang):  # with <html dir="rtl"> the app's row (sidebar, main) starts from the right
         st.html(_RTL_CSS)
+        st.html(_RTL_GRID_JS, unsafe_allow_javascript=True)
 
 
 def url_selectbox(

@@ -464,11 +464,16 @@ def _store_source(store: Path, table: str) -> str | None:
 
 def ensure_serving_stores(published_db: Path) -> None:
     """Write a published version's serving stores when they are missing or not that version's."""
-    from massar.serving import commit_stores, lookup_store_path, public_stats_store_path
+    from massar.serving import commit_stores, followup_store_path, lookup_store_path, public_stats_store_path
 
     version = published_db.stem
     lookup, stats = lookup_store_path(version), public_stats_store_path(version)
-    if _store_source(lookup, "meta.build") == version and _store_source(stats, "stats.about") == version:
+    followup = followup_store_path(version)
+    if (
+        _store_source(lookup, "meta.build") == version
+        and _store_source(stats, "stats.about") == version
+        and _store_source(followup, "followup.about") == version
+    ):
         return
     staged = stage_serving_stores(published_db, version, full=True)
     if staged is not None:
@@ -499,9 +504,11 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
     from massar.serving import (
         LOOKUP_STORE,
         Staged,
+        build_followup_store,
         build_lookup_store,
         build_public_stats_store,
         discard_stores,
+        followup_store_path,
         lookup_store_path,
         public_stats_store_path,
         stores_root,
@@ -533,6 +540,8 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
         build_public_stats_store(
             source_db, target=public_stats_store_path(version), staged=staged, source=version
         )
+        # the directorates' follow-up table (Massar codes of chronic absentees), outside the warehouse
+        build_followup_store(source_db, target=followup_store_path(version), staged=staged, source=version)
         if full or previous is None:
             build_lookup_store(source_db, target=lookup, staged=staged, source=version)
         else:

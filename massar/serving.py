@@ -1,9 +1,9 @@
-"""Export the public app's serving stores from a published warehouse version.
+"""Export the serving stores of a published warehouse version.
 
-The public app opens only these small files, never the warehouse. They belong to one published version
-and are named by it: ``$MASSAR_HOME/serving/<version>/`` (``warehouse.publish.stores_dir``). Publishing
-writes them before the version's ``CURRENT`` switch (``massar.pipeline.publish_candidate``), so a reader
-that resolves ``CURRENT`` finds the warehouse and both stores of the same version.
+The public app opens only the first two of these small files, never the warehouse. They belong to one
+published version and are named by it: ``$MASSAR_HOME/serving/<version>/`` (``warehouse.publish.stores_dir``).
+Publishing writes them before the version's ``CURRENT`` switch (``massar.pipeline.publish_candidate``), so a
+reader that resolves ``CURRENT`` finds the warehouse and its stores of the same version.
 
 - ``serving/<version>/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
   (dbt models ``serving.lookup_*``), keyed by pupil code: ``lookup.pupil`` (identity and the secret
@@ -17,6 +17,11 @@ that resolves ``CURRENT`` finds the warehouse and both stores of the same versio
   A second file rather than more tables in the lookup store: it holds no pupil-level row at all, so the
   statistics page cannot reach a pupil's data even through a bug, and each store is rebuilt and
   checked on its own.
+- ``serving/<version>/directorate_followup.duckdb`` (schema ``followup``): the directorates' follow-up
+  table, one row per chronically absent pupil and school year: pseudonymous key -> Massar code
+  (``student_code``) with the territory codes. Only the internal dashboards' data-access function for
+  chronic absentees opens it, for school and directorate roles (``docs/access-policy.md``); the analysts'
+  marts never hold a Massar code.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ def _key_secrets(con: duckdb.DuckDBPyConnection, only: str = "") -> None:
 
 LOOKUP_STORE = "parent_lookup.duckdb"
 STATS_STORE = "public_stats.duckdb"
+FOLLOWUP_STORE = "directorate_followup.duckdb"
 
 
 def stores_root() -> Path:
@@ -123,6 +129,14 @@ def public_stats_store_path(version: str | None = None) -> Path:
 
     name = _version_or_current(version)
     return stores_dir(stores_root(), name) / STATS_STORE if name else stores_root() / STATS_STORE
+
+
+def followup_store_path(version: str | None = None) -> Path:
+    """The directorates' follow-up store of ``version`` (default: the current published version)."""
+    from warehouse.publish import stores_dir
+
+    name = _version_or_current(version)
+    return stores_dir(stores_root(), name) / FOLLOWUP_STORE if name else stores_root() / FOLLOWUP_STORE
 
 
 #: Store files written but not in place yet: (written file, target), renamed by ``commit_stores``.
@@ -597,4 +611,62 @@ def build_public_stats_store(
                 con.register("frame", frame)
                 con.execute(f"create table stats.{name} as select * from frame")
                 con.unregister("frame")
+    return target
+
+
+#: The relation that links a pseudonymous key to a Massar code: the restricted identity table of the
+#: built warehouse file (``student_key``, ``student_code``). The one place to change if identity moves.
+IDENTITY_RELATION = "published.restricted.student_identity"
+
+
+def build_followup_store(
+    published_db: Path,
+    target: Path | None = None,
+    *,
+    staged: Staged | None = None,
+    source: str | None = None,
+) -> Path:
+    """Write the directorates' follow-up store: ``followup.chronic_absentee`` (``student_key, school_year,
+    region_code, province_code, school_code, student_code``), the chronically absent pupils of
+    ``marts.fct_attendance_ytd`` (every school year) with their Massar code from the restricted identity
+    table, and ``followup.about`` (source version, build time). Only those pupils: a pupil who is not a
+    chronic absentee has no row, so the store serves the follow-up list and nothing else. A file without
+    the attendance mart or the identity table gets an empty table (every version has its store)."""
+    target = target or followup_store_path()
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    complete = {"marts.fct_attendance_ytd", IDENTITY_RELATION.removeprefix("published.")} <= present
+    if not complete:
+        log.warning("no attendance mart or identity table: the follow-up store is empty")
+    with _atomic_store(target, staged=staged) as con:
+        con.execute("create schema followup")
+        if complete:
+            con.execute("attach ? as published (read_only)", [str(published_db)])
+            con.execute(
+                f"""
+                create table followup.chronic_absentee as
+                select y.student_key, y.school_year, y.region_code, y.province_code, y.school_code,
+                    i.student_code
+                from published.marts.fct_attendance_ytd as y
+                join {IDENTITY_RELATION} as i on i.student_key = y.student_key
+                where y.is_chronically_absent
+                order by y.school_year, y.school_code, y.student_key
+                """
+            )
+            con.execute("detach published")
+        else:
+            con.execute(
+                "create table followup.chronic_absentee (student_key varchar, school_year varchar, "
+                "region_code varchar, province_code varchar, school_code varchar, student_code varchar)"
+            )
+        con.execute("create index chronic_key on followup.chronic_absentee (student_key)")
+        con.execute(
+            "create table followup.about as select ? as source, ? as built_at",
+            [source or published_db.stem, datetime.now(UTC).replace(tzinfo=None)],
+        )
     return target

@@ -136,6 +136,12 @@ def check_published(report: VerifyReport, full: bool = True) -> None:
         _check_store(
             serving.public_stats_store_path(live), "select source from stats.about", live, "statistics"
         ),
+        _check_store(
+            serving.followup_store_path(live),
+            "select source from followup.about",
+            live,
+            "directorate follow-up",
+        ),
     ):
         if found:
             report.problems.append(found)

@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -164,14 +164,17 @@ def run_page(
     *,
     deep_link: bool = False,
     display_name: str = "Tester",
+    user: User | None = None,
 ) -> AppTest:
-    """The app on ``app_pages/<page>.py``, signed in with ``scope``, in ``lang``: opened from the home page,
-    or with ``deep_link`` straight on the page (as a link to it does)."""
+    """The app on ``app_pages/<page>.py``, signed in with ``scope`` (as ``user`` when given, its scope
+    replaced), in ``lang``: opened from the home page, or with ``deep_link`` straight on the page (as a
+    link to it does)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params["lang"] = lang
     for key, val in (query_params or {}).items():
         at.query_params[key] = val
-    at.session_state["auth_user"] = User("tester", display_name, scope)
+    signed_in = replace(user, scope=scope) if user is not None else User("tester", display_name, scope)
+    at.session_state["auth_user"] = signed_in
     if not deep_link:
         at.run()
         assert not at.exception, [e.value for e in at.exception]

@@ -161,6 +161,7 @@ def test_page_screenshot(
         page.goto(f"{app_url}/{'' if default else url_path}?lang={lang}")
         sign_in(page)  # a deep link survives the sign-in: the page itself is then shown
         expect_chart = draws_a_chart(page_file)
+        rtl = lang == "ar"
         wait_until_rendered(page, expect_chart)
         shot = screenshots_dir / f"{url_path}_{lang}.png"
         page.screenshot(path=str(shot), full_page=True)
@@ -177,11 +178,19 @@ def test_page_screenshot(
         direction = page.locator('[data-testid="stMain"]').evaluate("e => getComputedStyle(e).direction")
         assert direction == ("rtl" if lang == "ar" else "ltr")
         # the document declares its language and direction (<html lang dir>)
-        rtl = lang == "ar"
         assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
             lang,
             "rtl" if rtl else "ltr",
         ]
+        # a table wider than its frame opens at its first column: scrolled to its right end in Arabic
+        # (columns laid out from the right), at its left end in French
+        grids = page.evaluate(
+            """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller'))
+                .map((e) => [e.scrollLeft, e.scrollWidth - e.clientWidth])"""
+        )
+        for left, end in grids:
+            if end > 0:
+                assert abs(left - (end if rtl else 0)) <= 1, (left, end)
         # the sidebar stands on the reading side: on the right in Arabic
         sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()
         main = page.locator('[data-testid="stMain"]').bounding_box()

@@ -74,6 +74,31 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
     return Downloads(monkeypatch)
 
 
+def _paged_list() -> None:
+    """An app of one 23-row list, 10 rows a page (run by AppTest)."""
+    import polars as pl
+
+    from dashboards.exports import show_pages
+
+    show_pages(pl.DataFrame({"n": list(range(1, 24))}), "paged", "fr", per_page=10)
+
+
+def test_a_long_list_shows_a_page_at_a_time_and_downloads_every_row(downloads: Downloads) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_paged_list, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].value["n"].tolist() == list(range(1, 11))
+    assert at.caption[0].value == "Lignes 1 à 10 sur 23 (page 1 sur 3)."
+    at.number_input(key="page_paged").set_value(3).run()
+    assert at.dataframe[0].value["n"].tolist() == [21, 22, 23]
+    assert at.caption[0].value == "Lignes 21 à 23 sur 23 (page 3 sur 3)."
+    # every download holds the whole list, whatever the page shown
+    text = downloads.content(at, "download_csv_paged").decode("utf-8-sig")
+    assert [int(line) for line in text.splitlines()[1:]] == list(range(1, 24))
+
+
 def test_inclusive_page_downloads_true_counts_with_stamp(published_home: Path, downloads: Downloads) -> None:
     """A region user downloads the page's table: the true counts per disability type (small ones too),
     read back from the CSV with ``;`` and decimal comma, and the XLSX stamped with version, year and date."""

@@ -233,7 +233,7 @@ def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_
     name it as their source. A publication refused after the stores were written leaves the stores as they
     were, with no stray file."""
     from massar import pipeline
-    from massar.serving import lookup_store_path, public_stats_store_path
+    from massar.serving import followup_store_path, lookup_store_path, public_stats_store_path
     from massar.settings import HOME_ENV, paths
     from warehouse import build_record
     from warehouse.publish import PublishError, candidate_fingerprint, current, publish
@@ -247,7 +247,8 @@ def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_
     shutil.copyfile(new, p.candidate_db)
     build = build_record.seal(p.candidate_db, p.lake, "a copy standing in for a build")
     binding = {"candidate": candidate_fingerprint(p.candidate_db), "build": build["id"]}
-    before = {path: path.stat().st_mtime_ns for path in (lookup_store_path(), public_stats_store_path())}
+    stores = (lookup_store_path(), public_stats_store_path(), followup_store_path())
+    before = {path: path.stat().st_mtime_ns for path in stores}
 
     with pytest.raises(PublishError):  # a critical verdict: refused after the stores were staged
         pipeline.publish_candidate(gate={"publishable": True, "verdict": "blocked", "critical": 1, **binding})

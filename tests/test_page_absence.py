@@ -184,6 +184,22 @@ def unrecorded_classes(db: Path, case: Case, day: date) -> set[tuple[str, str]]:
     return {(r[0], r[1]) for r in found}
 
 
+def chronic_codes(db: Path, case: Case) -> set[str]:
+    """Massar codes of the territory's chronic absentees, by SQL on the pupil-grain mart and the restricted
+    identity table of the warehouse file (not through the follow-up store the page reads)."""
+    return {
+        r[0]
+        for r in rows(
+            db,
+            f"select i.student_code from marts.fct_attendance_ytd as y "
+            f"join restricted.student_identity as i using (student_key) "
+            f"where y.school_year = ? and y.is_chronically_absent and {TERR.format(a='y')}",
+            case.year,
+            *case.params,
+        )
+    }
+
+
 def fmt_pct(share: float, lang: str) -> str:
     text = f"{100 * share:.1f}"
     return f"{text.replace('.', ',')}\u202f%" if lang == "fr" else f"{text}%"
@@ -267,11 +283,17 @@ def test_page_per_role_and_language(
     assert sorted(drill[lab["absence.col.code"]].tolist()) == units
     level_label = lab[f"absence.level.{level}"]
     assert any(h.value == lab["absence.drill.title"].format(level=level_label) for h in at.subheader)
-    # names, never pupils' names: the chronic list shows pseudonymous keys (16 hex characters)
-    keys_column = lab["absence.col.student_key"]
+    # never pupils' names: the ministry's chronic list shows pseudonymous keys (16 hex characters), the
+    # school's and directorates' lists the Massar code (for follow-up), never the other way round
+    keys_column, codes_column = lab["absence.col.student_key"], lab["absence.col.massar_code"]
     key_tables = [tb.value for tb in at.dataframe if keys_column in tb.value.columns]
-    if chronic:
-        assert key_tables and all(re.fullmatch(r"[0-9a-f]{16}", k) for k in key_tables[0][keys_column])
+    code_tables = [tb.value for tb in at.dataframe if codes_column in tb.value.columns]
+    if chronic and role == "ministry":
+        assert key_tables and not code_tables
+        assert all(re.fullmatch(r"[0-9a-f]{16}", k) for k in key_tables[0][keys_column])
+    elif chronic:
+        assert code_tables and not key_tables
+        assert set(code_tables[0][codes_column]) <= chronic_codes(published_db, case)
 
 
 def test_url_filters_drive_the_drill_down(
@@ -365,7 +387,7 @@ def test_chronic_absentees_are_pseudonymous_and_scoped(
         year,
         province.province_code,
     )
-    assert pupils.height == min(want, da.CHRONIC_LIST_LIMIT)
+    assert pupils.height == want  # every one of them, not a first page
     by_school = da.chronic_by_school(year, scope=province)
     assert by_school["chronically_absent"].sum() == want
     streaks = dict(
@@ -481,3 +503,111 @@ def test_scope_narrowing_errors(territories: tuple[str, dict[str, Scope]]) -> No
     school = scopes["school"]
     with pytest.raises(ScopeError):
         da.chronic_absentees(year, scope=school, school="NOT-MINE")
+
+
+# ------------------------------------------------------------------------------------ follow-up (Massar code)
+
+
+@pytest.mark.parametrize("role", ["region", "province", "school"])
+def test_directorates_get_the_massar_codes_of_their_territory_only(
+    role: str, published_db: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    case = Case(scopes[role], year)
+    pupils = da.chronic_absentees(year, scope=case.scope)
+    want = chronic_codes(published_db, case)
+    # the list is complete: as many rows as the mart has chronic absentees in the territory
+    assert (
+        pupils.height
+        == len(want)
+        == value(
+            published_db,
+            f"select count(*) from marts.fct_attendance_ytd as y "
+            f"where y.school_year = ? and y.is_chronically_absent and {TERR.format(a='y')}",
+            year,
+            *case.params,
+        )
+    )
+    assert pupils["student_code"].null_count() == 0
+    assert set(pupils["student_code"]) == want
+    # each code sits beside its own pupil's key, school and class (the mart's row of that pupil)
+    mart = {
+        (key, code, school, klass)
+        for key, code, school, klass in rows(
+            published_db,
+            "select y.student_key, i.student_code, y.school_code, y.class_code "
+            "from marts.fct_attendance_ytd as y join restricted.student_identity as i using (student_key) "
+            "where y.school_year = ? and y.is_chronically_absent",
+            year,
+        )
+    }
+    got = set(pupils.select("student_key", "student_code", "school_code", "class_code").iter_rows())
+    assert got <= mart
+    # codes of pupils outside the territory never come back: another province of the region gets its own
+    others = rows(
+        published_db,
+        "select province_code from marts.fct_attendance_ytd where school_year = ? and is_chronically_absent "
+        "and region_code = ? and province_code != ? group by 1 limit 1",
+        year,
+        case.scope.region_code,
+        scopes["province"].province_code,
+    )
+    if role == "province" and others:
+        other = Scope("province", region_code=case.scope.region_code, province_code=others[0][0])
+        assert not set(da.chronic_absentees(year, scope=other)["student_code"]) & want
+
+
+def test_the_ministry_sees_no_massar_code(
+    published_db: Path, territories: tuple[str, dict[str, Scope]]
+) -> None:
+    from dashboards.data_access import _followup
+    from dashboards.data_access import absences as da
+
+    year, scopes = territories
+    pupils = da.chronic_absentees(year, scope=NATIONAL)
+    assert "student_code" not in pupils.columns
+    assert pupils.height == value(
+        published_db,
+        "select count(*) from marts.fct_attendance_ytd where school_year = ? and is_chronically_absent",
+        year,
+    )
+    # narrowed to a province, the ministry still gets keys only
+    province = scopes["province"]
+    narrowed = da.chronic_absentees(
+        year, scope=NATIONAL, region=province.region_code, province=province.province_code
+    )
+    assert "student_code" not in narrowed.columns and narrowed.height > 0
+    with pytest.raises(_followup.FollowupNotEntitled):
+        _followup.massar_codes(year, NATIONAL, NATIONAL.territory())
+    # and no Massar code of any chronic absentee shows anywhere on the ministry's page, in any table
+    codes = chronic_codes(published_db, Case(NATIONAL, year))
+    assert codes
+    at = open_page(NATIONAL, "fr")
+    for table in at.dataframe:
+        shown = {str(v) for column in table.value.columns for v in table.value[column]}
+        assert not shown & codes
+
+
+def test_the_chronic_list_is_complete_and_downloadable(
+    published_db: Path, territories: tuple[str, dict[str, Scope]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page lists every chronic absentee of the territory (the caption's total and the download), for
+    a directorate with their Massar codes."""
+    from page_test_support import Downloads
+
+    downloads = Downloads(monkeypatch)
+    year, scopes = territories
+    case = Case(scopes["region"], year)
+    want = chronic_codes(published_db, case)
+    at = open_page(case.scope, "fr")
+    fr = labels("fr")
+    caption = fr["absence.pupils.caption_followup"].split("{total}")[1]
+    assert any(c.value.endswith(caption) and as_int(c.value.split(" ")[0]) == len(want) for c in at.caption)
+    csv = downloads.content(at, "download_csv_absence_moni_pupils").decode("utf-8-sig")
+    exported = pl.read_csv(
+        csv.encode(), separator=";", schema_overrides={fr["absence.col.massar_code"]: pl.String}
+    )
+    assert exported.height == len(want)
+    assert set(exported[fr["absence.col.massar_code"]]) == want

@@ -180,6 +180,10 @@ def test_indicator_table(
     table = at.dataframe[0].value
     codes = [str(c) for c in table[text["indicators.col.code"]].tolist()]
     assert sorted(codes) == sorted(units), "one row per unit of the territory and the level below"
+    assert len(codes) == len(set(codes)), "no unit twice"
+    # the grid lays the table out in the reading direction: from the right in Arabic, however wide
+    order = list(at.dataframe[0].proto.column_order)
+    assert order == (list(reversed(table.columns)) if lang == "ar" else [])
     levels = table[text["indicators.col.level"]].tolist()
     for code, level, pupils, per_teacher, per_class in zip(
         codes,

@@ -1,8 +1,8 @@
-"""A published version is one unit: the warehouse file and its two serving stores (parent lookup, public
-statistics), named by the version, all in place before ``CURRENT`` switches. ``kill -9`` of a publication
-at random instants, while readers of the three stores run: each reader always reads the version
-``CURRENT`` names (never a store of another version), and after every kill the three belong to one
-version and the next publication works. Rollback and prune move the three together."""
+"""A published version is one unit: the warehouse file and its serving stores (parent lookup, public
+statistics, directorates' follow-up), named by the version, all in place before ``CURRENT`` switches.
+``kill -9`` of a publication at random instants, while readers of the three stores run: each reader always
+reads the version ``CURRENT`` names (never a store of another version), and after every kill the three
+belong to one version and the next publication works. Rollback and prune move the three together."""
 
 from __future__ import annotations
 
@@ -70,6 +70,10 @@ def _assert_one_unit() -> str:
     finally:
         lookup.close()
         stats.close()
+    # the directorates' follow-up store of the same version (read by the dashboards' data access)
+    followup = paths().home / "serving" / live.version / "directorate_followup.duckdb"
+    with duckdb.connect(str(followup), read_only=True) as con:
+        assert con.execute("select source from followup.about").fetchall() == [(live.version,)]
     return live.version
 
 

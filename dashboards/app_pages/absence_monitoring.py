@@ -14,7 +14,7 @@ from dashboards.alert_panel import alerts_section
 from dashboards.data_access import absences as da
 from dashboards.data_access import kpi
 from dashboards.data_access.enrollment import level_label
-from dashboards.exports import show_chart, show_table
+from dashboards.exports import Kind, show_chart, show_pages, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_date, fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -152,22 +152,51 @@ def chronic_table(chronic: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def pupils_table(pupils: pl.DataFrame, lang: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                t("absence.col.student_key", lang): r["student_key"],
-                t("absence.col.school", lang): r["school_code"],
-                t("absence.col.class", lang): r["class_code"],
-                t("absence.col.level", lang): level_label(r["level_code"], lang),
-                t("absence.col.absent_days", lang): fmt_int(r["absent_days"], lang),
-                t("absence.col.enrolled_days", lang): fmt_int(r["enrolled_school_days"], lang),
-                t("absence.col.absence_rate", lang): fmt_pct(r["absence_rate"], lang),
-                t("absence.col.band", lang): t(f"absence.band.{r['attendance_band']}", lang),
-                t("absence.col.longest_streak", lang): fmt_int(r["longest_absence_streak"], lang),
-            }
-            for r in pupils.iter_rows(named=True)
-        ]
+    """The chronic absentees as a table of raw values (numbers stay numbers in the downloads): the Massar
+    code when the data access gives it (school and directorate roles), else the pseudonymous key."""
+    followup = "student_code" in pupils.columns
+    identity = (
+        {t("absence.col.massar_code", lang): pupils["student_code"]}
+        if followup
+        else {t("absence.col.student_key", lang): pupils["student_key"]}
     )
+    return pl.DataFrame(
+        {
+            **identity,
+            t("absence.col.school_code", lang): pupils["school_code"],
+            t("absence.col.school", lang): pupils[f"school_name_{lang}"],
+            t("absence.col.class", lang): pupils["class_code"],
+            t("absence.col.level", lang): [level_label(c, lang) for c in pupils["level_code"]],
+            t("absence.col.absent_days", lang): pupils["absent_days"],
+            t("absence.col.enrolled_days", lang): pupils["enrolled_school_days"],
+            t("absence.col.absence_rate", lang): pupils["absence_rate"],
+            t("absence.col.band", lang): [t(f"absence.band.{b}", lang) for b in pupils["attendance_band"]],
+            t("absence.col.longest_streak", lang): pupils["longest_absence_streak"],
+        },
+        schema_overrides={t("absence.col.level", lang): pl.String, t("absence.col.band", lang): pl.String},
+    )
+
+
+def pupil_kinds(lang: str) -> dict[str, Kind]:
+    return {
+        t("absence.col.absent_days", lang): "int",
+        t("absence.col.enrolled_days", lang): "int",
+        t("absence.col.absence_rate", lang): "pct",
+        t("absence.col.longest_streak", lang): "int",
+    }
+
+
+def chronic_pupils(pupils: pl.DataFrame, lang: str) -> None:
+    """Every chronic absentee of the territory, a page at a time; the downloads hold the whole list."""
+    followup = "student_code" in pupils.columns
+    title = "absence.pupils.title_followup" if followup else "absence.pupils.title"
+    st.markdown(f"**{t(title, lang)}**")
+    total = pupils.height
+    caption = "absence.pupils.caption_followup" if followup else "absence.pupils.caption"
+    st.caption(t(caption, lang, total=fmt_int(total, lang)))
+    if followup and total and pupils["student_code"].null_count() == total:
+        st.warning(t("absence.pupils.no_codes", lang))
+    show_pages(pupils_table(pupils, lang), "absence_moni_pupils", lang, kinds=pupil_kinds(lang))
 
 
 def recording_table(gaps: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -324,17 +353,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
     st.caption(t("absence.chronic.rule", lang))
     if chronic.height:
         first_rows(chronic_table(chronic, lang), "absence_chronic", lang)
-        pupils = da.chronic_absentees(year, scope=scope, **where)
-        st.markdown(f"**{t('absence.pupils.title', lang)}**")
-        show_table(pupils_table(pupils.head(TABLE_ROWS), lang), "absence_moni_pupils", lang)
-        st.caption(
-            t(
-                "absence.pupils.caption",
-                lang,
-                shown=fmt_int(min(TABLE_ROWS, pupils.height), lang),
-                total=fmt_int(int(chronic["chronically_absent"].sum()), lang),
-            )
-        )
+        chronic_pupils(da.chronic_absentees(year, scope=scope, **where), lang)
     else:
         st.info(t("absence.chronic.none", lang))
 

@@ -2,7 +2,8 @@
 
 Daily figures come from ``marts.agg_absence_class_daily`` (class x school day), recording compliance from
 ``marts.agg_recording_compliance`` (school x school day); chronic absentees from the pupil-grain
-``marts.fct_attendance_ytd`` narrowed to the territory (pseudonymous keys only, never names).
+``marts.fct_attendance_ytd`` narrowed to the territory (pseudonymous keys, never names; the Massar
+code for school and directorate roles only, from the follow-up store: ``_followup``).
 
 "Today" is the last school day loaded in the selected year within the territory; "this week" runs from
 the Monday of that day's week up to it. Only the days a region sent a file count (roll calls or
@@ -21,6 +22,7 @@ from typing import Final, Literal
 
 import polars as pl
 
+from dashboards.data_access import _followup
 from dashboards.data_access._core import run as _run
 from dashboards.scope import TERRITORY_WHERE, Scope, Territory
 from massar.absence_rules import (  # noqa: F401 (the rule's constants, shown by the page)
@@ -38,8 +40,6 @@ from massar.absence_rules import (  # noqa: F401 (the rule's constants, shown by
 
 Level = Literal["region", "province", "school", "class"]
 
-#: at most this many pupils in the chronic absentee list
-CHRONIC_LIST_LIMIT: Final[int] = 500
 #: at most this many classes in the list of classes without any absence recorded
 SILENT_LIST_LIMIT: Final[int] = 500
 
@@ -332,29 +332,44 @@ def chronic_absentees(
     region: str | None = None,
     province: str | None = None,
     school: str | None = None,
-    limit: int = CHRONIC_LIST_LIMIT,
+    limit: int | None = None,
 ) -> pl.DataFrame:
-    """The chronically absent pupils of the territory, by pseudonymous key (never a name).
+    """The chronically absent pupils of the territory, every one of them (at most ``limit`` when given).
 
-    ``student_key, school_code, class_code, level_code, enrolled_school_days, absent_days, absence_rate,
-    attendance_band, longest_absence_streak``; highest absence rate first, at most ``limit`` rows.
+    ``student_key, school_code, school_name_fr, school_name_ar, class_code, level_code,
+    enrolled_school_days, absent_days, absence_rate, attendance_band, longest_absence_streak``; highest
+    absence rate first. For school and directorate roles (``_followup.FOLLOWUP_ROLES``) a
+    ``student_code`` column follows ``student_key``: the pupil's Massar code, for follow-up, read from the
+    version's follow-up store (null if the store is missing), never from the analysts' warehouse. The
+    ministry gets no such column: pseudonymous keys only (``docs/access-policy.md``).
     """
     territory = _territory(scope, region, province, school)
-    return _run(
+    pupils = _run(
         f"""
         with src as ({_YTD})
         select
-            student_key, school_code, class_code, level_code, enrolled_school_days, absent_days,
-            absence_rate, attendance_band, longest_absence_streak
+            src.student_key, src.school_code,
+            coalesce(s.school_name_fr, src.school_code) as school_name_fr,
+            coalesce(s.school_name_ar, src.school_code) as school_name_ar,
+            src.class_code, src.level_code, src.enrolled_school_days, src.absent_days,
+            src.absence_rate, src.attendance_band, src.longest_absence_streak
         from src
-        where is_chronically_absent
-        order by absence_rate desc, longest_absence_streak desc, student_key
+        left join marts.dim_school as s on s.school_code = src.school_code
+        where src.is_chronically_absent
+        order by src.absence_rate desc, src.longest_absence_streak desc, src.student_key
         limit ?
         """,
         school_year,
         *territory.params(),
         limit,
     )
+    if scope.role not in _followup.FOLLOWUP_ROLES:
+        return pupils
+    codes = _followup.massar_codes(school_year, scope, territory)
+    if codes is None:
+        codes = pl.DataFrame(schema={"student_key": pl.String, "student_code": pl.String})
+    joined = pupils.join(codes, on="student_key", how="left", maintain_order="left")
+    return joined.select("student_key", "student_code", *pupils.columns[1:])
 
 
 def recording_gaps(
