@@ -318,26 +318,30 @@ def test_school_year_close_rebuilds_and_equals_the_increments(home: Path) -> Non
 
 
 def test_critical_failure_blocks_publishing(home: Path) -> None:
-    """A mart made to violate a critical expectation after the build: the gate blocks, nothing is
-    published, the previous version stays current and readable."""
+    """A mart made to violate a critical expectation of the gate after the build (the register counts one
+    pupil more than the lake holds: the reconciliation): the gate blocks, nothing is published, the
+    previous version stays current and readable."""
     from expectations.gate import GateFailedError
     from warehouse import build_record
     from warehouse.publish import PublishError, current, validate_version
 
+    total = "select sum(pupils) from marts.agg_enrollment_by_region"
     p = paths()
     live = current(p.published_dir)
+    with duckdb.connect(str(live.path), read_only=True) as con:
+        published_pupils = con.execute(total).fetchall()[0][0]
     pipeline.prepare_candidate()
     with duckdb.connect(str(p.candidate_db)) as con:
-        con.execute("update marts.fct_grade set grade = 25 where grade is not null and grade > 15")
+        con.execute("update marts.agg_enrollment_by_region set pupils = pupils + 1 where rowid = 0")
     build_record.seal(p.candidate_db, p.lake, "a bad build, simulated")
-    with pytest.raises(GateFailedError):
+    with pytest.raises(GateFailedError, match="Reconciliation"):
         pipeline.check_candidate()
     with pytest.raises(PublishError):
         pipeline.publish_candidate()
     assert current(p.published_dir) == live
     validate_version(live.path)
     with duckdb.connect(str(live.path), read_only=True) as con:
-        assert con.execute("select max(grade) from marts.fct_grade").fetchall()[0][0] <= 20
+        assert con.execute(total).fetchall()[0][0] == published_pupils
     # A candidate changed after a passing gate is not publishable either.
     pipeline.prepare_candidate()
     pipeline.check_candidate()
