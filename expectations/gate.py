@@ -1,7 +1,14 @@
-"""The quality gate: run the checkpoints on the candidate and decide, in one place, whether to publish.
+"""The quality gate: decide, in one place, whether to publish the candidate.
 
-Checkpoints run through a file-backed Great Expectations context under ``$MASSAR_HOME/gx``, so every run
-keeps its validation results (the history) and rebuilds the Data Docs site.
+The data tests dbt ran on the candidate's build (keys, mandatory columns, code lists, ranges, business
+rules) are not run again: their outcome is read from the candidate's build record (dbt's run results, kept
+per invocation by ``warehouse.build_record``), and every one that did not pass is a failure of the
+``dbt_tests`` suite (critical, or a warning for a test of ``warn`` severity), named, with what it guards
+and what to do. The gate itself checks what dbt's tests cannot (``expectations.suites``): the ingestion
+contract on the lake rows, the reconciliation of the marts with the lake, freshness, day-over-day
+anomalies and the regions' coverage. These run as checkpoints through a file-backed Great Expectations
+context under ``$MASSAR_HOME/gx``, so every run keeps its validation results (the history) and rebuilds
+the Data Docs site.
 """
 
 from __future__ import annotations
@@ -9,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -18,32 +25,27 @@ import pandas as pd
 import polars as pl
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from expectations import thresholds
 from expectations.suites import (
     CRITICAL,
+    WARNING,
     absence_anomaly_suite,
-    dim_school_suite,
     enrollment_by_region_suite,
     freshness_suite,
-    mart_checks,
-    mart_contract_suite,
-    mart_contracts,
-    mart_profile_sql,
     raw_entity_suite,
 )
 from ingestion.codelists import allowed_codes
 from ingestion.contracts import CONTRACTS
-from massar.settings import DBT_PROJECT_DIR, Paths, limit_memory
+from massar.settings import Paths, limit_memory
+from warehouse import build_record
 from warehouse.publish import candidate_fingerprint, current
 
 log = logging.getLogger(__name__)
 
 DATASOURCE = "massar_frames"
 RAW_ENTITIES = ("pupils",)
-MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
-ANOMALY_K = 3.0  # standard deviations: a region's last-day absences beyond this are flagged (warning)
-ANOMALY_WINDOW = 20  # previous school days the mean and deviation are computed on
-ANOMALY_MIN_DAYS = 5  # fewer previous days: no judgement
-FRESHNESS_MAX_LAG_DAYS = 1
+#: the suite under which dbt's data tests that did not pass are reported
+DBT_TESTS_SUITE = "dbt_tests"
 
 
 class GateFailedError(Exception):
@@ -70,6 +72,8 @@ class GateResult:
     candidate: str = ""
     scope: str = "full"
     build: str = ""  # the id of the candidate's build record (``warehouse.build_record``)
+    dbt_tests_run: int | None = None  # the build's data tests (None: no build record read)
+    dbt_tests_failed: list[str] = field(default_factory=list)  # names of those that did not pass
 
     @property
     def critical(self) -> list[Failure]:
@@ -95,73 +99,36 @@ class GateResult:
             # what the verdict is about: publishing refuses it for any other candidate or build
             "candidate": self.candidate,
             "build": self.build,
+            # dbt's data tests of the build that failed or warned, by name (their details: ``failures``)
+            "dbt_tests": self.dbt_tests_failed,
         }
 
     def summary(self) -> str:
         lines = [f"quality gate: {'PASS' if self.publishable else 'BLOCKED'} ({len(self.suites)} suites)"]
+        if self.dbt_tests_run is not None:
+            lines.append(
+                f"  dbt data tests of the build: {self.dbt_tests_run} run, read from its run results"
+            )
         for f in self.failures:
             lines.append(f"  [{f.severity}] {f.suite}: {f.expectation}({f.column or ''}) — {f.description}")
             lines.append(f"      observed: {f.observed}; action: {f.on_failure}")
         return "\n".join(lines)
 
 
-#: Date columns of the lake rows (the day's drops) and of the marts: a daily run's window of changed days.
-LAKE_DATE_COLUMNS = ("absence_date", "assessment_date")
-MART_DATE_COLUMNS = ("absence_date", "calendar_date", "assessment_date")
-PARTITION_COLUMNS = ("school_year", "region_code")
-
-
 @dataclass(frozen=True)
 class Scope:
-    """What the gate validates. ``full``: every lake batch and every mart row. Otherwise a daily run's:
-    the lake batches loaded since the published version (``batches``), and in the marts only the rows of
-    the ``partitions`` (school year, region) those batches fed and of the ``days`` window of the batches'
-    dates, as far as a mart has these columns (``_partition_filter``), and only the marts the batches can
-    reach (``models``: the marts outside it are the published version's, validated when it was published).
-    The aggregate suites (reconciliation, freshness, day-over-day anomalies) always read their whole marts;
-    the daily dbt build runs the data tests (keys, not null) of every mart it rebuilds (on the partitions it
-    rewrote, for the batch-driven facts: dbt/macros/scoped_tests.sql)."""
+    """What the gate validates of the lake. ``full``: every lake batch. Otherwise a daily run's: the lake
+    batches loaded since the published version (``batches``). The mart suites (reconciliation, freshness,
+    day-over-day anomalies) always read their whole marts; the daily dbt build ran the data tests of every
+    model it rebuilt (on the partitions it rewrote, for the batch-driven facts:
+    dbt/macros/scoped_tests.sql), whose outcome the gate reads from the build record."""
 
     full: bool = True
     reason: str = "full validation"
     batches: frozenset[str] = frozenset()
-    partitions: tuple[tuple[str, str], ...] = ()
-    days: tuple[date, date] | None = None
-    #: the models the new batches can reach (dbt lineage, ``models_fed_by``); None: every mart
-    models: frozenset[str] | None = None
 
     def describe(self) -> str:
-        if self.full:
-            return f"full ({self.reason})"
-        window = f", days {self.days[0]}..{self.days[1]}" if self.days else ""
-        reach = f", {len(self.models)} models reached" if self.models is not None else ""
-        return f"daily: {len(self.batches)} new batches, {len(self.partitions)} partitions{window}{reach}"
-
-
-#: Sources every load feeds (the load log and the quarantine), besides the entities loaded.
-LOAD_SOURCES = ("load_log", "quarantine")
-
-
-def models_fed_by(entities: set[str], dbt_target: Path) -> frozenset[str] | None:
-    """Names of the dbt models downstream of the lake sources of ``entities`` and of the load log and
-    quarantine (a deletion reaches the models through its entity's staging view), from the ``child_map``
-    of dbt's ``manifest.json`` written by the build; None when there is no manifest. A mart outside this
-    set was not rebuilt by a daily build: it is the published version's, already validated."""
-    manifest_path = dbt_target / "manifest.json"
-    if not manifest_path.exists():
-        return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    child_map: dict[str, list[str]] = manifest.get("child_map", {})
-    queue = [f"source.massar.massar.{name}" for name in (*sorted(entities), *LOAD_SOURCES)]
-    seen: set[str] = set()
-    while queue:
-        node = queue.pop()
-        for child in child_map.get(node, []):
-            if child not in seen:
-                seen.add(child)
-                queue.append(child)
-    nodes = manifest.get("nodes", {})
-    return frozenset(nodes[n]["name"] for n in seen if n.startswith("model.") and n in nodes)
+        return f"full ({self.reason})" if self.full else f"daily: {len(self.batches)} new batches"
 
 
 def _load_log_batches(db: Path) -> pl.DataFrame | None:
@@ -173,9 +140,7 @@ def _load_log_batches(db: Path) -> pl.DataFrame | None:
         ).fetchall()[0][0]
         if not present:
             return None
-        return con.sql(
-            "select batch_id, entity, source_file, school_year, region_code from audit.load_log"
-        ).pl()
+        return con.sql("select batch_id, source_file from audit.load_log").pl()
 
 
 def gate_scope(paths: Paths, candidate_db: Path) -> Scope:
@@ -194,31 +159,7 @@ def gate_scope(paths: Paths, candidate_db: Path) -> Scope:
     bulk = added.filter(~pl.col("source_file").str.contains("__"))
     if not bulk.is_empty():
         return Scope(reason=f"{bulk.height} bulk export(s) loaded")
-    batches = frozenset(added["batch_id"])
-    days: list[date] = []
-    undated = False  # a batch of an entity without a day column (a transfer …) may change any day's rows
-    for entity in set(added["entity"]):
-        for folder in (paths.lake, paths.lake / "_deletions"):
-            files = [f for f in (folder / entity).glob("*/*/*.parquet") if f.stem in batches]
-            if not files:
-                continue
-            frame = pl.read_parquet(files, hive_partitioning=False)
-            dated = [c for c in LAKE_DATE_COLUMNS if c in frame.columns]
-            undated = undated or not dated
-            for column in dated:
-                if frame[column].drop_nulls().len():
-                    days += [frame[column].min(), frame[column].max()]  # type: ignore[list-item]
-    if undated:
-        days = []
-    partitions = tuple(sorted(set(added.select("school_year", "region_code").iter_rows())))
-    return Scope(
-        full=False,
-        reason="daily drops",
-        batches=batches,
-        partitions=partitions,  # type: ignore[arg-type]
-        days=(min(days), max(days)) if days else None,
-        models=models_fed_by(set(added["entity"]), paths.dbt_target),
-    )
+    return Scope(full=False, reason="daily drops", batches=frozenset(added["batch_id"]))
 
 
 def _lake_frame(root: Path, entity: str, batches: frozenset[str] | None = None) -> pl.DataFrame:
@@ -247,22 +188,6 @@ def _expected_pupils(lake: Path) -> int:
         enrollments, list(CONTRACTS["enrollments"].primary_key), deletions if deletions.height else None
     )
     return current.select(pl.struct("school_year", "student_code").n_unique()).item()
-
-
-def _mart(candidate_db: Path, table: str) -> pd.DataFrame:
-    with duckdb.connect(str(candidate_db), read_only=True) as con:
-        return con.execute(f"select * from {table}").df()  # table names are constants of this module
-
-
-def _mart_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """Tables of the candidate's ``marts`` schema and their columns (marts still being added are absent)."""
-    rows = con.execute(
-        "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
-    ).fetchall()
-    tables: dict[str, set[str]] = {}
-    for table, column in rows:
-        tables.setdefault(table, set()).add(column)
-    return tables
 
 
 def _lake_glob(lake: Path, entity: str) -> str | None:
@@ -329,11 +254,11 @@ def anomaly_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         history as (
             select region_code, avg(absences) as mean_absences, stddev_samp(absences) as std_absences,
                 count(*) as days
-            from ranked where back between 2 and {ANOMALY_WINDOW + 1} group by 1
+            from ranked where back between 2 and {thresholds.ANOMALY_WINDOW + 1} group by 1
         )
         select r.region_code, r.absence_date as last_day, r.absences as last_day_absences,
             h.mean_absences, h.std_absences,
-            case when h.days >= {ANOMALY_MIN_DAYS} and h.std_absences > 0
+            case when h.days >= {thresholds.ANOMALY_MIN_DAYS} and h.std_absences > 0
                 then (r.absences - h.mean_absences) / h.std_absences end as z_score
         from ranked r left join history h using (region_code)
         where r.back = 1
@@ -342,72 +267,72 @@ def anomaly_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def _partition_filter(scope: Scope, columns: set[str]) -> tuple[str, list[object]]:
-    """Constant SQL (with ``?`` parameters) restricting a mart to the scope's partitions (when it has
-    ``school_year`` and ``region_code``) and to its days window (when it has a date column of
-    ``MART_DATE_COLUMNS``); no restriction for the other marts (dimensions, aggregates)."""
-    if scope.full:
-        return "", []
-    where: list[str] = []
-    if set(PARTITION_COLUMNS) <= columns:
-        where.append("(school_year, region_code) in (select school_year, region_code from scope_partitions)")
-    params: list[object] = []
-    date_column = next((c for c in MART_DATE_COLUMNS if c in columns), None)
-    if scope.days is not None and date_column is not None:
-        where.append(f"{date_column} between ? and ?")  # a constant name of this module
-        params += list(scope.days)
-    return " and ".join(where), params
+def _marts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables of the candidate's ``marts`` schema (marts still being added are absent)."""
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
 
 
-def mart_plan(
-    candidate_db: Path, lake: Path, scope: Scope | None = None
-) -> list[tuple[gx.ExpectationSuite, pd.DataFrame]]:
-    """Suites and frames for the marts present in the candidate (a mart not built yet is skipped).
-
-    The mart contracts are checked on profiles computed in DuckDB, restricted to the scope's partitions
-    for the marts partitioned by school year and region (``_partition_filter``)."""
-    scope = scope or Scope()
+def mart_plan(candidate_db: Path, lake: Path) -> list[tuple[gx.ExpectationSuite, pd.DataFrame]]:
+    """Suites and frames of the checks on the marts that dbt's tests cannot make (a mart not built yet is
+    skipped): the reconciliation of the pupils counted with the lake's, the regions' coverage, freshness
+    and day-over-day anomalies per region. Each reads small aggregate frames computed in DuckDB."""
     plan: list[tuple[gx.ExpectationSuite, pd.DataFrame]] = []
-    contracts = mart_contracts(MARTS_DIR)
     with duckdb.connect(str(candidate_db), read_only=True) as con:
-        limit_memory(con)  # the profiles aggregate whole marts: 13.9 GB at 1 M pupils under DuckDB's default
-        con.register(
-            "scope_partitions",
-            pd.DataFrame(list(scope.partitions), columns=list(PARTITION_COLUMNS), dtype="object"),
-        )
-        present = _mart_columns(con)
-        profiles: dict[str, tuple] = {}
-        for name, contract in sorted(contracts.items()):
-            if name not in present or (scope.models is not None and name not in scope.models):
-                continue  # not built yet, or not reached by the daily batches (the published mart)
-            where, params = _partition_filter(scope, present[name])
-            sql = mart_profile_sql(f"marts.{name}", contract, present[name], where)
-            row = con.execute(sql, params).df().iloc[0].to_dict()
-            profiles[name] = (contract, row)
-        if profiles:
-            plan.append((mart_contract_suite(), mart_checks(profiles)))
+        limit_memory(con)
+        present = _marts(con)
         if "agg_enrollment_by_region" in present:
             plan.append(
                 (
                     enrollment_by_region_suite(_expected_pupils(lake), sorted(allowed_codes("regions"))),
-                    con.execute("select * from marts.agg_enrollment_by_region").df(),
+                    con.execute("select region_code, pupils from marts.agg_enrollment_by_region").df(),
                 )
             )
-        if "dim_school" in present:
-            plan.append((dim_school_suite(), con.execute("select * from marts.dim_school").df()))
         if "fct_absence" in present:
             fresh = freshness_frame(con, lake)
             if fresh is not None:
-                plan.append((freshness_suite(FRESHNESS_MAX_LAG_DAYS), fresh))
-            plan.append((absence_anomaly_suite(ANOMALY_K), anomaly_frame(con)))
+                plan.append((freshness_suite(thresholds.FRESHNESS_MAX_SCHOOL_DAYS_BEHIND), fresh))
+            plan.append((absence_anomaly_suite(thresholds.ANOMALY_K), anomaly_frame(con)))
     return plan
 
 
-#: Result formats: the mart contracts' failing checks are named by their ``check_id`` (one row per check).
-RESULT_FORMATS: dict[str, dict[str, object]] = {
-    "mart_contracts": {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]},
-}
-DEFAULT_RESULT_FORMAT: dict[str, object] = {"result_format": "SUMMARY"}
+def dbt_test_failures(record: dict[str, object]) -> list[Failure]:
+    """dbt's data tests of the build that did not pass, from its build record, as failures of the
+    ``dbt_tests`` suite: a warning for a test that only warned (``warn`` severity), critical otherwise
+    (failed, errored, or skipped because what it tests failed). ``description``: what the test guards
+    (its yml description or its generic test's ``meta.guards``, else its kind, model and column);
+    ``on_failure``: its ``meta.on_failure`` (dbt_project.yml gives every test one)."""
+    failures = []
+    for test in build_record.failed_tests(record):
+        target = f"{test['model']}.{test['column']}" if test.get("column") else str(test.get("model") or "")
+        rows = f", {test['failures']} row(s)" if test.get("failures") is not None else ""
+        failures.append(
+            Failure(
+                suite=DBT_TESTS_SUITE,
+                expectation=str(test.get("test") or "singular"),
+                column=target or None,
+                severity=WARNING if test["status"] == "warn" else CRITICAL,
+                description=str(test.get("description") or ""),
+                on_failure=str(test.get("on_failure") or ""),
+                observed=f"{test['name']}: {test['status']}{rows}; {test.get('message') or ''}"[:400],
+            )
+        )
+    return failures
+
+
+def _add_dbt_tests(result: GateResult, record: dict[str, object] | None) -> None:
+    """The build's dbt data tests into the gate's result: the ``dbt_tests`` suite, its failures by name."""
+    if record is None:
+        return
+    failures = dbt_test_failures(record)
+    result.dbt_tests_run = sum(int(s.get("tests_run") or 0) for s in record.get("steps") or [])  # type: ignore[union-attr]
+    result.dbt_tests_failed = [str(t["name"]) for t in build_record.failed_tests(record)]
+    result.suites[DBT_TESTS_SUITE] = not any(f.severity == CRITICAL for f in failures)
+    result.failures.extend(failures)
 
 
 def _checkpoint(
@@ -433,7 +358,7 @@ def _checkpoint(
             validation_definitions=[definition],
             # Data Docs are built once per gate run (``run_gate``), for this run's results only.
             actions=[],
-            result_format=RESULT_FORMATS.get(suite.name, DEFAULT_RESULT_FORMAT),
+            result_format={"result_format": "SUMMARY"},
         )
     )
 
@@ -446,8 +371,8 @@ def _validate(context: gx.data_context.AbstractDataContext, suite: gx.Expectatio
     return _checkpoint(context, source, suite).run(batch_parameters={"dataframe": frame})
 
 
-def _failures(suite: gx.ExpectationSuite, frame: pd.DataFrame, checkpoint_result) -> list[Failure]:
-    """The failed expectations of a checkpoint run; for the mart contracts, one per failed check."""
+def _failures(suite: gx.ExpectationSuite, checkpoint_result) -> list[Failure]:
+    """The failed expectations of a checkpoint run."""
     failures: list[Failure] = []
     for run in checkpoint_result.run_results.values():
         for r in run.results:
@@ -455,24 +380,6 @@ def _failures(suite: gx.ExpectationSuite, frame: pd.DataFrame, checkpoint_result
                 continue
             cfg = r.expectation_config
             severity = str(getattr(cfg, "severity", CRITICAL) or CRITICAL).split(".")[-1].lower()
-            checks = [
-                (row.get("check_id") if isinstance(row, dict) else row)
-                for row in (r.result.get("unexpected_index_list") or [])
-            ]
-            if suite.name == "mart_contracts" and checks and "check_id" in frame.columns:
-                for check in frame[frame["check_id"].isin(checks)].itertuples(index=False):
-                    failures.append(
-                        Failure(
-                            suite=suite.name,
-                            expectation=cfg.type,
-                            column=f"{check.mart}.{check.column_name}",
-                            severity=severity,
-                            description=str(check.description),
-                            on_failure=str(check.on_failure),
-                            observed=f"{check.observed} (bounds {check.low}..{check.high})"[:200],
-                        )
-                    )
-                continue
             observed = r.result.get("observed_value", r.result.get("unexpected_count", ""))
             failures.append(
                 Failure(
@@ -495,11 +402,12 @@ def run_gate(
     full: bool = False,
     build: str = "",
 ) -> GateResult:
-    """Validate the raw lake batches and the candidate marts. Never raises on a failed expectation:
-    the caller decides (see ``enforce``).
+    """Report the dbt data tests of the candidate's build (from its build record, which must be the record
+    ``build`` names when given) and validate the raw lake batches and the candidate marts. Never raises on
+    a failed expectation: the caller decides (see ``enforce``).
 
-    ``scope`` defaults to ``gate_scope`` (a daily run validates the batches it loaded and the partitions
-    they fed); ``full`` forces the whole lake and every mart row."""
+    ``scope`` defaults to ``gate_scope`` (a daily run validates the lake batches it loaded); ``full``
+    forces the whole lake."""
     candidate_db = candidate_db or paths.candidate_db
     scope = Scope(reason="asked for") if full else (scope or gate_scope(paths, candidate_db))
     paths.gx_root.mkdir(parents=True, exist_ok=True)
@@ -511,6 +419,10 @@ def run_gate(
     log.info("quality gate scope: %s", result.scope)
 
     result.candidate = candidate_fingerprint(candidate_db)
+    record = build_record.read(candidate_db)
+    if build and (record or {}).get("id") != build:
+        raise ValueError(f"the candidate's build record is not build {build}")
+    _add_dbt_tests(result, record)
     plan: list[tuple[gx.ExpectationSuite, pd.DataFrame]] = []
     for entity in RAW_ENTITIES:
         frame = _lake_frame(paths.lake, entity, None if scope.full else scope.batches)
@@ -518,14 +430,14 @@ def run_gate(
             continue
         lake_cols = [c for c in frame.columns if not c.startswith("_")]
         plan.append((raw_entity_suite(CONTRACTS[entity]), frame.select(lake_cols).to_pandas()))
-    plan.extend(mart_plan(candidate_db, paths.lake, scope))
+    plan.extend(mart_plan(candidate_db, paths.lake))
 
     identifiers = []
     for suite, frame in plan:
         checkpoint_result = _validate(context, suite, frame)
         result.suites[suite.name] = bool(checkpoint_result.success)
         identifiers.extend(checkpoint_result.run_results)
-        result.failures.extend(_failures(suite, frame, checkpoint_result))
+        result.failures.extend(_failures(suite, checkpoint_result))
     # Only this run's pages (and the index) are rendered: the earlier runs' pages are already built.
     context.build_data_docs(resource_identifiers=identifiers)
     docs = context.get_docs_sites_urls()
@@ -544,6 +456,8 @@ def _append_history(gx_root: Path, result: GateResult) -> None:
         "scope": result.scope,
         "data_docs": result.data_docs,
         "suites": result.suites,
+        "dbt_tests_run": result.dbt_tests_run,
+        "dbt_tests": result.dbt_tests_failed,
         "failures": [asdict(f) for f in result.failures],
     }
     with (gx_root / "gate_history.jsonl").open("a", encoding="utf-8") as f:
@@ -552,11 +466,13 @@ def _append_history(gx_root: Path, result: GateResult) -> None:
 
 def record_refusal(paths: Paths, reason: str, candidate_db: Path | None = None) -> GateResult:
     """Record in the gate's history a blocked run that validated nothing: the candidate is not a complete
-    build of the present lake (``reason``, from ``warehouse.build_record.verify``)."""
+    build of the present lake (``reason``, from ``warehouse.build_record.verify``); the dbt data tests of
+    its build that did not pass are named (a failed test fails the build)."""
     candidate_db = candidate_db or paths.candidate_db
     result = GateResult(run_at=datetime.now(UTC).isoformat(timespec="seconds"), scope="not run")
     result.candidate = candidate_fingerprint(candidate_db)
     result.suites["build_complete"] = False
+    _add_dbt_tests(result, build_record.read(candidate_db))  # the failed data tests, by name
     result.failures.append(
         Failure(
             suite="build_complete",

@@ -1,105 +1,118 @@
-"""The mart contract checks are built from the dbt properties: ranges, keys and mandatory columns; a check
-beyond its bound fails the gate's critical suite and is named in the report."""
+"""The gate does not run again what dbt's data tests check: it reads their outcome from the build record.
+A dbt test that fails blocks the gate, named in its record; the suites the gate runs itself hold no key or
+mandatory-column check of a table that dbt tests."""
 
 from __future__ import annotations
 
-import great_expectations as gx
-import pandas as pd
+import json
+from collections.abc import Iterator
+from pathlib import Path
 
-from expectations.gate import _failures
-from expectations.suites import MartContract, mart_checks, mart_contract_suite
+import duckdb
+import pytest
+from publish_support import copy_home, home_at
 
-CONTRACT = MartContract(
-    "m", ("k",), ("k",), (("low_only", 0, None), ("high_only", None, 20), ("both", 0, 100))
-)
+from expectations.gate import RAW_ENTITIES, dbt_test_failures, mart_plan
+from expectations.suites import CRITICAL, WARNING, raw_entity_suite
+from ingestion.contracts import CONTRACTS
+from massar import pipeline
+from massar.settings import paths
+from warehouse import build_record
 
-
-def _profile(**values: float) -> dict[str, object]:
-    profile: dict[str, object] = {"row_count": 3.0, "nulls__k": 0.0, "duplicate_keys": 0.0}
-    for c in ("low_only", "high_only", "both"):
-        profile[f"min__{c}"] = 1.0
-        profile[f"max__{c}"] = 10.0
-    return profile | values
-
-
-def test_a_range_with_one_bound_gives_one_check() -> None:
-    checks = mart_checks({"m": (CONTRACT, _profile())}).set_index("check_id")
-    bounds = {c: (row.low, row.high) for c, row in checks.iterrows()}
-    assert bounds["m.min.low_only"][0] == 0 and pd.isna(bounds["m.min.low_only"][1])
-    assert "m.max.low_only" not in bounds  # no upper bound, no check
-    assert pd.isna(bounds["m.max.high_only"][0]) and bounds["m.max.high_only"][1] == 20
-    assert "m.min.high_only" not in bounds
-    assert bounds["m.min.both"][0] == 0 and bounds["m.max.both"][1] == 100
-    assert bounds["m.nulls.k"] == (0, 0) and bounds["m.duplicate_keys.k"] == (0, 0)
-    assert len(bounds) == 6
-    assert (checks["excess"] <= 0).all()
+#: GX expectation types that check keys or mandatory columns: dbt's not_null / unique tests
+KEY_AND_NOT_NULL = {
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_unique",
+    "expect_compound_columns_to_be_unique",
+    "expect_select_column_values_to_be_unique_within_record",
+    "expect_multicolumn_values_to_be_unique",
+}
 
 
-def _run(frame):  # the suite on a frame, in an ephemeral context, with the gate's result format
-    context = gx.get_context(mode="ephemeral")
-    suite = context.suites.add(mart_contract_suite())
-    batch = (
-        context.data_sources.add_pandas("t")
-        .add_dataframe_asset("a")
-        .add_batch_definition_whole_dataframe("w")
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name="v", data=batch, suite=suite)
-    )
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name="c",
-            validation_definitions=[definition],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]},
-        )
-    )
-    return suite, checkpoint.run(batch_parameters={"dataframe": frame})
+@pytest.fixture
+def home(pipeline_home: Path, tmp_path: Path) -> Iterator[Path]:
+    with home_at(copy_home(pipeline_home, tmp_path / "home")) as root:
+        yield root
 
 
-def test_a_check_beyond_its_bound_blocks_and_is_named() -> None:
-    frame = mart_checks({"m": (CONTRACT, _profile(max__high_only=25.0, duplicate_keys=2.0))})
-    suite, result = _run(frame)
-    assert not result.success
-    failures = _failures(suite, frame, result)
-    assert {(f.column, f.severity) for f in failures} == {("m.high_only", "critical"), ("m.k", "critical")}
-    assert any("at most 20" in f.description and f.observed.startswith("25.0") for f in failures)
-
-
-def test_checks_within_bounds_pass() -> None:
-    _suite, result = _run(mart_checks({"m": (CONTRACT, _profile())}))
-    assert result.success
-
-
-def test_a_daily_scope_profiles_only_the_changed_partitions_and_days() -> None:
-    """A daily run's profile of a partitioned fact reads the changed (school year, region) partitions within
-    the day window: a bad grade there is seen, one elsewhere is not (the full validation sees both)."""
-    from datetime import date
-
-    import duckdb
-
-    from expectations.gate import Scope, _partition_filter
-    from expectations.suites import mart_profile_sql
-
-    contract = MartContract("fct_x", ("k",), ("k",), (("grade", 0, 20),))
-    day = date(2026, 6, 30)
-    scope = Scope(full=False, partitions=(("2025-2026", "01"),), days=(day, day))
-    with duckdb.connect() as con:
+def test_a_failed_dbt_test_blocks_the_gate_named_with_what_it_guards(home: Path) -> None:
+    """One school loses its region in the candidate: dbt's not_null test of dim_school.region_code fails
+    during the (recorded) test run; the gate refuses the candidate and its record names that test, with
+    what it guards and what to do, without running any check of its own."""
+    p = paths()
+    with duckdb.connect(str(p.candidate_db)) as con:
         con.execute(
-            "create table fct_x as select * from (values "
-            "(1, '2025-2026', '01', date '2026-06-30', 12.0), "
-            "(2, '2025-2026', '01', date '2026-06-29', 30.0), "
-            "(3, '2025-2026', '02', date '2026-06-30', 40.0), "
-            "(4, '2025-2026', '01', date '2026-06-30', 25.0)) "
-            "t(k, school_year, region_code, assessment_date, grade)"
+            "update marts.dim_school set region_code = null "
+            "where school_code = (select min(school_code) from marts.dim_school)"
         )
-        con.register(
-            "scope_partitions", pd.DataFrame(list(scope.partitions), columns=["school_year", "region_code"])
-        )
-        columns = {"k", "school_year", "region_code", "assessment_date", "grade"}
-        profiles = {}
-        for name, s in (("daily", scope), ("full", Scope())):
-            where, params = _partition_filter(s, columns)
-            profiles[name] = con.execute(mart_profile_sql("fct_x", contract, columns, where), params).df()
-    assert profiles["daily"]["row_count"][0] == 2 and profiles["daily"]["max__grade"][0] == 25.0
-    assert profiles["full"]["row_count"][0] == 4 and profiles["full"]["max__grade"][0] == 40.0
-    assert _partition_filter(scope, {"k", "grade"}) == ("", [])  # an unpartitioned mart is read whole
+    build_record.begin(p.candidate_db, p.lake, planned=1, kind="test: dim_school's tests")
+    with pytest.raises(pipeline.BuildFailedError):
+        pipeline.run_dbt("test", "--select", "dim_school", record="build")
+    failed = {t["name"]: t for t in build_record.failed_tests(build_record.read(p.candidate_db) or {})}
+    assert set(failed) == {"not_null_dim_school_region_code"}  # dbt's name of that test
+    assert failed["not_null_dim_school_region_code"]["failures"] == 1
+
+    with pytest.raises(build_record.UnverifiedBuildError, match="not_null_dim_school_region_code"):
+        pipeline.check_candidate()
+    record = json.loads((p.gx_root / "gate_history.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert record["publishable"] is False and record["verdict"] == "blocked"
+    assert record["dbt_tests"] == ["not_null_dim_school_region_code"]
+    assert record["suites"] == {"build_complete": False, "dbt_tests": False}
+    (failure,) = [f for f in record["failures"] if f["suite"] == "dbt_tests"]
+    assert failure["severity"] == CRITICAL and failure["column"] == "dim_school.region_code"
+    assert failure["expectation"] == "not_null"
+    assert failure["observed"].startswith("not_null_dim_school_region_code: fail, 1 row(s)")
+    assert "region" in failure["description"]  # the column's description says what it guards
+    assert failure["on_failure"].startswith("Do not publish.")  # dbt_project.yml's default
+
+
+def test_the_gate_runs_no_key_or_not_null_check_of_a_table_dbt_tests(pipeline_home: Path) -> None:
+    """Counted on the suites the gate runs on the session pipeline: no key or not-null expectation on the
+    marts; on the lake rows, not-null only for columns no dbt test reads (the staging view of the entity
+    tests its key only), and no key check (dbt tests it on the current state)."""
+    with home_at(pipeline_home):
+        p = paths()
+        plan = mart_plan(p.candidate_db, p.lake)
+        manifest = json.loads((p.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    assert {suite.name for suite, _ in plan} == {
+        "mart_agg_enrollment_by_region",
+        "freshness_by_region",
+        "absence_day_over_day",
+    }
+    mart_types = [e.expectation_type for suite, _ in plan for e in suite.expectations]
+    assert mart_types and not KEY_AND_NOT_NULL & set(mart_types)
+
+    dbt_not_null = {
+        (node["attached_node"].split(".")[-1], node["column_name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and (node.get("test_metadata") or {}).get("name") == "not_null"
+    }
+    for entity in RAW_ENTITIES:
+        suite = raw_entity_suite(CONTRACTS[entity])
+        assert suite.name == f"raw_{entity}"
+        types = [e.expectation_type for e in suite.expectations]
+        assert not {t for t in types if "unique" in t}
+        not_null = {e.column for e in suite.expectations if e.expectation_type in KEY_AND_NOT_NULL}
+        assert not {(f"stg_massar__{entity}", c) for c in not_null} & dbt_not_null
+
+
+def test_dbt_tests_that_warned_publish_with_a_flag() -> None:
+    """A test of ``warn`` severity that found rows is a warning; a failed or errored one is critical."""
+    record = {
+        "steps": [
+            {
+                "tests_run": 3,
+                "tests": [
+                    {"name": "a", "status": "warn", "failures": 2, "test": "accepted_values",
+                     "model": "m", "column": "c", "description": "d", "on_failure": "o"},
+                    {"name": "b", "status": "error", "failures": None, "test": "singular",
+                     "model": "m", "column": None, "description": "d", "on_failure": "o"},
+                ],
+            }
+        ]
+    }  # fmt: skip
+    failures = dbt_test_failures(record)
+    assert [(f.severity, f.column, f.observed.split(":")[0]) for f in failures] == [
+        (WARNING, "m.c", "a"),
+        (CRITICAL, "m", "b"),
+    ]

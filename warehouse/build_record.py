@@ -7,7 +7,9 @@ and published.
   included: relative path, size, modification time), taken when the build started;
 - ``steps``: one entry per ``dbt build`` invocation of the build (the command line runs one, the Airflow
   DAG one per layer; a retried task replaces its entry), with the counts of dbt's ``run_results.json``
-  by status;
+  by status, the number of data tests it ran (``tests_run``) and the data tests that did not pass
+  (``tests``: failed, errored or warned, each with what it guards and what to do, from dbt's manifest;
+  ``data_tests``), which the quality gate reports instead of running those checks again;
 - ``planned``: how many invocations the build consists of;
 - ``status``: ``running`` until every planned invocation is recorded, then ``success`` when every node of
   every invocation succeeded (``success``, ``pass``, ``warn``, ``no-op``), ``failed`` as soon as one did
@@ -116,6 +118,72 @@ def _counts(run_results: dict[str, object]) -> dict[str, int]:
     return counts
 
 
+#: run-result statuses of a data test the record keeps (a test skipped because what it tests failed is not
+#: kept: that failure is)
+KEPT_TEST_STATUSES = frozenset({"fail", "error", "warn"})
+#: how much of dbt's message about a failing test the record keeps
+MESSAGE_CHARS = 300
+
+
+def _test_node(node: dict[str, object], nodes: dict[str, dict[str, object]]) -> dict[str, object]:
+    """What the record keeps of a data test's manifest node: its kind, model and column, what it guards
+    (the test's ``description``, else its generic test's ``meta.guards``, else what it tests on which
+    column, with the column's description) and what to do when it
+    fails (``meta.on_failure``; dbt_project.yml gives every data test a default)."""
+    metadata = node.get("test_metadata") or {}
+    kind = str(metadata.get("name") or "singular")  # type: ignore[union-attr]
+    attached = str(node.get("attached_node") or "")
+    model = str((nodes.get(attached) or {}).get("name") or attached.rsplit(".", 1)[-1])
+    column = node.get("column_name")
+    config = node.get("config") or {}
+    meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}  # type: ignore[dict-item, union-attr]
+    target = f"{model}.{column}" if column else model
+    description = str(node.get("description") or "")
+    if not description and meta.get("guards"):  # the generic test's own (dbt/tests/generic)
+        description = f"{meta['guards']} ({target})"
+    if not description:
+        columns = (nodes.get(attached) or {}).get("columns") or {}
+        about = str((columns.get(column) or {}).get("description") or "") if column else ""  # type: ignore[union-attr]
+        description = f"dbt test {kind} on {target}" + (f" ({about.strip()})" if about else "")
+    return {
+        "test": kind,
+        "model": model,
+        "column": column,
+        "severity": str(config.get("severity") or "error").lower(),  # type: ignore[union-attr]
+        "description": description,
+        "on_failure": str(meta.get("on_failure") or ""),
+    }
+
+
+def data_tests(run_results: dict[str, object], manifest: dict[str, object] | None) -> tuple[int, list]:
+    """The number of data tests an invocation ran and those that did not pass (``status`` fail, error,
+    warn), each with its ``name``, ``failures`` (rows found), dbt's ``message`` and what
+    ``_test_node`` reads from the manifest (unit tests are not data tests: they are counted with the
+    nodes only)."""
+    nodes: dict[str, dict[str, object]] = (manifest or {}).get("nodes") or {}  # type: ignore[assignment]
+    ran, kept = 0, []
+    for result in run_results.get("results") or []:  # type: ignore[union-attr]
+        unique_id = str(result.get("unique_id") or "")
+        if not unique_id.startswith("test."):
+            continue
+        ran += 1
+        status = str(result.get("status"))
+        if status not in KEPT_TEST_STATUSES:
+            continue
+        node = nodes.get(unique_id) or {}
+        kept.append(
+            {
+                "name": str(node.get("name") or unique_id.split(".")[2]),
+                "unique_id": unique_id,
+                "status": status,
+                "failures": result.get("failures"),
+                "message": str(result.get("message") or "")[:MESSAGE_CHARS],
+                **_test_node(node, nodes),
+            }
+        )
+    return ran, kept
+
+
 def describe(counts: dict[str, int]) -> str:
     """``PASS 636, ERROR 1, SKIP 122`` style summary of run-result counts."""
     return ", ".join(f"{status.upper()} {n}" for status, n in sorted(counts.items())) or "no node"
@@ -140,6 +208,13 @@ def record_step(
             results = {}
     generated = str((results.get("metadata") or {}).get("generated_at") or "")  # type: ignore[union-attr]
     counts = _counts(results)
+    manifest = None
+    if results and run_results is not None and (run_results.parent / "manifest.json").exists():
+        try:
+            manifest = json.loads((run_results.parent / "manifest.json").read_text(encoding="utf-8"))
+        except ValueError:
+            manifest = None
+    tests_run, tests = data_tests(results, manifest)
     ok = (
         bool(results)
         and returncode in (None, 0)
@@ -149,7 +224,17 @@ def record_step(
     )
     # A retried invocation (an Airflow retry of a layer's task) replaces that invocation's outcome.
     steps = [s for s in record["steps"] if not label or s["label"] != label]  # type: ignore[union-attr]
-    steps.append({"label": label, "ok": ok, "returncode": returncode, "counts": counts, "at": _now()})
+    steps.append(
+        {
+            "label": label,
+            "ok": ok,
+            "returncode": returncode,
+            "counts": counts,
+            "tests_run": tests_run,
+            "tests": tests,
+            "at": _now(),
+        }
+    )
     record["steps"] = steps
     if not all(s["ok"] for s in steps):
         record["status"] = "failed"
@@ -173,6 +258,11 @@ def totals(record: dict[str, object]) -> dict[str, int]:
     return total
 
 
+def failed_tests(record: dict[str, object]) -> list[dict[str, object]]:
+    """The data tests of every recorded invocation that did not pass (see ``data_tests``)."""
+    return [t for step in record.get("steps") or [] for t in step.get("tests") or []]  # type: ignore[union-attr]
+
+
 def verify(candidate_db: Path, lake: Path) -> dict[str, object]:
     """The candidate's build record when the candidate is its complete, successful, unchanged build of the
     present inputs; raises ``UnverifiedBuildError`` saying why not otherwise."""
@@ -187,8 +277,11 @@ def verify(candidate_db: Path, lake: Path) -> dict[str, object]:
             "invocation(s) recorded): run `massar build`"
         )
     if status != "success":
+        blocking = [t["name"] for t in failed_tests(record) if t["status"] in ("fail", "error")]
+        named = f"; failed data tests: {', '.join(blocking)}" if blocking else ""
         raise UnverifiedBuildError(
-            f"the candidate's last build failed ({describe(totals(record))}): fix it and run `massar build`"
+            f"the candidate's last build failed ({describe(totals(record))}{named}): fix it and run "
+            "`massar build`"
         )
     if record.get("candidate") != candidate_fingerprint(candidate_db):
         raise UnverifiedBuildError(

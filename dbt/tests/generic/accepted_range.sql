@@ -1,8 +1,7 @@
 {#-
     Values of a column lie within [min_value, max_value] (either bound optional, a missing bound compares
-    as null, i.e. never fails; nulls pass). The same test name and arguments as dbt_utils', which
-    expectations/suites.py reads to build the GX mart suites. Hand-written because the project installs no
-    dbt package (offline builds).
+    as null, i.e. never fails; nulls pass). The same test name and arguments as dbt_utils'. Hand-written
+    because the project installs no dbt package (offline builds).
 -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none) %}
 
