@@ -10,7 +10,8 @@ import streamlit as st
 from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
 from dashboards.data_access import kpi
-from dashboards.exports import Kind, fmt_decimal, show_chart, show_table
+from dashboards.drill import breadcrumb, drill_table
+from dashboards.exports import Kind, fmt_decimal, show_chart
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -156,6 +157,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
     )
     year = filters.school_year
     where = filters.query_kwargs()
+    breadcrumb(scope, filters, lang)
     st.caption(
         t(
             "indicators.caption",
@@ -225,7 +227,17 @@ def render(scope: Scope, lang: str, version: str) -> None:
             )
 
     st.subheader(t("indicators.table.title", lang))
-    show_table(export_table(table, lang), "indicators", lang, kinds=column_kinds(lang))
+    rows = list(table.iter_rows(named=True))
+    drill_table(
+        export_table(table, lang),
+        "indicators",
+        lang,
+        scope,
+        filters,
+        codes=[unit_code(r) or None for r in rows],
+        levels=[r["territory_level"] for r in rows],
+        kinds=column_kinds(lang),
+    )
     st.caption(t("indicators.table.note", lang))
 
     survival = da.survival_by_grade(year, cycle, scope=scope, **where)
