@@ -157,7 +157,6 @@ def render(scope: Scope, lang: str, version: str) -> None:
     )
     year = filters.school_year
     where = filters.query_kwargs()
-    breadcrumb(scope, filters, lang)
     st.caption(
         t(
             "indicators.caption",
@@ -167,6 +166,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
             version=version,
         )
     )
+    breadcrumb(scope, filters, lang)
     table = da.indicator_table(year, cycle, scope=scope, **where)
     if table.is_empty():
         st.warning(t("no_data_for_selection", lang))

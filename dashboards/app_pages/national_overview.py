@@ -59,6 +59,8 @@ MAP_COLORS: dict[str, str] = {
 #: rates measured on the next school year (none for the last loaded year)
 FLOW_INDICATORS: frozenset[str] = frozenset({"dropout_rate", "repetition_rate", "promotion_rate"})
 _GEOJSON_LEVELS = {"region": regions_geojson, "province": provinces_geojson}
+#: a region or province without a value for the indicator
+NO_DATA_COLOR = "#e3e3e3"
 
 
 def indicator_frame(
@@ -91,12 +93,24 @@ def legend_title(indicator: str, lang: str) -> str:
     return t("map.legend", lang, indicator=t(f"map.ind.{indicator}", lang), unit=t(f"map.unit.{unit}", lang))
 
 
-def indicator_map(frame: pl.DataFrame, indicator: str, level: str, lang: str, year: str) -> go.Figure:
-    """Choropleth of the regions or provinces coloured by the indicator, its legend naming the indicator
-    and its unit; each area carries its code (``customdata``) for the drill-down."""
+def indicator_map(
+    frame: pl.DataFrame,
+    indicator: str,
+    level: str,
+    lang: str,
+    year: str,
+    *,
+    units: pl.DataFrame | None = None,
+) -> go.Figure:
+    """Choropleth of the regions or provinces coloured by the indicator (from 0), its legend naming the
+    indicator and its unit; each area carries its code (``customdata``) for the drill-down. The ``units``
+    (``unit_code, unit_name_fr, unit_name_ar``) without a value are drawn grey, "no data", in a second
+    trace."""
     share = rates.INDICATORS[indicator].unit == "share"
     label = t(f"map.ind.{indicator}", lang)
     frame = frame.with_columns(pl.col(f"unit_name_{lang}").alias("unit_name"))
+    high = frame["value"].max()
+    detail = share and "numerator" in frame.columns  # a rate: its numerator and denominator in the hover
     fig = px.choropleth(
         frame,
         geojson=_GEOJSON_LEVELS[level](),
@@ -104,16 +118,37 @@ def indicator_map(frame: pl.DataFrame, indicator: str, level: str, lang: str, ye
         featureidkey="properties.hcp_code",
         color="value",
         hover_name="unit_name",
-        custom_data=["unit_code"],
+        custom_data=["unit_code", "numerator", "denominator"] if detail else ["unit_code"],
         color_continuous_scale=MAP_COLORS[indicator],
+        range_color=(0, high if isinstance(high, (int, float)) and high > 0 else 1),
         labels={"value": label, "unit_code": t(f"col.{level}_code", lang)},
     )
     value_format = "%{z:.1%}" if share else "%{z:,d}"
+    counts = "<br>%{customdata[1]:,d} / %{customdata[2]:,d}" if detail else ""
     fig.update_traces(
-        hovertemplate=f"<b>%{{hovertext}}</b><br>{label}: {value_format}<extra></extra>",
+        hovertemplate=f"<b>%{{hovertext}}</b><br>{label}: {value_format}{counts}<extra></extra>",
         marker_line_color="white",
         marker_line_width=0.8 if level == "region" else 0.5,
     )
+    shown = set(frame.filter(pl.col("value").is_not_null())["unit_code"].to_list())
+    missing = units.filter(~pl.col("unit_code").is_in(list(shown))) if units is not None else None
+    if missing is not None and missing.height:
+        fig.add_trace(
+            go.Choropleth(
+                geojson=_GEOJSON_LEVELS[level](),
+                locations=missing["unit_code"].to_list(),
+                featureidkey="properties.hcp_code",
+                z=[0] * missing.height,
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                hovertext=missing[f"unit_name_{lang}"].to_list(),
+                customdata=missing["unit_code"].to_list(),
+                hovertemplate=f"<b>%{{hovertext}}</b><br>{t('map.no_data', lang)}<extra></extra>",
+                marker_line_color="white",
+                marker_line_width=0.8 if level == "region" else 0.5,
+                name=t("map.no_data", lang),
+            )
+        )
     # mercator: with the default equirectangular projection, fitbounds leaves the country at half size
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     colorbar: dict[str, object] = {
@@ -315,7 +350,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
         format_func=lambda c: t("filter.all_cycles", lang) if c is None else cycle_labels.get(c, c),
         container=left,
     )
-    breadcrumb(scope, filters, lang)
     st.caption(
         t(
             "overview.caption",
@@ -325,6 +359,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
             version=version,
         )
     )
+    breadcrumb(scope, filters, lang)
 
     by_region = da.pupils_by_region(year, cycle=cycle, scope=scope, **where)
     by_province = da.pupils_by_province(year, cycle=cycle, scope=scope, **where)
@@ -384,8 +419,19 @@ def render(filters: Filters, lang: str, version: str) -> None:
             if level == "school":
                 fig = indicator_bars(frame, indicator, lang, year)
             else:
-                fig = indicator_map(frame, indicator, level, lang, year)
-            drill_chart(fig, key, lang, scope, filters, level=level, config=PLOTLY_CONFIG)  # type: ignore[arg-type]
+                units = indicator_frame("pupils", level, filters, cycle, by_region, by_province)
+                fig = indicator_map(frame, indicator, level, lang, year, units=units)
+            code_label, name_label = {
+                "region": ("col.region_code", "col.region"),
+                "province": ("col.province_code", "col.province"),
+                "school": ("col.region_code", "filter.school"),
+            }[level]
+            export = frame.select(  # the chart's values per unit: a region without data stays empty, not 0
+                pl.col("unit_code").alias(t(code_label, lang)),
+                pl.col(f"unit_name_{lang}").alias(t(name_label, lang)),
+                pl.col("value").alias(legend_title(indicator, lang)),
+            )
+            drill_chart(fig, key, lang, scope, filters, level=level, config=PLOTLY_CONFIG, data=export)  # type: ignore[arg-type]
 
         if filters.level == "national":
             regions_tab, provinces_tab = st.tabs([t("map.regions", lang), t("map.provinces", lang)])
