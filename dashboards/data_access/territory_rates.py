@@ -25,7 +25,7 @@ from typing import Final, Literal
 import polars as pl
 
 from dashboards.data_access._core import run as _run
-from dashboards.data_access._units import UNIT_COLUMN, UnitLevel, by_unit_sql
+from dashboards.data_access._units import UnitLevel, by_unit_sql
 from dashboards.scope import TERRITORY_WHERE, Scope, Territory
 
 Unit = Literal["count", "share"]
@@ -160,4 +160,4 @@ def rate_by_unit(
     return frame.with_columns(value.alias("value"))
 
 
-__all__ = ["INDICATORS", "UNIT_COLUMN", "Indicator", "rate_by_unit"]
+__all__ = ["INDICATORS", "Indicator", "rate_by_unit"]
