@@ -269,11 +269,14 @@ def show_table(
     rows: int | None = None,
     export: pl.DataFrame | None = None,
     hide: Sequence[str] = (),
-) -> None:
+    on_select: Literal["ignore", "rerun"] = "ignore",
+    widget_key: str | None = None,
+) -> Any:
     """A table as an interactive ``st.dataframe`` (sortable, numbers in the language's format) with its
     CSV and Excel downloads. ``rows`` caps the rows shown (every row is downloaded); ``export`` replaces
     the downloaded frame (same columns, or more); ``hide`` names columns downloaded but not shown (codes
-    whose words are in another column)."""
+    whose words are in another column). ``on_select="rerun"`` makes a row selectable (one at a time) and
+    returns the selection state; ``widget_key`` replaces the table's widget key (``table_<key>``)."""
     shown = (frame if rows is None else frame.head(rows)).drop(hide, strict=False)
     config: dict[str, Any] = {}
     numeric = {c for c, kind in (kinds or {}).items() if kind in ("int", "pct", "dec1", "dec2")}
@@ -292,16 +295,21 @@ def show_table(
         first = shown.columns[0]
         base = config.get(first) or st.column_config.Column(first)
         config[first] = {**base, "pinned": True}
-    st.dataframe(
+    selection: dict[str, Any] = {}
+    if on_select != "ignore":
+        selection = {"on_select": on_select, "selection_mode": "single-row"}
+    event = st.dataframe(
         styled(shown, lang, kinds),
         hide_index=True,
         column_config=config or None,
         column_order=order,
         height=_height(shown.height),
         placeholder=MISSING,  # the grid draws a missing value itself ("None"), whatever the Styler says
-        key=f"table_{key}",
+        key=widget_key or f"table_{key}",
+        **selection,
     )
     downloads(export if export is not None else frame, key, lang, source=source, kinds=kinds)
+    return event if on_select != "ignore" else None
 
 
 #: rows per page of :func:`show_pages`
@@ -424,15 +432,22 @@ def show_chart(
     source: str | None = None,
     kinds: Mapping[str, Kind] | None = None,
     title: str | None = None,
-) -> None:
+    on_select: Literal["ignore", "rerun"] = "ignore",
+) -> Any:
     """A plotly chart, or a "no data" notice when its data is empty or all zero (never a flat chart on a
     made-up axis), followed by the downloads of the data behind it (``data``, by default the figure's own
-    points: :func:`figure_data`)."""
+    points: :func:`figure_data`). ``on_select="rerun"`` makes a point clickable and returns the selection
+    state (``None`` when no chart is drawn)."""
     if data is None:
         data = figure_data(fig, lang)
     if _all_zero_or_empty(data):
         title = title or _clean(fig.layout.title.text or "")
         st.info(f"**{title}** · {t('export.no_data', lang)}" if title else t("export.no_data", lang))
-        return
-    st.plotly_chart(fig, config=config, key=key)
+        return None
+    if on_select == "ignore":
+        st.plotly_chart(fig, config=config, key=key)
+        event = None
+    else:
+        event = st.plotly_chart(fig, config=config, key=key, on_select=on_select, selection_mode="points")
     downloads(data, key, lang, source=source, kinds=kinds)
+    return event

@@ -5,7 +5,8 @@ Each filter is a selectbox bound to a query-string parameter (``?year=2025-2026&
 &school=...``), so a view can be shared as a link. Choices are limited to the user's scope: a region user
 has no region choice (their region is fixed), a province user none for the province, a school user sees
 only their school. A URL naming a territory outside the scope, or a province outside the chosen region,
-falls back to "all" (the data-access layer would refuse it anyway).
+falls back to "all" (the data-access layer would refuse it anyway). A click on a map, a bar or a table
+row (``dashboards.drill``) sets these filters too, before they are drawn.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from dashboards.data_access import enrollment
+from dashboards.drill import apply_pending
 from dashboards.i18n import t
 from dashboards.scope import Scope
 from dashboards.ui import url_selectbox
@@ -64,6 +66,7 @@ def territory_filters(
     Raises ``dashboards.data_access.NoPublishedWarehouse`` when nothing is published.
     """
     target = container if container is not None else st.sidebar
+    apply_pending(scope)  # a click on a map, a bar or a row asked for a territory (dashboards.drill)
     years = enrollment.school_years(scope=scope)
     if not years:
         return None

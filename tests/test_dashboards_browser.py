@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
 
@@ -121,6 +122,59 @@ def test_overview_draws_the_regions(
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
         print(f"screenshot: {shot}")
+    finally:
+        page.close()
+
+
+def test_click_on_a_region_of_the_map_shows_its_provinces(
+    app_url: str, browser: Browser, published_home: Path
+) -> None:
+    """A click on a region of the national map (plotly's selection event, ``dashboards.drill``) opens the
+    region: the URL names it, the breadcrumb shows it and the map shows its provinces; "back up one
+    level" returns to the country. Nothing else on the page sets ``?region=``: without the drill-down the
+    wait for the URL fails."""
+    published = published_home / "warehouse" / "published"
+    version = (published / "CURRENT").read_text(encoding="utf-8").strip().removesuffix(".duckdb")
+    with duckdb.connect(str(published / f"{version}.duckdb"), read_only=True) as con:
+        region, name = con.execute(
+            "select f.region_code, any_value(r.name_fr) from marts.fct_enrollment as f "
+            "join reference.regions as r using (region_code) group by 1 order by count(*) desc, 1 limit 1"
+        ).fetchone()
+        provinces = con.execute(
+            "select count(*) from reference.provinces where region_code = ?", [region]
+        ).fetchone()[0]
+    fr = labels("fr")
+    page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    try:
+        open_signed_in(page, f"{app_url}/?lang=fr")
+        page.wait_for_function(
+            "document.querySelectorAll('path.choroplethlocation').length >= 12", timeout=RENDER_TIMEOUT_MS
+        )
+        page.wait_for_timeout(500)
+        shapes = page.locator(".js-plotly-plot").first.locator("path.choroplethlocation")
+        codes = shapes.evaluate_all("paths => paths.map(p => p.__data__ && p.__data__.loc)")
+        assert sorted(codes) == [f"{i:02d}" for i in range(1, 13)], codes
+        assert "region=" not in page.url
+
+        shapes.nth(codes.index(region)).click(force=True)
+        page.wait_for_function(
+            f"new URLSearchParams(window.location.search).get('region') === '{region}'",
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        page.wait_for_function(
+            f"document.querySelectorAll('path.choroplethlocation').length === {provinces}",
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        main = page.locator('[data-testid="stMain"]')
+        assert main.get_by_text(name, exact=True).count() >= 1  # the breadcrumb names the region
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        page.get_by_role("button", name=fr["drill.up"]).click()
+        page.wait_for_function("!window.location.search.includes('region=')", timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function(
+            "document.querySelectorAll('path.choroplethlocation').length === 12 + 75",
+            timeout=RENDER_TIMEOUT_MS,
+        )
     finally:
         page.close()
 

@@ -14,6 +14,8 @@ from dashboards.alert_panel import alerts_section
 from dashboards.data_access import absences as da
 from dashboards.data_access import kpi
 from dashboards.data_access.enrollment import level_label
+from dashboards.drill import breadcrumb, drill_chart
+from dashboards.drill import drill_table as show_drill_table
 from dashboards.exports import Kind, show_chart, show_pages, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_date, fmt_int, fmt_pct, isolate_ltr, t
@@ -42,13 +44,16 @@ def first_rows(table: pl.DataFrame, key: str, lang: str) -> None:
 
 
 def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
+    """Today's and this week's rate per unit; each bar carries its unit's code (the drill-down)."""
     names = units[f"unit_name_{lang}"].to_list()
+    codes = units["unit_code"].to_list()
     fig = go.Figure(
         [
             go.Bar(
                 name=t("absence.series.today", lang),
                 x=names,
                 y=units["rate_today"].to_list(),  # no bar (not 0) where no data was received
+                customdata=codes,
                 marker_color=TODAY_COLOR,
                 hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
             ),
@@ -56,6 +61,7 @@ def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
                 name=t("absence.series.week", lang),
                 x=names,
                 y=units["rate_week"].to_list(),
+                customdata=codes,
                 marker_color=WEEK_COLOR,
                 hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
             ),
@@ -253,6 +259,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
     if day is None:
         st.warning(t("absence.no_day", lang))
         return
+    breadcrumb(scope, filters, lang, hint=False)  # the drill table says how to go down
     st.caption(
         t(
             "absence.caption",
@@ -320,14 +327,24 @@ def render(scope: Scope, lang: str, version: str) -> None:
 
     left, right = st.columns(2)
     with left:
-        show_chart(by_unit_chart(units, lang, level), "absence_by_unit", lang, config=PLOTLY_CONFIG)
+        drill_chart(
+            by_unit_chart(units, lang, level),
+            "absence_by_unit",
+            lang,
+            scope,
+            filters,
+            level=level,  # type: ignore[arg-type]
+            config=PLOTLY_CONFIG,
+        )
     with right:
         show_chart(daily_chart(daily, lang, year), "absence_daily", lang, config=PLOTLY_CONFIG)
 
     st.subheader(t("absence.drill.title", lang, level=t(f"absence.level.{level}", lang)))
     if level != "class":
         st.caption(t("absence.drill.hint", lang))
-    show_table(drill_table(units, lang), "absence_moni_drill", lang)
+    codes = units["unit_code"].to_list()
+    table = drill_table(units, lang)
+    show_drill_table(table, "absence_moni_drill", lang, scope, filters, codes=codes, levels=level)  # type: ignore[arg-type]
     missing = units.filter(pl.col("enrolled_today").is_null()).height
     if missing:
         st.caption(t("absence.no_data_units", lang, count=fmt_int(missing, lang), day=fmt_day(day, lang)))

@@ -10,7 +10,8 @@ import streamlit as st
 from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
 from dashboards.data_access import kpi
-from dashboards.exports import Kind, fmt_decimal, show_chart, show_table
+from dashboards.drill import breadcrumb, drill_table
+from dashboards.exports import Kind, fmt_decimal, show_chart
 from dashboards.filters import territory_filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -165,6 +166,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
             version=version,
         )
     )
+    breadcrumb(scope, filters, lang)
     table = da.indicator_table(year, cycle, scope=scope, **where)
     if table.is_empty():
         st.warning(t("no_data_for_selection", lang))
@@ -225,7 +227,17 @@ def render(scope: Scope, lang: str, version: str) -> None:
             )
 
     st.subheader(t("indicators.table.title", lang))
-    show_table(export_table(table, lang), "indicators", lang, kinds=column_kinds(lang))
+    rows = list(table.iter_rows(named=True))
+    drill_table(
+        export_table(table, lang),
+        "indicators",
+        lang,
+        scope,
+        filters,
+        codes=[unit_code(r) or None for r in rows],
+        levels=[r["territory_level"] for r in rows],
+        kinds=column_kinds(lang),
+    )
     st.caption(t("indicators.table.note", lang))
 
     survival = da.survival_by_grade(year, cycle, scope=scope, **where)

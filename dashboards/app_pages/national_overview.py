@@ -10,7 +10,9 @@ import streamlit as st
 from dashboards.auth import current_scope
 from dashboards.data_access import enrollment as da
 from dashboards.data_access import kpi
-from dashboards.exports import Kind, show_chart, show_table
+from dashboards.data_access import territory_rates as rates
+from dashboards.drill import breadcrumb, drill_chart, drill_table
+from dashboards.exports import Kind, show_chart
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
 from dashboards.page_frame import run_filtered_page
@@ -43,32 +45,144 @@ def wrap_label(text: str, width: int = 14) -> str:
     return "<br>".join(lines)
 
 
-def region_map(by_region: pl.DataFrame, lang: str, year: str) -> go.Figure:
-    """Choropleth of the regions, coloured by pupils."""
-    frame = by_region.with_columns(pl.col(f"region_name_{lang}").alias("region_name"))
+#: the map's indicators (``dashboards.data_access.territory_rates.INDICATORS``) and their colour scales:
+#: darker is more; red where more is worse, green where more is better
+MAP_COLORS: dict[str, str] = {
+    "pupils": "Blues",
+    "dropout_rate": "Reds",
+    "repetition_rate": "Oranges",
+    "promotion_rate": "Greens",
+    "chronic_absence_rate": "Reds",
+    "pass_rate_3ac": "Greens",
+    "pass_rate_bac": "Greens",
+}
+#: rates measured on the next school year (none for the last loaded year)
+FLOW_INDICATORS: frozenset[str] = frozenset({"dropout_rate", "repetition_rate", "promotion_rate"})
+_GEOJSON_LEVELS = {"region": regions_geojson, "province": provinces_geojson}
+#: a region or province without a value for the indicator
+NO_DATA_COLOR = "#e3e3e3"
+
+
+def indicator_frame(
+    indicator: str,
+    level: str,
+    filters: Filters,
+    cycle: str | None,
+    by_region: pl.DataFrame,
+    by_province: pl.DataFrame,
+) -> pl.DataFrame:
+    """``unit_code, unit_name_fr, unit_name_ar, value`` (and ``numerator, denominator`` for a rate) of
+    the map's indicator per unit of ``level``. Pupils by region and province are the page's own counts
+    (every region, a region without data null; every province of the territory, 0 without pupils); the
+    rest comes from ``territory_rates``."""
+    if indicator == "pupils" and level in ("region", "province"):
+        frame = by_region if level == "region" else by_province
+        return frame.select(
+            pl.col(f"{level}_code").alias("unit_code"),
+            pl.col(f"{level}_name_fr").alias("unit_name_fr"),
+            pl.col(f"{level}_name_ar").alias("unit_name_ar"),
+            pl.col("pupils").cast(pl.Float64).alias("value"),
+        )
+    return rates.rate_by_unit(
+        filters.school_year, indicator, cycle, scope=current_scope(), level=level, **filters.query_kwargs()
+    )
+
+
+def legend_title(indicator: str, lang: str) -> str:
+    unit = "count" if rates.INDICATORS[indicator].unit == "count" else "share"
+    return t("map.legend", lang, indicator=t(f"map.ind.{indicator}", lang), unit=t(f"map.unit.{unit}", lang))
+
+
+def indicator_map(
+    frame: pl.DataFrame,
+    indicator: str,
+    level: str,
+    lang: str,
+    year: str,
+    *,
+    units: pl.DataFrame | None = None,
+) -> go.Figure:
+    """Choropleth of the regions or provinces coloured by the indicator (from 0), its legend naming the
+    indicator and its unit; each area carries its code (``customdata``) for the drill-down. The ``units``
+    (``unit_code, unit_name_fr, unit_name_ar``) without a value are drawn grey, "no data", in a second
+    trace."""
+    share = rates.INDICATORS[indicator].unit == "share"
+    label = t(f"map.ind.{indicator}", lang)
+    frame = frame.with_columns(pl.col(f"unit_name_{lang}").alias("unit_name"))
+    high = frame["value"].max()
+    detail = share and "numerator" in frame.columns  # a rate: its numerator and denominator in the hover
     fig = px.choropleth(
         frame,
-        geojson=regions_geojson(),
-        locations="region_code",
+        geojson=_GEOJSON_LEVELS[level](),
+        locations="unit_code",
         featureidkey="properties.hcp_code",
-        color="pupils",
-        hover_name="region_name",
-        hover_data={"region_code": False, "pupils": ":,d", "girls": ":,d"},
-        color_continuous_scale="Blues",
-        labels={
-            "pupils": t("chart.pupils", lang),
-            "girls": t("kpi.girls", lang),
-            "region_code": t("col.region_code", lang),
-        },
+        color="value",
+        hover_name="unit_name",
+        custom_data=["unit_code", "numerator", "denominator"] if detail else ["unit_code"],
+        color_continuous_scale=MAP_COLORS[indicator],
+        range_color=(0, high if isinstance(high, (int, float)) and high > 0 else 1),
+        labels={"value": label, "unit_code": t(f"col.{level}_code", lang)},
     )
+    value_format = "%{z:.1%}" if share else "%{z:,d}"
+    counts = "<br>%{customdata[1]:,d} / %{customdata[2]:,d}" if detail else ""
+    fig.update_traces(
+        hovertemplate=f"<b>%{{hovertext}}</b><br>{label}: {value_format}{counts}<extra></extra>",
+        marker_line_color="white",
+        marker_line_width=0.8 if level == "region" else 0.5,
+    )
+    shown = set(frame.filter(pl.col("value").is_not_null())["unit_code"].to_list())
+    missing = units.filter(~pl.col("unit_code").is_in(list(shown))) if units is not None else None
+    if missing is not None and missing.height:
+        fig.add_trace(
+            go.Choropleth(
+                geojson=_GEOJSON_LEVELS[level](),
+                locations=missing["unit_code"].to_list(),
+                featureidkey="properties.hcp_code",
+                z=[0] * missing.height,
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                hovertext=missing[f"unit_name_{lang}"].to_list(),
+                customdata=missing["unit_code"].to_list(),
+                hovertemplate=f"<b>%{{hovertext}}</b><br>{t('map.no_data', lang)}<extra></extra>",
+                marker_line_color="white",
+                marker_line_width=0.8 if level == "region" else 0.5,
+                name=t("map.no_data", lang),
+            )
+        )
     # mercator: with the default equirectangular projection, fitbounds leaves the country at half size
     fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    fig.update_traces(marker_line_color="white", marker_line_width=0.8)
-    colorbar: dict[str, object] = {"title": {"text": t("chart.pupils", lang)}}
+    colorbar: dict[str, object] = {
+        "title": {"text": wrap_label(legend_title(indicator, lang), 18)},
+        "tickformat": ".0%" if share else ",d",
+    }
     if is_rtl(lang):
         colorbar |= {"x": 0.0, "xanchor": "right"}
     fig.update_layout(height=560, coloraxis_colorbar=colorbar)
-    return style_figure(fig, lang, t("chart.map_title", lang, year=isolate_ltr(year, lang)))
+    title = t(f"map.title.{level}", lang, indicator=label, year=isolate_ltr(year, lang))
+    return style_figure(fig, lang, title)
+
+
+def indicator_bars(frame: pl.DataFrame, indicator: str, lang: str, year: str) -> go.Figure:
+    """The indicator per school (no school geometry: bars), each bar carrying its school code."""
+    share = rates.INDICATORS[indicator].unit == "share"
+    label = t(f"map.ind.{indicator}", lang)
+    names = [f"{n} ({c})" for n, c in zip(frame[f"unit_name_{lang}"], frame["unit_code"], strict=True)]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=frame["value"].to_list(),
+            customdata=frame["unit_code"].to_list(),
+            marker_color="#2f6fb0",
+            hovertemplate="%{x}<br>" + label + (": %{y:.1%}" if share else ": %{y:,d}") + "<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=460,
+        showlegend=False,
+        yaxis={"tickformat": ".0%" if share else ",d", "title": {"text": legend_title(indicator, lang)}},
+    )
+    title = t("map.title.school", lang, indicator=label, year=isolate_ltr(year, lang))
+    return style_figure(mirror_axes(fig, lang), lang, title)
 
 
 def cycle_sex_bars(by_cycle_sex: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -106,29 +220,6 @@ def cycle_sex_bars(by_cycle_sex: pl.DataFrame, lang: str, year: str) -> go.Figur
     return style_figure(
         mirror_axes(fig, lang), lang, t("chart.bar_title", lang, year=isolate_ltr(year, lang))
     )
-
-
-def province_map(by_province: pl.DataFrame, lang: str, year: str) -> go.Figure:
-    """Choropleth of the provinces and prefectures (those the frame holds), coloured by pupils."""
-    frame = by_province.with_columns(pl.col(f"province_name_{lang}").alias("province_name"))
-    fig = px.choropleth(
-        frame,
-        geojson=provinces_geojson(),
-        locations="province_code",
-        featureidkey="properties.hcp_code",
-        color="pupils",
-        hover_name="province_name",
-        hover_data={"province_code": False, "pupils": ":,d", "girls": ":,d"},
-        color_continuous_scale="Blues",
-        labels={"pupils": t("chart.pupils", lang), "girls": t("kpi.girls", lang)},
-    )
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    fig.update_traces(marker_line_color="white", marker_line_width=0.5)
-    colorbar: dict[str, object] = {"title": {"text": t("chart.pupils", lang)}}
-    if is_rtl(lang):
-        colorbar |= {"x": 0.0, "xanchor": "right"}
-    fig.update_layout(height=560, coloraxis_colorbar=colorbar)
-    return style_figure(fig, lang, t("chart.province_map_title", lang, year=isolate_ltr(year, lang)))
 
 
 def sector_area_bars(by_sector_area: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -268,6 +359,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
             version=version,
         )
     )
+    breadcrumb(scope, filters, lang)
 
     by_region = da.pupils_by_region(year, cycle=cycle, scope=scope, **where)
     by_province = da.pupils_by_province(year, cycle=cycle, scope=scope, **where)
@@ -310,14 +402,47 @@ def render(filters: Filters, lang: str, version: str) -> None:
     with map_col:
         if not st.get_option("server.enableStaticServing"):  # plotly would then fetch its base map from a CDN
             st.warning(t("map.static_serving_off", lang))
+        indicator: str = url_selectbox(
+            t("map.indicator", lang),
+            list(rates.INDICATORS),
+            param="indicator",
+            to_url=lambda k: None if k == "pupils" else k,
+            format_func=lambda k: t(f"map.ind.{k}", lang),
+        )
+        st.caption(t(f"map.def.{indicator}", lang))
+
+        def draw(level: str, key: str) -> None:
+            frame = indicator_frame(indicator, level, filters, cycle, by_region, by_province)
+            if indicator in FLOW_INDICATORS and frame["value"].is_null().all():
+                st.info(t("map.flows_unknown", lang, year=isolate_ltr(year, lang)), icon=":material/info:")
+                return
+            if level == "school":
+                fig = indicator_bars(frame, indicator, lang, year)
+            else:
+                units = indicator_frame("pupils", level, filters, cycle, by_region, by_province)
+                fig = indicator_map(frame, indicator, level, lang, year, units=units)
+            code_label, name_label = {
+                "region": ("col.region_code", "col.region"),
+                "province": ("col.province_code", "col.province"),
+                "school": ("col.region_code", "filter.school"),
+            }[level]
+            export = frame.select(  # the chart's values per unit: a region without data stays empty, not 0
+                pl.col("unit_code").alias(t(code_label, lang)),
+                pl.col(f"unit_name_{lang}").alias(t(name_label, lang)),
+                pl.col("value").alias(legend_title(indicator, lang)),
+            )
+            drill_chart(fig, key, lang, scope, filters, level=level, config=PLOTLY_CONFIG, data=export)  # type: ignore[arg-type]
+
         if filters.level == "national":
             regions_tab, provinces_tab = st.tabs([t("map.regions", lang), t("map.provinces", lang)])
             with regions_tab:
-                show_chart(region_map(by_region, lang, year), "region_map", lang, config=PLOTLY_CONFIG)
+                draw("region", "region_map")
             with provinces_tab:
-                show_chart(province_map(by_province, lang, year), "province_map", lang, config=PLOTLY_CONFIG)
-        else:
-            show_chart(province_map(by_province, lang, year), "province_map", lang, config=PLOTLY_CONFIG)
+                draw("province", "province_map")
+        elif filters.level == "region":
+            draw("province", "province_map")
+        else:  # a province or a school: no school geometry, bars
+            draw("school", "school_bars")
     with bar_col:
         show_chart(cycle_sex_bars(by_cycle_sex, lang, year), "cycle_sex_bars", lang, config=PLOTLY_CONFIG)
 
@@ -334,11 +459,22 @@ def render(filters: Filters, lang: str, version: str) -> None:
 
     if filters.level == "national":
         st.subheader(t("table.title", lang))
-        show_table(region_table(by_region, lang), "national_ove_region", lang)
+        codes = [*by_region["region_code"].to_list(), None]  # the last row is the total
+        table = region_table(by_region, lang)
+        drill_table(table, "national_ove_region", lang, scope, filters, codes=codes, levels="region")
     else:
         st.subheader(t("table.provinces_title", lang))
         table, kinds = province_table(by_province, lang)
-        show_table(table, "overview_provinces", lang, kinds=kinds)
+        drill_table(
+            table,
+            "overview_provinces",
+            lang,
+            scope,
+            filters,
+            codes=by_province["province_code"].to_list(),
+            levels="province",
+            kinds=kinds,
+        )
 
 
-run_filtered_page("overview.title", render, depth="province")
+run_filtered_page("overview.title", render)
