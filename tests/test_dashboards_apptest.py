@@ -386,8 +386,14 @@ def test_i18n_files_match() -> None:
     fr, ar = labels("fr"), labels("ar")
     assert fr.keys() == ar.keys()
     not_arabic = {k for k, v in ar.items() if not ARABIC.search(v)}
-    # the name of French, written in French (the language switches); the mark of a suppressed cell
-    assert not_arabic == {"language.fr", "portal.other_language", "public_stats.suppressed_mark"}
+    # the name of French, written in French (the language switches); the mark of a suppressed cell; the
+    # report card's directorate line, the Arabic name alone (it already reads "المديرية الإقليمية …")
+    assert not_arabic == {
+        "language.fr",
+        "portal.other_language",
+        "public_stats.suppressed_mark",
+        "bulletin.directorate",
+    }
 
 
 def test_only_data_access_touches_duckdb() -> None:

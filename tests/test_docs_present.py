@@ -123,6 +123,17 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
     return dict(sub.choices)
 
 
+def _options(parser: argparse.ArgumentParser, rest: str) -> set[str]:
+    """The options ``parser`` knows, and those of the sub-subcommand ``rest`` names first, if it has
+    any (``massar alerts send --day``)."""
+    known = set(parser._option_string_actions)
+    words = rest.split()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and words and words[0] in action.choices:
+            known |= set(action.choices[words[0]]._option_string_actions)
+    return known
+
+
 def _makefile_targets() -> set[str]:
     text = (REPO / "Makefile").read_text(encoding="utf-8")
     return set(re.findall(r"^([a-zA-Z][\w-]*) *:", text, flags=re.MULTILINE))
@@ -140,7 +151,7 @@ def test_documented_commands_exist() -> None:
                     if name not in commands:
                         wrong.append(f"{path.name}: massar {name} (no such command) in {line.strip()!r}")
                         continue
-                    known = set(commands[name]._option_string_actions)
+                    known = _options(commands[name], rest)
                     wrong += [
                         f"{path.name}: massar {name} {o} (no such option) in {line.strip()!r}"
                         for o in OPTION.findall(rest)
