@@ -18,8 +18,6 @@ renamed as (
         trim(cast(region_code as varchar)) as region_code,
         trim(cast(teacher_code as varchar)) as teacher_code,
         trim(cast(school_code as varchar)) as school_code,
-        trim(cast(last_name_fr as varchar)) as last_name_fr,
-        trim(cast(first_name_fr as varchar)) as first_name_fr,
         trim(cast(sex as varchar)) as sex,
         trim(cast(subject_code as varchar)) as subject_code,
         cast(statutory_hours as bigint) as statutory_hours,
