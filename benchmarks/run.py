@@ -557,8 +557,16 @@ def stage_sizing(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, 
         pupil_years = con.execute("select count(*) from marts.fct_enrollment").fetchone()[0]
         marts = con.execute(
             "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "where schema_name in ('marts', 'restricted', 'serving', 'audit') order by 1"
+            "where schema_name in ('marts', 'serving', 'audit') order by 1"
         ).fetchall()
+    from massar.settings import paths
+
+    if paths().restricted_db.exists():  # the pupils' identity and the lookup's rows: a file of their own
+        with duckdb.connect(str(paths().restricted_db), read_only=True) as con:
+            marts += con.execute(
+                "select 'restricted file: ' || schema_name || '.' || table_name, estimated_size "
+                "from duckdb_tables() where schema_name in ('restricted', 'serving') order by 1"
+            ).fetchall()
     scale = NATIONAL_PUPILS / pupil_years
     entities: dict[str, dict[str, float]] = {}
     for path in _export_files(exports):

@@ -127,13 +127,21 @@ def column_description(column: Column, contract: Contract, *, source: bool) -> s
 
 
 def _columns(
-    contract: Contract, *, source: bool, indent: int, kept: dict[str, list[str]] | None = None
+    contract: Contract,
+    *,
+    source: bool,
+    indent: int,
+    kept: dict[str, list[str]] | None = None,
+    drop_sensitive: bool = False,
 ) -> list[str]:
     """The yml entries of the contract's columns then its lineage columns (name, description, data_type),
-    each followed by the hand-written lines ``kept`` for it."""
+    each followed by the hand-written lines ``kept`` for it; without the sensitive columns where the
+    staging model leaves them out."""
     lineage = LINEAGE_COLUMNS if source else STAGING_LINEAGE
     columns = [
-        (c.name, SQL_TYPES[c.dtype], column_description(c, contract, source=source)) for c in contract.columns
+        (c.name, SQL_TYPES[c.dtype], column_description(c, contract, source=source))
+        for c in contract.columns
+        if not (drop_sensitive and c.sensitive)
     ]
     pad = " " * indent
     lines = []
@@ -183,7 +191,8 @@ def render_contract_macro(contracts: Iterable[Contract]) -> str:
         "    do not edit, edit the contract and run the command.",
         "",
         "    The contract of a source entity as its staging model needs it (macro massar_staging): the",
-        "    primary key, and the columns in contract order as [name, SQL type, mandatory].",
+        "    primary key, the columns in contract order as [name, SQL type, mandatory], and the names of the",
+        "    columns the contract marks sensitive.",
         "-#}",
         "{% macro massar_contract(entity) -%}",
         "    {%- set contracts = {",
@@ -197,7 +206,8 @@ def render_contract_macro(contracts: Iterable[Contract]) -> str:
         entries.append(
             f"        {contract.name!r}: {{\n"
             f"            'primary_key': [{', '.join(repr(k) for k in contract.primary_key)}],\n"
-            f"            'columns': [\n{columns}\n            ]\n"
+            f"            'columns': [\n{columns}\n            ],\n"
+            f"            'sensitive': [{', '.join(repr(c.name) for c in contract.columns if c.sensitive)}]\n"
             "        }"
         )
     out.append(",\n".join(entries))
@@ -233,14 +243,21 @@ def _column_blocks(lines: list[str]) -> dict[str, list[str]]:
     return blocks
 
 
-def render_staging_yml(contract: Contract, existing: str) -> str:
-    """The staging model's yml with its ``columns:`` from the contract; the rest as written."""
+#: how a staging model says it leaves the sensitive columns out (macro massar_staging)
+DROPS_SENSITIVE = "drop_sensitive=true"
+
+
+def render_staging_yml(contract: Contract, existing: str, drop_sensitive: bool = False) -> str:
+    """The staging model's yml with its ``columns:`` from the contract (without the sensitive ones where
+    the model drops them); the rest as written."""
     lines = existing.splitlines()
     if "    columns:" not in lines:
         raise ValueError(f"stg_massar__{contract.name}.yml has no '    columns:' line")
     cut = lines.index("    columns:")
     kept = _column_blocks(lines[cut + 1 :])
-    out = lines[: cut + 1] + _columns(contract, source=False, indent=6, kept=kept)
+    out = lines[: cut + 1] + _columns(
+        contract, source=False, indent=6, kept=kept, drop_sensitive=drop_sensitive
+    )
     if kept:
         raise ValueError(f"stg_massar__{contract.name}.yml documents columns no contract has: {sorted(kept)}")
     return "\n".join(out) + "\n"
@@ -293,7 +310,9 @@ def render(root: Path = REPO_ROOT) -> dict[Path, str]:
         path = STAGING_DIR / f"stg_massar__{contract.name}.yml"
         existing = root / path
         hand = existing.read_text(encoding="utf-8") if existing.is_file() else staging_yml_scaffold(contract)
-        files[path] = render_staging_yml(contract, hand)
+        model = root / path.with_suffix(".sql")
+        drops = model.is_file() and DROPS_SENSITIVE in model.read_text(encoding="utf-8")
+        files[path] = render_staging_yml(contract, hand, drop_sensitive=drops)
     return files
 
 

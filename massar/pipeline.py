@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from massar.settings import DBT_PROJECT_DIR, export_environment, paths
+from massar.settings import DBT_PROJECT_DIR, export_environment, paths, restrict_access
 from massar.writer_lock import holds_writer_lock
 
 log = logging.getLogger(__name__)
@@ -228,6 +228,7 @@ def run_dbt(*args: str, record: str | None = None) -> None:
     ]
     log.info("running %s", " ".join(cmd))
     completed = subprocess.run(cmd, env=env, check=False)
+    restrict_access(paths().restricted_db)
     if record is not None:
         outcome = build_record.record_step(paths().candidate_db, results, completed.returncode, record)
         if outcome["status"] == "failed":
@@ -252,6 +253,7 @@ def keep_dbt_artifacts(project_dir: str, context: object = None, **_: object) ->
     source, target = Path(project_dir) / "target", paths().dbt_target
     ti = context.get("ti") if hasattr(context, "get") else None  # type: ignore[union-attr]
     task = getattr(ti, "task_id", "")
+    restrict_access(paths().restricted_db)
     build_record.record_step(paths().candidate_db, source / "run_results.json", None, str(task))
     target.mkdir(parents=True, exist_ok=True)
     for name in DBT_ARTIFACTS:
@@ -360,7 +362,8 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     build. ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used.
 
     The version is one unit: the warehouse file and its serving stores (``serving/<version>/``, derived
-    from the candidate while the version is copied) are all in place before ``CURRENT`` switches, once."""
+    from the candidate while the version is copied; the lookup store from the candidate's restricted file,
+    which is not copied into the version) are all in place before ``CURRENT`` switches, once."""
     from massar.serving import commit_stores, discard_stores, stores_root
     from warehouse import build_record
     from warehouse.publish import (
@@ -399,7 +402,7 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     # copied: the copy is I/O, the stores are DuckDB work. They are put in place once the copy is checked,
     # before the version file is renamed and CURRENT switches.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        stores = pool.submit(stage_serving_stores, p.candidate_db, name)
+        stores = pool.submit(stage_serving_stores, p.candidate_db, name, restricted_db=p.restricted_db)
 
         def put_stores_in_place(version: str) -> None:
             staged = stores.result()
@@ -462,6 +465,34 @@ def _store_source(store: Path, table: str) -> str | None:
         return None
 
 
+def lookup_source(published_db: Path) -> Path:
+    """The file the lookup store of a published version is built from again: the restricted file when it
+    is still the one that version's build wrote (the version's build record names it), or the version
+    file itself when it holds the lookup's serving models (published before they moved to the restricted
+    file). Otherwise ``PublishError``: a version keeps its own lookup store, the restricted file only
+    the last build's rows."""
+    import duckdb
+
+    from warehouse import build_record
+    from warehouse.publish import PublishError, restricted_fingerprint
+
+    p = paths()
+    record = build_record.read(published_db) or {}
+    if p.restricted_db.exists() and record.get("restricted") == restricted_fingerprint(p.candidate_db):
+        return p.restricted_db
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        legacy = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'serving' and table_name = 'lookup_pupil'"
+        ).fetchall()[0][0]
+    if legacy:
+        return published_db
+    raise PublishError(
+        f"the parent lookup store of {published_db.stem} is missing and cannot be rebuilt: the restricted "
+        "file holds a later build's rows (publish a new build instead)"
+    )
+
+
 def ensure_serving_stores(published_db: Path) -> None:
     """Write a published version's serving stores when they are missing or not that version's."""
     from massar.serving import commit_stores, followup_store_path, lookup_store_path, public_stats_store_path
@@ -475,7 +506,7 @@ def ensure_serving_stores(published_db: Path) -> None:
         and _store_source(followup, "followup.about") == version
     ):
         return
-    staged = stage_serving_stores(published_db, version, full=True)
+    staged = stage_serving_stores(published_db, version, full=True, restricted_db=lookup_source(published_db))
     if staged is not None:
         commit_stores(staged)
 
@@ -484,21 +515,27 @@ def ensure_serving_stores(published_db: Path) -> None:
 def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
     """Write the serving stores of a published version (``serving/<version>/``): the lookup store patched
     from the current version's (only the pupils whose serving rows changed,
-    ``massar.serving.update_lookup_store``), or rebuilt with ``full``."""
+    ``massar.serving.update_lookup_store``), or rebuilt with ``full``. The lookup store's rows come from
+    ``lookup_source``."""
     from massar.serving import commit_stores, lookup_store_path
 
-    staged = stage_serving_stores(published_db, published_db.stem, full=full)
+    staged = stage_serving_stores(
+        published_db, published_db.stem, full=full, restricted_db=lookup_source(published_db)
+    )
     if staged is None:
         return None
     commit_stores(staged)
     return lookup_store_path(published_db.stem)
 
 
-def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> list[tuple[Path, Path]] | None:
-    """Write the public statistics store and the parent lookup store of a warehouse file (``version``: the
-    name of the version it is, or will be) in ``serving/<version>/`` under temporary names: returns the
-    (written file, target) pairs for ``massar.serving.commit_stores``, or None when the file has no
-    serving models. The lookup store is patched from the current version's store when there is one."""
+def stage_serving_stores(
+    source_db: Path, version: str, full: bool = False, *, restricted_db: Path
+) -> list[tuple[Path, Path]] | None:
+    """Write the public statistics store of a warehouse file and the parent lookup store of its restricted
+    file (``version``: the name of the version it is, or will be) in ``serving/<version>/`` under
+    temporary names: returns the (written file, target) pairs for ``massar.serving.commit_stores``, or
+    None when the file has no serving models. The lookup store is patched from the current version's store
+    when there is one."""
     import duckdb
 
     from massar.serving import (
@@ -541,12 +578,18 @@ def stage_serving_stores(source_db: Path, version: str, full: bool = False) -> l
             source_db, target=public_stats_store_path(version), staged=staged, source=version
         )
         # the directorates' follow-up table (Massar codes of chronic absentees), outside the warehouse
-        build_followup_store(source_db, target=followup_store_path(version), staged=staged, source=version)
+        build_followup_store(
+            source_db,
+            target=followup_store_path(version),
+            restricted_db=restricted_db,
+            staged=staged,
+            source=version,
+        )
         if full or previous is None:
-            build_lookup_store(source_db, target=lookup, staged=staged, source=version)
+            build_lookup_store(restricted_db, target=lookup, staged=staged, source=version)
         else:
             update = update_lookup_store(
-                source_db, target=lookup, staged=staged, source=version, previous=previous
+                restricted_db, target=lookup, staged=staged, source=version, previous=previous
             )
             log.info(
                 "lookup store: %s, %s pupils changed %s", update.mode, update.changed_pupils, update.reason

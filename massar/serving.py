@@ -1,12 +1,14 @@
-"""Export the serving stores of a published warehouse version.
+"""Export the serving stores of a published warehouse version and its restricted file.
 
 The public app opens only the first two of these small files, never the warehouse. They belong to one
 published version and are named by it: ``$MASSAR_HOME/serving/<version>/`` (``warehouse.publish.stores_dir``).
 Publishing writes them before the version's ``CURRENT`` switch (``massar.pipeline.publish_candidate``), so a
 reader that resolves ``CURRENT`` finds the warehouse and its stores of the same version.
 
-- ``serving/<version>/parent_lookup.duckdb`` (schema ``lookup``): exactly what the lookup page shows
-  (dbt models ``serving.lookup_*``), keyed by pupil code: ``lookup.pupil`` (identity and the secret
+- ``serving/<version>/parent_lookup.duckdb`` (schema ``lookup``, mode 0600): exactly what the lookup
+  page shows (dbt models ``serving.lookup_*``, which dbt builds in the restricted file beside the
+  candidate, ``massar.settings.restricted_companion``, never in the analysts' warehouse; this module is
+  the only reader of that file), keyed by pupil code: ``lookup.pupil`` (identity and the secret
   hash) and ``lookup.card`` (each pupil's whole answer in one row, lists of structs), so a lookup reads
   the hash, then, once the secret is verified, one row. Schema ``meta`` (never read by the app) keeps a
   digest of each pupil's serving rows, so that a publish rebuilds only the pupils whose rows changed
@@ -40,7 +42,7 @@ import duckdb
 import polars as pl
 
 from massar.lookup_secrets import secret_mac
-from massar.settings import limit_memory, paths
+from massar.settings import limit_memory, paths, restrict_access
 from massar.suppression import THRESHOLD, suppressed_cells
 
 log = logging.getLogger(__name__)
@@ -145,12 +147,13 @@ Staged = list[tuple[Path, Path]]
 
 @contextmanager
 def _atomic_store(
-    target: Path, start_from: Path | None = None, staged: Staged | None = None
+    target: Path, start_from: Path | None = None, staged: Staged | None = None, private: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB file that replaces ``target`` only once fully written: a fresh one, or a copy of
     ``start_from`` (the store being patched; readers keep the original until the rename). With ``staged``,
     the written file is appended to it instead, and ``commit_stores`` renames it later (the publication
-    renames the stores once the warehouse version they come from is live)."""
+    renames the stores once the warehouse version they come from is live). ``private``: the file is
+    readable by its owner only (0600), before it takes ``target``'s place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
@@ -161,6 +164,8 @@ def _atomic_store(
             limit_memory(con)  # a full lookup store at 1 M pupils reached 19 GB under DuckDB's default
             yield con
             con.execute("checkpoint")
+        if private:
+            restrict_access(tmp)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -236,54 +241,54 @@ def _signature(con: duckdb.DuckDBPyConnection, source: Callable[[str], str]) -> 
     return json.dumps({table: _columns(con, source(table)) for table in TABLES})
 
 
-def _published(table: str) -> str:
-    return f"published.serving.lookup_{table}"
+def _lookup_input(table: str) -> str:
+    return f"source.serving.lookup_{table}"
 
 
 def _write_meta(
-    con: duckdb.DuckDBPyConnection, published_db: Path, mode: str, changed: int, source: str | None = None
+    con: duckdb.DuckDBPyConnection, source_db: Path, mode: str, changed: int, source: str | None = None
 ) -> None:
     con.execute("create schema if not exists meta")
     con.execute(
         "create or replace table meta.build as select ? as source, ? as built_at, ? as mode, "
         "? as changed_pupils, ? as signature",
         [
-            source or published_db.stem,
+            source or source_db.stem,
             datetime.now(UTC).replace(tzinfo=None),
             mode,
             changed,
-            _signature(con, _published),
+            _signature(con, _lookup_input),
         ],
     )
 
 
 def build_lookup_store(
-    published_db: Path,
+    source_db: Path,
     target: Path | None = None,
     *,
     staged: Staged | None = None,
     source: str | None = None,
 ) -> Path:
-    """Copy ``serving.lookup_*`` of ``published_db`` into a fresh serving store: ``lookup.pupil`` (with the
-    secret hash) and ``lookup.card`` (the answer), both indexed by pupil code. The per-list tables are
-    only the card's inputs: they are dropped once it is built. ``meta`` (never read by the app) keeps
-    the per-pupil digests of the inputs and the build's source (``source``: the version's name, default
-    the file's), for ``update_lookup_store``. ``staged``: see ``_atomic_store``."""
+    """Copy ``serving.lookup_*`` of ``source_db`` (the restricted file) into a fresh serving store:
+    ``lookup.pupil`` (with the secret hash) and ``lookup.card`` (the answer), both indexed by pupil code.
+    The per-list tables are only the card's inputs: they are dropped once it is built. ``meta`` (never
+    read by the app) keeps the per-pupil digests of the inputs and the build's source (``source``: the
+    version's name, default the file's), for ``update_lookup_store``. ``staged``: see ``_atomic_store``."""
     target = target or lookup_store_path()
-    with _atomic_store(target, staged=staged) as con:
-        con.execute("attach ? as published (read_only)", [str(published_db)])
+    with _atomic_store(target, staged=staged, private=True) as con:
+        con.execute("attach ? as source (read_only)", [str(source_db)])
         con.execute("create schema lookup")
         for table in TABLES:  # constant names
             con.execute(
-                f"create table lookup.{table} as select * from {_published(table)} order by student_code"
+                f"create table lookup.{table} as select * from {_lookup_input(table)} order by student_code"
             )
         con.execute("create schema meta")
         con.execute(
             f"create table meta.pupil_digest as {_digest_select(con, lambda table: f'lookup.{table}')}"
         )
         pupils = con.execute("select count(*) from lookup.pupil").fetchall()[0][0]
-        _write_meta(con, published_db, "full", pupils, source)
-        con.execute("detach published")
+        _write_meta(con, source_db, "full", pupils, source)
+        con.execute("detach source")
         _key_secrets(con)
         con.execute("create index pupil_code on lookup.pupil (student_code)")
         build_card_table(con)
@@ -303,8 +308,8 @@ class StoreUpdate:
     reason: str = ""
 
 
-def _reusable(target: Path, published_db: Path) -> str:
-    """Why the store at ``target`` cannot be patched from ``published_db`` ('' when it can)."""
+def _reusable(target: Path, source_db: Path) -> str:
+    """Why the store at ``target`` cannot be patched from ``source_db`` ('' when it can)."""
     if not target.exists():
         return "no store yet"
     try:
@@ -316,8 +321,8 @@ def _reusable(target: Path, published_db: Path) -> str:
             if meta != 2:
                 return "store without digests (built by an older version)"
             (signature,) = con.execute("select signature from meta.build").fetchall()[0]
-            con.execute("attach ? as published (read_only)", [str(published_db)])
-            if signature != _signature(con, _published):
+            con.execute("attach ? as source (read_only)", [str(source_db)])
+            if signature != _signature(con, _lookup_input):
                 return "the serving models' columns changed"
     except duckdb.Error as exc:
         return f"store unreadable: {exc}"
@@ -325,7 +330,7 @@ def _reusable(target: Path, published_db: Path) -> str:
 
 
 def update_lookup_store(
-    published_db: Path,
+    source_db: Path,
     target: Path | None = None,
     max_changed_share: float = 0.5,
     *,
@@ -333,7 +338,7 @@ def update_lookup_store(
     source: str | None = None,
     previous: Path | None = None,
 ) -> StoreUpdate:
-    """Write the lookup store of ``published_db`` at ``target`` from ``previous`` (the previous version's
+    """Write the lookup store of ``source_db`` at ``target`` from ``previous`` (the previous version's
     store; default ``target`` itself): only the pupils whose ``serving.lookup_*`` rows changed get their
     ``pupil`` and ``card`` rows rebuilt (a day's absences and grades touch a few classes). The store is
     patched in a copy of ``previous`` that becomes ``target`` atomically (``_atomic_store``); ``previous``
@@ -341,32 +346,32 @@ def update_lookup_store(
     other columns) or when more than ``max_changed_share`` of the pupils changed."""
     target = target or lookup_store_path()
     previous = previous or target
-    reason = _reusable(previous, published_db)
+    reason = _reusable(previous, source_db)
     if reason:
-        build_lookup_store(published_db, target, staged=staged, source=source)
+        build_lookup_store(source_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", -1, reason)
     with duckdb.connect() as con:  # compare digests without touching the store
         limit_memory(con)
         con.execute("attach ? as store (read_only)", [str(previous)])
-        con.execute("attach ? as published (read_only)", [str(published_db)])
+        con.execute("attach ? as source (read_only)", [str(source_db)])
         changed = con.sql(
             f"select coalesce(n.student_code, o.student_code) as student_code, n.digest "
-            f"from ({_digest_select(con, _published)}) n "
+            f"from ({_digest_select(con, _lookup_input)}) n "
             "full join store.meta.pupil_digest o on n.student_code = o.student_code "
             "where n.digest is distinct from o.digest"
         ).pl()
-        pupils = con.execute("select count(*) from published.serving.lookup_pupil").fetchall()[0][0]
+        pupils = con.execute("select count(*) from source.serving.lookup_pupil").fetchall()[0][0]
     if changed.height > max_changed_share * max(pupils, 1):
-        build_lookup_store(published_db, target, staged=staged, source=source)
+        build_lookup_store(source_db, target, staged=staged, source=source)
         return StoreUpdate(target, "full", changed.height, f"{changed.height} of {pupils} pupils changed")
-    with _atomic_store(target, start_from=previous, staged=staged) as con:
-        con.execute("attach ? as published (read_only)", [str(published_db)])
+    with _atomic_store(target, start_from=previous, staged=staged, private=True) as con:
+        con.execute("attach ? as source (read_only)", [str(source_db)])
         con.register("changed_frame", changed)
         con.execute("create temp table changed as select * from changed_frame")
         con.unregister("changed_frame")
-        for table in TABLES:  # the changed pupils' input rows (a semi join on each published table)
+        for table in TABLES:  # the changed pupils' input rows (a semi join on each source table)
             con.execute(
-                f"create temp table src_{table} as select * from {_published(table)} "
+                f"create temp table src_{table} as select * from {_lookup_input(table)} "
                 "where student_code in (select student_code from changed)"
             )
         for table in ("pupil", "card"):
@@ -381,8 +386,8 @@ def update_lookup_store(
         )
         con.execute("delete from meta.pupil_digest where student_code in (select student_code from changed)")
         con.execute("insert into meta.pupil_digest select * from changed where digest is not null")
-        _write_meta(con, published_db, "incremental", changed.height, source)
-        con.execute("detach published")
+        _write_meta(con, source_db, "incremental", changed.height, source)
+        con.execute("detach source")
     return StoreUpdate(target, "incremental", changed.height)
 
 
@@ -614,39 +619,45 @@ def build_public_stats_store(
     return target
 
 
-#: The relation that links a pseudonymous key to a Massar code: the restricted identity table of the
-#: built warehouse file (``student_key``, ``student_code``). The one place to change if identity moves.
-IDENTITY_RELATION = "published.restricted.student_identity"
+#: The relation that links a pseudonymous key to a Massar code: the identity table of the restricted file
+#: (``student_key``, ``student_code``), attached as ``identity``.
+IDENTITY_RELATION = "identity.restricted.student_identity"
 
 
 def build_followup_store(
     published_db: Path,
     target: Path | None = None,
     *,
+    restricted_db: Path,
     staged: Staged | None = None,
     source: str | None = None,
 ) -> Path:
     """Write the directorates' follow-up store: ``followup.chronic_absentee`` (``student_key, school_year,
     region_code, province_code, school_code, student_code``), the chronically absent pupils of
-    ``marts.fct_attendance_ytd`` (every school year) with their Massar code from the restricted identity
-    table, and ``followup.about`` (source version, build time). Only those pupils: a pupil who is not a
-    chronic absentee has no row, so the store serves the follow-up list and nothing else. A file without
-    the attendance mart or the identity table gets an empty table (every version has its store)."""
+    ``marts.fct_attendance_ytd`` (every school year) with their Massar code from the identity table of
+    the restricted file ``restricted_db``, and ``followup.about`` (source version, build time). Only those
+    pupils: a pupil who is not a chronic absentee has no row, so the store serves the follow-up list and
+    nothing else. Without the attendance mart or the identity table the table is empty (every version has
+    its store)."""
     target = target or followup_store_path()
-    with duckdb.connect(str(published_db), read_only=True) as con:
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
-    complete = {"marts.fct_attendance_ytd", IDENTITY_RELATION.removeprefix("published.")} <= present
+    present: set[str] = set()
+    for alias, path in (("published", published_db), ("identity", restricted_db)):
+        if path.exists():
+            with duckdb.connect(str(path), read_only=True) as con:
+                present |= {
+                    f"{alias}.{schema}.{name}"
+                    for schema, name in con.execute(
+                        "select table_schema, table_name from information_schema.tables"
+                    ).fetchall()
+                }
+    complete = {"published.marts.fct_attendance_ytd", IDENTITY_RELATION} <= present
     if not complete:
         log.warning("no attendance mart or identity table: the follow-up store is empty")
     with _atomic_store(target, staged=staged) as con:
         con.execute("create schema followup")
         if complete:
             con.execute("attach ? as published (read_only)", [str(published_db)])
+            con.execute("attach ? as identity (read_only)", [str(restricted_db)])
             con.execute(
                 f"""
                 create table followup.chronic_absentee as
@@ -658,6 +669,7 @@ def build_followup_store(
                 order by y.school_year, y.school_code, y.student_key
                 """
             )
+            con.execute("detach identity")
             con.execute("detach published")
         else:
             con.execute(

@@ -4,7 +4,9 @@
 
     exports/      synthetic or real operational exports (CSV drops)
     lake/         the Parquet lake, hive-partitioned by entity, school year and region
-    warehouse/    candidate.duckdb (dbt builds here) and published/ versions
+    warehouse/    candidate.duckdb (dbt builds here) and published/ versions; restricted/restricted.duckdb
+                  (mode 0600 in a 0700 folder): the pupils' identity, which dbt builds beside the candidate
+                  and only the lookup-store builder reads (never copied into a published version)
     airflow/      AIRFLOW_HOME (SQLite metadata, logs)
     gx/           Great Expectations project (suites, validation results, Data Docs)
 """
@@ -28,6 +30,9 @@ DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 REFERENCE_DIR = SEEDS_DIR / "geo"
 
 HOME_ENV = "MASSAR_HOME"
+#: How dbt receives the restricted file's path (dbt/profiles.yml attaches it as database ``restricted``).
+RESTRICTED_DB_ENV = "MASSAR_RESTRICTED_DB"
+RESTRICTED_DB_NAME = "restricted.duckdb"
 #: How dbt receives the pseudonym salt (dbt_project.yml reads it with no default): ``export_environment``
 #: sets it from the server key ``pseudonym`` (``massar.keys``: ``$MASSAR_HOME/keys/pseudonym.key``, or
 #: ``MASSAR_PSEUDONYM_KEY``). Not a setting: to choose the salt, set ``MASSAR_PSEUDONYM_KEY``.
@@ -70,6 +75,11 @@ class Paths:
         return self.warehouse / "candidate.duckdb"
 
     @property
+    def restricted_db(self) -> Path:
+        """The restricted file of the candidate (``restricted_companion``)."""
+        return restricted_companion(self.candidate_db)
+
+    @property
     def published_dir(self) -> Path:
         return self.warehouse / "published"
 
@@ -90,6 +100,22 @@ class Paths:
         return self.home / "dbt-target"
 
 
+def restricted_companion(candidate_db: Path) -> Path:
+    """The restricted DuckDB file dbt builds beside ``candidate_db``: the pupils' identity (names, birth
+    date, guardian, parent-secret hash), the pupil-level staging and intermediate views that carry it,
+    and the parent lookup's serving models. Its catalog name is ``restricted``, the alias dbt attaches it
+    under, so it opens alone too. It sits in a folder of its own (mode 0700): DuckDB's write-ahead log
+    and temporary files there are private as well."""
+    return candidate_db.parent / "restricted" / RESTRICTED_DB_NAME
+
+
+def restrict_access(db: Path) -> None:
+    """Make a DuckDB file (and its write-ahead log) readable by the owner only (0600)."""
+    for f in (db, db.with_name(db.name + ".wal")):
+        if f.exists():
+            os.chmod(f, 0o600)
+
+
 def paths() -> Paths:
     """The current data locations (re-read from the environment on every call)."""
     home = Path(os.environ.get(HOME_ENV) or REPO_ROOT / "data").resolve()
@@ -106,6 +132,7 @@ def export_environment() -> dict[str, str]:
         HOME_ENV: str(p.home),
         "MASSAR_LAKE_DIR": str(p.lake),
         "MASSAR_CANDIDATE_DB": str(p.candidate_db),
+        RESTRICTED_DB_ENV: str(p.restricted_db),
         "AIRFLOW_HOME": os.environ.get("AIRFLOW_HOME") or str(p.airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -122,6 +149,9 @@ def export_environment() -> dict[str, str]:
         os.environ.pop(PSEUDONYM_SALT_ENV, None)
     os.environ.update(env)
     p.warehouse.mkdir(parents=True, exist_ok=True)
+    p.restricted_db.parent.mkdir(exist_ok=True)
+    os.chmod(p.restricted_db.parent, 0o700)
+    restrict_access(p.restricted_db)
     return env
 
 

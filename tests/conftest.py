@@ -76,6 +76,17 @@ def published_db(pipeline_home: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def restricted_db(pipeline_home: Path) -> Path:
+    """The restricted file the session pipeline's build wrote beside its candidate (the pupils' identity and
+    the lookup's serving models; never part of the published version)."""
+    from massar.settings import paths
+
+    path = paths().restricted_db
+    assert path.exists()
+    return path
+
+
+@pytest.fixture(scope="session")
 def published_home(pipeline_home: Path) -> Path:
     """The data folder holding the published warehouse that the dashboards read."""
     return pipeline_home

@@ -50,6 +50,16 @@ def rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
         return con.execute(query, list(params)).fetchall()
 
 
+def identity_rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]]:
+    """``rows`` with the restricted file of the current home attached (read-only) as ``identity``: the
+    pupils' identity is never in the warehouse file (``identity.restricted.student_identity``)."""
+    from massar.settings import paths
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("attach ? as identity (read_only)", [str(paths().restricted_db)])
+        return con.execute(query, list(params)).fetchall()
+
+
 def value(db: Path, query: str, *params: object) -> Any:
     return rows(db, query, *params)[0][0]
 

@@ -1,8 +1,9 @@
 """Two dbt builds of the same lake are identical, table by table, to the bit.
 
 A synthetic home (400 pupils x 2 school years, seed 7) is ingested once, then built twice from scratch into
-two candidate files (separate dbt target folders). Every table of every schema of the two candidates is
-compared strictly: the same columns and types, the same row count and the same content checksum. The
+two candidate files, each with its restricted file (separate dbt target folders). Every table of every schema
+of the two candidates, and of the two restricted files, is compared strictly: the same columns and types,
+the same row count and the same content checksum. The
 checksum is the sum over the rows of DuckDB's hash of the whole row (a multiset hash: row order does not
 matter, a duplicated or changed row does), so two doubles that differ in their last bit (10.398437499999998
 and 10.3984375) differ. On a difference, the message names the table and the columns whose own checksums
@@ -78,11 +79,19 @@ def differences(first: dict[str, Fingerprint], second: dict[str, Fingerprint]) -
     return out
 
 
+def restricted_of(db: Path) -> Path:
+    """The restricted file dbt builds beside the warehouse file ``db`` (one per build here)."""
+    folder = db.parent / f"{db.stem}-restricted"
+    folder.mkdir(exist_ok=True)
+    return folder / "restricted.duckdb"
+
+
 def dbt(work: Path, lake: Path, name: str, *args: str) -> None:
     env = {
         **os.environ,
         "MASSAR_LAKE_DIR": str(lake),
         "MASSAR_CANDIDATE_DB": str(work / f"{name}.duckdb"),
+        "MASSAR_RESTRICTED_DB": str(restricted_of(work / f"{name}.duckdb")),
         "DBT_PROFILES_DIR": str(DBT_DIR),
         "DBT_TARGET_PATH": str(work / f"target-{name}"),
         "DBT_LOG_PATH": str(work / f"logs-{name}"),
@@ -118,6 +127,9 @@ def test_two_builds_of_the_same_lake_are_identical(two_builds: tuple[Path, Path]
     first, second = (table_fingerprints(path) for path in two_builds)
     assert len(first) > 50, sorted(first)  # the whole warehouse, not an empty file
     assert "marts.fct_annual_result" in first and first["marts.fct_annual_result"][1] > 0
+    assert differences(first, second) == []
+    first, second = (table_fingerprints(restricted_of(path)) for path in two_builds)
+    assert "restricted.student_identity" in first and first["restricted.student_identity"][1] > 0
     assert differences(first, second) == []
 
 

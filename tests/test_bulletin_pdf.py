@@ -40,7 +40,11 @@ FRENCH_LABELS = (
 
 
 def _one(db: Path, sql: str, *params: object) -> Any:
+    """Rows of a query on the warehouse file, with the home's restricted file attached as ``identity``."""
+    from massar.settings import paths
+
     with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("attach ? as identity (read_only)", [str(paths().restricted_db)])
         return con.execute(sql, list(params)).fetchall()
 
 
@@ -78,7 +82,7 @@ def _expected(db: Path, code: str, semester: int) -> dict[str, Any]:
         db,
         """
         select i.student_key, max(e.school_year)
-        from restricted.student_identity as i
+        from identity.restricted.student_identity as i
         join marts.fct_enrollment as e on e.student_key = i.student_key
         where i.student_code = ? group by i.student_key
         """,

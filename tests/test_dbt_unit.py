@@ -318,11 +318,19 @@ def make_lake(lake: Path) -> None:
     (lake / "_quarantine").mkdir(parents=True, exist_ok=True)  # no rejected row: an empty folder
 
 
+def restricted_of(db: Path) -> Path:
+    """The restricted file dbt builds beside the warehouse file ``db`` (one per warehouse file here)."""
+    folder = db.parent / f"{db.stem}-restricted"
+    folder.mkdir(exist_ok=True)
+    return folder / "restricted.duckdb"
+
+
 def dbt(work: Path, db: Path, *args: str, succeeds: bool = True) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "MASSAR_LAKE_DIR": str(work / "lake"),
         "MASSAR_CANDIDATE_DB": str(db),
+        "MASSAR_RESTRICTED_DB": str(restricted_of(db)),
         "MASSAR_PSEUDONYM_SALT": SALT,
         "DBT_PROFILES_DIR": str(DBT_DIR),
         "DBT_TARGET_PATH": str(work / "target"),
@@ -347,11 +355,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_and_marts(built: Path) -> None:
     con = duckdb.connect(str(built / "candidate.duckdb"), read_only=True)
     try:
+        con.execute("attach ? as restricted (read_only)", [str(restricted_of(built / "candidate.duckdb"))])
         rows = {
             r[0]: r[1:]
             for r in con.execute(
                 "select i.student_code, f.school_code, f.exit_type from marts.fct_enrollment f "
-                "join restricted.student_identity i using (student_key)"
+                "join restricted.restricted.student_identity i using (student_key)"
             ).fetchall()
         }
         assert len(rows) == 10
@@ -359,7 +368,7 @@ def test_build_and_marts(built: Path) -> None:
         assert rows["A000000002"] == ("01511A", "dropout")
         key = hashlib.sha256((SALT + "A000000001").encode()).hexdigest()[:16]
         assert con.execute(
-            "select student_key from restricted.student_identity where student_code = 'A000000001'"
+            "select student_key from restricted.restricted.student_identity where student_code = 'A000000001'"
         ).fetchall() == [(key,)]
         assert con.execute("select sum(pupils) from marts.agg_enrollment_by_region").fetchall() == [(10,)]
         assert con.execute("select count(*) from audit.quarantine").fetchall() == [(0,)]

@@ -218,7 +218,9 @@ def test_fct_grade(expected: dict[str, pl.DataFrame], con: duckdb.DuckDBPyConnec
     )
 
 
-def test_analyst_marts_hold_no_personal_data(con: duckdb.DuckDBPyConnection) -> None:
+def test_analyst_marts_hold_no_personal_data(
+    con: duckdb.DuckDBPyConnection, published_db: Path, restricted_db: Path
+) -> None:
     columns = con.execute(
         "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
     ).fetchall()
@@ -230,11 +232,14 @@ def test_analyst_marts_hold_no_personal_data(con: duckdb.DuckDBPyConnection) -> 
         "select table_name, column_name from information_schema.columns where table_schema = 'audit'"
     ).fetchall()
     assert audit and not [(t, c) for t, c in audit if c in PERSONAL | {"raw", "parent_secret_hash"}]
-    # The restricted layer holds them, keyed by the same pseudonymous key.
-    assert _scalar(
-        con,
-        "select count(*) from restricted.student_identity i join marts.dim_student d using (student_key)",
-    ) == _scalar(con, "select count(*) from marts.dim_student")
+    # The restricted file holds them, keyed by the same pseudonymous key.
+    with duckdb.connect(str(restricted_db), read_only=True) as restricted:
+        restricted.execute("attach ? as published (read_only)", [str(published_db)])
+        assert _scalar(
+            restricted,
+            "select count(*) from restricted.restricted.student_identity i "
+            "join published.marts.dim_student d using (student_key)",
+        ) == _scalar(con, "select count(*) from marts.dim_student")
 
 
 def test_gate_ran_and_data_docs_exist(pipeline_home: Path) -> None:

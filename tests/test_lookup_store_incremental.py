@@ -1,9 +1,9 @@
 """The parent lookup's serving store is updated incrementally at publish: only the pupils whose serving
 rows changed are rebuilt, the result equals a full rebuild, and a reader sees the old store or the new one.
 
-Runs on a copy of the published warehouse of the session's real pipeline run (``published_db``), changed
-with independent SQL: one pupil's absences, another's subject averages, a third's secret, a pupil removed
-and a pupil added.
+Runs on a copy of the restricted file of the session's real pipeline run (``restricted_db``: the lookup's
+serving models are built there, not in the published warehouse), changed with independent SQL: one pupil's
+absences, another's subject averages, a third's secret, a pupil removed and a pupil added.
 """
 
 from __future__ import annotations
@@ -91,12 +91,12 @@ def _differences(a: Path, b: Path) -> dict[str, tuple[int, int, int]]:
 
 
 @pytest.fixture(scope="module")
-def versions(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str]]:
-    """The published warehouse (old) and a copy with changed serving rows (new)."""
+def versions(restricted_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, set[str]]:
+    """The restricted file of the session's build (old) and a copy with changed serving rows (new)."""
     folder = tmp_path_factory.mktemp("lookup-incremental")
     old, new = folder / "old.duckdb", folder / "new.duckdb"
-    shutil.copyfile(published_db, old)
-    shutil.copyfile(published_db, new)
+    shutil.copyfile(restricted_db, old)
+    shutil.copyfile(restricted_db, new)
     codes = _codes(old)
     assert len(codes) == 4, "the pipeline run should give pupils with absences and grades"
     return old, new, _change(new, codes)
@@ -193,8 +193,24 @@ def test_a_reader_sees_the_old_store_or_the_new_one(
     assert seen, "the reader should have read during the update"
 
 
+def _candidate(published_db: Path, restricted: Path) -> dict[str, object]:
+    """Make the home's candidate a copy of ``published_db`` with ``restricted`` as its restricted file,
+    declared a complete build; returns a passing gate verdict bound to it."""
+    from massar.settings import paths
+    from warehouse import build_record
+    from warehouse.publish import candidate_fingerprint
+
+    p = paths()
+    p.restricted_db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(published_db, p.candidate_db)
+    shutil.copyfile(restricted, p.restricted_db)
+    build = build_record.seal(p.candidate_db, p.lake, "a copy standing in for a build")
+    binding = {"candidate": candidate_fingerprint(p.candidate_db), "build": build["id"]}
+    return {"publishable": True, "verdict": "pass", **binding}
+
+
 def test_rollback_brings_the_serving_stores_back(
-    versions: tuple[Path, Path, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    versions: tuple[Path, Path, set[str]], published_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`massar rollback` switches the published pointer and the stores the public app reads: after
     publishing old then new and rolling back, the lookup store equals a full build of old, and the public
@@ -202,62 +218,56 @@ def test_rollback_brings_the_serving_stores_back(
     from massar import pipeline
     from massar.serving import lookup_store_path, public_stats_store_path
     from massar.settings import HOME_ENV, paths
-    from warehouse.publish import current, publish
+    from warehouse.publish import current
 
     old, new, _changed = versions
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
     published = paths().published_dir
-    first = publish(old, published)
-    pipeline.refresh_lookup_store(first.path)
-    second = publish(new, published)
-    pipeline.refresh_lookup_store(second.path)
+    first = pipeline.publish_candidate(gate=_candidate(published_db, old))
+    pipeline.publish_candidate(gate=_candidate(published_db, new))
     store = lookup_store_path()
     assert any(
         b for _rows, a, b in _differences(store, build_lookup_store(old, tmp_path / "o.duckdb")).values()
     )
 
-    assert pipeline.rollback_version() == first.version
+    assert pipeline.rollback_version() == first
 
-    assert current(published).version == first.version
-    full_old = build_lookup_store(first.path, tmp_path / "full-old.duckdb")
+    assert current(published).version == first
+    full_old = build_lookup_store(old, tmp_path / "full-old.duckdb")
     assert all((a, b) == (0, 0) for _rows, a, b in _differences(lookup_store_path(), full_old).values())
     with duckdb.connect(str(public_stats_store_path()), read_only=True) as con:
-        assert con.execute("select source from stats.about").fetchall() == [(first.version,)]
+        assert con.execute("select source from stats.about").fetchall() == [(first,)]
 
 
 def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_live(
-    versions: tuple[Path, Path, set[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    versions: tuple[Path, Path, set[str]], published_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``publish_candidate`` writes the serving stores from the candidate while the version is copied, and
-    puts them in ``serving/<version>/`` before the version goes live: they then equal a full build of it and
-    name it as their source. A publication refused after the stores were written leaves the stores as they
-    were, with no stray file."""
+    """``publish_candidate`` writes the serving stores from the candidate and its restricted file while the
+    version is copied, and puts them in ``serving/<version>/`` before the version goes live: they then equal
+    a full build of it and name it as their source. A publication refused after the stores were written
+    leaves the stores as they were, with no stray file."""
     from massar import pipeline
     from massar.serving import followup_store_path, lookup_store_path, public_stats_store_path
     from massar.settings import HOME_ENV, paths
-    from warehouse import build_record
-    from warehouse.publish import PublishError, candidate_fingerprint, current, publish
+    from warehouse.publish import PublishError, current
 
     old, new, _changed = versions
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
     p = paths()
-    first = publish(old, p.published_dir)
-    pipeline.refresh_lookup_store(first.path)
-    p.candidate_db.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(new, p.candidate_db)
-    build = build_record.seal(p.candidate_db, p.lake, "a copy standing in for a build")
-    binding = {"candidate": candidate_fingerprint(p.candidate_db), "build": build["id"]}
+    pipeline.publish_candidate(gate=_candidate(published_db, old))
+    first = current(p.published_dir)
+    binding = _candidate(published_db, new)
     stores = (lookup_store_path(), public_stats_store_path(), followup_store_path())
     before = {path: path.stat().st_mtime_ns for path in stores}
 
     with pytest.raises(PublishError):  # a critical verdict: refused after the stores were staged
-        pipeline.publish_candidate(gate={"publishable": True, "verdict": "blocked", "critical": 1, **binding})
+        pipeline.publish_candidate(gate={**binding, "verdict": "blocked", "critical": 1})
     assert current(p.published_dir) == first
     assert {path: path.stat().st_mtime_ns for path in before} == before
     assert sorted(f.name for f in lookup_store_path().parent.iterdir()) == sorted(f.name for f in before)
     assert [f.name for f in lookup_store_path().parent.parent.iterdir()] == [first.version]
 
-    name = pipeline.publish_candidate(gate={"publishable": True, "verdict": "pass", **binding})
+    name = pipeline.publish_candidate(gate=binding)
     assert current(p.published_dir).version == name
     full_new = build_lookup_store(new, tmp_path / "full-new.duckdb")
     assert all((a, b) == (0, 0) for _rows, a, b in _differences(lookup_store_path(), full_new).values())

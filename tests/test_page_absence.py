@@ -24,6 +24,7 @@ from page_test_support import (
     assert_language,
     chart_specs,
     charts_or_notices,
+    identity_rows,
     labels,
     metric,
     role_scopes,
@@ -186,13 +187,13 @@ def unrecorded_classes(db: Path, case: Case, day: date) -> set[tuple[str, str]]:
 
 def chronic_codes(db: Path, case: Case) -> set[str]:
     """Massar codes of the territory's chronic absentees, by SQL on the pupil-grain mart and the restricted
-    identity table of the warehouse file (not through the follow-up store the page reads)."""
+    identity table of the restricted file (not through the follow-up store the page reads)."""
     return {
         r[0]
-        for r in rows(
+        for r in identity_rows(
             db,
             f"select i.student_code from marts.fct_attendance_ytd as y "
-            f"join restricted.student_identity as i using (student_key) "
+            f"join identity.restricted.student_identity as i using (student_key) "
             f"where y.school_year = ? and y.is_chronically_absent and {TERR.format(a='y')}",
             case.year,
             *case.params,
@@ -535,10 +536,11 @@ def test_directorates_get_the_massar_codes_of_their_territory_only(
     # each code sits beside its own pupil's key, school and class (the mart's row of that pupil)
     mart = {
         (key, code, school, klass)
-        for key, code, school, klass in rows(
+        for key, code, school, klass in identity_rows(
             published_db,
             "select y.student_key, i.student_code, y.school_code, y.class_code "
-            "from marts.fct_attendance_ytd as y join restricted.student_identity as i using (student_key) "
+            "from marts.fct_attendance_ytd as y "
+            "join identity.restricted.student_identity as i using (student_key) "
             "where y.school_year = ? and y.is_chronically_absent",
             year,
         )

@@ -14,7 +14,9 @@ and published.
 - ``status``: ``running`` until every planned invocation is recorded, then ``success`` when every node of
   every invocation succeeded (``success``, ``pass``, ``warn``, ``no-op``), ``failed`` as soon as one did
   not (an error, a failed test, a skipped node);
-- ``candidate``: the candidate's fingerprint after the last recorded invocation.
+- ``candidate``: the candidate's fingerprint after the last recorded invocation (the restricted file
+  dbt builds beside it included: ``warehouse.publish.candidate_fingerprint``), and ``restricted``: the
+  restricted file's part of it.
 
 ``verify`` refuses a candidate whose build is not ``success``, that was written after its build (its
 fingerprint differs: a build that crashed, a hand edit), or whose inputs changed since its build. The
@@ -22,7 +24,8 @@ gate (``massar check``) and the publication (``massar publish``, the DAGs' publi
 
 A published version keeps its build record (``published/<version>.build.json``); a candidate copied
 from that version (``prepare_candidate``) inherits it, so a candidate that is an unchanged copy of the
-current version is verified as that version was, as long as the lake is as that build read it.
+current version is verified as that version was, as long as the lake is as that build read it and the
+restricted file is still the one that build wrote (it is not copied with the version).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warehouse.publish import PublishError, candidate_fingerprint
+from warehouse.publish import PublishError, candidate_fingerprint, restricted_fingerprint
 
 #: run-result statuses of a node that did what was asked ("no-op": nothing to run, an exposure)
 OK_STATUSES = frozenset({"success", "pass", "warn", "no-op"})
@@ -105,6 +108,7 @@ def begin(candidate_db: Path, lake: Path, planned: int = 1, kind: str = "dbt bui
         "steps": [],
         "status": "running",
         "candidate": None,
+        "restricted": None,
     }
     _write(record_path(candidate_db), record)
     return record
@@ -245,6 +249,7 @@ def record_step(
     if record["status"] != "running":
         record["finished_at"] = _now()
     record["candidate"] = candidate_fingerprint(candidate_db)
+    record["restricted"] = restricted_fingerprint(candidate_db)
     _write(record_path(candidate_db), record)
     return record
 
@@ -305,9 +310,14 @@ def keep_with_version(candidate_db: Path, version_db: Path) -> None:
 
 def inherit(candidate_db: Path, version_db: Path, version: str) -> None:
     """After ``prepare_candidate`` copied ``version`` into the candidate: the candidate's record is the
-    version's build record, bound to the copy (no record when the version has none)."""
+    version's build record, bound to the copy (no record when the version has none, or when the restricted
+    file beside the candidate is not the one that build wrote: the copy does not bring it back)."""
     record = read(version_db)
-    if record is None or record.get("status") != "success":
+    if (
+        record is None
+        or record.get("status") != "success"
+        or record.get("restricted") != restricted_fingerprint(candidate_db)
+    ):
         record_path(candidate_db).unlink(missing_ok=True)
         return
     record = {**record, "kind": f"copy of {version}", "candidate": candidate_fingerprint(candidate_db)}
@@ -319,6 +329,11 @@ def seal(candidate_db: Path, lake: Path, kind: str) -> dict[str, object]:
     invocation (for a candidate written by other means, e.g. a test standing in for a build)."""
     begin(candidate_db, lake, planned=0, kind=kind)
     record = read(candidate_db) or {}
-    record.update(status="success", finished_at=_now(), candidate=candidate_fingerprint(candidate_db))
+    record.update(
+        status="success",
+        finished_at=_now(),
+        candidate=candidate_fingerprint(candidate_db),
+        restricted=restricted_fingerprint(candidate_db),
+    )
     _write(record_path(candidate_db), record)
     return record

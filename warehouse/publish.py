@@ -18,6 +18,11 @@ stores are put in place (``on_staged``) before the version file is renamed into 
 switches once, last: every reader resolves ``CURRENT`` and opens that version's files. ``prune`` and
 ``rollback`` treat the three files together (the stores' folder is given by the caller).
 
+The candidate's restricted file (the pupils' identity and the lookup's serving models, built by dbt
+beside the candidate: ``massar.settings.restricted_companion``) is never copied into a version: the
+version's lookup store is built from it while the version is staged, and its fingerprint is part of the
+candidate's (``candidate_fingerprint``), so a restricted file changed after the check is refused too.
+
 ``CURRENT`` holds one version name (``v<timestamp>Z``) of an existing version; anything else (binary
 bytes, an empty file, a path) is refused with ``CurrentPointerError``, never followed. Running out of
 disk while publishing raises ``DiskFullError`` after removing the temporary copies.
@@ -37,6 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from massar.settings import restricted_companion
 
 POINTER = "CURRENT"
 SUFFIX = ".duckdb"
@@ -292,15 +299,29 @@ def _write_marker(candidate_db: Path, version: str, fingerprint: str) -> None:
     os.replace(tmp, marker)
 
 
-def candidate_fingerprint(candidate_db: Path) -> str:
-    """Identifies the candidate's content as built (size and mtime of the file and its log): the gate
-    records it, and publishing refuses a candidate changed since it was checked."""
+def _fingerprint(files: tuple[Path, ...]) -> str:
     parts = []
-    for f in (candidate_db, _wal(candidate_db)):
+    for f in files:
         if f.exists():
             st = f.stat()
             parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
     return "|".join(parts)
+
+
+def candidate_fingerprint(candidate_db: Path) -> str:
+    """Identifies the candidate's content as built (size and mtime of the file and its log, and of the
+    restricted file dbt builds beside it, ``restricted_fingerprint``): the gate records it, and publishing
+    refuses a candidate changed since it was checked."""
+    own = _fingerprint((candidate_db, _wal(candidate_db)))
+    return "|".join(part for part in (own, restricted_fingerprint(candidate_db)) if part)
+
+
+def restricted_fingerprint(candidate_db: Path) -> str:
+    """Identifies the content of the candidate's restricted file (``massar.settings.restricted_companion``:
+    the pupils' identity and the lookup's serving models, which the lookup store is built from at
+    publish); empty when there is none."""
+    restricted = restricted_companion(candidate_db)
+    return _fingerprint((restricted, _wal(restricted)))
 
 
 def validate_version(path: Path) -> int:

@@ -3,7 +3,8 @@
     do not edit, edit the contract and run the command.
 
     The contract of a source entity as its staging model needs it (macro massar_staging): the
-    primary key, and the columns in contract order as [name, SQL type, mandatory].
+    primary key, the columns in contract order as [name, SQL type, mandatory], and the names of the
+    columns the contract marks sensitive.
 -#}
 {% macro massar_contract(entity) -%}
     {%- set contracts = {
@@ -19,7 +20,8 @@
                 ['session_number', 'bigint', true],
                 ['justified', 'boolean', true],
                 ['reason_code', 'varchar', false]
-            ]
+            ],
+            'sensitive': []
         },
         'classes': {
             'primary_key': ['school_year', 'class_code'],
@@ -30,7 +32,8 @@
                 ['class_code', 'varchar', true],
                 ['level_code', 'varchar', true],
                 ['stream_code', 'varchar', false]
-            ]
+            ],
+            'sensitive': []
         },
         'classrooms': {
             'primary_key': ['school_year', 'school_code', 'classroom_code'],
@@ -46,7 +49,8 @@
                 ['building_code', 'varchar', true],
                 ['construction_type', 'varchar', true],
                 ['built_year', 'bigint', false]
-            ]
+            ],
+            'sensitive': []
         },
         'enrollments': {
             'primary_key': ['school_year', 'student_code', 'school_code', 'event_type', 'event_date'],
@@ -59,7 +63,8 @@
                 ['level_code', 'varchar', true],
                 ['event_type', 'varchar', true],
                 ['event_date', 'date', true]
-            ]
+            ],
+            'sensitive': []
         },
         'exam_results': {
             'primary_key': ['school_year', 'student_code', 'exam_code', 'exam_session', 'subject_code'],
@@ -75,7 +80,8 @@
                 ['grade', 'double', false],
                 ['missed_code', 'varchar', false],
                 ['exam_year', 'varchar', false]
-            ]
+            ],
+            'sensitive': []
         },
         'fee_payments': {
             'primary_key': ['school_year', 'receipt_number'],
@@ -89,7 +95,8 @@
                 ['payment_date', 'date', true],
                 ['amount_due_mad', 'double', true],
                 ['amount_paid_mad', 'double', true]
-            ]
+            ],
+            'sensitive': []
         },
         'fee_schedules': {
             'primary_key': ['school_year', 'school_code', 'fee_code'],
@@ -99,7 +106,8 @@
                 ['school_code', 'varchar', true],
                 ['fee_code', 'varchar', true],
                 ['amount_mad', 'double', true]
-            ]
+            ],
+            'sensitive': []
         },
         'fee_transfers': {
             'primary_key': ['school_year', 'school_code', 'fee_code', 'transfer_number'],
@@ -111,7 +119,8 @@
                 ['transfer_number', 'bigint', true],
                 ['transfer_date', 'date', true],
                 ['amount_mad', 'double', true]
-            ]
+            ],
+            'sensitive': []
         },
         'grades': {
             'primary_key': ['school_year', 'student_code', 'subject_code', 'semester', 'assessment_type'],
@@ -127,7 +136,8 @@
                 ['assessment_date', 'date', true],
                 ['grade', 'double', false],
                 ['missed_code', 'varchar', false]
-            ]
+            ],
+            'sensitive': []
         },
         'nonformal_education': {
             'primary_key': ['school_year', 'beneficiary_code'],
@@ -145,7 +155,8 @@
                 ['outcome_code', 'varchar', true],
                 ['return_student_code', 'varchar', false],
                 ['return_level_code', 'varchar', false]
-            ]
+            ],
+            'sensitive': []
         },
         'orientation': {
             'primary_key': ['school_year', 'student_code'],
@@ -161,7 +172,8 @@
                 ['wish_3', 'varchar', false],
                 ['stream_granted', 'varchar', false],
                 ['decision_date', 'date', true]
-            ]
+            ],
+            'sensitive': []
         },
         'preschool_attendance': {
             'primary_key': ['school_year', 'student_code'],
@@ -173,7 +185,8 @@
                 ['student_code', 'varchar', true],
                 ['preschool_type', 'varchar', true],
                 ['preschool_years', 'bigint', true]
-            ]
+            ],
+            'sensitive': []
         },
         'pupils': {
             'primary_key': ['school_year', 'student_code'],
@@ -189,7 +202,8 @@
                 ['birth_date', 'date', true],
                 ['guardian_name', 'varchar', false],
                 ['parent_secret_hash', 'varchar', false]
-            ]
+            ],
+            'sensitive': ['last_name_ar', 'first_name_ar', 'last_name_fr', 'first_name_fr', 'birth_date', 'guardian_name', 'parent_secret_hash']
         },
         'roll_calls': {
             'primary_key': ['school_year', 'class_code', 'roll_call_date', 'half_day'],
@@ -200,7 +214,8 @@
                 ['class_code', 'varchar', true],
                 ['roll_call_date', 'date', true],
                 ['half_day', 'bigint', true]
-            ]
+            ],
+            'sensitive': []
         },
         'schools': {
             'primary_key': ['school_year', 'school_code'],
@@ -214,7 +229,8 @@
                 ['sector', 'varchar', true],
                 ['area', 'varchar', true],
                 ['cycle_code', 'varchar', true]
-            ]
+            ],
+            'sensitive': []
         },
         'social_support': {
             'primary_key': ['school_year', 'student_code', 'programme_code'],
@@ -226,7 +242,8 @@
                 ['programme_code', 'varchar', true],
                 ['start_date', 'date', true],
                 ['amount_mad', 'double', false]
-            ]
+            ],
+            'sensitive': []
         },
         'special_needs': {
             'primary_key': ['school_year', 'student_code'],
@@ -239,7 +256,8 @@
                 ['disability_type', 'varchar', true],
                 ['class_setting', 'varchar', true],
                 ['individual_plan', 'boolean', true]
-            ]
+            ],
+            'sensitive': ['disability_type']
         },
         'staff_situations': {
             'primary_key': ['school_year', 'teacher_code'],
@@ -251,7 +269,8 @@
                 ['grade_code', 'varchar', true],
                 ['status_code', 'varchar', true],
                 ['status_since', 'date', true]
-            ]
+            ],
+            'sensitive': []
         },
         'teachers': {
             'primary_key': ['school_year', 'teacher_code'],
@@ -265,7 +284,8 @@
                 ['sex', 'varchar', true],
                 ['subject_code', 'varchar', true],
                 ['statutory_hours', 'bigint', true]
-            ]
+            ],
+            'sensitive': ['last_name_fr', 'first_name_fr']
         },
         'teaching_assignments': {
             'primary_key': ['school_year', 'teacher_code', 'class_code', 'subject_code'],
@@ -277,7 +297,8 @@
                 ['class_code', 'varchar', true],
                 ['subject_code', 'varchar', true],
                 ['weekly_hours', 'double', true]
-            ]
+            ],
+            'sensitive': []
         },
         'timetables': {
             'primary_key': ['school_year', 'class_code', 'weekday', 'session_number'],
@@ -291,7 +312,8 @@
                 ['subject_code', 'varchar', true],
                 ['teacher_code', 'varchar', false],
                 ['classroom_code', 'varchar', false]
-            ]
+            ],
+            'sensitive': []
         }
     } -%}
     {%- if entity not in contracts -%}

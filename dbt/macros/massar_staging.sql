@@ -10,9 +10,10 @@
     Arguments: entity (the contract's name; the source table and the entity in the deletions), may_be_empty
     (the lake folder may hold no file yet, for an entity added after lakes were written: then an empty,
     typed relation instead of read_parquet's error), optional_columns (name: SQL type of columns a lake
-    written by an older ingestion may lack, read as null: macro lake_current_state).
+    written by an older ingestion may lack, read as null: macro lake_current_state), drop_sensitive (leave
+    out the columns the contract marks sensitive: a staging view in the analysts' file never carries names).
 -#}
-{% macro massar_staging(entity, may_be_empty=false, optional_columns={}) -%}
+{% macro massar_staging(entity, may_be_empty=false, optional_columns={}, drop_sensitive=false) -%}
     {%- set contract = massar_contract(entity) -%}
     {%- set relation = source('massar', entity) -%}
     with
@@ -38,7 +39,8 @@
         select
             {%- for column in contract['columns'] %}
             {%- set name, type, mandatory = column %}
-            {%- if type == 'varchar' and mandatory %}
+            {%- if drop_sensitive and name in contract['sensitive'] %}
+            {%- elif type == 'varchar' and mandatory %}
             trim(cast({{ name }} as varchar)) as {{ name }},
             {%- elif type == 'varchar' %}
             nullif(trim(cast({{ name }} as varchar)), '') as {{ name }},

@@ -1,4 +1,4 @@
-{{ config(materialized='table', schema='serving') }}
+{{ config(materialized='table', database='restricted', schema='serving') }}
 
 with
 

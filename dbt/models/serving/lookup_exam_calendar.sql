@@ -5,7 +5,7 @@
     own exports: exam_results.exam_date and grades.assessment_date (the most frequent date of a paper,
     so a mistyped row does not add a date; the earliest of equally frequent dates).
 -#}
-{{ config(materialized='table', schema='serving') }}
+{{ config(materialized='table', database='restricted', schema='serving') }}
 
 with
 
