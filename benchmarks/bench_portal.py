@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace, home: Path) -> dict[str, dict[str, float]]:
             )
     if "lookup" in figures:
         journeys = figures["lookup"]["requests"] - figures["lookup"]["failures"]
+        figures["server"] = {"cpu_s": server_cpu, "cpu_ms_per_journey": 1000 * server_cpu / max(journeys, 1)}
         print(f"journeys/s (lookups answered): {figures['lookup']['rps']:.1f}")
         print(
             f"server CPU: {server_cpu:.1f} s for {journeys} journeys = "
@@ -141,9 +143,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--certificate-share", type=float, default=0.2)
     parser.add_argument("--store", type=Path, help="build the store here once and reuse it")
+    parser.add_argument("--out", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        run(args, Path(tmp))
+        load_before = os.getloadavg()[0]
+        figures = run(args, Path(tmp))
+    if args.out:
+        settings = {k: v for k, v in vars(args).items() if k not in ("store", "out")}
+        result = {
+            "benchmark": "portal",
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "settings": settings,
+            "load_average_before": load_before,
+            "cpu_count": os.cpu_count(),
+            "figures": figures,
+        }
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

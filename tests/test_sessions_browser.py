@@ -29,7 +29,8 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
-DEMO_USER, DEMO_PASSWORD, DEMO_NAME = "ministere", "ministere-demo", "Ministère"  # users.demo.toml
+# users.demo.toml: the account and the start of its display name in French and in Arabic
+DEMO_USER, DEMO_PASSWORD, DEMO_NAME, DEMO_NAME_AR = "ministere", "ministere-demo", "Ministère", "الوزارة"
 COOKIE = "massar_session"
 PASSWORD_INPUT = 'input[type="password"]'
 
@@ -44,7 +45,7 @@ def _labels(lang: str) -> dict[str, str]:
 
 FR = _labels("fr")
 SIGNED_IN_AS = FR["login.signed_in_as"].format(name=DEMO_NAME)
-AR_SIGNED_IN_AS = _labels("ar")["login.signed_in_as"].format(name=DEMO_NAME)
+AR_SIGNED_IN_AS = _labels("ar")["login.signed_in_as"].format(name=DEMO_NAME_AR)
 
 
 @pytest.fixture(scope="module")

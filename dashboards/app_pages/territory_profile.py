@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards.data_access import indicators as indicators_da
 from dashboards.data_access import profile as da
-from dashboards.exports import file_stem
+from dashboards.exports import file_stem, show_table
 from dashboards.filters import territory_filters
 from dashboards.i18n import isolate_ltr, t
 from dashboards.page_frame import run_page
@@ -31,6 +31,19 @@ def screen_table(profile: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(data)
 
 
+#: the headline figures above the table: the territory's own (its first row)
+HEADLINES = (
+    ("pupils", "int"),
+    ("promotion_rate", "pct"),
+    ("pass_rate", "pct"),
+    ("chronic_absence_rate", "pct"),
+)
+SOURCE = (
+    "marts.agg_school_capacity, marts.agg_flow_rates, marts.agg_exam_results, marts.fct_certificate_3ac, "
+    "marts.fct_baccalaureate, marts.agg_attendance, marts.fct_attendance_ytd"
+)
+
+
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _pdf(profile: pl.DataFrame, year: str, version: str, lang: str) -> bytes:
     return profile_pdf(profile, year, version, lang)
@@ -46,7 +59,10 @@ def render(scope: Scope, lang: str, version: str) -> None:
     year = filters.school_year
     profile = da.territory_profile(year, scope=scope, **filters.query_kwargs())
     st.caption(t("profile.caption", lang, year=isolate_ltr(year, lang), version=version))
-    st.dataframe(screen_table(profile, lang), hide_index=True, width="stretch")
+    own = profile.row(0, named=True)
+    for column, (name, kind) in zip(st.columns(len(HEADLINES)), HEADLINES, strict=True):
+        column.metric(t(f"profile.fig.{name}", lang), figure(own.get(name), kind, lang))
+    show_table(screen_table(profile, lang), "profile", lang, source=SOURCE)
     stem = file_stem("profile")
     left, right = st.columns(2)
     left.download_button(
