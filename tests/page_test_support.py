@@ -56,8 +56,12 @@ def identity_rows(db: Path, query: str, *params: object) -> list[tuple[Any, ...]
     from massar.settings import paths
 
     with duckdb.connect(str(db), read_only=True) as con:
-        con.execute("attach ? as identity (read_only)", [str(paths().restricted_db)])
-        return con.execute(query, list(params)).fetchall()
+        # connections to one file share its database instance: attach for this query only
+        con.execute("attach if not exists ? as identity (read_only)", [str(paths().restricted_db)])
+        try:
+            return con.execute(query, list(params)).fetchall()
+        finally:
+            con.execute("detach database if exists identity")
 
 
 def value(db: Path, query: str, *params: object) -> Any:

@@ -138,7 +138,8 @@ def test_backup_leaves_out_the_candidate_and_airflow(source: Path, tmp_path: Pat
     backup = tmp_path / "backup"
     assert cli.main(["backup", str(backup)]) == 0
     held = {str(p.relative_to(backup)).split("/")[0] for p in backup.rglob("*") if p.is_file()}
-    assert held <= {"lake", "warehouse", "serving", "keys", "gx", "MANIFEST.json"}
+    assert held <= {"lake", "warehouse", "serving", "keys", "gx", "alerts", "MANIFEST.json"}
+    assert not (backup / "warehouse" / "restricted").exists()  # derived from the lake, like the candidate
     assert not (backup / "warehouse" / "candidate.duckdb").exists()
 
 

@@ -44,8 +44,12 @@ def _one(db: Path, sql: str, *params: object) -> Any:
     from massar.settings import paths
 
     with duckdb.connect(str(db), read_only=True) as con:
-        con.execute("attach ? as identity (read_only)", [str(paths().restricted_db)])
-        return con.execute(sql, list(params)).fetchall()
+        # connections to one file share its database instance: attach for this query only
+        con.execute("attach if not exists ? as identity (read_only)", [str(paths().restricted_db)])
+        try:
+            return con.execute(sql, list(params)).fetchall()
+        finally:
+            con.execute("detach database if exists identity")
 
 
 def _fr(value: float | None) -> str:

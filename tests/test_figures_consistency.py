@@ -504,6 +504,10 @@ def _lake_rows(
         return int(relation.aggregate("count(*)").fetchall()[0][0])
 
 
+#: pages whose figures are one table, with no headline metric (the printable territory profile)
+TABLE_PAGES = frozenset({"territory_profile"})
+
+
 def test_every_page_rendered_with_figures(home: Path, renders: list[Rendered], shown: list[Shown]) -> None:
     """Both users see every page, and each page whose source export has rows (enough rows to pass the
     small-cell suppression, for health data) shows headline figures."""
@@ -512,6 +516,11 @@ def test_every_page_rendered_with_figures(home: Path, renders: list[Rendered], s
     empty = []
     for r in renders:
         if (r.role, r.page) in with_figures or r.view:
+            continue
+        if r.page in TABLE_PAGES:  # its figures are a table: at least one cell with a digit
+            cells = [str(v) for d in r.at.dataframe for v in d.value.to_numpy().ravel()]
+            if not any(re.search(r"\d", c) for c in cells):
+                empty.append(f"{r.role}/{r.page} ({r.year}): an empty table")
             continue
         entity = PAGE_SOURCE.get(r.page)
         only = PAGE_OPENS_ON.get(r.page)

@@ -59,9 +59,6 @@ def render(scope: Scope, lang: str, version: str) -> None:
     year = filters.school_year
     profile = da.territory_profile(year, scope=scope, **filters.query_kwargs())
     st.caption(t("profile.caption", lang, year=isolate_ltr(year, lang), version=version))
-    own = profile.row(0, named=True)
-    for column, (name, kind) in zip(st.columns(len(HEADLINES)), HEADLINES, strict=True):
-        column.metric(t(f"profile.fig.{name}", lang), figure(own.get(name), kind, lang))
     show_table(screen_table(profile, lang), "profile", lang, source=SOURCE)
     stem = file_stem("profile")
     left, right = st.columns(2)
