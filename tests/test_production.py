@@ -175,7 +175,8 @@ def _listening(port: int) -> set[str]:
 
 
 def test_serve_binds_loopback_by_default(fresh_home: Path) -> None:
-    """`massar serve` (what `make run` starts) listens on 127.0.0.1 only, the dashboards (Data Docs included) and the public app."""
+    """`massar serve` (what `make run` starts) listens on 127.0.0.1 only: the dashboards (Data Docs
+    included) and the public app."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
