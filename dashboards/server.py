@@ -1,5 +1,6 @@
 """The internal dashboards as an ASGI app: ``dashboards/app.py`` plus the session cookie's routes
-(``dashboards.sessions``). ``massar serve`` runs it::
+(``dashboards.sessions``) and the quality gate's Data Docs (``dashboards.data_docs``). ``massar serve``
+runs it::
 
     streamlit run dashboards/server.py --server.headless true --server.enableStaticServing true ...
 
@@ -19,7 +20,7 @@ if str(_REPO_ROOT) not in sys.path:  # `streamlit run` only puts dashboards/ on 
 
 import streamlit as st  # noqa: E402
 
-from dashboards import sessions  # noqa: E402
+from dashboards import data_docs, sessions  # noqa: E402
 
 sessions.routes_installed = True
-app = st.App(Path(__file__).resolve().parent / "app.py", routes=sessions.routes())
+app = st.App(Path(__file__).resolve().parent / "app.py", routes=sessions.routes() + data_docs.routes())

@@ -25,7 +25,7 @@ import pandas as pd
 import polars as pl
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
-from expectations import thresholds
+from expectations import data_docs, thresholds
 from expectations.suites import (
     CRITICAL,
     WARNING,
@@ -413,6 +413,7 @@ def run_gate(
     paths.gx_root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(paths.gx_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    rebuild_all = _install_offline_site(context)
     result = GateResult(
         run_at=datetime.now(UTC).isoformat(timespec="seconds"), scope=scope.describe(), build=build
     )
@@ -438,12 +439,27 @@ def run_gate(
         result.suites[suite.name] = bool(checkpoint_result.success)
         identifiers.extend(checkpoint_result.run_results)
         result.failures.extend(_failures(suite, checkpoint_result))
-    # Only this run's pages (and the index) are rendered: the earlier runs' pages are already built.
-    context.build_data_docs(resource_identifiers=identifiers)
+    # Only this run's pages (and the index) are rendered: the earlier runs' pages are already built, unless
+    # the site's configuration has just been installed (earlier pages were rendered with other templates).
+    context.build_data_docs(resource_identifiers=None if rebuild_all else identifiers)
     docs = context.get_docs_sites_urls()
     result.data_docs = docs[0]["site_url"] if docs else None
     _append_history(paths.gx_root, result)
     return result
+
+
+def _install_offline_site(context) -> bool:
+    """Make the context's Data Docs site the offline one (``expectations.data_docs``); whether its
+    configuration changed."""
+    wanted = data_docs.site_config()
+    sites = context.list_data_docs_sites()
+    if sites.get(data_docs.SITE_NAME) == wanted:
+        return False
+    if data_docs.SITE_NAME in sites:
+        context.update_data_docs_site(data_docs.SITE_NAME, wanted)
+    else:
+        context.add_data_docs_site(data_docs.SITE_NAME, wanted)
+    return True
 
 
 def _append_history(gx_root: Path, result: GateResult) -> None:

@@ -362,8 +362,8 @@ def _streamlit(app: Path, port: int, address: str, *, public: bool) -> list[str]
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    """The internal dashboards (sign-in), the public app (parent lookup) on the next port, and the GX
-    Data Docs (a static file server, linked from the data-quality page) on the port after. Every server
+    """The internal dashboards (sign-in; they also serve the GX Data Docs, ``dashboards.data_docs``), the
+    public app on the next port and the parent portal on port + 3. Every server
     binds 127.0.0.1 unless ``--address`` or ``MASSAR_BIND`` says otherwise. Production mode
     (``MASSAR_ENV=production``) refuses to start on demo or missing secrets (``massar.production``)."""
     from dashboards.auth import demo_accounts_active
@@ -386,17 +386,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     env = {**os.environ, **export_environment()}
-    docs_dir = paths().data_docs_index.parent
-    docs_dir.mkdir(parents=True, exist_ok=True)
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
-    env.setdefault("MASSAR_DATA_DOCS_URL", f"http://{host}:{args.port + 2}/index.html")
-    docs = subprocess.Popen(
-        [
-            sys.executable, "-m", "http.server", str(args.port + 2),
-            "--bind", address, "--directory", str(docs_dir),
-        ],
-        env=env,
-    )  # fmt: skip
     public = subprocess.Popen(
         _streamlit(DASHBOARDS_DIR / "public" / "app.py", args.port + 1, address, public=True), env=env
     )
@@ -409,13 +399,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"Dashboards (sign-in): http://{host}:{args.port}", flush=True)
     print(f"Public statistics: http://{host}:{args.port + 1}", flush=True)
     print(f"Parent portal (lookup, certificates): {env['MASSAR_PORTAL_URL']}", flush=True)
-    print(f"Data Docs (quality gate): {env['MASSAR_DATA_DOCS_URL']}", flush=True)
+    print(f"Data Docs (quality gate): http://{host}:{args.port}/_massar/data-docs/index.html", flush=True)
     try:
-        # app.py with the session cookie's routes (dashboards.sessions)
+        # app.py with the session cookie's routes (dashboards.sessions) and the Data Docs' route
         internal = _streamlit(DASHBOARDS_DIR / "server.py", args.port, address, public=False)
         return subprocess.call(internal, env=env)
     finally:
-        for child in (public, docs, portal):
+        for child in (public, portal):
             child.terminate()
             child.wait(timeout=15)
 

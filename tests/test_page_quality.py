@@ -39,11 +39,6 @@ __all__ = ["served_like_massar_serve"]  # the autouse fixture, imported to apply
 PAGE = "data_quality"
 
 
-@pytest.fixture(autouse=True)
-def _default_data_docs_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MASSAR_DATA_DOCS_URL", raising=False)
-
-
 def open_page(scope: Scope, lang: str) -> AppTest:
     return run_page(PAGE, scope, lang, deep_link=True)
 
@@ -157,7 +152,8 @@ def test_page_per_role_and_language(
     shown = fresh[lab["quality.col.last_day"]].tolist()[0].strip("\u2066\u2069")
     assert shown == last_day.strftime("%d/%m/%Y")
 
-    assert link_urls(at) == ["http://localhost:8503/index.html"]
+    # on the dashboards' own server, for national accounts only (the Data Docs are not filtered by territory)
+    assert link_urls(at) == (["/_massar/data-docs/index.html"] if scope.is_national else [])
 
 
 # ------------------------------------------------------------------------------------------ data access
@@ -264,7 +260,6 @@ def test_version_published_with_warnings(tmp_path: Path, monkeypatch: pytest.Mon
     ]
 
     monkeypatch.setenv("MASSAR_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MASSAR_DATA_DOCS_URL", "http://docs.example:9999/index.html")
     for lang in LANGS:
         at = open_page(NATIONAL, lang)
         lab = labels(lang)
@@ -281,7 +276,7 @@ def test_version_published_with_warnings(tmp_path: Path, monkeypatch: pytest.Mon
             lab["quality.expect.expect_column_values_to_be_between"].format(column="school_days_behind")
         ]
         assert warnings[lab["quality.col.action"]].tolist() == [lab["quality.action.warning"]]
-        assert link_urls(at) == ["http://docs.example:9999/index.html"]
+        assert link_urls(at) == ["/_massar/data-docs/index.html"]
         history_chart = chart_specs(at)[0]
         # warnings then critical failures, per run in time order
         assert [array_values(tr["y"]) for tr in history_chart["data"]] == [[0, 1], [1, 0]]

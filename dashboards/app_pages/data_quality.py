@@ -1,11 +1,11 @@
 """Data quality: the quality gate's verdicts over runs, the warnings the published version carries,
 quarantine counts by reason and region, freshness per region, the published versions, and a link to the
-Great Expectations Data Docs (served next to the app by ``massar serve``)."""
+Great Expectations Data Docs (served by the dashboards' own server, ``dashboards.data_docs``, to national
+accounts)."""
 
 from __future__ import annotations
 
 import math
-import os
 import re
 from datetime import date, datetime
 
@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboards import data_docs
 from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
 from dashboards.exports import show_chart, show_table
@@ -22,15 +23,8 @@ from dashboards.page_frame import run_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
-#: where the browser finds the GX Data Docs; ``massar serve`` sets it (a static server on its port + 2)
-DATA_DOCS_URL_ENV = "MASSAR_DATA_DOCS_URL"
-DEFAULT_DATA_DOCS_URL = "http://localhost:8503/index.html"
 SEVERITY_COLORS = {"warning": "#e8a33d", "critical": "#b5452f"}
 REASON_COLORS: tuple[str, ...] = tuple(plotly.colors.qualitative.Dark24)  # one colour per reason
-
-
-def data_docs_url() -> str:
-    return os.environ.get(DATA_DOCS_URL_ENV) or DEFAULT_DATA_DOCS_URL
 
 
 def fmt_time(value: datetime | date | str | None, lang: str, seconds: bool = False) -> str:
@@ -321,10 +315,11 @@ def render(scope: Scope, lang: str, version: str) -> None:
     st.subheader(t("quality.publications.title", lang))
     show_table(publications_table(pubs, lang), "data_quality_publications", lang)
 
-    st.subheader(t("quality.docs.title", lang))
-    url = data_docs_url()
-    st.link_button(t("quality.docs.link", lang), url, icon=":material/open_in_new:")
-    st.caption(t("quality.docs.caption", lang, url=isolate_ltr(url, lang)))
+    if scope.is_national:  # the Data Docs are not filtered by territory: national accounts only
+        st.subheader(t("quality.docs.title", lang))
+        url = data_docs.link()
+        st.link_button(t("quality.docs.link", lang), url, icon=":material/open_in_new:")
+        st.caption(t("quality.docs.caption", lang, url=isolate_ltr(url, lang)))
 
 
 run_page("quality.title", render)
