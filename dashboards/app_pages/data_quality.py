@@ -18,7 +18,7 @@ from dashboards import data_docs
 from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
 from dashboards.exports import show_chart, show_table
-from dashboards.i18n import fmt_date, fmt_datetime, fmt_int, is_rtl, isolate_ltr, t
+from dashboards.i18n import fmt_date, fmt_datetime, fmt_int, is_rtl, t
 from dashboards.page_frame import run_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
@@ -319,7 +319,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
         st.subheader(t("quality.docs.title", lang))
         url = data_docs.link()
         st.link_button(t("quality.docs.link", lang), url, icon=":material/open_in_new:")
-        st.caption(t("quality.docs.caption", lang, url=isolate_ltr(url, lang)))
+        st.caption(t("quality.docs.caption", lang, url=url))  # a code span: read left to right
 
 
 run_page("quality.title", render)
