@@ -38,16 +38,16 @@ def build(db: Path, pupils: int) -> None:
         for schema in ("reference", "marts", "audit"):
             con.execute(f"create schema {schema}")
         con.execute(
-            f"create table reference.regions as "
-            f"select * from read_csv('{SEEDS / 'regions.csv'}', all_varchar=true)"
+            f"create table reference.code_regions as "
+            f"select * from read_csv('{SEEDS / 'code_regions.csv'}', all_varchar=true)"
         )
         con.execute(
-            f"create table reference.provinces as "
-            f"select * from read_csv('{SEEDS / 'provinces.csv'}', all_varchar=true)"
+            f"create table reference.code_provinces as "
+            f"select * from read_csv('{SEEDS / 'code_provinces.csv'}', all_varchar=true)"
         )
         con.execute(
             "create table _province as select row_number() over (order by province_code) - 1 as i, "
-            "province_code, region_code from reference.provinces"
+            "province_code, region_code from reference.code_provinces"
         )
         con.execute(
             f"""
@@ -153,7 +153,7 @@ def build(db: Path, pupils: int) -> None:
         )
         con.execute(
             """
-            create table reference.recording_statuses as
+            create table reference.code_recording_statuses as
             select code as status_code, code as label_fr, code as label_ar, n <= 2 as is_recorded,
                 n as sort_order
             from (values

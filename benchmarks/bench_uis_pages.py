@@ -32,12 +32,12 @@ PUPILS_PER_SCHOOL = 240
 CLASSES_PER_SCHOOL = 8
 SUBJECTS = 9
 REFERENCE = {
-    "regions": SEEDS / "geo" / "regions.csv",
-    "provinces": SEEDS / "geo" / "provinces.csv",
-    "levels": SEEDS / "codes" / "levels.csv",
-    "cycles": SEEDS / "codes" / "cycles.csv",
-    "subjects": SEEDS / "codes" / "subjects.csv",
-    "decisions": SEEDS / "codes" / "decisions.csv",
+    "code_regions": SEEDS / "geo" / "code_regions.csv",
+    "code_provinces": SEEDS / "geo" / "code_provinces.csv",
+    "code_levels": SEEDS / "codes" / "code_levels.csv",
+    "code_cycles": SEEDS / "codes" / "code_cycles.csv",
+    "code_subjects": SEEDS / "codes" / "code_subjects.csv",
+    "code_decisions": SEEDS / "codes" / "code_decisions.csv",
     "grade_bins": SEEDS / "rules" / "grade_bins.csv",
     "class_size_bands": SEEDS / "rules" / "class_size_bands.csv",
 }
@@ -53,12 +53,13 @@ def build(db: Path, pupils: int) -> None:
             con.execute(f"create table reference.{name} as select * from read_csv('{path}')")
         con.execute(
             "create table reference._province as select row_number() over (order by province_code) - 1 as i, "
-            "province_code, region_code from reference.provinces"
+            "province_code, region_code from reference.code_provinces"
         )
         con.execute(
             """
             create table marts.dim_level as
-            select l.*, c.cycle_order from reference.levels as l join reference.cycles as c using (cycle_code)
+            select l.*, c.cycle_order
+            from reference.code_levels as l join reference.code_cycles as c using (cycle_code)
             """
         )
         # schools: one cycle each (primary half of them), provinces round robin
@@ -116,9 +117,9 @@ def build(db: Path, pupils: int) -> None:
             create table marts.agg_survival as
             with t as (
                 select distinct 'national' as territory_level, null::varchar as region_code,
-                    null::varchar as province_code from reference.regions
-                union all select 'region', region_code, null from reference.regions
-                union all select 'province', region_code, province_code from reference.provinces
+                    null::varchar as province_code from reference.code_regions
+                union all select 'region', region_code, null from reference.code_regions
+                union all select 'province', region_code, province_code from reference.code_provinces
             )
             select t.territory_level, ? as school_year, t.region_code, t.province_code, l.cycle_code,
                 l.level_code, l.grade_in_cycle, 0.9 ^ (l.grade_in_cycle - 1) as reconstructed_survival_rate,
@@ -147,7 +148,7 @@ def build(db: Path, pupils: int) -> None:
                 (b.lower_bound + 1) * (1 + hash(s.school_code, subj.subject_code, b.grade_bin, sem) % 15)
                     as grade_sum
             from _school_level as s
-            cross join (select subject_code from reference.subjects order by 1 limit {SUBJECTS}) as subj
+            cross join (select subject_code from reference.code_subjects order by 1 limit {SUBJECTS}) as subj
             cross join reference.grade_bins as b
             cross join (values (1), (2)) as x(sem)
             order by school_year, semester, s.region_code, s.province_code, s.school_code

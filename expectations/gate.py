@@ -288,7 +288,7 @@ def mart_plan(candidate_db: Path, lake: Path) -> list[tuple[gx.ExpectationSuite,
         if "agg_enrollment_by_region" in present:
             plan.append(
                 (
-                    enrollment_by_region_suite(_expected_pupils(lake), sorted(allowed_codes("regions"))),
+                    enrollment_by_region_suite(_expected_pupils(lake), sorted(allowed_codes("code_regions"))),
                     con.execute("select region_code, pupils from marts.agg_enrollment_by_region").df(),
                 )
             )

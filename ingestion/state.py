@@ -44,7 +44,7 @@ def current_state(versions: pl.DataFrame, key: list[str], deletions: pl.DataFram
 @cache
 def event_directions() -> dict[str, str]:
     """``in`` or ``out`` per enrollment event type (seed ``enrollment_events``)."""
-    return {r["event_type"]: r["direction"] for r in read_seed("enrollment_events")}
+    return {r["event_type"]: r["direction"] for r in read_seed("code_enrollment_events")}
 
 
 def _direction() -> pl.Expr:

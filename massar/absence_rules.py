@@ -25,7 +25,7 @@ SPIKE_MIN_DAYS: Final[int] = 5
 SPIKE_MIN_ABSENT: Final[int] = 3
 
 #: A school "did not record attendance" on a day when none or only some of its classes with pupils took
-#: their roll call (``reference.recording_statuses``); a school whose region sent no file that day is not
+#: their roll call (``reference.code_recording_statuses``); a school whose region sent no file that day is not
 #: counted (``no_file_received``: nothing is known about it).
 MISSING_RECORDING_STATUSES: Final[tuple[str, str]] = ("not_recorded", "partly_recorded")
 
@@ -143,7 +143,7 @@ MISSING_RECORDING_SQL: Final[str] = """
         c.recorded_class_share
     from marts.agg_recording_compliance as c
     left join marts.dim_school as s on s.school_code = c.school_code
-    left join reference.recording_statuses as st on st.status_code = c.recording_status
+    left join reference.code_recording_statuses as st on st.status_code = c.recording_status
     where c.school_year = ? and c.calendar_date = cast(? as date)
         and c.recording_status in (?, ?)
         and (cast(? as varchar) is null or c.region_code = ?)

@@ -481,12 +481,12 @@ def territory_names(territory: Territory) -> dict[str, str]:
     with closing(_published()) as con:
         if territory.province_code:
             found = con.execute(
-                "select name_fr, name_ar from reference.provinces where province_code = ?",
+                "select name_fr, name_ar from reference.code_provinces where province_code = ?",
                 [territory.province_code],
             ).fetchall()
         else:
             found = con.execute(
-                "select name_fr, name_ar from reference.regions where region_code = ?",
+                "select name_fr, name_ar from reference.code_regions where region_code = ?",
                 [territory.region_code],
             ).fetchall()
     fr, ar = found[0] if found else (territory.code, territory.code)

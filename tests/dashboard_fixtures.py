@@ -4,7 +4,7 @@
 (the publish contract; it holds ``<version>``, as ``warehouse/publish.py`` writes it), with the tables
 the dashboards read, columns as in docs/architecture.md: ``marts.agg_enrollment_by_region``,
 ``marts.agg_enrollment_by_province`` (each region's pupils in its first province), ``marts.dim_school``,
-``reference.regions``, ``reference.provinces``, ``reference.cycles``.
+``reference.code_regions``, ``reference.code_provinces``, ``reference.code_cycles``.
 Regions and cycles come from the dbt seeds; pupil counts are small deterministic numbers.
 """
 
@@ -17,9 +17,9 @@ import duckdb
 import polars as pl
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REGIONS_CSV = REPO_ROOT / "dbt" / "seeds" / "geo" / "regions.csv"
-PROVINCES_CSV = REPO_ROOT / "dbt" / "seeds" / "geo" / "provinces.csv"
-CYCLES_CSV = REPO_ROOT / "dbt" / "seeds" / "codes" / "cycles.csv"
+REGIONS_CSV = REPO_ROOT / "dbt" / "seeds" / "geo" / "code_regions.csv"
+PROVINCES_CSV = REPO_ROOT / "dbt" / "seeds" / "geo" / "code_provinces.csv"
+CYCLES_CSV = REPO_ROOT / "dbt" / "seeds" / "codes" / "code_cycles.csv"
 
 FIXTURE_VERSION = "v20261129T034500Z"
 FIXTURE_SCHOOL_YEARS = ("2024-2025", "2025-2026")
@@ -79,7 +79,7 @@ def build_fixture_warehouse(home: Path, version: str = FIXTURE_VERSION) -> Path:
         con.execute("create schema marts")
         con.execute(
             """
-            create table reference.regions (
+            create table reference.code_regions (
                 region_code varchar, iso_3166_2 varchar, name_fr varchar, name_ar varchar,
                 aref_name_fr varchar, aref_name_ar varchar, population_2024 bigint, households_2024 bigint,
                 n_provinces_prefectures integer, n_communes integer
@@ -88,7 +88,7 @@ def build_fixture_warehouse(home: Path, version: str = FIXTURE_VERSION) -> Path:
         )
         _insert(
             con,
-            "reference.regions",
+            "reference.code_regions",
             [
                 [
                     r["region_code"],
@@ -107,7 +107,7 @@ def build_fixture_warehouse(home: Path, version: str = FIXTURE_VERSION) -> Path:
         )
         con.execute(
             """
-            create table reference.cycles (
+            create table reference.code_cycles (
                 cycle_code varchar, cycle_order integer, label_fr varchar, label_ar varchar,
                 official_years integer
             )
@@ -115,7 +115,7 @@ def build_fixture_warehouse(home: Path, version: str = FIXTURE_VERSION) -> Path:
         )
         _insert(
             con,
-            "reference.cycles",
+            "reference.code_cycles",
             [
                 [
                     c["cycle_code"],
@@ -164,8 +164,8 @@ def build_fixture_warehouse(home: Path, version: str = FIXTURE_VERSION) -> Path:
         _insert(con, "marts.agg_enrollment_by_region", agg_rows)
 
         columns = list(provinces[0])
-        con.execute(f"create table reference.provinces ({', '.join(f'{c} varchar' for c in columns)})")
-        _insert(con, "reference.provinces", [[p[c] for c in columns] for p in provinces])
+        con.execute(f"create table reference.code_provinces ({', '.join(f'{c} varchar' for c in columns)})")
+        _insert(con, "reference.code_provinces", [[p[c] for c in columns] for p in provinces])
         con.execute(
             """
             create table marts.agg_enrollment_by_province (

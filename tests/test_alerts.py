@@ -140,7 +140,7 @@ def _school_names(db: Path) -> dict[str, tuple[str, str]]:
 def _region_names(db: Path, region: str) -> tuple[str, str]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            "select name_fr, name_ar from reference.regions where region_code = ?", [region]
+            "select name_fr, name_ar from reference.code_regions where region_code = ?", [region]
         ).fetchall()[0]
 
 

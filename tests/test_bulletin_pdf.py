@@ -111,7 +111,7 @@ def _expected(db: Path, code: str, semester: int) -> dict[str, Any]:
     decision = _one(
         db,
         "select d.label_fr, d.label_ar from marts.fct_annual_result as a "
-        "join reference.decisions as d on a.decision = d.decision "
+        "join reference.code_decisions as d on a.decision = d.decision "
         "where a.student_key = ? and a.school_year = ?",
         key,
         year,
@@ -198,7 +198,9 @@ def test_arabic_card_is_arabic_and_shaped(
     assert (
         expected["decision"] is not None
         and _one(
-            published_db, "select label_ar from reference.decisions where label_fr = ?", expected["decision"]
+            published_db,
+            "select label_ar from reference.code_decisions where label_fr = ?",
+            expected["decision"],
         )[0][0]
         in text
     )

@@ -150,7 +150,7 @@ def test_french_overview(published_home: Path) -> None:
     choropleth = map_spec(at)
     trace = choropleth["data"][0]
     assert sorted(array_values(trace["locations"])) == sql_column(
-        published_home, "select region_code from reference.regions order by 1"
+        published_home, "select region_code from reference.code_regions order by 1"
     )
     assert trace["featureidkey"] == "properties.hcp_code"
     assert choropleth["layout"]["geo"]["fitbounds"] == "locations"
@@ -173,7 +173,7 @@ def test_french_overview(published_home: Path) -> None:
 
     table = at.dataframe[0].value
     assert len(table) == 12 + 1  # the regions, then the total
-    names_fr = sql_column(published_home, "select name_fr from reference.regions order by region_code")
+    names_fr = sql_column(published_home, "select name_fr from reference.code_regions order by region_code")
     assert table[fr["col.region"]].tolist()[:12] == names_fr
 
 
@@ -197,7 +197,7 @@ def test_arabic_overview(published_home: Path) -> None:
     assert metric_number(at, ar["kpi.total_pupils"]) == total
 
     table = at.dataframe[0].value
-    names_ar = sql_column(published_home, "select name_ar from reference.regions order by region_code")
+    names_ar = sql_column(published_home, "select name_ar from reference.code_regions order by region_code")
     assert table[ar["col.region"]].tolist()[:12] == names_ar
     assert list(table.columns)[1] == ar["col.region"]
 
@@ -215,7 +215,9 @@ def test_french_has_no_rtl_stylesheet(published_home: Path) -> None:
 def test_filters_from_url(published_home: Path) -> None:
     year = str(sql_value(published_home, "select min(school_year) from marts.agg_enrollment_by_region"))
     cycle = str(
-        sql_value(published_home, "select cycle_code from reference.cycles order by cycle_order desc limit 1")
+        sql_value(
+            published_home, "select cycle_code from reference.code_cycles order by cycle_order desc limit 1"
+        )
     )
     at = run_app({"lang": "fr", "year": year, "cycle": cycle})
     fr = labels("fr")
@@ -348,10 +350,10 @@ def test_data_access(published_home: Path) -> None:
     detail = da.pupils_by_region_cycle_sex(year, scope=NATIONAL)
     assert detail["pupils"].sum() == by_region["pupils"].sum()
     assert da.cycles()["cycle_code"].to_list() == sql_column(
-        published_home, "select cycle_code from reference.cycles order by cycle_order"
+        published_home, "select cycle_code from reference.code_cycles order by cycle_order"
     )
     assert da.regions(scope=NATIONAL)["region_code"].to_list() == sql_column(
-        published_home, "select region_code from reference.regions order by region_code"
+        published_home, "select region_code from reference.code_regions order by region_code"
     )
     # a value that looks like SQL stays a value
     assert da.pupils_by_region("x' or '1'='1", scope=NATIONAL)["pupils"].sum() == 0
@@ -438,7 +440,7 @@ def test_province_map_and_breakdowns(published_home: Path) -> None:
     specs = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
     provinces = specs["province_map"]["data"][0]
     assert sorted(array_values(provinces["locations"])) == sql_column(
-        published_home, "select province_code from reference.provinces order by 1"
+        published_home, "select province_code from reference.code_provinces order by 1"
     )
     assert len(array_values(provinces["locations"])) == 75
     by_province = dict(zip(array_values(provinces["locations"]), array_values(provinces["z"]), strict=True))
@@ -486,7 +488,7 @@ def test_region_and_province_filters_from_url(published_home: Path) -> None:
     table = at.dataframe[0].value
     assert table[fr["col.province_code"]].tolist() == sql_column(
         published_home,
-        "select province_code from reference.provinces where region_code = ? order by 1",
+        "select province_code from reference.code_provinces where region_code = ? order by 1",
         region,
     )
 

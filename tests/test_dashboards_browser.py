@@ -138,10 +138,11 @@ def test_click_on_a_region_of_the_map_shows_its_provinces(
     with duckdb.connect(str(published / f"{version}.duckdb"), read_only=True) as con:
         region, name = con.execute(
             "select f.region_code, any_value(r.name_fr) from marts.fct_enrollment as f "
-            "join reference.regions as r using (region_code) group by 1 order by count(*) desc, 1 limit 1"
+            "join reference.code_regions as r using (region_code) "
+            "group by 1 order by count(*) desc, 1 limit 1"
         ).fetchone()
         provinces = con.execute(
-            "select count(*) from reference.provinces where region_code = ?", [region]
+            "select count(*) from reference.code_provinces where region_code = ?", [region]
         ).fetchone()[0]
     fr = labels("fr")
     page = browser.new_page(viewport={"width": 1500, "height": 1300})

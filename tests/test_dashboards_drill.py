@@ -94,7 +94,9 @@ def test_absence_rows_drill_from_region_to_class_and_back_up(published_home: Pat
     code = labels(lang)["absence.col.code"]
     at = run_page("absence_monitoring", NATIONAL, lang)
     assert territory_params(at) == {}
-    regions = [str(r[0]) for r in sql(published_home, "select region_code from reference.regions order by 1")]
+    regions = [
+        str(r[0]) for r in sql(published_home, "select region_code from reference.code_regions order by 1")
+    ]
     assert codes_shown(at, "absence_moni_drill", code) == regions
 
     click_row(at, "absence_moni_drill", code, region)
@@ -173,7 +175,7 @@ def test_overview_region_row_shows_its_provinces(published_home: Path) -> None:
         str(r[0])
         for r in sql(
             published_home,
-            "select province_code from reference.provinces where region_code = ? order by 1",
+            "select province_code from reference.code_provinces where region_code = ? order by 1",
             region,
         )
     ]

@@ -65,7 +65,7 @@ def _query(warehouse: Path, sql: str) -> pl.DataFrame:
 def _flows_from_exports(exports: Path) -> pl.DataFrame:
     """Per school year t (with a year t+1) and level: pupils, promoted, repeated, dropped out, completed."""
     years = sorted(p.name for p in exports.iterdir() if (p / "manifest.json").exists())
-    levels = pl.DataFrame(list(read_seed("levels"))).select(
+    levels = pl.DataFrame(list(read_seed("code_levels"))).select(
         "level_code", pl.col("level_order").cast(pl.Int64), "next_level_code"
     )
 

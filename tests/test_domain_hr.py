@@ -65,7 +65,7 @@ def test_seeds_are_the_sources_parameters() -> None:
 
 def _in_service(exports: Path) -> pl.DataFrame:
     """``school_year, teacher_code, in_service`` of the teachers with a clean situation row."""
-    flags = {r["status_code"]: r["in_service"] == "true" for r in read_seed("staff_statuses")}
+    flags = {r["status_code"]: r["in_service"] == "true" for r in read_seed("code_staff_statuses")}
     return clean_rows(exports, ENTITY).select(
         "school_year",
         "teacher_code",

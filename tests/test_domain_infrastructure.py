@@ -102,7 +102,7 @@ def test_a_classroom_never_hosts_two_classes_at_once(country: Country) -> None:
     sports ground or has no session), never at the same slot; and a school can have fewer classrooms in
     use than classes (secondary schools do in this country)."""
     class_rooms = {
-        k for k, v in _seed("classroom_types").items() if v["is_classroom"] == "true"
+        k for k, v in _seed("code_classroom_types").items() if v["is_classroom"] == "true"
     }  # the room types a class sits in (``S01``...), not the labs and grounds that host several groups
     rooms = clean_rows(country.exports, ENTITY).filter(pl.col("room_type").is_in(class_rooms))
     tt = (
@@ -138,9 +138,9 @@ def _seed(name: str) -> dict[str, dict[str, str]]:
 
 def _expected_by_region(exports: Path) -> pl.DataFrame:
     """Per school year × region: rooms, usable seats, occupied and available slots (polars, from exports)."""
-    usable = {k: v["is_usable"] == "true" for k, v in _seed("classroom_statuses").items()}
-    teaching = {k: v["is_teaching_room"] == "true" for k, v in _seed("classroom_types").items()}
-    classroom = {k: v["is_classroom"] == "true" for k, v in _seed("classroom_types").items()}
+    usable = {k: v["is_usable"] == "true" for k, v in _seed("code_classroom_statuses").items()}
+    teaching = {k: v["is_teaching_room"] == "true" for k, v in _seed("code_classroom_types").items()}
+    classroom = {k: v["is_classroom"] == "true" for k, v in _seed("code_classroom_types").items()}
     rooms = clean_rows(exports, ENTITY).with_columns(
         pl.col("capacity").cast(pl.Int64),
         pl.col("operating_status").replace_strict(usable, return_dtype=pl.Boolean).alias("usable"),

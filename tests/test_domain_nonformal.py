@@ -37,7 +37,7 @@ from massar.synthetic.reference import regions
 from massar.synthetic.simulation import RegionSimulation
 
 ENTITY = "nonformal_education"
-OUTCOMES = {r["outcome_code"]: r for r in read_seed("nonformal_outcomes")}
+OUTCOMES = {r["outcome_code"]: r for r in read_seed("code_nonformal_outcomes")}
 CLASSES = {"return_without_code", "end_before_start", "age_not_eligible", "unknown_nonformal_programme"}
 
 

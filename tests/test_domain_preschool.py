@@ -36,7 +36,7 @@ from dashboards.scope import NATIONAL, Scope, ScopeError
 from ingestion.codelists import read_seed
 
 ENTITY = "preschool_attendance"
-ATTENDED = {r["preschool_type"] for r in read_seed("preschool_types") if r["attended"] == "true"}
+ATTENDED = {r["preschool_type"] for r in read_seed("code_preschool_types") if r["attended"] == "true"}
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ def test_median_teaching_load_is_near_the_statutory_load(published_db: Path) -> 
             join reference.statutory_loads as l using (cycle_code)
             left join hours as h using (school_year, teacher_code)
             left join staging.stg_massar__staff_situations as x using (school_year, teacher_code)
-            left join reference.staff_statuses as st on st.status_code = x.status_code
+            left join reference.code_staff_statuses as st on st.status_code = x.status_code
             where coalesce(st.in_service, true)
         )
         select cycle_code, count(*), median(load) from teachers group by all order by 1

@@ -117,7 +117,7 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
     assert at.title[0].value == words["social.title"]
     year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
-    (programme,) = sql(db, "select min(programme_code) from reference.social_programmes")[0]
+    (programme,) = sql(db, "select min(programme_code) from reference.code_social_programmes")[0]
     beneficiaries, pupils = sql(
         db,
         """
@@ -130,7 +130,7 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
         region,
     )[0]
     (name,) = sql(
-        db, f"select label_{lang} from reference.social_programmes where programme_code = ?", programme
+        db, f"select label_{lang} from reference.code_social_programmes where programme_code = ?", programme
     )[0]
     shown = [
         m.value for m in at.metric if m.label == words["social.kpi.beneficiaries"].format(programme=name)

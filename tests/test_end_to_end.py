@@ -167,7 +167,7 @@ def test_dim_student(expected: dict[str, pl.DataFrame], con: duckdb.DuckDBPyConn
 def test_fct_enrollment_by_region_cycle_sex(
     expected: dict[str, pl.DataFrame], con: duckdb.DuckDBPyConnection
 ) -> None:
-    levels = pl.read_csv(Path(__file__).parents[1] / "dbt/seeds/codes/levels.csv", infer_schema=False)
+    levels = pl.read_csv(Path(__file__).parents[1] / "dbt/seeds/codes/code_levels.csv", infer_schema=False)
     pupil_years = (
         expected["enrollments"]
         .unique(["school_year", "student_code"], keep="last")

@@ -99,7 +99,7 @@ FIGURE_OF_KEY = {key: figure for figure, keys in SAME_FIGURE.items() for key in 
 
 # the table total rows collected as headline figures: page -> (the total row's label keys, or () for
 # the first row, columns). The resources and teaching-load tables have one row per cycle: each is
-# collected too, with its cycle (the cycle's name from reference.cycles), beside the all-cycles row.
+# collected too, with its cycle (the cycle's name from reference.code_cycles), beside the all-cycles row.
 TABLE_TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "national_overview": (("table.total",), ("col.pupils", "col.girls", "col.boys", "col.girls_share")),
     "teachers_infrastructure": (
@@ -340,7 +340,7 @@ def figures_of(r: Rendered, cycle_names: dict[str, str]) -> list[Shown]:
 
 @pytest.fixture(scope="module")
 def shown(home: Path, renders: list[Rendered]) -> list[Shown]:
-    cycle_names = dict(sql(home, "select label_fr, cycle_code from reference.cycles"))
+    cycle_names = dict(sql(home, "select label_fr, cycle_code from reference.code_cycles"))
     return [f for r in renders for f in figures_of(r, cycle_names)]
 
 

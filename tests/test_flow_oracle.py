@@ -161,7 +161,7 @@ def _last_stay(moves: list[Move]) -> tuple[str, str, str | None]:
 def _oracle(exports: Path) -> tuple[dict, list[tuple]]:
     """Per (student code, year): (level, flow, revised); and the national true-cohort survival rows."""
     years, moves, lost = _read_exports(exports)
-    levels = {r["level_code"]: r for r in read_seed("levels")}
+    levels = {r["level_code"]: r for r in read_seed("code_levels")}
     start = {y: int(y[:4]) for y in years}
     level_of = {key: _last_stay(m)[1:] for key, m in moves.items()}
     traced: dict[str, set[int]] = defaultdict(set)

@@ -64,7 +64,7 @@ def independent_results(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     w_semester = {1: exact(variables["semester1_weight"]), 2: exact(variables["semester2_weight"])}
     default_coefficient = exact(variables["default_subject_coefficient"])
 
-    kinds = dict(con.execute("select assessment_type, kind from reference.assessment_types").fetchall())
+    kinds = dict(con.execute("select assessment_type, kind from reference.code_assessment_types").fetchall())
     coefficients = {
         (level, stream, subject): exact(c)
         for level, stream, subject, c in con.execute(

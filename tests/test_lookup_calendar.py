@@ -36,7 +36,7 @@ def test_certificate_papers_of_the_level_in_the_region(cards: pl.DataFrame, publ
         select r.school_year, e.level_code, e.exam_code, r.exam_session, r.subject_code, r.exam_date,
                case when e.scope = 'regional' then r.region_code end as region_code
         from staging.stg_massar__exam_results r
-        join reference.exams e using (exam_code)
+        join reference.code_exams e using (exam_code)
         where r.exam_date is not null and r.exam_year is null  -- not an earlier year's exam carried
         """,
     )
@@ -72,7 +72,7 @@ def test_unified_tests_of_the_class(cards: pl.DataFrame, published_db: Path) -> 
         select g.school_year, g.class_code, g.semester, g.subject_code,
                list(distinct g.assessment_date) as dates
         from marts.fct_grade g
-        join reference.assessment_types a using (assessment_type)
+        join reference.code_assessment_types a using (assessment_type)
         where a.kind = 'unified' and g.assessment_date is not null
         group by all
         """,

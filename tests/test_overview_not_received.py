@@ -68,7 +68,7 @@ def test_the_page_names_a_region_whose_file_has_not_arrived(
             [year],
         )
         fr, ar = con.execute(
-            "select name_fr, name_ar from reference.regions where region_code = '02'"
+            "select name_fr, name_ar from reference.code_regions where region_code = '02'"
         ).fetchone()
     names = {"fr": fr, "ar": ar}
     monkeypatch.setenv("MASSAR_HOME", str(tmp_path))

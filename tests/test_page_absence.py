@@ -279,7 +279,7 @@ def test_page_per_role_and_language(
     )
     if level == "region":  # every region, those without any data received too
         units = sorted(
-            {*units, *(r[0] for r in rows(published_db, "select region_code from reference.regions"))}
+            {*units, *(r[0] for r in rows(published_db, "select region_code from reference.code_regions"))}
         )
     assert sorted(drill[lab["absence.col.code"]].tolist()) == units
     level_label = lab[f"absence.level.{level}"]
@@ -368,7 +368,7 @@ def test_absence_by_unit_and_daily(published_db: Path, territories: tuple[str, d
     # an injection attempt is a year like any other: no data received for it, every region null, none 0
     injected = da.absence_by_unit("x' or '1'='1", scope=NATIONAL)
     assert injected["enrolled_today"].null_count() == injected.height
-    assert injected.height == value(published_db, "select count(*) from reference.regions")
+    assert injected.height == value(published_db, "select count(*) from reference.code_regions")
 
 
 def test_chronic_absentees_are_pseudonymous_and_scoped(
@@ -489,7 +489,7 @@ def test_no_data_received_is_not_zero(published_db: Path, territories: tuple[str
         year,
     )
     units = da.absence_by_unit(year, scope=NATIONAL, day=after)
-    assert units.height == value(published_db, "select count(*) from reference.regions")
+    assert units.height == value(published_db, "select count(*) from reference.code_regions")
     for column in ("enrolled_today", "absent_today", "rate_today", "enrolled_week", "absent_week"):
         assert units[column].null_count() == units.height, column
 

@@ -101,7 +101,7 @@ def test_grades_and_exams(published_home: Path, territories: Territories, role: 
             f"""
             select l.{"label_" + lang}, avg(a.subject_average)
             from marts.fct_subject_average as a join marts.dim_school as d using (school_code)
-            join reference.levels as l using (level_code)
+            join reference.code_levels as l using (level_code)
             where a.school_year = ? and a.semester = ? and a.subject_average is not null and {cond}
             group by 1
             """,
@@ -127,7 +127,7 @@ def test_grades_and_exams(published_home: Path, territories: Territories, role: 
             f"""
             select l.{"label_" + lang}, count(*), count(*) filter (where r.decision = 'promote')
             from marts.fct_annual_result as r join marts.dim_school as d using (school_code)
-            join reference.levels as l on r.level_code = l.level_code
+            join reference.code_levels as l on r.level_code = l.level_code
             where r.school_year = ? and {cond}
             group by 1
             """,

@@ -84,7 +84,7 @@ def expected_units(home: Path, terr: Territories, role: str) -> dict[str, dict[s
                 join schools as d using (school_code)
                 left join staging.stg_massar__staff_situations as s
                     on s.school_year = x.school_year and s.teacher_code = x.teacher_code
-                left join reference.staff_statuses as st on st.status_code = s.status_code
+                left join reference.code_staff_statuses as st on st.status_code = s.status_code
                 where x.school_year = ? and coalesce(st.in_service, true) group by 1
             ),
             c as (

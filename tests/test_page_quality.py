@@ -120,7 +120,7 @@ def test_page_per_role_and_language(
         r[0]
         for r in rows(
             published_db,
-            "select region_code from reference.regions "
+            "select region_code from reference.code_regions "
             "where (cast(? as varchar) is null or region_code = ?) order by 1",
             scope.region_code,
             scope.region_code,

@@ -1,7 +1,7 @@
 """The Teachers & infrastructure page in AppTest, for each role and language.
 
 Expected numbers: SQL on the marts' facts and dimensions (fct_enrollment, the staged teachers and
-staff situations with seed staff_statuses, dim_class, dim_classroom with seeds classroom_types and
+staff situations with seed code_staff_statuses, dim_class, dim_classroom with seeds code_classroom_types and
 classroom_statuses, dim_school, seed class_size_bands), independent of the aggregates the page reads.
 """
 
@@ -53,7 +53,7 @@ def by_cycle(home: Path, terr: Territories, role: str, lang: str) -> dict[str, d
             join schools as d using (school_code)
             left join staging.stg_massar__staff_situations as s
                 on s.school_year = x.school_year and s.teacher_code = x.teacher_code
-            left join reference.staff_statuses as st on st.status_code = s.status_code
+            left join reference.code_staff_statuses as st on st.status_code = s.status_code
             where x.school_year = ? and coalesce(st.in_service, true) group by 1
         ),
         c as (
@@ -63,14 +63,14 @@ def by_cycle(home: Path, terr: Territories, role: str, lang: str) -> dict[str, d
         r as (
             select d.cycle_code, count(*) as n from marts.dim_classroom as x
             join schools as d using (school_code)
-            join reference.classroom_types as ty on ty.room_type = x.room_type
-            join reference.classroom_statuses as cs on cs.operating_status = x.operating_status
+            join reference.code_classroom_types as ty on ty.room_type = x.room_type
+            join reference.code_classroom_statuses as cs on cs.operating_status = x.operating_status
             where x.school_year = ? and ty.is_classroom and cs.is_usable group by 1
         )
         select
             cy.label_{lang}, coalesce(p.n, 0), coalesce(t.n, 0), coalesce(c.n, 0), coalesce(r.n, 0), c.largest
         from (select distinct cycle_code from schools) as s
-        join reference.cycles as cy using (cycle_code)
+        join reference.code_cycles as cy using (cycle_code)
         left join p using (cycle_code) left join t using (cycle_code)
         left join c using (cycle_code) left join r using (cycle_code)
         """,

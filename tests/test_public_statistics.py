@@ -541,7 +541,7 @@ def test_public_statistics_page(
     ]
 
     year = _sql(published_db, "select max(school_year) from marts.fct_enrollment").item()
-    names = dict(_sql(published_db, f"select region_code, name_{lang} from reference.regions").rows())
+    names = dict(_sql(published_db, f"select region_code, name_{lang} from reference.code_regions").rows())
     code_of = {v: k for k, v in names.items()}
     pupils = dict(
         _sql(

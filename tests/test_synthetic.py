@@ -22,7 +22,7 @@ from massar.synthetic.calendar import first_day, holidays, last_day, school_days
 from massar.synthetic.generate import DAILY_DAYS, generate
 
 BOM = b"\xef\xbb\xbf"
-REGIONS = sorted(r["region_code"] for r in read_seed("regions"))
+REGIONS = sorted(r["region_code"] for r in read_seed("code_regions"))
 TYPE_PATTERNS = {
     "int": r"^-?[0-9]+$",
     "float": r"^-?[0-9]+(,[0-9]+)?$",
@@ -252,7 +252,7 @@ def test_the_validator_catches_a_corrupted_file(clean: Path, tmp_path: Path) -> 
 
 
 def test_referential_integrity_and_school_logic(clean: Path) -> None:
-    levels = {r["level_code"]: r for r in read_seed("levels")}
+    levels = {r["level_code"]: r for r in read_seed("code_levels")}
     for school_year in ("2024-2025", "2025-2026"):
         frames = load_year(clean, school_year)
         days = set(school_days(school_year))
@@ -329,7 +329,7 @@ def test_pupils_are_unique_and_stable_across_years(clean: Path) -> None:
     for col in identity[1:]:
         assert (both[col] == both[f"{col}_next"]).all(), f"{col} changed between years"
     # the next year's levels: promoted (next level) or repeating
-    nxt = {r["level_code"]: r["next_level_code"] for r in read_seed("levels")}
+    nxt = {r["level_code"]: r["next_level_code"] for r in read_seed("code_levels")}
     lv = []
     for school_year in ("2024-2025", "2025-2026"):
         e = pl.concat(
@@ -438,7 +438,7 @@ def test_parent_secrets_are_hashed_in_the_export_and_plain_in_a_separate_file(cl
 
 
 def test_timetables_follow_the_levels_and_the_teaching_assignments(clean: Path) -> None:
-    levels = {r["level_code"]: int(r["sessions_per_day"]) for r in read_seed("levels")}
+    levels = {r["level_code"]: int(r["sessions_per_day"]) for r in read_seed("code_levels")}
     frames = load_year(clean, "2024-2025")
     for region in REGIONS:
         tt = frames[(region, "timetables")]
@@ -477,7 +477,7 @@ def test_exam_results_sessions_and_candidates(clean: Path) -> None:
     level_of = enrol.filter(pl.col("event_type").is_in(["entry", "re_enrollment"])).select(
         "student_code", "level_code"
     )
-    seed_level = {r["exam_code"]: r["level_code"] for r in read_seed("exams")}
+    seed_level = {r["exam_code"]: r["level_code"] for r in read_seed("code_exams")}
     # the first year's file carries the 2BAC candidates' 1BAC regional exam of the year before
     carried = exams.filter(pl.col("exam_year").is_not_null())
     exams = exams.filter(pl.col("exam_year").is_null())

@@ -82,7 +82,7 @@ def calendar() -> pd.DataFrame:
 
 def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """fct_enrollment (one row per pupil-year) and the stays' validity history."""
-    events = pd.read_csv(SEEDS / "codes" / "enrollment_events.csv")
+    events = pd.read_csv(SEEDS / "codes" / "code_enrollment_events.csv")
     enr = read_exports(exports, "enrollments*.csv", dates=("event_date",))
     enr = enr.merge(events[["event_type", "direction"]], on="event_type")
     key = ["school_year", "student_code", "school_code"]
@@ -281,7 +281,7 @@ def attendance(
 
 
 def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
-    kinds = pd.read_csv(SEEDS / "codes" / "assessment_types.csv")[["assessment_type", "kind"]]
+    kinds = pd.read_csv(SEEDS / "codes" / "code_assessment_types.csv")[["assessment_type", "kind"]]
     coefficients = pd.read_csv(SEEDS / "rules" / "subject_coefficients.csv", dtype={"stream_code": str})
     thresholds = pd.read_csv(SEEDS / "rules" / "decision_thresholds.csv")
     g = read_exports(exports, "grades*.csv", decimal=",")
@@ -373,7 +373,7 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
 
 
 def build(exports: Path) -> dict[str, pd.DataFrame]:
-    levels = pd.read_csv(SEEDS / "codes" / "levels.csv", dtype={"next_level_code": str})
+    levels = pd.read_csv(SEEDS / "codes" / "code_levels.csv", dtype={"next_level_code": str})
     classes = read_exports(exports, "classes.csv")
     cal = calendar()
     fct, hist = enrollment(exports, levels)

@@ -31,15 +31,15 @@ select * from read_csv('${SEEDS}/calendar/school_holidays.csv', header = true);
 
 create or replace table ref_levels as
 select * from read_csv(
-    '${SEEDS}/codes/levels.csv', header = true,
+    '${SEEDS}/codes/code_levels.csv', header = true,
     types = {'level_code': 'VARCHAR', 'next_level_code': 'VARCHAR', 'cycle_code': 'VARCHAR'}
 );
 
 create or replace table ref_events as
-select * from read_csv('${SEEDS}/codes/enrollment_events.csv', header = true);
+select * from read_csv('${SEEDS}/codes/code_enrollment_events.csv', header = true);
 
 create or replace table ref_assessments as
-select * from read_csv('${SEEDS}/codes/assessment_types.csv', header = true);
+select * from read_csv('${SEEDS}/codes/code_assessment_types.csv', header = true);
 
 create or replace table ref_coefficients as
 select * from read_csv(

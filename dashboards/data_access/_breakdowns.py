@@ -20,12 +20,12 @@ Group = tuple[str, str, str]
 GEO_GROUPS: Final[dict[str, Group]] = {
     "region": (
         "region_code",
-        "left join reference.regions as ref on ref.region_code = src.region_code",
+        "left join reference.code_regions as ref on ref.region_code = src.region_code",
         "name",
     ),
     "province": (
         "province_code",
-        "left join reference.provinces as ref on ref.province_code = src.province_code",
+        "left join reference.code_provinces as ref on ref.province_code = src.province_code",
         "name",
     ),
 }

@@ -22,9 +22,9 @@ UNIT_COLUMN: Final[dict[UnitLevel, str]] = {
 #: ``unit_code, unit_name_fr, unit_name_ar`` of every unit of a level
 UNIT_NAMES: Final[dict[UnitLevel, str]] = {
     "region": "select region_code as unit_code, name_fr as unit_name_fr, name_ar as unit_name_ar "
-    "from reference.regions",
+    "from reference.code_regions",
     "province": "select province_code as unit_code, name_fr as unit_name_fr, name_ar as unit_name_ar "
-    "from reference.provinces",
+    "from reference.code_provinces",
     "school": "select school_code as unit_code, school_name_fr as unit_name_fr, "
     "school_name_ar as unit_name_ar from marts.dim_school",
 }

@@ -56,9 +56,9 @@ _UNIT_COLUMN: Final[dict[Level, str]] = {
 }
 _UNIT_NAMES: Final[dict[Level, str]] = {
     "region": "select region_code as unit_code, name_fr as unit_name_fr, name_ar as unit_name_ar "
-    "from reference.regions",
+    "from reference.code_regions",
     "province": "select province_code as unit_code, name_fr as unit_name_fr, name_ar as unit_name_ar "
-    "from reference.provinces",
+    "from reference.code_provinces",
     "school": "select school_code as unit_code, school_name_fr as unit_name_fr, "
     "school_name_ar as unit_name_ar from marts.dim_school",
     "class": "select class_code as unit_code, any_value(class_code || ' · ' || coalesce(level_code, '')) "
@@ -70,7 +70,7 @@ _UNIT_NAMES: Final[dict[Level, str]] = {
 # Units shown even without any class in the warehouse: every region at the national level (a region
 # whose files never arrived shows as "no data received", not as absent from the list).
 _ALL_UNITS_EXTRA: Final[dict[Level, str]] = {
-    "region": "union select region_code as unit_code from reference.regions",
+    "region": "union select region_code as unit_code from reference.code_regions",
     "province": "",
     "school": "",
     "class": "",
@@ -148,7 +148,7 @@ def absence_by_unit(
     ``day`` is "today" (default: the territory's last loaded day, see :func:`last_loaded_day`).
     ``level, unit_code, unit_name_fr, unit_name_ar, enrolled_today, absent_today, rate_today,
     enrolled_week, absent_week, rate_week``, one row per unit with pupils in the year (``marts.dim_class``;
-    at the region level every region of ``reference.regions``), ordered by unit code. A unit whose data
+    at the region level every region of ``reference.code_regions``), ordered by unit code. A unit whose data
     was not received (no file that day, or this week) has null counts and rates, not zeros.
     ``enrolled_week`` and ``absent_week`` are pupil-days.
     """
@@ -403,7 +403,8 @@ def recording_status_counts(
     day: date | None = None,
 ) -> pl.DataFrame:
     """Schools per recording status on ``day`` (default: the territory's last loaded day), every status of
-    ``reference.recording_statuses`` in its display order: ``status_code, status_fr, status_ar, schools``.
+    ``reference.code_recording_statuses`` in its display order:
+    ``status_code, status_fr, status_ar, schools``.
     Schools whose region sent no file that day count under ``no_file_received``."""
     territory = _territory(scope, region, province, school)
     today = _day(school_year, territory, day)
@@ -423,7 +424,7 @@ def recording_status_counts(
             st.label_fr as status_fr,
             st.label_ar as status_ar,
             coalesce(days.schools, 0)::bigint as schools
-        from reference.recording_statuses as st
+        from reference.code_recording_statuses as st
         left join days on days.recording_status = st.status_code
         order by st.sort_order
         """,

@@ -57,7 +57,7 @@ def regions(*, scope: Scope, region: str | None = None) -> pl.DataFrame:
     return _run(
         """
         select region_code, iso_3166_2, name_fr, name_ar
-        from reference.regions
+        from reference.code_regions
         where (cast(? as varchar) is null or region_code = ?)
         order by region_code
         """,
@@ -73,7 +73,7 @@ def provinces(*, scope: Scope, region: str | None = None) -> pl.DataFrame:
     return _run(
         """
         select province_code, region_code, name_fr, name_ar
-        from reference.provinces
+        from reference.code_provinces
         where (cast(? as varchar) is null or region_code = ?)
             and (cast(? as varchar) is null or province_code = ?)
         order by province_code
@@ -104,7 +104,7 @@ def cycles() -> pl.DataFrame:
     return _run(
         """
         select cycle_code, cycle_order, label_fr, label_ar
-        from reference.cycles
+        from reference.code_cycles
         order by cycle_order, cycle_code
         """
     )
@@ -116,7 +116,7 @@ def levels() -> pl.DataFrame:
     return _run(
         """
         select level_code, cycle_code, level_order, label_fr, label_ar
-        from reference.levels
+        from reference.code_levels
         order by level_order, level_code
         """
     )
@@ -175,7 +175,7 @@ def pupils_by_region(
             case when count(a.region_code) > 0
                 then coalesce(sum(a.pupils) filter (where {_WANTED_CYCLE_SEX} and a.sex = 'M'), 0)
             end::bigint as boys
-        from reference.regions as r
+        from reference.code_regions as r
         left join src as a
             on a.region_code = r.region_code
             and a.school_year = ?
@@ -230,8 +230,8 @@ def pupils_by_region_cycle_sex(
             a.sex,
             sum(a.pupils)::bigint as pupils
         from src as a
-        left join reference.regions as r on r.region_code = a.region_code
-        left join reference.cycles as c on c.cycle_code = a.cycle_code
+        left join reference.code_regions as r on r.region_code = a.region_code
+        left join reference.code_cycles as c on c.cycle_code = a.cycle_code
         where a.school_year = ?
         group by a.region_code, a.cycle_code, a.sex
         order by a.region_code, cycle_order, a.cycle_code, a.sex
@@ -291,7 +291,7 @@ def pupils_by_province(
             coalesce(sum(a.pupils), 0)::bigint as pupils,
             coalesce(sum(a.pupils) filter (where a.sex = 'F'), 0)::bigint as girls,
             coalesce(sum(a.pupils) filter (where a.sex = 'M'), 0)::bigint as boys
-        from reference.provinces as p
+        from reference.code_provinces as p
         left join src as a
             on a.province_code = p.province_code
             and a.school_year = ?
@@ -363,7 +363,7 @@ def pupils_trend(
             a.sex,
             sum(a.pupils)::bigint as pupils
         from src as a
-        left join reference.cycles as c on c.cycle_code = a.cycle_code
+        left join reference.code_cycles as c on c.cycle_code = a.cycle_code
         group by a.school_year, a.cycle_code, a.sex
         order by a.school_year, cycle_order, a.cycle_code, a.sex
         """,

@@ -51,7 +51,7 @@ def collection_by_fee(
         select b.fee_code, f.label_fr, f.label_ar, f.recipient_code, f.recipient_label_fr,
             f.recipient_label_ar, b.* exclude (fee_code)
         from by_fee as b
-        left join reference.fee_types as f on b.fee_code = f.fee_code
+        left join reference.code_fee_types as f on b.fee_code = f.fee_code
         order by f.fee_order, b.fee_code
         """,
         school_year,

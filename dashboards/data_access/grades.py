@@ -77,7 +77,7 @@ def graded_levels(
         f"""
         with src as ({_DISTRIBUTION})
         select l.level_code, l.level_order, l.label_fr, l.label_ar
-        from reference.levels as l
+        from reference.code_levels as l
         where l.level_code in (select level_code from src)
         order by l.level_order
         """,
@@ -101,7 +101,7 @@ def graded_subjects(
         f"""
         with src as ({_DISTRIBUTION})
         select s.subject_code, s.label_fr, s.label_ar
-        from reference.subjects as s
+        from reference.code_subjects as s
         where s.subject_code in (select subject_code from src)
         order by s.subject_code
         """,
@@ -196,7 +196,7 @@ def subject_averages(
             any_value(s.label_ar) as label_ar,
             {_MEAN_AVERAGE}
         from src
-        left join reference.subjects as s on src.subject_code = s.subject_code
+        left join reference.code_subjects as s on src.subject_code = s.subject_code
         group by src.subject_code
         order by src.subject_code
         """,
@@ -227,7 +227,7 @@ def level_averages(
             any_value(l.label_ar) as label_ar,
             {_MEAN_AVERAGE}
         from src
-        left join reference.levels as l on src.level_code = l.level_code
+        left join reference.code_levels as l on src.level_code = l.level_code
         group by src.level_code
         order by level_order, src.level_code
         """,
@@ -305,7 +305,7 @@ def decisions_by_level(
             k.boys,
             k.pupils / sum(k.pupils) over (partition by k.level_code) as share
         from counted as k
-        left join reference.levels as l on k.level_code = l.level_code
+        left join reference.code_levels as l on k.level_code = l.level_code
         order by l.level_order, k.level_code, k.decision nulls last
         """,
         school_year,

@@ -63,7 +63,7 @@ def load_summary(
         select b.cycle_code, c.label_fr as cycle_label_fr, c.label_ar as cycle_label_ar,
             b.* exclude (cycle_code)
         from by_cycle as b
-        left join reference.cycles as c on b.cycle_code = c.cycle_code
+        left join reference.code_cycles as c on b.cycle_code = c.cycle_code
         where b.teachers > 0
         order by b.cycle_code is null, c.cycle_order, b.cycle_code
         """,
@@ -90,7 +90,7 @@ def coverage_by_subject(
         by_subject as (select src.subject_code, {_SUBJECT_MEASURES} from src group by src.subject_code)
         select b.subject_code, s.label_fr, s.label_ar, b.* exclude (subject_code)
         from by_subject as b
-        left join reference.subjects as s on b.subject_code = s.subject_code
+        left join reference.code_subjects as s on b.subject_code = s.subject_code
         order by b.subject_code
         """,
         school_year,
@@ -140,8 +140,8 @@ def school_vacancies(
             select * from marts.fct_teaching_vacancy
             where school_year = ? and cast(? as varchar) is not null and {TERRITORY_WHERE}
         ) as v
-        left join reference.subjects as s on v.subject_code = s.subject_code
-        left join reference.staff_statuses as t on v.absent_teacher_status = t.status_code
+        left join reference.code_subjects as s on v.subject_code = s.subject_code
+        left join reference.code_staff_statuses as t on v.absent_teacher_status = t.status_code
         order by v.class_code, v.subject_code
         """,
         school_year,

@@ -26,8 +26,8 @@ _SOURCE = """
         and (cast(? as varchar) is null or province_code = ?)
 """
 _GROUPS: dict[str, Group] = {
-    "disability_type": code_list_group("disability_type", "disability_types"),
-    "class_setting": code_list_group("class_setting", "class_settings"),
+    "disability_type": code_list_group("disability_type", "code_disability_types"),
+    "class_setting": code_list_group("class_setting", "code_class_settings"),
     **GEO_GROUPS,
 }
 

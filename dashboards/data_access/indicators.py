@@ -157,9 +157,9 @@ _INDICATOR_TABLE = f"""
         coalesce(d.school_name_ar, p.name_ar, r.name_ar) as name_ar,
         u.* exclude (territory_level, region_code, province_code, school_code)
     from units as u
-    left join reference.regions as r
+    left join reference.code_regions as r
         on u.territory_level = 'region' and u.region_code = r.region_code
-    left join reference.provinces as p
+    left join reference.code_provinces as p
         on u.territory_level = 'province' and u.province_code = p.province_code
     left join marts.dim_school as d
         on u.territory_level = 'school' and u.school_code = d.school_code
@@ -261,7 +261,7 @@ def survival_by_grade(
             s.cohort_size,
             s.cohort_reached
         from marts.agg_survival as s
-        left join reference.levels as l on s.level_code = l.level_code
+        left join reference.code_levels as l on s.level_code = l.level_code
         where s.territory_level = ?
             and s.region_code is not distinct from ?
             and s.province_code is not distinct from ?

@@ -64,7 +64,7 @@ _MEASURES = """
     100.0 * sum(occupied_slots) / nullif(sum(available_slots), 0) as occupancy_rate
 """
 _GROUPS: dict[str, Group] = {
-    "room_type": code_list_group("room_type", "classroom_types"),
+    "room_type": code_list_group("room_type", "code_classroom_types"),
     **GEO_GROUPS,
 }
 
@@ -127,8 +127,8 @@ def rooms(
             c.building_code, c.construction_type, c.built_year, c.occupied_slots, c.week_slots,
             c.occupancy_rate
         from marts.dim_classroom as c
-        left join reference.classroom_types as t on t.room_type = c.room_type
-        left join reference.classroom_statuses as s on s.operating_status = c.operating_status
+        left join reference.code_classroom_types as t on t.room_type = c.room_type
+        left join reference.code_classroom_statuses as s on s.operating_status = c.operating_status
         where c.school_year = ?
             and cast(? as varchar) is not null
             and c.school_code = ?

@@ -16,8 +16,8 @@ from dashboards.scope import TERRITORY_WHERE, Scope
 Breakdown = Literal["programme", "outcome", "region", "province", "school"]
 
 _GROUPS: dict[str, Group] = {
-    "programme": code_list_group("programme_code", "nonformal_programmes"),
-    "outcome": code_list_group("outcome_code", "nonformal_outcomes"),
+    "programme": code_list_group("programme_code", "code_nonformal_programmes"),
+    "outcome": code_list_group("outcome_code", "code_nonformal_outcomes"),
     **GEO_GROUPS,
     "school": SCHOOL_GROUP,
 }

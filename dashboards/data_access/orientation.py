@@ -34,7 +34,7 @@ _SCHOOL_SOURCE = f"""
         count(*) filter (where f.wish_1 = o.stream_code and f.granted_wish_rank = 1) as first_wishes_granted,
         count(*) filter (where f.wish_1 = o.stream_code and not f.is_oriented) as first_wishes_not_oriented
     from (select * from marts.fct_orientation where {TERRITORY_WHERE} and school_code is not null) as f
-    inner join reference.orientation_offers as o on o.after_level = f.level_code
+    inner join reference.xwalk_orientation_offers as o on o.after_level = f.level_code
     group by f.school_year, f.region_code, f.province_code, f.level_code, o.stream_code
 """
 _MEASURES = """
@@ -45,7 +45,7 @@ _MEASURES = """
     100.0 * sum(first_wishes_granted) / nullif(sum(first_wishes), 0) as first_wish_satisfaction_rate
 """
 _GROUPS: dict[str, Group] = {
-    "stream": code_list_group("stream_code", "streams"),
+    "stream": code_list_group("stream_code", "code_streams"),
     **GEO_GROUPS,
 }
 

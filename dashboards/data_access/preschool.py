@@ -16,7 +16,7 @@ from dashboards.scope import TERRITORY_WHERE, Scope
 Breakdown = Literal["type", "region", "province", "school"]
 
 _GROUPS: dict[str, Group] = {
-    "type": code_list_group("preschool_type", "preschool_types"),
+    "type": code_list_group("preschool_type", "code_preschool_types"),
     **GEO_GROUPS,
     "school": SCHOOL_GROUP,
 }

@@ -158,9 +158,9 @@ _NAMES = """
     from (select cast(? as varchar) as region_code, cast(? as varchar) as province_code,
         cast(? as varchar) as school_code) as wanted
     left join marts.dim_school as s on s.school_code = wanted.school_code
-    left join reference.provinces as p
+    left join reference.code_provinces as p
         on p.province_code = coalesce(wanted.province_code, s.province_code)
-    left join reference.regions as r
+    left join reference.code_regions as r
         on r.region_code = coalesce(wanted.region_code, p.region_code, s.region_code)
 """
 

@@ -113,7 +113,7 @@ def quarantine_counts(*, scope: Scope, region: str | None = None) -> pl.DataFram
             q.entity,
             count(*)::bigint as rows
         from audit.quarantine as q
-        left join reference.regions as r on r.region_code = q.region_code
+        left join reference.code_regions as r on r.region_code = q.region_code
         where (cast(? as varchar) is null or q.region_code = ?)
         group by q.reason_code, q.region_code, q.entity
         order by rows desc, q.reason_code, q.region_code, q.entity
@@ -151,7 +151,7 @@ def freshness(*, scope: Scope, region: str | None = None) -> pl.DataFrame:
             days.last_day_loaded,
             (national.last_day_number - days.last_day_number)::integer as school_days_behind,
             loads.last_loaded_at
-        from reference.regions as r
+        from reference.code_regions as r
         left join days on days.region_code = r.region_code
         cross join national
         left join loads on loads.region_code = r.region_code

@@ -62,7 +62,7 @@ def resources_by_cycle(
             c.label_ar as cycle_label_ar,
             b.* exclude (cycle_code)
         from by_cycle as b
-        left join reference.cycles as c on b.cycle_code = c.cycle_code
+        left join reference.code_cycles as c on b.cycle_code = c.cycle_code
         where b.schools > 0
         order by b.cycle_code is null, c.cycle_order, b.cycle_code
         """,
@@ -170,7 +170,7 @@ def class_size_distribution(
             k.pupils,
             k.classes / nullif(sum(k.classes) over (partition by k.cycle_code), 0) as share_of_classes
         from counted as k
-        left join reference.cycles as c on k.cycle_code = c.cycle_code
+        left join reference.code_cycles as c on k.cycle_code = c.cycle_code
         order by c.cycle_order, k.cycle_code, k.band_order
         """,
         school_year,

@@ -44,7 +44,7 @@ _SCHOOL_SOURCE = f"""
             as non_beneficiary_enrolled_days,
         coalesce(sum(s.amount_mad), 0) as amount_mad
     from (select * from marts.fct_attendance_ytd where {TERRITORY_WHERE} and school_code is not null) as a
-    cross join reference.social_programmes as p
+    cross join reference.code_social_programmes as p
     left join marts.fct_social_support as s
         on s.student_key = a.student_key and s.school_year = a.school_year
         and s.programme_code = p.programme_code
@@ -62,7 +62,7 @@ _MEASURES = """
 """
 _YEAR_AND_PROGRAMME = "src.school_year = ? and (cast(? as varchar) is null or src.programme_code = ?)"
 _GROUPS: dict[str, Group] = {
-    "programme": code_list_group("programme_code", "social_programmes"),
+    "programme": code_list_group("programme_code", "code_social_programmes"),
     **GEO_GROUPS,
 }
 

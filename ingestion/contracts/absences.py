@@ -51,7 +51,7 @@ CONTRACT = Contract(
             "string",
             "Reason for the absence, when known.",
             required=False,
-            codelist="absence_reasons",
+            codelist="code_absence_reasons",
             aliases=("motif", "code_motif"),
         ),
     ),

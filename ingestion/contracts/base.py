@@ -141,7 +141,7 @@ REGION_CODE = Column(
     "region_code",
     "string",
     "HCP code of the region (01-12); also identifies the AREF.",
-    codelist="regions",
+    codelist="code_regions",
     aliases=("code_region", "code région", "CodeRegion"),
 )
 SCHOOL_CODE = Column(
@@ -169,13 +169,13 @@ LEVEL_CODE = Column(
     "level_code",
     "string",
     "School level (1AP..6AP, 1AC..3AC, TC, 1BAC, 2BAC, preschool PS1/PS2).",
-    codelist="levels",
+    codelist="code_levels",
     aliases=("niveau", "code_niveau"),
 )
 SUBJECT_CODE = Column(
     "subject_code",
     "string",
     "Subject (matière) code.",
-    codelist="subjects",
+    codelist="code_subjects",
     aliases=("matiere", "code_matiere", "matière"),
 )

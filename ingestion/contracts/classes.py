@@ -27,7 +27,7 @@ CONTRACT = Contract(
             "string",
             "Stream (filière) for upper secondary; empty below.",
             required=False,
-            codelist="streams",
+            codelist="code_streams",
             aliases=("filiere", "filière"),
         ),
     ),

@@ -26,14 +26,14 @@ CONTRACT = Contract(
             "room_type",
             "string",
             "Type of room (class, lab, workshop...).",
-            codelist="classroom_types",
+            codelist="code_classroom_types",
             aliases=("type_salle", "type_local"),
         ),
         Column(
             "operating_status",
             "string",
             "Operating status (in service, needs repair, out of service).",
-            codelist="classroom_statuses",
+            codelist="code_classroom_statuses",
             aliases=("etat", "statut"),
         ),
         Column(
@@ -64,7 +64,7 @@ CONTRACT = Contract(
             "construction_type",
             "string",
             "How the building is built: masonry or prefabricated.",
-            codelist="construction_types",
+            codelist="code_construction_types",
             aliases=("type_construction",),
         ),
         Column(

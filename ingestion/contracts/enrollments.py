@@ -33,7 +33,7 @@ CONTRACT = Contract(
             "event_type",
             "string",
             "Movement type.",
-            codelist="enrollment_events",
+            codelist="code_enrollment_events",
             aliases=("type_mouvement", "mouvement"),
         ),
         Column("event_date", "date", "Date of the movement (dd/mm/yyyy).", aliases=("date_mouvement",)),

@@ -30,7 +30,10 @@ CONTRACT = Contract(
         SCHOOL_CODE,
         STUDENT_CODE,
         Column(
-            "exam_code", "string", "Which exam (3AC regional, bac regional, bac national).", codelist="exams"
+            "exam_code",
+            "string",
+            "Which exam (3AC regional, bac regional, bac national).",
+            codelist="code_exams",
         ),
         Column(
             "exam_session",
@@ -55,7 +58,7 @@ CONTRACT = Contract(
             "string",
             "Why there is no mark; empty when graded.",
             required=False,
-            codelist="missed_test_codes",
+            codelist="code_missed_test_codes",
         ),
         Column(
             "exam_year",

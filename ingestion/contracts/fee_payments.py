@@ -44,8 +44,8 @@ CONTRACT = Contract(
         Column(
             "fee_code",
             "string",
-            "Contribution (seed fee_types).",
-            codelist="fee_types",
+            "Contribution (seed code_fee_types).",
+            codelist="code_fee_types",
             aliases=("code_frais", "frais"),
         ),
         Column("payment_date", "date", "Day the payment was received.", aliases=("date_paiement",)),

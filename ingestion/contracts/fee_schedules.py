@@ -17,8 +17,8 @@ CONTRACT = Contract(
         Column(
             "fee_code",
             "string",
-            "Contribution (seed fee_types).",
-            codelist="fee_types",
+            "Contribution (seed code_fee_types).",
+            codelist="code_fee_types",
             aliases=("code_frais", "frais"),
         ),
         Column(

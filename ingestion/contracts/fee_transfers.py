@@ -24,8 +24,8 @@ CONTRACT = Contract(
         Column(
             "fee_code",
             "string",
-            "Contribution (seed fee_types; its recipient_code is who receives the transfer).",
-            codelist="fee_types",
+            "Contribution (seed code_fee_types; its recipient_code is who receives the transfer).",
+            codelist="code_fee_types",
             aliases=("code_frais", "frais"),
         ),
         Column(

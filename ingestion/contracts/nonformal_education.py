@@ -20,10 +20,10 @@ RETURNED = "RETURNED_FORMAL"
 
 def _age_eligible() -> pl.Expr:
     """The child's age at the start (calendar year of start_date minus birth_year) lies within the
-    programme's ages (seed nonformal_programmes: min_age, max_age); nulls and unknown codes pass."""
+    programme's ages (seed code_nonformal_programmes: min_age, max_age); nulls and unknown codes pass."""
     age = pl.col("start_date").dt.year() - pl.col("birth_year")
     ok = pl.lit(True)
-    for r in read_seed("nonformal_programmes"):
+    for r in read_seed("code_nonformal_programmes"):
         inside = age.is_between(int(r["min_age"]), int(r["max_age"]))
         ok = ok & ((pl.col("programme_code") != r["programme_code"]) | inside)
     return ok.fill_null(True)
@@ -90,8 +90,8 @@ CONTRACT = Contract(
         Column(
             "programme_code",
             "string",
-            "Programme (seed nonformal_programmes).",
-            codelist="nonformal_programmes",
+            "Programme (seed code_nonformal_programmes).",
+            codelist="code_nonformal_programmes",
             aliases=("programme", "code_programme"),
         ),
         Column("start_date", "date", "Day the child started the programme.", aliases=("date_debut",)),
@@ -105,8 +105,8 @@ CONTRACT = Contract(
         Column(
             "outcome_code",
             "string",
-            "Where the child is at the export (seed nonformal_outcomes).",
-            codelist="nonformal_outcomes",
+            "Where the child is at the export (seed code_nonformal_outcomes).",
+            codelist="code_nonformal_outcomes",
             aliases=("situation", "issue"),
         ),
         Column(
@@ -123,7 +123,7 @@ CONTRACT = Contract(
             "string",
             "For a return to formal schooling: the level the child re-entered.",
             required=False,
-            codelist="levels",
+            codelist="code_levels",
             aliases=("niveau_reinsertion",),
         ),
     ),
@@ -141,7 +141,7 @@ CONTRACT = Contract(
         RowRule("end_before_start", "the end date is before the start date", _end_after_start),
         RowRule(
             "age_not_eligible",
-            "the child's age at the start is outside the programme's ages (seed nonformal_programmes)",
+            "the child's age at the start is outside the programme's ages (seed code_nonformal_programmes)",
             _age_eligible,
         ),
         RowRule(

@@ -22,11 +22,11 @@ WISHES = ("wish_1", "wish_2", "wish_3", "stream_granted")
 
 def _offered() -> pl.Expr:
     """Every wish and the stream granted are streams offered at the end of the row's level (seed
-    orientation_offers); nulls pass."""
+    xwalk_orientation_offers); nulls pass."""
     ok = pl.lit(True)
     for level in ORIENTATION_LEVELS:
         offered = sorted(
-            r["stream_code"] for r in read_seed("orientation_offers") if r["after_level"] == level
+            r["stream_code"] for r in read_seed("xwalk_orientation_offers") if r["after_level"] == level
         )
         for column in WISHES:
             ok = ok & (
@@ -56,13 +56,13 @@ CONTRACT = Contract(
             allowed=ORIENTATION_LEVELS,
             aliases=("niveau",),
         ),
-        Column("wish_1", "string", "First stream wished.", codelist="streams", aliases=("choix_1",)),
+        Column("wish_1", "string", "First stream wished.", codelist="code_streams", aliases=("choix_1",)),
         Column(
             "wish_2",
             "string",
             "Second stream wished.",
             required=False,
-            codelist="streams",
+            codelist="code_streams",
             aliases=("choix_2",),
         ),
         Column(
@@ -70,7 +70,7 @@ CONTRACT = Contract(
             "string",
             "Third stream wished.",
             required=False,
-            codelist="streams",
+            codelist="code_streams",
             aliases=("choix_3",),
         ),
         Column(
@@ -78,7 +78,7 @@ CONTRACT = Contract(
             "string",
             "Stream granted by the orientation council; empty when not oriented (repeats or leaves).",
             required=False,
-            codelist="streams",
+            codelist="code_streams",
             aliases=("filiere_accordee", "orientation"),
         ),
         Column("decision_date", "date", "Date of the council's decision.", aliases=("date_decision",)),
@@ -92,7 +92,8 @@ CONTRACT = Contract(
     rules=(
         RowRule(
             "stream_not_offered",
-            "a wish or the stream granted is not offered after the pupil's level (seed orientation_offers)",
+            "a wish or the stream granted is not offered after the pupil's level "
+            "(seed xwalk_orientation_offers)",
             _offered,
         ),
         RowRule(

@@ -18,8 +18,8 @@ from ingestion.contracts.base import (
 
 def _years_match_type() -> pl.Expr:
     """No preschool (a type whose ``attended`` flag is false) goes with 0 years, any other type with 1 to
-    3 years (seed preschool_types); nulls pass."""
-    none = sorted(r["preschool_type"] for r in read_seed("preschool_types") if r["attended"] == "false")
+    3 years (seed code_preschool_types); nulls pass."""
+    none = sorted(r["preschool_type"] for r in read_seed("code_preschool_types") if r["attended"] == "false")
     years, kind = pl.col("preschool_years"), pl.col("preschool_type")
     consistent = pl.when(kind.is_in(none)).then(years == 0).otherwise(years >= 1)
     return years.is_null() | kind.is_null() | consistent
@@ -43,8 +43,8 @@ CONTRACT = Contract(
         Column(
             "preschool_type",
             "string",
-            "Kind of preschool attended before 1AP (seed preschool_types; NONE = not attended).",
-            codelist="preschool_types",
+            "Kind of preschool attended before 1AP (seed code_preschool_types; NONE = not attended).",
+            codelist="code_preschool_types",
             aliases=("type_prescolaire", "prescolarise"),
         ),
         Column(

@@ -14,7 +14,7 @@ CONTRACT = Contract(
             "province_code",
             "string",
             "HCP code of the province or prefecture, RR.PPP.",
-            codelist="provinces",
+            codelist="code_provinces",
             aliases=("code_province", "CodeProvince"),
         ),
         SCHOOL_CODE,
@@ -28,6 +28,8 @@ CONTRACT = Contract(
             aliases=("secteur",),
         ),
         Column("area", "string", "urban or rural.", allowed=("urban", "rural"), aliases=("milieu",)),
-        Column("cycle_code", "string", "Cycle the school teaches.", codelist="cycles", aliases=("cycle",)),
+        Column(
+            "cycle_code", "string", "Cycle the school teaches.", codelist="code_cycles", aliases=("cycle",)
+        ),
     ),
 )

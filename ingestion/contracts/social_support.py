@@ -28,8 +28,8 @@ CONTRACT = Contract(
         Column(
             "programme_code",
             "string",
-            "Programme (seed social_programmes).",
-            codelist="social_programmes",
+            "Programme (seed code_social_programmes).",
+            codelist="code_social_programmes",
             aliases=("programme", "code_programme"),
         ),
         Column(

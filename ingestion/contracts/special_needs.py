@@ -28,16 +28,16 @@ CONTRACT = Contract(
         Column(
             "disability_type",
             "string",
-            "Type of disability (seed disability_types). Health data: sensitive.",
-            codelist="disability_types",
+            "Type of disability (seed code_disability_types). Health data: sensitive.",
+            codelist="code_disability_types",
             sensitive=True,
             aliases=("type_handicap",),
         ),
         Column(
             "class_setting",
             "string",
-            "ordinary class (inclusion) or integrated class (seed class_settings).",
-            codelist="class_settings",
+            "ordinary class (inclusion) or integrated class (seed code_class_settings).",
+            codelist="code_class_settings",
             aliases=("type_classe",),
         ),
         Column(

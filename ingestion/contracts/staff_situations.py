@@ -41,15 +41,15 @@ CONTRACT = Contract(
         Column(
             "grade_code",
             "string",
-            "Grade (seed teacher_grades).",
-            codelist="teacher_grades",
+            "Grade (seed code_teacher_grades).",
+            codelist="code_teacher_grades",
             aliases=("grade",),
         ),
         Column(
             "status_code",
             "string",
-            "Administrative situation (seed staff_statuses).",
-            codelist="staff_statuses",
+            "Administrative situation (seed code_staff_statuses).",
+            codelist="code_staff_statuses",
             aliases=("situation", "position"),
         ),
         Column(

@@ -82,8 +82,8 @@ def absences(
 ) -> pl.DataFrame:
     """The absences entity (typed). ``silent`` (class x school day, see :func:`silent_class_days`): the
     days a class took no roll call, on which it records no absence either."""
-    check_codes(list(P.JUSTIFIED_REASONS), "absence_reasons")
-    check_codes(list(P.UNJUSTIFIED_REASONS), "absence_reasons")
+    check_codes(list(P.JUSTIFIED_REASONS), "code_absence_reasons")
+    check_codes(list(P.UNJUSTIFIED_REASONS), "code_absence_reasons")
     if set(P.JUSTIFIED_REASONS) - set(absence_reasons(True)):
         raise ValueError("JUSTIFIED_REASONS must be justifiable reasons of the seed")
     n_days = ctx.n_days
@@ -218,8 +218,8 @@ def grades(
     p_daily: np.ndarray,
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """The grades entity (typed) and each pupil's mean grade of the year (NaN when never graded)."""
-    check_codes(["ABJ", "ABN", "DIS"], "missed_test_codes")
-    check_codes([a for _, a in TEST_SLOTS], "assessment_types")
+    check_codes(["ABJ", "ABN", "DIS"], "code_missed_test_codes")
+    check_codes([a for _, a in TEST_SLOTS], "code_assessment_types")
     lv, cur = levels(), curriculum()
     n_slots = len(TEST_SLOTS)
     graded_level = np.array([c in P.GRADED_CYCLES for c in lv.cycles])

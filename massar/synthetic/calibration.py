@@ -95,7 +95,7 @@ def _starts(exports: Path, year: str) -> pl.DataFrame:
         pl.col("event_type").is_in(["entry", "re_enrollment"])
     )
     enrol = enrol.unique("student_code", keep="first", maintain_order=True)
-    levels = pl.DataFrame(list(read_seed("levels"))).select("level_code", "cycle_code")
+    levels = pl.DataFrame(list(read_seed("code_levels"))).select("level_code", "cycle_code")
     schools = (
         read_entity(exports, year, "schools").select("school_code", "sector", "area").unique("school_code")
     )

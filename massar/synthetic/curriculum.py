@@ -17,7 +17,7 @@ class Curriculum:
 
     table: np.ndarray  # [level, stream + 1] -> curriculum id, -1 when none
     offsets: np.ndarray
-    subject: np.ndarray  # subject index (subjects seed order)
+    subject: np.ndarray  # subject index (code_subjects seed order)
     hours: np.ndarray
     group: np.ndarray  # subject index of the teacher who teaches it (generalists in primary)
 
@@ -42,12 +42,12 @@ class Curriculum:
 @cache
 def curriculum() -> Curriculum:
     lv, st, sj = levels(), streams(), subjects()
-    check_codes([s for _, s in P.CURRICULUM], "streams")
-    check_codes([lvl for lvl, _ in P.CURRICULUM], "levels")
+    check_codes([s for _, s in P.CURRICULUM], "code_streams")
+    check_codes([lvl for lvl, _ in P.CURRICULUM], "code_levels")
     table = np.full((len(lv.codes), len(st) + 1), -1, dtype=np.int64)
     offsets, subject, hours, group = [0], [], [], []
     for k, ((level_code, stream_code), hours_by_subject) in enumerate(P.CURRICULUM.items()):
-        check_codes(list(hours_by_subject), "subjects")
+        check_codes(list(hours_by_subject), "code_subjects")
         cycle = lv.cycles[lv.index(level_code)]
         groups = P.GENERALIST_GROUPS.get(cycle, {})
         table[lv.index(level_code), st.index(stream_code) + 1 if stream_code else 0] = k

@@ -131,8 +131,8 @@ def exam_results(
 ) -> pl.DataFrame:
     """The exam_results entity (typed). ``carry_regional`` (the first exported year): the 2BAC
     candidates' 1BAC regional exam of the previous school year is carried (``exam_year``)."""
-    check_codes(list(EXAM_LEVEL), "exams")
-    check_codes(["ABN"], "missed_test_codes")
+    check_codes(list(EXAM_LEVEL), "code_exams")
+    check_codes(["ABN"], "code_missed_test_codes")
     lv = levels()
     parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
 

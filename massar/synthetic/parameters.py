@@ -169,7 +169,7 @@ RECORDING_GAP_SLOPPY_SHARE = 0.15
 # (the roll_calls entity: no row for the class that day, and no absence either) (UNVERIFIED).
 RECORDING_GAP_CLASS = 0.01
 
-# --- Upper-secondary streams (codes of the streams seed; shares UNVERIFIED) -----------------------
+# --- Upper-secondary streams (codes of the code_streams seed; shares UNVERIFIED) -----------------------
 STREAMS_ON_ENTRY: dict[str, dict[str, float]] = {
     "TC": {"SC": 0.62, "LET": 0.30, "TECH": 0.08},
     "1BAC": {"SC": 0.42, "SM": 0.06, "LET": 0.32, "ECO": 0.12, "TECH": 0.08},
@@ -186,7 +186,7 @@ STREAM_TRANSITIONS: dict[str, dict[str, float]] = {
 # 1BAC SC -> 2BAC PC or SVT.
 STREAM_TRANSITIONS_2BAC: dict[str, dict[str, float]] = {"SC": {"PC": 0.45, "SVT": 0.55}}
 
-# --- Curriculum: weekly hours per subject (subjects seed codes; UNVERIFIED, plausible) -------------
+# --- Curriculum: weekly hours per subject (code_subjects seed codes; UNVERIFIED, plausible) -------------
 _PRIMARY_LOW = {"AR": 10.0, "FR": 6.0, "MATH": 5.0, "SCI": 2.0, "ISL": 2.5, "ART": 1.5, "EPS": 2.0}
 _PRIMARY_HIGH = {"AR": 8.0, "FR": 7.0, "MATH": 5.0, "SCI": 2.0, "ISL": 2.0, "HG": 2.0, "ART": 1.5, "EPS": 1.5}
 _COLLEGE = {
@@ -451,7 +451,7 @@ ABSENCE_MAX_DAILY = 0.7
 ABILITY_ABSENCE_CORRELATION = -0.35
 # An absent day is: the whole day, a half day, or one or two sessions.
 ABSENCE_PATTERN = {"full": 0.55, "half": 0.25, "sessions": 0.20}
-# Justified absences (brief: ~40%) and their reasons (absence_reasons seed, justifiable=true).
+# Justified absences (brief: ~40%) and their reasons (code_absence_reasons seed, justifiable=true).
 JUSTIFIED_SHARE = 0.40
 JUSTIFIED_REASONS: dict[str, float] = {"ILL": 0.62, "FAM": 0.25, "TRP": 0.07, "WTH": 0.06}
 # Unjustified: reason empty, UNK or WRK (seasonal work, justifiable=false).
@@ -489,7 +489,7 @@ EPS_EXEMPT_SHARE = 0.02
 GUARDIAN_FATHER_SHARE = 0.88
 GUARDIAN_MOTHER_SHARE = 0.09  # the rest has no guardian name (optional column)
 
-# --- Certificate exams (exams seed: 3AC_REG, BAC_REG, BAC_NAT) ------------------------------------
+# --- Certificate exams (code_exams seed: 3AC_REG, BAC_REG, BAC_NAT) ------------------------------------
 # Bac 2024, normal session, enrolled candidates: 67.8 % admitted of those present, girls 72.0 %,
 # boys 62.6 %; 97.4 % of the candidates present (SOURCED: MENPS communiqué 26 June 2024 via libe.ma,
 # education_stats/morocco_education_official_figures_from_press.csv). A candidate passes when the mean
@@ -532,5 +532,5 @@ EXAM_START: dict[tuple[str, str], tuple[int, int]] = {
 
 # --- Timetables ----------------------------------------------------------------------------------
 # Weekly sessions of a subject = its weekly hours rounded (one session = one hour), scaled down when
-# they exceed the week's sessions (levels seed sessions_per_day; Saturday afternoon closed).
+# they exceed the week's sessions (code_levels seed sessions_per_day; Saturday afternoon closed).
 TIMETABLE_ROOM_OF_SUBJECT: dict[str, str] = {"EPS": "TERRAIN", "PC": "LABO-PC", "SVT": "LABO-SVT"}

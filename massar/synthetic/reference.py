@@ -12,7 +12,7 @@ from ingestion.codelists import allowed_codes, read_seed
 
 @dataclass(frozen=True)
 class Levels:
-    """The levels seed, in level order; arrays are indexed by level index."""
+    """The code_levels seed, in level order; arrays are indexed by level index."""
 
     codes: tuple[str, ...]
     cycles: tuple[str, ...]
@@ -32,7 +32,7 @@ class Levels:
 def levels() -> Levels:
     from massar.synthetic.parameters import AGE_PS1
 
-    rows = sorted(read_seed("levels"), key=lambda r: int(r["level_order"]))
+    rows = sorted(read_seed("code_levels"), key=lambda r: int(r["level_order"]))
     codes = tuple(r["level_code"] for r in rows)
     cycles = tuple(r["cycle_code"] for r in rows)
     nxt = np.array([codes.index(r["next_level_code"]) if r["next_level_code"] else -1 for r in rows])
@@ -46,23 +46,27 @@ def levels() -> Levels:
 @cache
 def cycles() -> tuple[str, ...]:
     """Cycle codes in cycle order."""
-    return tuple(r["cycle_code"] for r in sorted(read_seed("cycles"), key=lambda r: int(r["cycle_order"])))
+    return tuple(
+        r["cycle_code"] for r in sorted(read_seed("code_cycles"), key=lambda r: int(r["cycle_order"]))
+    )
 
 
 @cache
 def streams() -> tuple[str, ...]:
-    return tuple(r["stream_code"] for r in read_seed("streams"))
+    return tuple(r["stream_code"] for r in read_seed("code_streams"))
 
 
 @cache
 def subjects() -> tuple[str, ...]:
-    return tuple(r["subject_code"] for r in read_seed("subjects"))
+    return tuple(r["subject_code"] for r in read_seed("code_subjects"))
 
 
 @cache
 def absence_reasons(justifiable: bool) -> tuple[str, ...]:
     return tuple(
-        r["reason_code"] for r in read_seed("absence_reasons") if (r["justifiable"] == "true") == justifiable
+        r["reason_code"]
+        for r in read_seed("code_absence_reasons")
+        if (r["justifiable"] == "true") == justifiable
     )
 
 
@@ -92,9 +96,9 @@ class Region:
 @cache
 def regions() -> tuple[Region, ...]:
     """The 12 regions and their provinces (geo seeds), in code order."""
-    provinces = sorted(read_seed("provinces"), key=lambda r: r["province_code"])
+    provinces = sorted(read_seed("code_provinces"), key=lambda r: r["province_code"])
     out = []
-    for r in sorted(read_seed("regions"), key=lambda r: r["region_code"]):
+    for r in sorted(read_seed("code_regions"), key=lambda r: r["region_code"]):
         mine = tuple(
             Province(
                 p["province_code"], p["hcp_code_digits"], p["name_fr"], p["type"], int(p["population_2024"])

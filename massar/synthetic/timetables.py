@@ -1,6 +1,6 @@
 """Weekly timetables: every session of the week of every class, with its subject, teacher and room.
 
-The sessions of a week are the levels seed's ``sessions_per_day`` from Monday to Friday and half of
+The sessions of a week are the code_levels seed's ``sessions_per_day`` from Monday to Friday and half of
 them on Saturday morning. A subject gets its weekly hours rounded to whole sessions (scaled down,
 largest remainders first, when the curriculum holds more hours than the week has sessions); the
 sessions are spread over the week in a random order. The teacher is the one of the class's teaching
@@ -76,7 +76,7 @@ def _place(
     has classes in a classroom at its busiest slot (secondary classes leave their room for the labs and
     the sports ground, and have free slots; a primary or preschool class fills its room's week).
     Double shifts (two groups of pupils taking turns in one room, half a day each) are not modelled:
-    the week of a class fills the levels seed's ``sessions_per_day``, and the absences and roll calls
+    the week of a class fills the code_levels seed's ``sessions_per_day``, and the absences and roll calls
     follow the same day."""
     n = int(sizes.sum())
     weekday = np.zeros(n, dtype=np.int64)

@@ -1,7 +1,7 @@
 {#-
     One row per stay of a pupil in a school during a school year (all stays, not only the last).
 
-    A stay is a period in one school. The movement's direction comes from the enrollment_events seed:
+    A stay is a period in one school. The movement's direction comes from the code_enrollment_events seed:
     an `in` movement (entry, re_enrollment, transfer_in) opens a stay; the first `out` movement
     (transfer_out, dropout) in the same school, on or after the opening date and before the next
     opening in that school, closes it and gives its exit_type. An `out` movement that closes no
@@ -18,7 +18,7 @@ enrollments as (
 
 enrollment_events as (
 
-    select * from {{ ref('enrollment_events') }}
+    select * from {{ ref('code_enrollment_events') }}
 
 ),
 

@@ -1,6 +1,6 @@
 {#-
     One row per exam paper: a pupil's mark in one subject of one session of a regional or national
-    exam, with the exam's level and scope (seed exams) and the pseudonymous student key. school_year is
+    exam, with the exam's level and scope (seed code_exams) and the pseudonymous student key. school_year is
     the year the exam was sat: exam_year when the export carries an earlier year's exam (the 1BAC
     regional exam in a 2BAC candidate's file), else the file's school year. A missed paper (no grade)
     counts 0, the rule of both certificates.
@@ -16,7 +16,7 @@ exam_results as (
 
 exams as (
 
-    select * from {{ ref('exams') }}
+    select * from {{ ref('code_exams') }}
 
 ),
 

@@ -6,7 +6,7 @@
     computed from entry/exit events and a running sum (no pupil x day table); pupils_absent counts
     the pupils absent that day under the day-absent rule (fct_absence_daily.is_absent_day), in the
     class of the day's first missed session.
-    recording_status (codes of the recording_statuses seed) tells a day with no absence from a day not
+    recording_status (codes of the code_recording_statuses seed) tells a day with no absence from a day not
     recorded, from the class's roll calls and absences of the day (int_attendance__class_days):
     no_file_received when the region sent no roll call nor absence at all that day, not_recorded when the
     class has neither, recorded_with_absences when it has an absence (an absence is a recorded roll call),

@@ -8,7 +8,7 @@ enrollments as (
 
 provinces as (
 
-    select * from {{ ref('provinces') }}
+    select * from {{ ref('code_provinces') }}
 
 ),
 

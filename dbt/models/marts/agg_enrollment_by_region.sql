@@ -8,7 +8,7 @@ enrollments as (
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ ref('code_regions') }}
 
 ),
 

@@ -37,7 +37,7 @@ enrollments as (
 
 events as (
 
-    select * from {{ ref('enrollment_events') }}
+    select * from {{ ref('code_enrollment_events') }}
 
 ),
 

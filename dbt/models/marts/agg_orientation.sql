@@ -13,7 +13,7 @@ orientation as (
 
 offers as (
 
-    select * from {{ ref('orientation_offers') }}
+    select * from {{ ref('xwalk_orientation_offers') }}
 
 ),
 

@@ -19,7 +19,7 @@ pupils as (
 
 levels as (
 
-    select * from {{ ref('levels') }}
+    select * from {{ ref('code_levels') }}
 
 ),
 

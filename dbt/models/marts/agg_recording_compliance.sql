@@ -35,7 +35,7 @@ class_days as (
 
 statuses as (
 
-    select * from {{ ref('recording_statuses') }}
+    select * from {{ ref('code_recording_statuses') }}
 
 ),
 

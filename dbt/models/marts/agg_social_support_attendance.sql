@@ -20,7 +20,7 @@ support as (
 
 programmes as (
 
-    select * from {{ ref('social_programmes') }}
+    select * from {{ ref('code_social_programmes') }}
 
 ),
 

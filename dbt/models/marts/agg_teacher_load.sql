@@ -31,7 +31,7 @@ situations as (
 
 statuses as (
 
-    select * from {{ ref('staff_statuses') }}
+    select * from {{ ref('code_staff_statuses') }}
 
 ),
 

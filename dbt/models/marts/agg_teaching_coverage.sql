@@ -25,7 +25,7 @@ situations as (
 
 statuses as (
 
-    select * from {{ ref('staff_statuses') }}
+    select * from {{ ref('code_staff_statuses') }}
 
 ),
 

@@ -16,7 +16,7 @@ schools as (
 
 levels as (
 
-    select * from {{ ref('levels') }}
+    select * from {{ ref('code_levels') }}
 
 ),
 

@@ -27,19 +27,19 @@ timetables as (
 
 room_types as (
 
-    select * from {{ ref('classroom_types') }}
+    select * from {{ ref('code_classroom_types') }}
 
 ),
 
 statuses as (
 
-    select * from {{ ref('classroom_statuses') }}
+    select * from {{ ref('code_classroom_statuses') }}
 
 ),
 
 constructions as (
 
-    select * from {{ ref('construction_types') }}
+    select * from {{ ref('code_construction_types') }}
 
 ),
 

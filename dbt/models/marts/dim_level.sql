@@ -1,16 +1,16 @@
-{#- One row per school level, with its cycle (seeds levels and cycles) and decision threshold. -#}
+{#- One row per school level, with its cycle (seeds code_levels and cycles) and decision threshold. -#}
 
 with
 
 levels as (
 
-    select * from {{ ref('levels') }}
+    select * from {{ ref('code_levels') }}
 
 ),
 
 cycles as (
 
-    select * from {{ ref('cycles') }}
+    select * from {{ ref('code_cycles') }}
 
 ),
 

@@ -8,13 +8,13 @@ schools as (
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ ref('code_regions') }}
 
 ),
 
 provinces as (
 
-    select * from {{ ref('provinces') }}
+    select * from {{ ref('code_provinces') }}
 
 ),
 
@@ -32,7 +32,7 @@ directions as (
         end as direction_name_ar,
         count(*) as n_directions
 
-    from {{ ref('directions_provinciales') }}
+    from {{ ref('xwalk_directions_provinciales') }}
 
     group by substr(territory_hcp_code, 1, 6)
 

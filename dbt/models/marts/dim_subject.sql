@@ -1,10 +1,10 @@
-{#- One row per subject (seed subjects), with the levels it has a coefficient in. -#}
+{#- One row per subject (seed code_subjects), with the levels it has a coefficient in. -#}
 
 with
 
 subjects as (
 
-    select * from {{ ref('subjects') }}
+    select * from {{ ref('code_subjects') }}
 
 ),
 

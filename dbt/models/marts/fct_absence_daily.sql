@@ -29,7 +29,7 @@ sessions as (
 
 levels as (
 
-    select * from {{ ref('levels') }}
+    select * from {{ ref('code_levels') }}
 
 ),
 

@@ -26,7 +26,7 @@ latest_pupils as (
 
 levels as (
 
-    select * from {{ ref('levels') }}
+    select * from {{ ref('code_levels') }}
 
 ),
 

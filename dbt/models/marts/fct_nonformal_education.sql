@@ -20,7 +20,7 @@ schools as (
 
 outcomes as (
 
-    select * from {{ ref('nonformal_outcomes') }}
+    select * from {{ ref('code_nonformal_outcomes') }}
 
 ),
 

@@ -22,7 +22,7 @@ pupils as (
 
 types as (
 
-    select * from {{ ref('preschool_types') }}
+    select * from {{ ref('code_preschool_types') }}
 
 ),
 

@@ -16,7 +16,7 @@ schools as (
 
 programmes as (
 
-    select * from {{ ref('social_programmes') }}
+    select * from {{ ref('code_social_programmes') }}
 
 ),
 

@@ -18,7 +18,7 @@ grades as (
 
 assessment_types as (
 
-    select * from {{ ref('assessment_types') }}
+    select * from {{ ref('code_assessment_types') }}
 
 ),
 

@@ -16,7 +16,7 @@ results as (
 
 exams as (
 
-    select * from {{ ref('exams') }}
+    select * from {{ ref('code_exams') }}
 
 ),
 

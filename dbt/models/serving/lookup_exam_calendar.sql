@@ -29,7 +29,7 @@ results as (
 
 exams as (
 
-    select * from {{ ref('exams') }}
+    select * from {{ ref('code_exams') }}
 
 ),
 
@@ -41,7 +41,7 @@ grades as (
 
 assessment_types as (
 
-    select * from {{ ref('assessment_types') }}
+    select * from {{ ref('code_assessment_types') }}
 
 ),
 

@@ -36,7 +36,7 @@ annual as (
 
 decisions as (
 
-    select * from {{ ref('decisions') }}
+    select * from {{ ref('code_decisions') }}
 
 ),
 

@@ -10,7 +10,7 @@ attendance as (
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ ref('code_regions') }}
 
 ),
 

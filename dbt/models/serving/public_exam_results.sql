@@ -10,7 +10,7 @@ results as (
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ ref('code_regions') }}
 
 ),
 

@@ -10,19 +10,19 @@ enrollments as (
 
 provinces as (
 
-    select * from {{ ref('provinces') }}
+    select * from {{ ref('code_provinces') }}
 
 ),
 
 regions as (
 
-    select * from {{ ref('regions') }}
+    select * from {{ ref('code_regions') }}
 
 ),
 
 cycles as (
 
-    select * from {{ ref('cycles') }}
+    select * from {{ ref('code_cycles') }}
 
 ),
 

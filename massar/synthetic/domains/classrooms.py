@@ -164,7 +164,7 @@ def classroom_capacity_out_of_range(rows: pl.DataFrame, ctx: FaultContext) -> pl
 
 @register("unknown_classroom_type", outcome="unknown_code", entities=(ENTITY,))
 def unknown_classroom_type(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
-    """The room type is not a code of the classroom_types list (a label typed instead of the code)."""
+    """The room type is not a code of the code_classroom_types list (a label typed instead of the code)."""
     values = ["Salle", "amphi", "CLASS", "laboratoire", "préau"]
     picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
     return rows.with_columns(pl.Series("room_type", picks, dtype=pl.String))

@@ -87,7 +87,7 @@ def negative_fee_amount(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
 
 @register("unknown_fee_code", outcome="unknown_code", entities=FEE_ENTITIES)
 def unknown_fee_code(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
-    """The contribution is not a code of fee_types (a local or old name)."""
+    """The contribution is not a code of code_fee_types (a local or old name)."""
     values = ["COOPERATIVE", "APTE", "inscription", "ASS_SPORT", "FRAIS_DOSSIER"]
     picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
     return rows.with_columns(pl.Series("fee_code", picks, dtype=pl.String))

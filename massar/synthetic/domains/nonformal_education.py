@@ -238,7 +238,7 @@ def age_not_eligible(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
 
 @register("unknown_nonformal_programme", outcome="unknown_code", entities=(ENTITY,))
 def unknown_nonformal_programme(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
-    """The programme is an old or local name, not a code of the nonformal_programmes list."""
+    """The programme is an old or local name, not a code of the code_nonformal_programmes list."""
     values = ["ENF", "E2C-NG", "deuxieme chance", "ALPHA", "MDA"]
     picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
     return rows.with_columns(pl.Series("programme_code", picks, dtype=pl.String))

@@ -41,7 +41,7 @@ KEEP_STREAM = {"LET": ("LET",), "TECH": ("TECH",)}
 
 def _offers() -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
-    for r in read_seed("orientation_offers"):
+    for r in read_seed("xwalk_orientation_offers"):
         out.setdefault(r["after_level"], {})[r["stream_code"]] = float(r["min_average"])
     return out
 

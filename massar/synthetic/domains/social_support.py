@@ -105,7 +105,7 @@ faults.extend("unknown_school", ENTITY)
 
 @register("unknown_programme", outcome="unknown_code", entities=(ENTITY,))
 def unknown_programme(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
-    """The programme is not a code of the social_programmes list (an old or local programme name)."""
+    """The programme is not a code of the code_social_programmes list (an old or local programme name)."""
     values = ["TAYSIR", "tayssir", "BOURSE", "DAR_TALIB", "KIT"]
     picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
     return rows.with_columns(pl.Series("programme_code", picks, dtype=pl.String))

@@ -62,7 +62,7 @@ def generate(ctx: DomainContext) -> pl.DataFrame:
 
 @register("unknown_disability_type", outcome="unknown_code", entities=(ENTITY,))
 def unknown_disability_type(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
-    """The disability type is not a code of the disability_types list (a free-text label)."""
+    """The disability type is not a code of the code_disability_types list (a free-text label)."""
     values = ["handicap", "TSA", "sourd", "Moteur", "autre"]
     picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
     return rows.with_columns(pl.Series("disability_type", picks, dtype=pl.String))

@@ -83,7 +83,7 @@ faults.extend("unknown_school", ENTITY)
 
 @register("unknown_staff_status", outcome="unknown_code", entities=(ENTITY,))
 def unknown_staff_status(rows: pl.DataFrame, ctx: FaultContext) -> pl.DataFrame:
-    """The situation is not a code of staff_statuses (a free-text or old wording)."""
+    """The situation is not a code of code_staff_statuses (a free-text or old wording)."""
     values = ["CONGE", "MALADIE", "actif", "RETRAITE", "MUTE"]
     picks = [values[i] for i in ctx.rng.integers(0, len(values), rows.height)]
     return rows.with_columns(pl.Series("status_code", picks, dtype=pl.String))
