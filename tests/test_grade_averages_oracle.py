@@ -57,7 +57,7 @@ def expected(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 def independent_results(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """Expected subject, semester and annual results by their keys, computed in Python from the marks."""
-    variables = yaml.safe_load(DBT_PROJECT.read_text())["vars"]
+    variables = yaml.safe_load(DBT_PROJECT.read_text())["vars"]["massar"]
     w_continuous, w_unified = (
         exact(variables[k]) for k in ("grade_weight_continuous", "grade_weight_unified")
     )
