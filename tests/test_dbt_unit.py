@@ -462,7 +462,7 @@ def test_daily_build_tests_the_rewritten_partitions_only(built: Path) -> None:
     bad[0]["session_number"] = 9  # out of 1-8 (the ingestion would quarantine it; this lake is hand-made)
     _write(lake, "absences", "01", bad, types, "absences-01-bad")
     failed = dbt(built, candidate, "build", "--select", "fct_absence", "--vars", DAILY_VARS, succeeds=False)
-    assert "value_between_fct_absence_session_number" in failed.stdout
+    assert "accepted_range_fct_absence_session_number" in failed.stdout
     with duckdb.connect(str(candidate), read_only=True) as con:
         assert con.execute("select * from audit.incremental_last__fct_absence").fetchall() == [
             ("2024-2025|2024-10-20",)

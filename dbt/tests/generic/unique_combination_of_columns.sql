@@ -1,6 +1,7 @@
 {#-
     The combination of the given columns is unique in the model (a composite primary key).
-    Fails with one row per duplicated combination.
+    Fails with one row per duplicated combination. dbt_utils' test of the same name and arguments,
+    hand-written (dbt/README.md).
 -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 
