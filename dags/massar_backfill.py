@@ -8,7 +8,6 @@ from datetime import datetime
 from _massar_tasks import (
     DEFAULT_ARGS,
     EXCLUDED,
-    LAKE,
     SELECTED,
     build_check_publish,
     dbt_selector,
@@ -41,7 +40,7 @@ def massar_backfill() -> None:
         params = get_current_context()["params"]
         return pipeline.school_days(str(params["start"]), str(params["end"]))
 
-    @task(max_active_tis_per_dag=2, outlets=[LAKE])
+    @task(max_active_tis_per_dag=2)
     @writes
     def ingest_region_drops(region_code: str, days: list[str]) -> dict[str, int]:
         return pipeline.ingest_region_drops(region_code, days)

@@ -13,7 +13,6 @@ from datetime import datetime
 from _massar_tasks import (
     DEFAULT_ARGS,
     EXCLUDED,
-    LAKE,
     SELECTED,
     build_check_publish,
     dbt_selector,
@@ -51,7 +50,7 @@ def massar_daily() -> None:
             day = stamp.date().isoformat()
         return [day]
 
-    @task(max_active_tis_per_dag=2, outlets=[LAKE])
+    @task(max_active_tis_per_dag=2)
     @writes
     def ingest_region_drops(region_code: str, days: list[str]) -> dict[str, int]:
         return pipeline.ingest_region_drops(region_code, days)

@@ -1,7 +1,7 @@
 """School year: the start-of-year loads (schools, classes, pupils, enrollments, staff, timetables) or the
 year close (grades, exam results, decisions), per region (mapped), then a full dbt rebuild, gate, publish.
 
-Param ``phase``: ``start`` or ``close``. The start-of-year run emits the ``SCHOOL_YEAR_OPENED`` asset.
+Param ``phase``: ``start`` or ``close``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from datetime import datetime
 
 from _massar_tasks import (
     DEFAULT_ARGS,
-    LAKE,
-    SCHOOL_YEAR_OPENED,
     build_check_publish,
     list_regions,
     reconcile,
@@ -51,7 +49,7 @@ def massar_school_year() -> None:
     def entities() -> list[str]:
         return PHASES[str(get_current_context()["params"]["phase"])]
 
-    @task(max_active_tis_per_dag=2, outlets=[LAKE, SCHOOL_YEAR_OPENED])
+    @task(max_active_tis_per_dag=2)
     @writes
     def ingest_region_entities(region_code: str, entities: list[str]) -> dict[str, int]:
         return pipeline.ingest_region_entities(region_code, entities)
