@@ -30,11 +30,20 @@
     parents is rebuilt. Everything else, and every build without the var (full builds, the school-year
     DAG, massar build), tests the whole table. When the tracked model rewrote every partition ('*'), the
     test reads everything too.
+
+    Why dbt's dispatched get_where_subquery, not the tests' `where` config: dbt renders a test's `where`
+    when it parses the project (var() works, run_query returns nothing, no selection is known), while the
+    scope depends on this run's selection (is the tracked model built, is another parent rebuilt) and on
+    the partitions the model's post-hook recorded earlier in the same run. dbt compiles every test's
+    relation through get_where_subquery, dispatched in the `dbt` namespace: this project's
+    default__get_where_subquery takes precedence over dbt's, keeps dbt's behaviour (the `where` config
+    still applies) and adds the scope. The scope is written as constants for the same reason as the
+    models' filters (macros/incremental_partitions.sql): DuckDB skips row groups on constant filters.
 -#}
 
 
 {#- The test's relation, filtered by its `where` config (dbt's own behaviour) and by the daily scope. -#}
-{% macro get_where_subquery(relation) -%}
+{% macro default__get_where_subquery(relation) -%}
     {%- set predicates = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
