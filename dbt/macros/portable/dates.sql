@@ -1,8 +1,9 @@
 {#- Portable date functions (README.md of this folder). -#}
 
 {#-
-    One row per day from `first_day` to `last_day` (dates, both included), as a set-returning
-    expression of the select list: `select ..., cast({{ date_series('a', 'b') }} as date) as d from t`.
+    One row per day from `first_day` to `last_day` (dates, both included), as a set-returning date
+    expression of the select list: `select ..., {{ date_series('a', 'b') }} as d from t`. Not to be
+    nested in another expression (Spark refuses a generator inside one).
 -#}
 {% macro date_series(first_day, last_day) -%}
     {%- if adapter is not defined -%}{{ return(duckdb__date_series(first_day, last_day)) }}{%- endif -%}
@@ -10,7 +11,7 @@
 {%- endmacro %}
 
 {% macro duckdb__date_series(first_day, last_day) -%}
-    unnest(generate_series({{ first_day }}, {{ last_day }}, interval 1 day))
+    cast(unnest(generate_series({{ first_day }}, {{ last_day }}, interval 1 day)) as date)
 {%- endmacro %}
 
 {% macro default__date_series(first_day, last_day) -%}

@@ -27,18 +27,19 @@
 {#- Engines without UNION BY NAME: the relation's columns are read from the catalog when dbt runs. -#}
 {% macro default__with_columns(relation, columns) -%}
     {%- if relation is none -%}
-        {{ return(duckdb__with_columns(none, columns)) }}
-    {%- endif -%}
-    {%- set present = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do present.append(column.name | lower) -%}
-        {%- endfor -%}
-    {%- endif -%}
+        {{ duckdb__with_columns(none, columns) }}
+    {%- else -%}
+        {%- set present = [] -%}
+        {%- if execute -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do present.append(column.name | lower) -%}
+            {%- endfor -%}
+        {%- endif %}
     select
         *
         {%- for name, type in columns if (name | lower) not in present %},
         cast(null as {{ portable_type(type) }}) as {{ name }}
         {%- endfor %}
     from {{ relation }}
+    {%- endif -%}
 {%- endmacro %}

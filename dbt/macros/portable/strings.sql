@@ -15,7 +15,10 @@
 {%- endmacro %}
 
 
-{#- The text at `json_path` (a SQL string literal such as '$.student_code') of a JSON text; null if absent. -#}
+{#-
+    The text at `json_path` (a SQL string literal such as '$.student_code') of a JSON text; null if
+    absent. A text that is not JSON: DuckDB fails, Spark returns null.
+-#}
 {% macro json_text(json_expr, json_path) -%}
     {%- if adapter is not defined -%}{{ return(duckdb__json_text(json_expr, json_path)) }}{%- endif -%}
     {{ return(adapter.dispatch('json_text', 'massar')(json_expr, json_path)) }}

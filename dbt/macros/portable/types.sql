@@ -26,6 +26,7 @@
 {% macro portable_type(type_name) -%}
     {%- if (type_name | string | trim | lower) in ['varchar', 'text', 'string'] -%}
         {{ return(string_type()) }}
+    {%- else -%}
+        {{ return(type_name) }}
     {%- endif -%}
-    {{ return(type_name) }}
 {%- endmacro %}

@@ -26,7 +26,7 @@ dates as (
     select
         school_year,
         semester2_start,
-        cast({{ date_series('first_day', 'last_day') }} as date) as calendar_date
+        {{ date_series('first_day', 'last_day') }} as calendar_date
 
     from calendar
 
