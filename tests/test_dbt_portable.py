@@ -20,14 +20,23 @@ DUCKDB_ONLY: list[tuple[str, str]] = [
     ("unnest (date_series)", r"\bunnest\s*\("),
     ("isodow / dayofweek / strftime (iso_weekday)", r"\b(?:isodow|isoyear|dayofweek|strftime|strptime)\s*\("),
     ("epoch (date macros)", r"\bepoch(?:_ms|_us|_ns)?\s*\("),
-    ("date_diff / date_sub / date_add (dbt.datediff, add_days)", r"\b(?:date_diff|datediff|date_sub|date_add)\s*\("),
+    (
+        "date_diff / date_sub / date_add (dbt.datediff, add_days)",
+        r"\b(?:date_diff|datediff|date_sub|date_add)\s*\(",
+    ),
     ("interval literal arithmetic (add_days)", r"\binterval\b"),
-    ("string_agg / listagg / list functions (sorted_distinct_join)", r"\b(?:string_agg|listagg|group_concat)\s*\("),
+    (
+        "string_agg / listagg / list functions (sorted_distinct_join)",
+        r"\b(?:string_agg|listagg|group_concat)\s*\(",
+    ),
     ("list / struct functions", r"\b(?:list|array_agg|struct_pack|list_[a-z_]+|array_[a-z_]+)\s*\("),
     ("regexp_* (regex_full_match, path_folder_after)", r"\bregexp_[a-z_]+\s*\("),
     ("json_* (json_text)", r"\bjson_[a-z_]+\s*\("),
     ("sha256 / md5 / hash (sha256_hex)", r"\b(?:sha256|sha1|md5|hash)\s*\("),
-    ("read_parquet / read_csv / glob (lake sources)", r"\b(?:read_parquet|read_csv(?:_auto)?|read_json|glob)\s*\("),
+    (
+        "read_parquet / read_csv / glob (lake sources)",
+        r"\b(?:read_parquet|read_csv(?:_auto)?|read_json|glob)\s*\(",
+    ),
     ("if() / iif() (case when)", r"\b(?:if|iif)\s*\("),
     ("columns(...) star expression", r"\bcolumns\s*\("),
     ("select * exclude / replace (name the columns)", r"\*\s*(?:exclude|replace)\b"),
@@ -36,7 +45,10 @@ DUCKDB_ONLY: list[tuple[str, str]] = [
     ("group by all / order by all (name the columns)", r"\b(?:group|order)\s+by\s+all\b"),
     ("distinct on", r"\bdistinct\s+on\b"),
     (":: cast (cast(x as type))", r"::"),
-    ("varchar and DuckDB-only types (string_type)", r"\b(?:varchar|hugeint|uhugeint|ubigint|uinteger|usmallint|utinyint)\b"),
+    (
+        "varchar and DuckDB-only types (string_type)",
+        r"\b(?:varchar|hugeint|uhugeint|ubigint|uinteger|usmallint|utinyint)\b",
+    ),
     ("list literal or list type [...]", r"\["),
 ]
 # Checked on the string literals themselves (the patterns above are checked with literals blanked).
@@ -76,7 +88,8 @@ def test_models_use_portable_macros_for_duckdb_only_sql() -> None:
         for number, name, line in duckdb_only_hits(path.read_text(encoding="utf-8")):
             found.append(f"{path.relative_to(MODELS.parent)}:{number}: {name}: {line}")
     assert len(list(MODELS.rglob("*.sql"))) > 50, "the models were not found"
-    assert not found, "DuckDB-only SQL in models (use the macros of dbt/macros/portable):\n" + "\n".join(found)
+    message = "DuckDB-only SQL in models (use the macros of dbt/macros/portable):\n"
+    assert not found, message + "\n".join(found)
 
 
 def test_scanner_finds_duckdb_only_sql_and_ignores_macros_and_comments() -> None:
