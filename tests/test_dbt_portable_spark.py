@@ -46,7 +46,7 @@ class _Adapter:
 def _macros(engine: str, columns_of=lambda relation: []):
     """The portable macros (and student_key) as callables rendering SQL for `engine`."""
     source = "\n".join(path.read_text() for path in sorted((MACROS / "portable").glob("*.sql")))
-    source += (MACROS / "student_key.sql").read_text()
+    source += (MACROS / "student_key.sql").read_text() + (MACROS / "rounded_average.sql").read_text()
     env = jinja2.Environment(extensions=["jinja2.ext.do"])
     adapter = _Adapter(engine, columns_of)
     env.globals.update(
@@ -229,3 +229,17 @@ def test_with_columns(spark) -> None:
         spark, "select count(*), max(note) from ({{ m.with_columns(none, [('note', 'varchar')]) }}) as s"
     )
     assert duck == sparked == [(0, None)]
+
+
+def test_round_half_up_ratio(spark) -> None:
+    # 10.395 and 31.1875 / 3 = 10.3958... go up to 10.40; 1/3 -> 0.33; 2/3 -> 0.67; 0.125 -> 0.13; x/0 -> null
+    duck, sparked = _both(
+        spark,
+        "select k, {{ m.round_half_up_ratio('n', 'd') }} as r from (values"
+        " (1, 10.395, 1), (2, 31.1875, 3), (3, 1, 3), (4, 2, 3), (5, 0.125, 1),"
+        " (6, 5, 0), (7, 123456.78, 0.5)"
+        ") as t (k, n, d) order by k",
+    )
+    assert (
+        duck == sparked == [(1, 10.4), (2, 10.4), (3, 0.33), (4, 0.67), (5, 0.13), (6, None), (7, 246913.56)]
+    )
