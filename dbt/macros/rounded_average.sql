@@ -13,17 +13,19 @@
 
 {#-
     numerator / denominator (exact decimals, both >= 0), rounded half up to `decimals` decimals with
-    integer arithmetic: floor((2 x 10^d x n + m) / (2 x m)) / 10^d on the two scaled to integers.
+    integer arithmetic: floor((2 x 10^d x n + m) / (2 x m)) / 10^d on the two scaled to integers
+    (macros big_integer_type and integer_divide of macros/portable).
     Returned as the double of that decimal value (one correctly rounded division: the same double as the
     literal 10.40); null when the denominator is null or 0.
 -#}
 {% macro round_half_up_ratio(numerator, denominator, decimals=2) -%}
     {%- set scale = 10 ** 10 -%}
-    {%- set n = 'cast(cast(' ~ numerator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as hugeint)' -%}
-    {%- set m = 'cast(cast(' ~ denominator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as hugeint)' -%}
+    {%- set big = big_integer_type() -%}
+    {%- set n = 'cast(cast(' ~ numerator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as ' ~ big ~ ')' -%}
+    {%- set m = 'cast(cast(' ~ denominator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as ' ~ big ~ ')' -%}
     (
         cast(
-            (2 * {{ 10 ** decimals }} * {{ n }} + {{ m }}) // nullif(2 * {{ m }}, 0)
+            {{ integer_divide('2 * ' ~ (10 ** decimals) ~ ' * ' ~ n ~ ' + ' ~ m, 'nullif(2 * ' ~ m ~ ', 0)') }}
             as double
         ) / {{ 10 ** decimals }}
     )

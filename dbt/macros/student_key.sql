@@ -4,7 +4,7 @@
     same pupil and salt; not reversible without the salt.
 -#}
 {% macro student_key(student_code) -%}
-    substr(sha256({{ massar_string_literal(var('pseudonym_salt')) }} || {{ student_code }}), 1, 16)
+    substr({{ sha256_hex(massar_string_literal(var('pseudonym_salt')) ~ ' || ' ~ student_code) }}, 1, 16)
 {%- endmacro %}
 
 

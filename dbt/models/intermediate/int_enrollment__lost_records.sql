@@ -25,8 +25,8 @@ deletions as (
 quarantined as (
 
     select
-        trim(json_extract_string(raw, '$.student_code')) as student_code,
-        trim(json_extract_string(raw, '$.school_year')) as school_year,
+        trim({{ json_text('raw', "'$.student_code'") }}) as student_code,
+        trim({{ json_text('raw', "'$.school_year'") }}) as school_year,
         true as is_quarantined,
         false as is_deleted
 
@@ -68,7 +68,7 @@ final as (
 
     where
         student_code != ''
-        and regexp_full_match(school_year, '[0-9]{4}-[0-9]{4}')
+        and {{ regex_full_match('school_year', '[0-9]{4}-[0-9]{4}') }}
 
     group by student_code, school_year
 

@@ -13,6 +13,37 @@ stays as (
 
 ),
 
+ranked_stays as (
+
+    select
+        school_year,
+        student_code,
+        region_code,
+        school_code,
+        class_code,
+        level_code,
+        entry_type,
+        entry_date,
+        exit_type,
+        exit_date,
+        row_number() over (
+            partition by school_year, student_code
+            order by
+                coalesce(entry_date, exit_date) desc,
+                exit_date desc nulls first,
+                school_code desc,
+                -- the rest of the row: a total order, so every build keeps the same stay
+                class_code desc,
+                level_code desc,
+                region_code desc,
+                entry_type desc,
+                exit_type desc
+        ) as stay_rank
+
+    from stays
+
+),
+
 last_stays as (
 
     select
@@ -27,22 +58,9 @@ last_stays as (
         exit_type,
         exit_date
 
-    from stays
+    from ranked_stays
 
-    qualify
-        row_number() over (
-            partition by school_year, student_code
-            order by
-                coalesce(entry_date, exit_date) desc,
-                exit_date desc nulls first,
-                school_code desc,
-                -- the rest of the row: a total order, so every build keeps the same stay
-                class_code desc,
-                level_code desc,
-                region_code desc,
-                entry_type desc,
-                exit_type desc
-        ) = 1
+    where stay_rank = 1
 
 )
 

@@ -65,8 +65,9 @@ closings as (
 
 ),
 
-opened_stays as (
+opened_candidates as (
 
+    -- each opening with every closing after it (before the next opening), the earliest first
     select
         openings.school_year,
         openings.student_code,
@@ -77,7 +78,16 @@ opened_stays as (
         openings.event_type as entry_type,
         openings.event_date as entry_date,
         closings.event_type as exit_type,
-        closings.event_date as exit_date
+        closings.event_date as exit_date,
+        row_number() over (
+            partition by
+                openings.school_year,
+                openings.student_code,
+                openings.school_code,
+                openings.event_date,
+                openings.event_type
+            order by closings.event_date, closings.event_type
+        ) as closing_rank
 
     from openings
 
@@ -92,16 +102,25 @@ opened_stays as (
                 or openings.next_opening_date > closings.event_date
             )
 
-    qualify
-        row_number() over (
-            partition by
-                openings.school_year,
-                openings.student_code,
-                openings.school_code,
-                openings.event_date,
-                openings.event_type
-            order by closings.event_date, closings.event_type
-        ) = 1
+),
+
+opened_stays as (
+
+    select
+        school_year,
+        student_code,
+        region_code,
+        school_code,
+        class_code,
+        level_code,
+        entry_type,
+        entry_date,
+        exit_type,
+        exit_date
+
+    from opened_candidates
+
+    where closing_rank = 1
 
 ),
 
@@ -114,7 +133,7 @@ unmatched_closings as (
         closings.school_code,
         closings.class_code,
         closings.level_code,
-        cast(null as varchar) as entry_type,
+        cast(null as {{ string_type() }}) as entry_type,
         cast(null as date) as entry_date,
         closings.event_type as exit_type,
         closings.event_date as exit_date

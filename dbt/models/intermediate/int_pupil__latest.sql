@@ -12,7 +12,7 @@ pupils as (
 
 ),
 
-latest as (
+ranked as (
 
     select
         student_code,
@@ -26,15 +26,35 @@ latest as (
         sex,
         birth_date,
         guardian_name,
-        parent_secret_hash
-
-    from pupils
-
-    qualify
+        parent_secret_hash,
         row_number() over (
             partition by student_code
             order by school_year desc, region_code desc, _batch_id desc
-        ) = 1
+        ) as recency_rank
+
+    from pupils
+
+),
+
+latest as (
+
+    select
+        student_code,
+        last_school_year,
+        first_school_year,
+        region_code,
+        last_name_ar,
+        first_name_ar,
+        last_name_fr,
+        first_name_fr,
+        sex,
+        birth_date,
+        guardian_name,
+        parent_secret_hash
+
+    from ranked
+
+    where recency_rank = 1
 
 )
 

@@ -111,7 +111,7 @@ stay_events as (
     select
         school_year,
         class_code,
-        cast(valid_to + interval 1 day as date) as event_date,
+        {{ add_days('valid_to', 1) }} as event_date,
         -1 as delta
 
     from history

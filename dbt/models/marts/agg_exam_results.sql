@@ -49,7 +49,7 @@ results as (
         missing_component,
         passed,
         case when passed then 'normal' end as session_passed,
-        cast(null as varchar) as mention
+        cast(null as {{ string_type() }}) as mention
 
     from certificate_3ac
 

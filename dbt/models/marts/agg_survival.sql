@@ -37,8 +37,8 @@ flows_by_territory as (
     -- every row counts for the country, its region and its province
     select
         'national' as territory_level,
-        cast(null as varchar) as territory_region_code,
-        cast(null as varchar) as territory_province_code,
+        cast(null as {{ string_type() }}) as territory_region_code,
+        cast(null as {{ string_type() }}) as territory_province_code,
         flows.*
     from flows
 
@@ -47,7 +47,7 @@ flows_by_territory as (
     select
         'region' as territory_level,
         flows.region_code as territory_region_code,
-        cast(null as varchar) as territory_province_code,
+        cast(null as {{ string_type() }}) as territory_province_code,
         flows.*
     from flows
 
@@ -216,8 +216,8 @@ cohorts as (
         student_key,
         school_year,
         start_year,
-        cast(null as varchar) as region_code,
-        cast(null as varchar) as province_code,
+        cast(null as {{ string_type() }}) as region_code,
+        cast(null as {{ string_type() }}) as province_code,
         cycle_code
     from first_graders
 
@@ -229,7 +229,7 @@ cohorts as (
         school_year,
         start_year,
         region_code,
-        cast(null as varchar) as province_code,
+        cast(null as {{ string_type() }}) as province_code,
         cycle_code
     from first_graders
 

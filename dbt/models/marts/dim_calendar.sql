@@ -26,7 +26,7 @@ dates as (
     select
         school_year,
         semester2_start,
-        cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as calendar_date
+        {{ date_series('first_day', 'last_day') }} as calendar_date
 
     from calendar
 
@@ -37,12 +37,12 @@ flagged as (
     select
         dates.school_year,
         dates.calendar_date,
-        cast(isodow(dates.calendar_date) as integer) as iso_weekday,
+        cast({{ iso_weekday('dates.calendar_date') }} as integer) as iso_weekday,
         case when dates.calendar_date < dates.semester2_start then 1 else 2 end as semester,
         holidays.holiday_date is not null as is_holiday,
         holidays.label_fr as holiday_label_fr,
         holidays.label_ar as holiday_label_ar,
-        isodow(dates.calendar_date) != 7 and holidays.holiday_date is null as is_school_day
+        {{ iso_weekday('dates.calendar_date') }} != 7 and holidays.holiday_date is null as is_school_day
 
     from dates
 

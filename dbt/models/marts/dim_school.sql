@@ -38,15 +38,24 @@ directions as (
 
 ),
 
-latest_schools as (
+ranked_schools as (
 
-    select * from schools
-
-    qualify
+    select
+        *,
         row_number() over (
             partition by school_code
             order by school_year desc, region_code desc
-        ) = 1
+        ) as recency_rank
+
+    from schools
+
+),
+
+latest_schools as (
+
+    select * from ranked_schools
+
+    where recency_rank = 1
 
 ),
 

@@ -18,7 +18,7 @@ levels_with_coefficient as (
 
     select
         subject_code,
-        string_agg(distinct level_code, ',' order by level_code) as coefficient_levels
+        {{ sorted_distinct_join('level_code', "','") }} as coefficient_levels
 
     from coefficients
 

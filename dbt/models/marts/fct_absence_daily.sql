@@ -47,9 +47,9 @@ per_day as (
         region_code,
         absence_date,
         -- the class of the day's first missed session
-        arg_min(school_code, session_number) as school_code,
-        arg_min(class_code, session_number) as class_code,
-        arg_min(level_code, session_number) as level_code,
+        {{ value_at_min('school_code', 'session_number') }} as school_code,
+        {{ value_at_min('class_code', 'session_number') }} as class_code,
+        {{ value_at_min('level_code', 'session_number') }} as level_code,
         count(*) as sessions_missed,
         count(*) filter (where justified) as sessions_justified
 

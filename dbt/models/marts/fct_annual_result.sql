@@ -26,10 +26,10 @@ pivoted as (
     select
         student_key,
         school_year,
-        arg_max(class_code, semester) as class_code,
-        arg_max(school_code, semester) as school_code,
-        arg_max(region_code, semester) as region_code,
-        arg_max(level_code, semester) as level_code,
+        {{ value_at_max('class_code', 'semester') }} as class_code,
+        {{ value_at_max('school_code', 'semester') }} as school_code,
+        {{ value_at_max('region_code', 'semester') }} as region_code,
+        {{ value_at_max('level_code', 'semester') }} as level_code,
         max(general_average) filter (where semester = 1) as semester1_average,
         max(general_average) filter (where semester = 2) as semester2_average
 

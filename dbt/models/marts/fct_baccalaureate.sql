@@ -217,9 +217,9 @@ final as (
         and combined.continuous_average is not null as is_complete,
         nullif(concat_ws(
             ',',
-            if(combined.national_final_average is null, 'national_exam', null),
-            if(combined.regional_exam_average is null, 'regional_exam', null),
-            if(combined.continuous_average is null, 'continuous', null)
+            case when combined.national_final_average is null then 'national_exam' end,
+            case when combined.regional_exam_average is null then 'regional_exam' end,
+            case when combined.continuous_average is null then 'continuous' end
         ), '') as missing_component,
         {{ reaches_mark('combined.bac_average', var('certificate_pass_mark')) }} as passed,
         case

@@ -147,9 +147,9 @@ final as (
         and school_parts.continuous_average is not null as is_complete,
         nullif(concat_ws(
             ',',
-            if(regional.regional_exam_average is null, 'regional_exam', null),
-            if(school_parts.school_exam_average is null, 'school_exam', null),
-            if(school_parts.continuous_average is null, 'continuous', null)
+            case when regional.regional_exam_average is null then 'regional_exam' end,
+            case when school_parts.school_exam_average is null then 'school_exam' end,
+            case when school_parts.continuous_average is null then 'continuous' end
         ), '') as missing_component,
         -- DuckDB reads certificate_average as the column defined just above (lateral alias)
         {{ reaches_mark('certificate_average', var('certificate_pass_mark')) }} as passed

@@ -161,8 +161,11 @@ final as (
         {{ student_key('pupil_years.student_code') }} as student_key,
         pupil_years.school_year,
         -- the annual key: one per pupil and school year
-        substr(sha256({{ student_key('pupil_years.student_code') }} || '|' || pupil_years.school_year), 1, 16)
-            as student_year_key,
+        substr(
+            {{ sha256_hex(student_key('pupil_years.student_code') ~ " || '|' || pupil_years.school_year") }},
+            1,
+            16
+        ) as student_year_key,
         pupil_years.school_code,
         pupil_years.class_code,
         pupil_years.level_code,

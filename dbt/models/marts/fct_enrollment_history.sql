@@ -67,7 +67,7 @@ final as (
         valid_from_raw as valid_from,
         case
             when next_valid_from is not null and next_valid_from <= valid_to_raw
-                then cast(next_valid_from - interval 1 day as date)
+                then {{ add_days('next_valid_from', -1) }}
             else valid_to_raw
         end as valid_to,
         is_current

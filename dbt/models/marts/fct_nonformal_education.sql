@@ -48,9 +48,10 @@ keyed as (
             when register.return_student_code is not null
                 then {{ student_key('register.return_student_code') }}
         end as return_student_key,
-        cast(cast(substr(register.school_year, 1, 4) as integer) + 1 as varchar)
+        cast(cast(substr(register.school_year, 1, 4) as integer) + 1 as {{ string_type() }})
         || '-'
-        || cast(cast(substr(register.school_year, 1, 4) as integer) + 2 as varchar) as next_school_year,
+        || cast(cast(substr(register.school_year, 1, 4) as integer) + 2 as {{ string_type() }})
+            as next_school_year,
         register.*
 
     from register

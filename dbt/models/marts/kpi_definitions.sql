@@ -2,14 +2,14 @@
 {%- set entries = kpi_entries() %}
 
 select
-    cast(kpi.kpi_key as varchar) as kpi_key,
-    cast(kpi.lang as varchar) as lang,
-    cast(kpi.table_schema as varchar) as table_schema,
-    cast(kpi.table_name as varchar) as table_name,
-    cast(kpi.column_name as varchar) as column_name,
-    cast(kpi.definition as varchar) as definition,
-    cast(kpi.numerator as varchar) as numerator,
-    cast(kpi.denominator as varchar) as denominator
+    cast(kpi.kpi_key as {{ string_type() }}) as kpi_key,
+    cast(kpi.lang as {{ string_type() }}) as lang,
+    cast(kpi.table_schema as {{ string_type() }}) as table_schema,
+    cast(kpi.table_name as {{ string_type() }}) as table_name,
+    cast(kpi.column_name as {{ string_type() }}) as column_name,
+    cast(kpi.definition as {{ string_type() }}) as definition,
+    cast(kpi.numerator as {{ string_type() }}) as numerator,
+    cast(kpi.denominator as {{ string_type() }}) as denominator
 from (
     values
     {%- for e in entries %}

@@ -74,24 +74,53 @@ paper_dates as (
     -- an exam of an earlier year carried in the file (exam_year) is not on this year's calendar
     where results.exam_date is not null and results.exam_year is null
 
-    group by all
+    group by
+        results.school_year,
+        results.exam_code,
+        exams.level_code,
+        exams.scope,
+        exams.label_fr,
+        exams.label_ar,
+        results.exam_session,
+        results.subject_code,
+        case when exams.scope = 'regional' then results.region_code end,
+        results.exam_date
 
 ),
 
-papers as (
+ranked_paper_dates as (
 
     -- the date most rows give; the earliest of equally frequent dates (a total order: every build agrees)
-    select * exclude (date_rows)
-
-    from paper_dates
-
-    qualify
+    select
+        *,
         row_number() over (
             partition by
                 school_year, exam_code, level_code, scope, label_fr, label_ar, exam_session, subject_code,
                 region_code
             order by date_rows desc, exam_date asc
-        ) = 1
+        ) as date_rank
+
+    from paper_dates
+
+),
+
+papers as (
+
+    select
+        school_year,
+        exam_code,
+        level_code,
+        scope,
+        label_fr,
+        label_ar,
+        exam_session,
+        subject_code,
+        region_code,
+        exam_date
+
+    from ranked_paper_dates
+
+    where date_rank = 1
 
 ),
 
@@ -115,22 +144,47 @@ unified_test_dates as (
 
     where assessment_types.kind = 'unified' and grades.assessment_date is not null
 
-    group by all
+    group by
+        grades.school_year,
+        grades.class_code,
+        grades.semester,
+        grades.subject_code,
+        grades.assessment_type,
+        assessment_types.label_fr,
+        assessment_types.label_ar,
+        grades.assessment_date
+
+),
+
+ranked_unified_test_dates as (
+
+    -- the date most grades give; the earliest of equally frequent dates
+    select
+        *,
+        row_number() over (
+            partition by school_year, class_code, semester, subject_code, assessment_type, label_fr, label_ar
+            order by date_rows desc, assessment_date asc
+        ) as date_rank
+
+    from unified_test_dates
 
 ),
 
 unified_tests as (
 
-    -- the date most grades give; the earliest of equally frequent dates
-    select * exclude (date_rows)
+    select
+        school_year,
+        class_code,
+        semester,
+        subject_code,
+        assessment_type,
+        label_fr,
+        label_ar,
+        assessment_date
 
-    from unified_test_dates
+    from ranked_unified_test_dates
 
-    qualify
-        row_number() over (
-            partition by school_year, class_code, semester, subject_code, assessment_type, label_fr, label_ar
-            order by date_rows desc, assessment_date asc
-        ) = 1
+    where date_rank = 1
 
 ),
 
@@ -169,7 +223,7 @@ unified_rows as (
         unified_tests.assessment_type as exam_code,
         unified_tests.label_fr as exam_fr,
         unified_tests.label_ar as exam_ar,
-        cast(null as varchar) as exam_session,
+        cast(null as {{ string_type() }}) as exam_session,
         cast(unified_tests.semester as integer) as semester,
         unified_tests.subject_code
 

@@ -8,11 +8,21 @@ identity as (
 
 ),
 
+ranked_enrollment as (
+
+    select
+        *,
+        row_number() over (partition by student_key order by school_year desc) as recency_rank
+
+    from {{ ref('fct_enrollment') }}
+
+),
+
 enrollment as (
 
-    select * from {{ ref('fct_enrollment') }}
+    select * from ranked_enrollment
 
-    qualify row_number() over (partition by student_key order by school_year desc) = 1
+    where recency_rank = 1
 
 ),
 

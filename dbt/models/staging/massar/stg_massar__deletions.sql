@@ -1,8 +1,8 @@
 {#-
     Deletions of source records, one row per deleted key, with every entity's key columns (null where
     the entity has no such column). The folder may hold no file at all (no deletion yet): then an
-    empty, typed relation. `UNION ALL BY NAME` with a typed empty relation guarantees every key
-    column exists even when no deletion file of an entity having it was written.
+    empty, typed relation. Macro with_columns (macros/portable) adds, as typed nulls, the key columns
+    that no deletion file has (no deletion file of an entity having them was written).
 -#}
 {%- set deletions = source('massar', 'deletions') -%}
 {#- key columns of domain entities (sources declaring meta.primary_key): macro lake_domain_key_columns -#}
@@ -12,55 +12,24 @@
     'assessment_type', 'exam_code', 'exam_session', 'weekday'
 ]) -%}
 
+{#- every key column, so that each exists even when no deletion file of an entity having it was written -#}
+{%- set key_columns = [
+    ('school_year', 'varchar'), ('region_code', 'varchar'), ('filename', 'varchar'),
+    ('student_code', 'varchar'), ('school_code', 'varchar'), ('class_code', 'varchar'),
+    ('teacher_code', 'varchar'), ('subject_code', 'varchar'), ('event_type', 'varchar'),
+    ('event_date', 'date'), ('absence_date', 'date'), ('session_number', 'bigint'), ('semester', 'bigint'),
+    ('assessment_type', 'varchar'), ('exam_code', 'varchar'), ('exam_session', 'varchar'),
+    ('weekday', 'bigint'),
+] + domain_keys + [
+    ('_drop_date', 'date'), ('_batch_id', 'varchar'), ('_source_file', 'varchar'),
+    ('_line_number', 'bigint'), ('_loaded_at', 'timestamp'),
+] -%}
+
 with
-
-source as (
-
-    {% if lake_source_has_files(deletions) -%}
-        select * from {{ deletions }}
-    {%- else -%}
-        select
-            cast(null as varchar) as school_year,
-            cast(null as varchar) as region_code,
-            cast(null as varchar) as filename
-        where false
-    {%- endif %}
-
-),
 
 all_key_columns as (
 
-    select * from source
-
-    union all by name
-
-    select
-        cast(null as varchar) as school_year,
-        cast(null as varchar) as region_code,
-        cast(null as varchar) as filename,
-        cast(null as varchar) as student_code,
-        cast(null as varchar) as school_code,
-        cast(null as varchar) as class_code,
-        cast(null as varchar) as teacher_code,
-        cast(null as varchar) as subject_code,
-        cast(null as varchar) as event_type,
-        cast(null as date) as event_date,
-        cast(null as date) as absence_date,
-        cast(null as bigint) as session_number,
-        cast(null as bigint) as semester,
-        cast(null as varchar) as assessment_type,
-        cast(null as varchar) as exam_code,
-        cast(null as varchar) as exam_session,
-        cast(null as bigint) as weekday,
-        {%- for name, type in domain_keys %}
-            cast(null as {{ type }}) as {{ name }},
-        {%- endfor %}
-        cast(null as date) as _drop_date,
-        cast(null as varchar) as _batch_id,
-        cast(null as varchar) as _source_file,
-        cast(null as bigint) as _line_number,
-        cast(null as timestamp) as _loaded_at
-    where false
+    {{ with_columns(deletions if lake_source_has_files(deletions) else none, key_columns) }}
 
 ),
 
@@ -68,31 +37,29 @@ renamed as (
 
     select
         -- the entity is the first folder under _deletions/ in the file's path
-        regexp_extract(
-            replace(filename, '\', '/'), '_deletions/([^/]+)/', 1
-        ) as entity,
-        trim(cast(school_year as varchar)) as school_year,
-        trim(cast(region_code as varchar)) as region_code,
-        trim(cast(student_code as varchar)) as student_code,
-        trim(cast(school_code as varchar)) as school_code,
-        trim(cast(class_code as varchar)) as class_code,
-        trim(cast(teacher_code as varchar)) as teacher_code,
-        trim(cast(subject_code as varchar)) as subject_code,
-        trim(cast(event_type as varchar)) as event_type,
+        {{ path_folder_after('filename', '_deletions') }} as entity,
+        trim(cast(school_year as {{ string_type() }})) as school_year,
+        trim(cast(region_code as {{ string_type() }})) as region_code,
+        trim(cast(student_code as {{ string_type() }})) as student_code,
+        trim(cast(school_code as {{ string_type() }})) as school_code,
+        trim(cast(class_code as {{ string_type() }})) as class_code,
+        trim(cast(teacher_code as {{ string_type() }})) as teacher_code,
+        trim(cast(subject_code as {{ string_type() }})) as subject_code,
+        trim(cast(event_type as {{ string_type() }})) as event_type,
         cast(event_date as date) as event_date,
         cast(absence_date as date) as absence_date,
         cast(session_number as bigint) as session_number,
         cast(semester as bigint) as semester,
-        trim(cast(assessment_type as varchar)) as assessment_type,
-        trim(cast(exam_code as varchar)) as exam_code,
-        trim(cast(exam_session as varchar)) as exam_session,
+        trim(cast(assessment_type as {{ string_type() }})) as assessment_type,
+        trim(cast(exam_code as {{ string_type() }})) as exam_code,
+        trim(cast(exam_session as {{ string_type() }})) as exam_session,
         cast(weekday as bigint) as weekday,
         {%- for name, type in domain_keys %}
-            cast({{ name }} as {{ type }}) as {{ name }},
+            cast({{ name }} as {{ portable_type(type) }}) as {{ name }},
         {%- endfor %}
         cast(_drop_date as date) as _drop_date,
-        cast(_batch_id as varchar) as _batch_id,
-        cast(_source_file as varchar) as _source_file,
+        cast(_batch_id as {{ string_type() }}) as _batch_id,
+        cast(_source_file as {{ string_type() }}) as _source_file,
         cast(_line_number as bigint) as _line_number,
         cast(_loaded_at as timestamp) as _loaded_at
 

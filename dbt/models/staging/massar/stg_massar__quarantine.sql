@@ -12,15 +12,15 @@ source as (
         select * from {{ quarantine }}
     {%- else -%}
         select
-            cast(null as varchar) as _batch_id,
-            cast(null as varchar) as _source_file,
+            cast(null as {{ string_type() }}) as _batch_id,
+            cast(null as {{ string_type() }}) as _source_file,
             cast(null as bigint) as _line_number,
-            cast(null as varchar) as reason_code,
-            cast(null as varchar) as message,
-            cast(null as varchar) as raw,
-            cast(null as varchar) as school_year,
-            cast(null as varchar) as region_code,
-            cast(null as varchar) as filename
+            cast(null as {{ string_type() }}) as reason_code,
+            cast(null as {{ string_type() }}) as message,
+            cast(null as {{ string_type() }}) as raw,
+            cast(null as {{ string_type() }}) as school_year,
+            cast(null as {{ string_type() }}) as region_code,
+            cast(null as {{ string_type() }}) as filename
         where false
     {%- endif %}
 
@@ -30,17 +30,15 @@ renamed as (
 
     select
         -- the entity is the first folder under _quarantine/ in the file's path
-        regexp_extract(
-            replace(filename, '\', '/'), '_quarantine/([^/]+)/', 1
-        ) as entity,
-        trim(cast(school_year as varchar)) as school_year,
-        trim(cast(region_code as varchar)) as region_code,
-        cast(_batch_id as varchar) as _batch_id,
-        cast(_source_file as varchar) as _source_file,
+        {{ path_folder_after('filename', '_quarantine') }} as entity,
+        trim(cast(school_year as {{ string_type() }})) as school_year,
+        trim(cast(region_code as {{ string_type() }})) as region_code,
+        cast(_batch_id as {{ string_type() }}) as _batch_id,
+        cast(_source_file as {{ string_type() }}) as _source_file,
         cast(_line_number as bigint) as _line_number,
-        trim(cast(reason_code as varchar)) as reason_code,
-        cast(message as varchar) as message,
-        cast(raw as varchar) as raw
+        trim(cast(reason_code as {{ string_type() }})) as reason_code,
+        cast(message as {{ string_type() }}) as message,
+        cast(raw as {{ string_type() }}) as raw
 
     from source
 
