@@ -11,13 +11,9 @@ from dashboards.data_access import fees as da
 from dashboards.data_access import kpi
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
 
 
 def fee_name(row: dict, lang: str) -> str:
@@ -81,7 +77,7 @@ def _amounts(r: dict, lang: str) -> dict[str, str]:
         t("fees.col.expected", lang): fmt_int(r["expected_mad"], lang),
         t("fees.col.collected", lang): fmt_int(r["collected_mad"], lang),
         t("fees.col.transferred", lang): fmt_int(r["transferred_mad"], lang),
-        t("fees.col.rate", lang): fmt_pct(_pct(r["collection_rate"]), lang),
+        t("fees.col.rate", lang): fmt_pct(percent_share(r["collection_rate"]), lang),
     }
 
 

@@ -12,13 +12,9 @@ from dashboards.data_access import human_resources as da
 from dashboards.data_access import kpi
 from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
 
 
 def _label(row: dict, lang: str, code: str) -> str:
@@ -52,7 +48,7 @@ def load_table(load: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("hr.col.not_in_service", lang): fmt_int(r["teachers_not_in_service"], lang),
                 t("hr.col.statutory", lang): fmt_int(r["statutory_hours"], lang),
                 t("hr.col.assigned", lang): fmt_decimal(r["assigned_hours"], lang),
-                t("hr.col.load", lang): fmt_pct(_pct(r["load_pct"]), lang),
+                t("hr.col.load", lang): fmt_pct(percent_share(r["load_pct"]), lang),
                 t("hr.col.above", lang): fmt_int(r["teachers_above_load"], lang),
                 t("hr.col.below", lang): fmt_int(r["teachers_below_load"], lang),
             }
@@ -66,7 +62,7 @@ def _coverage(r: dict, lang: str) -> dict[str, str]:
         t("hr.col.slots", lang): fmt_int(r["slots"], lang),
         t("hr.col.vacant", lang): fmt_int(r["vacant_slots"], lang),
         t("hr.col.vacant_hours", lang): fmt_decimal(r["vacant_hours"], lang),
-        t("hr.col.vacancy_rate", lang): fmt_pct(_pct(r["vacancy_rate"]), lang),
+        t("hr.col.vacancy_rate", lang): fmt_pct(percent_share(r["vacancy_rate"]), lang),
     }
 
 
@@ -141,7 +137,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     k2.metric(
         t("hr.kpi.load", lang),
-        fmt_pct(_pct(total["load_pct"]), lang),
+        fmt_pct(percent_share(total["load_pct"]), lang),
         help=kpi.help_text("hr.kpi.load", lang),
         border=True,
     )

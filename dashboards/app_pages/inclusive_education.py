@@ -12,15 +12,11 @@ from dashboards.data_access import inclusive_education as da
 from dashboards.data_access import kpi
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 SOURCE = "marts.agg_inclusive_education"
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
 
 
 def absence_frame(by_type: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -92,13 +88,13 @@ def render(filters: Filters, lang: str, version: str) -> None:
         help=kpi.help_text("incl.kpi.pupils", lang),
     )
     cols[1].metric(
-        t("incl.kpi.absence", lang, others=fmt_pct(_pct(total["others_absence_rate"]), lang)),
-        fmt_pct(_pct(total["absence_rate"]), lang),
+        t("incl.kpi.absence", lang, others=fmt_pct(percent_share(total["others_absence_rate"]), lang)),
+        fmt_pct(percent_share(total["absence_rate"]), lang),
         help=kpi.help_text("incl.kpi.absence", lang),
     )
     cols[2].metric(
-        t("incl.kpi.pass", lang, others=fmt_pct(_pct(total["others_pass_mark_rate"]), lang)),
-        fmt_pct(_pct(total["pass_mark_rate"]), lang),
+        t("incl.kpi.pass", lang, others=fmt_pct(percent_share(total["others_pass_mark_rate"]), lang)),
+        fmt_pct(percent_share(total["pass_mark_rate"]), lang),
         help=kpi.help_text("incl.kpi.pass", lang),
     )
     chart_data = absence_frame(by_type, lang)  # rates in %, as the chart's axis

@@ -12,14 +12,9 @@ from dashboards.data_access import infrastructure as da
 from dashboards.data_access import kpi
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
-
-
-def _pct(rate: float | None) -> float | None:
-    """A rate in % (0-100) as the share fmt_pct expects."""
-    return None if rate is None else rate / 100
 
 
 def _share(part: int | None, whole: int | None) -> float | None:
@@ -92,7 +87,7 @@ def detail_table(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("infra.col.needs_repair", lang): fmt_int(r["needs_repair_classrooms"], lang),
                 t("infra.col.prefabricated", lang): fmt_int(r["prefabricated_classrooms"], lang),
                 t("infra.col.seats", lang): fmt_int(r["usable_seats"], lang),
-                t("infra.col.occupancy", lang): fmt_pct(_pct(r["occupancy_rate"]), lang),
+                t("infra.col.occupancy", lang): fmt_pct(percent_share(r["occupancy_rate"]), lang),
             }
             for r in frame.iter_rows(named=True)
         ]
@@ -109,7 +104,7 @@ def rooms_table(rooms: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("infra.col.capacity", lang): fmt_int(r["capacity"], lang),
                 t("infra.col.building", lang): r["building_code"],
                 t("infra.col.built_year", lang): "" if r["built_year"] is None else str(r["built_year"]),
-                t("infra.col.occupancy", lang): fmt_pct(_pct(r["occupancy_rate"]), lang),
+                t("infra.col.occupancy", lang): fmt_pct(percent_share(r["occupancy_rate"]), lang),
             }
             for r in rooms.iter_rows(named=True)
         ]
@@ -153,7 +148,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     cols[5].metric(
         t("infra.kpi.occupancy", lang),
-        fmt_pct(_pct(totals["occupancy_rate"]), lang),
+        fmt_pct(percent_share(totals["occupancy_rate"]), lang),
         help=kpi.help_text("infra.kpi.occupancy", lang),
     )
     by_type = da.breakdown(year, "room_type", scope=scope, **where)

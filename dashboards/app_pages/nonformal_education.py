@@ -12,17 +12,9 @@ from dashboards.data_access import kpi
 from dashboards.data_access import nonformal as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
 
 
 def bars(frame: pl.DataFrame, lang: str, title: str, colour: str) -> go.Figure:
@@ -42,12 +34,12 @@ def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, d
         [
             {
                 t("nonformal.col.code", lang): r["code"],
-                t("nonformal.col.name", lang): _name(r, lang),
+                t("nonformal.col.name", lang): label_or_code(r, lang),
                 t("nonformal.col.beneficiaries", lang): r["beneficiaries"],
                 t("nonformal.col.girls", lang): r["girls"],
                 t("nonformal.col.exits", lang): r["exits"],
                 t("nonformal.col.returned", lang): r["returned"],
-                t("nonformal.col.return_rate", lang): _pct(r["return_rate"]),
+                t("nonformal.col.return_rate", lang): percent_share(r["return_rate"]),
             }
             for r in territory.iter_rows(named=True)
         ]

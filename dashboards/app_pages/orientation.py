@@ -12,19 +12,11 @@ from dashboards.data_access import kpi
 from dashboards.data_access import orientation as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 LEVELS = ("3AC", "TC")
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
 
 
 def demand_bars(streams: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -32,8 +24,8 @@ def demand_bars(streams: pl.DataFrame, lang: str, year: str) -> go.Figure:
     wished, granted = t("orient.series.wished", lang), t("orient.series.granted", lang)
     rows = []
     for r in streams.iter_rows(named=True):
-        rows.append({"stream": _name(r, lang), "series": wished, "pupils": r["first_wishes"]})
-        rows.append({"stream": _name(r, lang), "series": granted, "pupils": r["streams_granted"]})
+        rows.append({"stream": label_or_code(r, lang), "series": wished, "pupils": r["first_wishes"]})
+        rows.append({"stream": label_or_code(r, lang), "series": granted, "pupils": r["streams_granted"]})
     frame = pl.DataFrame(rows, schema={"stream": pl.String, "series": pl.String, "pupils": pl.Int64})
     fig = px.bar(
         frame,
@@ -78,7 +70,7 @@ def stream_table(streams: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[s
     table = pl.DataFrame(
         {
             col["code"]: streams["code"],
-            col["stream"]: [_name(r, lang) for r in streams.iter_rows(named=True)],
+            col["stream"]: [label_or_code(r, lang) for r in streams.iter_rows(named=True)],
             col["first_wishes"]: streams["first_wishes"],
             col["granted"]: streams["streams_granted"],
             col["first_wishes_granted"]: streams["first_wishes_granted"],

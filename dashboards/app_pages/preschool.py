@@ -12,17 +12,9 @@ from dashboards.data_access import kpi
 from dashboards.data_access import preschool as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
 
 
 def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -67,10 +59,10 @@ def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, d
         [
             {
                 t("preschool.col.code", lang): r["code"],
-                t("preschool.col.name", lang): _name(r, lang),
+                t("preschool.col.name", lang): label_or_code(r, lang),
                 t("preschool.col.entrants", lang): r["entrants"],
                 t("preschool.col.attended", lang): r["attended"],
-                t("preschool.col.share", lang): _pct(r["attended_share"]),
+                t("preschool.col.share", lang): percent_share(r["attended_share"]),
             }
             for r in territory.iter_rows(named=True)
         ]
@@ -109,7 +101,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     share = 100 * attended / entrants if entrants else None
     cols[2].metric(
         t("preschool.kpi.share", lang),
-        fmt_pct(_pct(share), lang),
+        fmt_pct(percent_share(share), lang),
         help=kpi.help_text("preschool.kpi.share", lang),
     )
     left, right = st.columns(2)

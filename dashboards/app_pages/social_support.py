@@ -12,17 +12,9 @@ from dashboards.data_access import kpi
 from dashboards.data_access import social_support as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
 from dashboards.page_frame import run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
 
 
 def absence_bars(by_programme: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -30,8 +22,9 @@ def absence_bars(by_programme: pl.DataFrame, lang: str, year: str) -> go.Figure:
     ben, oth = t("social.group.beneficiaries", lang), t("social.group.others", lang)
     rows = []
     for r in by_programme.iter_rows(named=True):
-        rows.append({"programme": _name(r, lang), "group": ben, "rate": r["beneficiary_absence_rate"]})
-        rows.append({"programme": _name(r, lang), "group": oth, "rate": r["non_beneficiary_absence_rate"]})
+        name = label_or_code(r, lang)
+        rows.append({"programme": name, "group": ben, "rate": r["beneficiary_absence_rate"]})
+        rows.append({"programme": name, "group": oth, "rate": r["non_beneficiary_absence_rate"]})
     frame = pl.DataFrame(rows, schema={"programme": pl.String, "group": pl.String, "rate": pl.Float64})
     fig = px.bar(
         frame,
@@ -66,12 +59,12 @@ def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, d
         [
             {
                 t("social.col.code", lang): r["code"],
-                t("social.col.name", lang): _name(r, lang),
+                t("social.col.name", lang): label_or_code(r, lang),
                 t("social.col.pupils", lang): r["pupils"],
                 t("social.col.beneficiaries", lang): r["beneficiaries"],
-                t("social.col.share", lang): _pct(r["beneficiary_share"]),
-                t("social.col.absence_beneficiaries", lang): _pct(r["beneficiary_absence_rate"]),
-                t("social.col.absence_others", lang): _pct(r["non_beneficiary_absence_rate"]),
+                t("social.col.share", lang): percent_share(r["beneficiary_share"]),
+                t("social.col.absence_beneficiaries", lang): percent_share(r["beneficiary_absence_rate"]),
+                t("social.col.absence_others", lang): percent_share(r["non_beneficiary_absence_rate"]),
             }
             for r in territory.iter_rows(named=True)
         ]
@@ -95,7 +88,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     if programmes.is_empty() or not int(programmes["pupils"].max() or 0):
         st.warning(t("social.no_data", lang))
         return
-    names = {r["code"]: _name(r, lang) for r in programmes.iter_rows(named=True)}
+    names = {r["code"]: label_or_code(r, lang) for r in programmes.iter_rows(named=True)}
     left, _ = st.columns([1, 3])
     programme = url_selectbox(
         t("social.filter.programme", lang),
@@ -114,7 +107,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
     )
     cols[1].metric(
         t("social.kpi.share", lang),
-        fmt_pct(_pct(chosen["beneficiary_share"]), lang),
+        fmt_pct(percent_share(chosen["beneficiary_share"]), lang),
         help=kpi.help_text("social.kpi.share", lang),
     )
     tayssir = programmes.filter(pl.col("code") == "TAYSSIR")
