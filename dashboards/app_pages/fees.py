@@ -8,11 +8,10 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import fees as da
-from dashboards.data_access import kpi
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 
@@ -118,30 +117,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     expected = float(by_fee["expected_mad"].fill_null(0).sum())
     collected = float(by_fee["collected_against_expected_mad"].sum())
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(
-        t("fees.kpi.expected", lang),
-        fmt_int(expected, lang),
-        help=kpi.help_text("fees.kpi.expected", lang),
-        border=True,
-    )
-    k2.metric(
-        t("fees.kpi.collected", lang),
-        fmt_int(float(by_fee["collected_mad"].sum()), lang),
-        help=kpi.help_text("fees.kpi.collected", lang),
-        border=True,
-    )
-    k3.metric(
-        t("fees.kpi.rate", lang),
-        fmt_pct(collected / expected if expected else None, lang),
-        help=kpi.help_text("fees.kpi.rate", lang),
-        border=True,
-    )
-    k4.metric(
-        t("fees.kpi.transferred", lang),
-        fmt_int(float(by_fee["transferred_mad"].sum()), lang),
-        help=kpi.help_text("fees.kpi.transferred", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("fees.kpi.expected", fmt_int(expected, lang)),
+            Kpi("fees.kpi.collected", fmt_int(float(by_fee["collected_mad"].sum()), lang)),
+            Kpi("fees.kpi.rate", fmt_pct(collected / expected if expected else None, lang)),
+            Kpi("fees.kpi.transferred", fmt_int(float(by_fee["transferred_mad"].sum()), lang)),
+        ],
+        lang,
     )
     names = {r["fee_code"]: fee_name(r, lang) for r in by_fee.iter_rows(named=True)}
     left, _ = st.columns([1, 3])

@@ -9,11 +9,10 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import human_resources as da
-from dashboards.data_access import kpi
 from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
 
 
@@ -128,30 +127,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     total = load.filter(pl.col("cycle_code").is_null()).row(0, named=True)
     slots, vacant = int(subjects["slots"].sum()), int(subjects["vacant_slots"].sum())
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(
-        t("hr.kpi.teachers", lang),
-        fmt_int(total["teachers_in_service"], lang),
-        help=kpi.help_text("hr.kpi.teachers", lang),
-        border=True,
-    )
-    k2.metric(
-        t("hr.kpi.load", lang),
-        fmt_pct(percent_share(total["load_pct"]), lang),
-        help=kpi.help_text("hr.kpi.load", lang),
-        border=True,
-    )
-    k3.metric(
-        t("hr.kpi.vacant", lang),
-        fmt_int(vacant, lang),
-        help=kpi.help_text("hr.kpi.vacant", lang),
-        border=True,
-    )
-    k4.metric(
-        t("hr.kpi.vacancy_rate", lang),
-        fmt_pct(vacant / slots if slots else None, lang),
-        help=kpi.help_text("hr.kpi.vacancy_rate", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("hr.kpi.teachers", fmt_int(total["teachers_in_service"], lang)),
+            Kpi("hr.kpi.load", fmt_pct(percent_share(total["load_pct"]), lang)),
+            Kpi("hr.kpi.vacant", fmt_int(vacant, lang)),
+            Kpi("hr.kpi.vacancy_rate", fmt_pct(vacant / slots if slots else None, lang)),
+        ],
+        lang,
     )
     left, right = st.columns(2)
     y = isolate_ltr(year, lang)

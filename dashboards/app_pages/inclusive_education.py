@@ -9,11 +9,10 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import inclusive_education as da
-from dashboards.data_access import kpi
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 SOURCE = "marts.agg_inclusive_education"
@@ -81,21 +80,28 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     by_type = da.inclusion(year, "disability_type", scope=scope, **where)
     by_setting = da.inclusion(year, "class_setting", scope=scope, **where)
-    cols = st.columns(3)
-    cols[0].metric(
-        t("incl.kpi.pupils", lang),
-        fmt_int(total["pupils"], lang),
-        help=kpi.help_text("incl.kpi.pupils", lang),
-    )
-    cols[1].metric(
-        t("incl.kpi.absence", lang, others=fmt_pct(percent_share(total["others_absence_rate"]), lang)),
-        fmt_pct(percent_share(total["absence_rate"]), lang),
-        help=kpi.help_text("incl.kpi.absence", lang),
-    )
-    cols[2].metric(
-        t("incl.kpi.pass", lang, others=fmt_pct(percent_share(total["others_pass_mark_rate"]), lang)),
-        fmt_pct(percent_share(total["pass_mark_rate"]), lang),
-        help=kpi.help_text("incl.kpi.pass", lang),
+    kpi_metrics(
+        [
+            Kpi("incl.kpi.pupils", fmt_int(total["pupils"], lang)),
+            Kpi(
+                "incl.kpi.absence",
+                fmt_pct(percent_share(total["absence_rate"]), lang),
+                label=t(
+                    "incl.kpi.absence",
+                    lang,
+                    others=fmt_pct(percent_share(total["others_absence_rate"]), lang),
+                ),
+            ),
+            Kpi(
+                "incl.kpi.pass",
+                fmt_pct(percent_share(total["pass_mark_rate"]), lang),
+                label=t(
+                    "incl.kpi.pass", lang, others=fmt_pct(percent_share(total["others_pass_mark_rate"]), lang)
+                ),
+            ),
+        ],
+        lang,
+        border=False,
     )
     chart_data = absence_frame(by_type, lang)  # rates in %, as the chart's axis
     show_chart(

@@ -9,11 +9,10 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import infrastructure as da
-from dashboards.data_access import kpi
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 
@@ -120,36 +119,20 @@ def render(filters: Filters, lang: str, version: str) -> None:
     if not totals["classrooms"]:
         st.warning(t("infra.no_data", lang))
         return
-    cols = st.columns(6)
-    cols[0].metric(
-        t("infra.kpi.classrooms", lang),
-        fmt_int(totals["classrooms"], lang),
-        help=kpi.help_text("infra.kpi.classrooms", lang),
-    )
-    cols[1].metric(
-        t("infra.kpi.counted_classrooms", lang),
-        fmt_int(totals["counted_classrooms"], lang),
-        help=kpi.help_text("infra.kpi.counted_classrooms", lang),
-    )
-    cols[2].metric(
-        t("infra.kpi.out_of_service", lang),
-        fmt_int(totals["out_of_service_classrooms"], lang),
-        help=kpi.help_text("infra.kpi.out_of_service", lang),
-    )
-    cols[3].metric(
-        t("infra.kpi.prefabricated", lang),
-        fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
-        help=kpi.help_text("infra.kpi.prefabricated", lang),
-    )
-    cols[4].metric(
-        t("infra.kpi.seats", lang),
-        fmt_int(totals["usable_seats"], lang),
-        help=kpi.help_text("infra.kpi.seats", lang),
-    )
-    cols[5].metric(
-        t("infra.kpi.occupancy", lang),
-        fmt_pct(percent_share(totals["occupancy_rate"]), lang),
-        help=kpi.help_text("infra.kpi.occupancy", lang),
+    kpi_metrics(
+        [
+            Kpi("infra.kpi.classrooms", fmt_int(totals["classrooms"], lang)),
+            Kpi("infra.kpi.counted_classrooms", fmt_int(totals["counted_classrooms"], lang)),
+            Kpi("infra.kpi.out_of_service", fmt_int(totals["out_of_service_classrooms"], lang)),
+            Kpi(
+                "infra.kpi.prefabricated",
+                fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
+            ),
+            Kpi("infra.kpi.seats", fmt_int(totals["usable_seats"], lang)),
+            Kpi("infra.kpi.occupancy", fmt_pct(percent_share(totals["occupancy_rate"]), lang)),
+        ],
+        lang,
+        border=False,
     )
     by_type = da.breakdown(year, "room_type", scope=scope, **where)
     left, right = st.columns(2)

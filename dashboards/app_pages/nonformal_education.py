@@ -8,12 +8,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import nonformal as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
 
 
@@ -65,21 +64,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     total = int(programmes["beneficiaries"].sum())
     exits, returned = int(programmes["exits"].sum()), int(programmes["returned"].sum())
-    cols = st.columns(3)
-    cols[0].metric(
-        t("nonformal.kpi.beneficiaries", lang),
-        fmt_int(total, lang),
-        help=kpi.help_text("nonformal.kpi.beneficiaries", lang),
-    )
-    cols[1].metric(
-        t("nonformal.kpi.returned", lang),
-        fmt_int(returned, lang),
-        help=kpi.help_text("nonformal.kpi.returned", lang),
-    )
-    cols[2].metric(
-        t("nonformal.kpi.return_rate", lang),
-        fmt_pct(returned / exits if exits else None, lang),
-        help=kpi.help_text("nonformal.kpi.return_rate", lang),
+    kpi_metrics(
+        [
+            Kpi("nonformal.kpi.beneficiaries", fmt_int(total, lang)),
+            Kpi("nonformal.kpi.returned", fmt_int(returned, lang)),
+            Kpi("nonformal.kpi.return_rate", fmt_pct(returned / exits if exits else None, lang)),
+        ],
+        lang,
+        border=False,
     )
     outcomes = da.beneficiaries(year, "outcome", scope=scope, **where)
     shown = isolate_ltr(year, lang)

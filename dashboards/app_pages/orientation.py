@@ -8,12 +8,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import orientation as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 LEVELS = ("3AC", "TC")
@@ -106,19 +105,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     satisfied = int(streams["first_wishes_granted"].sum())
     not_oriented = int(streams["first_wishes_not_oriented"].sum())
-    cols = st.columns(3)
-    cols[0].metric(
-        t("orient.kpi.pupils", lang), fmt_int(pupils, lang), help=kpi.help_text("orient.kpi.pupils", lang)
-    )
-    cols[1].metric(
-        t("orient.kpi.first_wish", lang),
-        fmt_pct(satisfied / pupils, lang),
-        help=kpi.help_text("orient.kpi.first_wish", lang),
-    )
-    cols[2].metric(
-        t("orient.kpi.not_oriented", lang),
-        fmt_int(not_oriented, lang),
-        help=kpi.help_text("orient.kpi.not_oriented", lang),
+    kpi_metrics(
+        [
+            Kpi("orient.kpi.pupils", fmt_int(pupils, lang)),
+            Kpi("orient.kpi.first_wish", fmt_pct(satisfied / pupils, lang)),
+            Kpi("orient.kpi.not_oriented", fmt_int(not_oriented, lang)),
+        ],
+        lang,
+        border=False,
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:

@@ -8,12 +8,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import preschool as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 
@@ -87,22 +86,15 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     entrants = int(by_type["entrants"].sum() or 0)
     attended = int(by_type["attended"].sum() or 0)
-    cols = st.columns(3)
-    cols[0].metric(
-        t("preschool.kpi.pupils", lang),
-        fmt_int(int(by_age["pupils"].sum() or 0), lang),
-        help=kpi.help_text("preschool.kpi.pupils", lang),
-    )
-    cols[1].metric(
-        t("preschool.kpi.entrants", lang),
-        fmt_int(entrants, lang),
-        help=kpi.help_text("preschool.kpi.entrants", lang),
-    )
     share = 100 * attended / entrants if entrants else None
-    cols[2].metric(
-        t("preschool.kpi.share", lang),
-        fmt_pct(percent_share(share), lang),
-        help=kpi.help_text("preschool.kpi.share", lang),
+    kpi_metrics(
+        [
+            Kpi("preschool.kpi.pupils", fmt_int(int(by_age["pupils"].sum() or 0), lang)),
+            Kpi("preschool.kpi.entrants", fmt_int(entrants, lang)),
+            Kpi("preschool.kpi.share", fmt_pct(percent_share(share), lang)),
+        ],
+        lang,
+        border=False,
     )
     left, right = st.columns(2)
     with left:

@@ -8,12 +8,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import social_support as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
 
@@ -99,21 +98,20 @@ def render(filters: Filters, lang: str, version: str) -> None:
         container=left,
     )
     chosen = programmes.filter(pl.col("code") == programme).row(0, named=True)
-    cols = st.columns(3)
-    cols[0].metric(
-        t("social.kpi.beneficiaries", lang, programme=names[programme]),
-        fmt_int(chosen["beneficiaries"], lang),
-        help=kpi.help_text("social.kpi.beneficiaries", lang),
-    )
-    cols[1].metric(
-        t("social.kpi.share", lang),
-        fmt_pct(percent_share(chosen["beneficiary_share"]), lang),
-        help=kpi.help_text("social.kpi.share", lang),
-    )
     tayssir = programmes.filter(pl.col("code") == "TAYSSIR")
     amount = float(tayssir["amount_mad"][0] or 0) if tayssir.height else 0.0
-    cols[2].metric(
-        t("social.kpi.amount", lang), fmt_int(amount, lang), help=kpi.help_text("social.kpi.amount", lang)
+    kpi_metrics(
+        [
+            Kpi(
+                "social.kpi.beneficiaries",
+                fmt_int(chosen["beneficiaries"], lang),
+                label=t("social.kpi.beneficiaries", lang, programme=names[programme]),
+            ),
+            Kpi("social.kpi.share", fmt_pct(percent_share(chosen["beneficiary_share"]), lang)),
+            Kpi("social.kpi.amount", fmt_int(amount, lang)),
+        ],
+        lang,
+        border=False,
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:
