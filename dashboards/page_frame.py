@@ -56,13 +56,13 @@ def run_filtered_page(
     render: Callable[[Filters, Lang, str], None],
     *,
     depth: Depth = "school",
-    default_year: Callable[[Scope], str | None] | None = None,
+    default_year: Callable[..., str | None] | None = None,
 ) -> None:
     """Like :func:`run_page`, with the territory filters (down to ``depth``) drawn before ``render``; the
-    school year opens on ``default_year(scope)`` when given (else on the latest year)."""
+    school year opens on ``default_year(scope=scope)`` when given (else on the latest year)."""
 
     def filtered(scope: Scope, lang: Lang, version: str) -> None:
-        year = default_year(scope) if default_year is not None else None
+        year = default_year(scope=scope) if default_year is not None else None
         filters = territory_filters(scope, lang, depth=depth, default_year=year)
         if filters is None:
             st.warning(t("no_data_for_selection", lang))
