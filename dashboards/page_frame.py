@@ -25,7 +25,7 @@ from dashboards.auth import current_scope
 from dashboards.data_access import NoPublishedWarehouse, kpi, published_warehouse
 from dashboards.exports import start_page
 from dashboards.filters import Depth, Filters, territory_filters
-from dashboards.i18n import Lang, t
+from dashboards.i18n import Lang, isolate_ltr, t
 from dashboards.scope import Scope
 from dashboards.ui import current_lang
 
@@ -57,9 +57,12 @@ def run_filtered_page(
     *,
     depth: Depth = "school",
     default_year: Callable[..., str | None] | None = None,
+    caption: str | None = None,
 ) -> None:
     """Like :func:`run_page`, with the territory filters (down to ``depth``) drawn before ``render``; the
-    school year opens on ``default_year(scope=scope)`` when given (else on the latest year)."""
+    school year opens on ``default_year(scope=scope)`` when given (else on the latest year). ``caption``
+    is the i18n key of the page's caption (its ``{year}`` and ``{version}`` filled), drawn before
+    ``render``."""
 
     def filtered(scope: Scope, lang: Lang, version: str) -> None:
         year = default_year(scope=scope) if default_year is not None else None
@@ -67,6 +70,8 @@ def run_filtered_page(
         if filters is None:
             st.warning(t("no_data_for_selection", lang))
             return
+        if caption is not None:
+            st.caption(t(caption, lang, year=isolate_ltr(filters.school_year, lang), version=version))
         render(filters, lang, version)
 
     run_page(title_key, filtered)

@@ -110,7 +110,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("fees.caption", lang, year=isolate_ltr(year, lang), version=version))
     by_fee = da.collection_by_fee(year, scope=scope, **where)
     if by_fee.is_empty():
         st.warning(t("fees.no_data", lang))
@@ -150,4 +149,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     st.caption(t("fees.note", lang))
 
 
-run_filtered_page("fees.title", render, depth="school")
+run_filtered_page("fees.title", render, depth="school", caption="fees.caption")

@@ -11,7 +11,7 @@ from dashboards.auth import current_scope
 from dashboards.data_access import grades as da
 from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
+from dashboards.i18n import fmt_int, fmt_pct, t
 from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
@@ -342,10 +342,9 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("grades.caption", lang, year=isolate_ltr(year, lang), version=version))
     grades_section(scope, lang, year, where)
     decisions_section(scope, lang, year, where)
     exams_section(scope, lang, year, where)
 
 
-run_filtered_page("grades.title", render)
+run_filtered_page("grades.title", render, caption="grades.caption")

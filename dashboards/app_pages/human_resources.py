@@ -119,7 +119,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("hr.caption", lang, year=isolate_ltr(year, lang), version=version))
     load = da.load_summary(year, scope=scope, **where)
     subjects = da.coverage_by_subject(year, scope=scope, **where)
     if load.is_empty() or subjects.is_empty():
@@ -177,4 +176,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     st.caption(t("hr.note", lang))
 
 
-run_filtered_page("hr.title", render, depth="school")
+run_filtered_page("hr.title", render, depth="school", caption="hr.caption")

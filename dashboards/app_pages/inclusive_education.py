@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -13,7 +12,7 @@ from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
 from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+from dashboards.ui import PLOTLY_CONFIG, grouped_bars, paired_frame
 
 SOURCE = "marts.agg_inclusive_education"
 
@@ -21,29 +20,21 @@ SOURCE = "marts.agg_inclusive_education"
 def absence_frame(by_type: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The data of the chart: per disability type, the group's absence rate and the other pupils'."""
     group, others = t("incl.series.group", lang), t("incl.series.others", lang)
-    rows = []
-    for r in by_type.filter(pl.col("absence_rate").is_not_null()).iter_rows(named=True):
-        name = r[f"label_{lang}"] or r["code"]
-        rows.append({"type": name, "series": group, "rate": r["absence_rate"]})
-        rows.append({"type": name, "series": others, "rate": r["others_absence_rate"]})
-    return pl.DataFrame(rows, schema={"type": pl.String, "series": pl.String, "rate": pl.Float64})
+    measured = by_type.filter(pl.col("absence_rate").is_not_null())
+    series = {group: "absence_rate", others: "others_absence_rate"}
+    return paired_frame(measured, lang, series, x="type", y="rate", dtype=pl.Float64)
 
 
 def absence_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
     group, others = t("incl.series.group", lang), t("incl.series.others", lang)
-    frame = absence_frame(by_type, lang)
-    fig = px.bar(
-        frame,
+    return grouped_bars(
+        absence_frame(by_type, lang),
+        lang,
+        t("incl.chart.title", lang, year=isolate_ltr(year, lang)),
         x="type",
         y="rate",
-        color="series",
-        barmode="group",
-        color_discrete_map={group: "#2f6fb0", others: "#9aa5b1"},
-        labels={"type": "", "rate": t("incl.chart.rate", lang), "series": ""},
-    )
-    fig.update_layout(height=440, legend=top_legend(lang))
-    return style_figure(
-        mirror_axes(fig, lang), lang, t("incl.chart.title", lang, year=isolate_ltr(year, lang))
+        colors={group: "#2f6fb0", others: "#9aa5b1"},
+        axis_title=t("incl.chart.rate", lang),
     )
 
 
@@ -73,7 +64,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = {"region": filters.region, "province": filters.province}
-    st.caption(t("incl.caption", lang, year=isolate_ltr(year, lang), version=version))
     total = da.totals(year, scope=scope, **where)
     if total["pupils"] is None:
         st.warning(t("incl.no_data", lang))
@@ -124,4 +114,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     show_table(table, "incl_detail", lang, kinds=kinds, source=SOURCE, hide=[t("incl.col.code", lang)])
 
 
-run_filtered_page("incl.title", render, depth="province")
+run_filtered_page("incl.title", render, depth="province", caption="incl.caption")

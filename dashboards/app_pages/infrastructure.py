@@ -13,7 +13,7 @@ from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
 from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, named_bars, style_figure, top_legend
 
 
 def _share(part: int | None, whole: int | None) -> float | None:
@@ -22,22 +22,17 @@ def _share(part: int | None, whole: int | None) -> float | None:
 
 def occupancy_bars(frame: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """Occupancy rate per region or province (horizontal bars)."""
-    data = frame.filter(pl.col("occupancy_rate").is_not_null()).with_columns(
-        pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name")
-    )
-    fig = px.bar(
-        data,
-        x="occupancy_rate",
-        y="name",
-        orientation="h",
-        labels={"occupancy_rate": t("infra.chart.occupancy", lang), "name": ""},
-    )
-    fig.update_layout(height=max(320, 32 * data.height + 120), xaxis={"range": [0, 100]})
-    fig.update_traces(hovertemplate="%{y}: %{x:.1f} %<extra></extra>", marker_color="#2f6fb0")
-    return style_figure(
-        mirror_axes(fig, lang, horizontal=True),
+    title = t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang))
+    axis = t("infra.chart.occupancy", lang)
+    return named_bars(
+        frame,
+        "occupancy_rate",
+        axis,
         lang,
-        t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang)),
+        title,
+        hover="%{y}: %{x:.1f} %",
+        x_range=[0, 100],
+        skip_missing=True,
     )
 
 
@@ -114,7 +109,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("infra.caption", lang, year=isolate_ltr(year, lang), version=version))
     totals = da.summary(year, scope=scope, **where)
     if not totals["classrooms"]:
         st.warning(t("infra.no_data", lang))
@@ -150,4 +144,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
         show_table(rooms_table(rooms, lang), "infrastructu_rooms", lang)
 
 
-run_filtered_page("infra.title", render, depth="school")
+run_filtered_page("infra.title", render, depth="school", caption="infra.caption")

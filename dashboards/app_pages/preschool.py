@@ -9,11 +9,11 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import preschool as da
-from dashboards.exports import Kind, show_chart, show_table
+from dashboards.exports import Column, Kind, show_chart, show_table, typed_table
 from dashboards.filters import Filters
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
 from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, named_bars, style_figure, top_legend
 
 
 def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -39,46 +39,25 @@ def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
 
 def type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """1AP entrants per kind of preschool attended."""
-    data = by_type.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
-    fig = px.bar(
-        data, x="entrants", y="name", orientation="h",
-        labels={"entrants": t("preschool.chart.entrants", lang), "name": ""},
-    )  # fmt: skip
-    fig.update_layout(height=400)
-    fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x}<extra></extra>")
-    return style_figure(
-        mirror_axes(fig, lang, horizontal=True),
-        lang,
-        t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang)),
-    )
+    title = t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang))
+    return named_bars(by_type, "entrants", t("preschool.chart.entrants", lang), lang, title, height=400)
 
 
 def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
-    table = pl.DataFrame(
-        [
-            {
-                t("preschool.col.code", lang): r["code"],
-                t("preschool.col.name", lang): label_or_code(r, lang),
-                t("preschool.col.entrants", lang): r["entrants"],
-                t("preschool.col.attended", lang): r["attended"],
-                t("preschool.col.share", lang): percent_share(r["attended_share"]),
-            }
-            for r in territory.iter_rows(named=True)
-        ]
-    )
-    kinds: dict[str, Kind] = {
-        t("preschool.col.entrants", lang): "int",
-        t("preschool.col.attended", lang): "int",
-        t("preschool.col.share", lang): "pct",
-    }
-    return table, kinds
+    columns = [
+        Column("preschool.col.code", "code"),
+        Column("preschool.col.name", lambda r: label_or_code(r, lang)),
+        Column("preschool.col.entrants", "entrants", "int"),
+        Column("preschool.col.attended", "attended", "int"),
+        Column("preschool.col.share", lambda r: percent_share(r["attended_share"]), "pct"),
+    ]
+    return typed_table(territory, columns, lang)
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("preschool.caption", lang, year=isolate_ltr(year, lang), version=version))
     by_age = da.enrollment_by_age(year, scope=scope, **where)
     by_type = da.transition(year, scope=scope, **where)
     if by_age.is_empty() and by_type.is_empty():
@@ -109,4 +88,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     show_table(table, "preschool_territory", lang, kinds=kinds)
 
 
-run_filtered_page("preschool.title", render, depth="school")
+run_filtered_page("preschool.title", render, depth="school", caption="preschool.caption")

@@ -164,7 +164,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("resources.caption", lang, year=isolate_ltr(year, lang), version=version))
     by_cycle = da.resources_by_cycle(year, scope=scope, **where)
     if by_cycle.is_empty():
         st.warning(t("no_data_for_selection", lang))
@@ -219,4 +218,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     st.caption(t("resources.note", lang))
 
 
-run_filtered_page("resources.title", render)
+run_filtered_page("resources.title", render, caption="resources.caption")

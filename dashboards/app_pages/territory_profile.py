@@ -11,7 +11,7 @@ from dashboards.data_access import indicators as indicators_da
 from dashboards.data_access import profile as da
 from dashboards.exports import file_stem, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import isolate_ltr, t
+from dashboards.i18n import t
 from dashboards.page_frame import run_filtered_page
 from dashboards.profile_pdf import SECTIONS, column_title, figure, profile_pdf
 
@@ -53,7 +53,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     profile = da.territory_profile(year, scope=scope, **filters.query_kwargs())
-    st.caption(t("profile.caption", lang, year=isolate_ltr(year, lang), version=version))
     show_table(screen_table(profile, lang), "profile", lang, source=SOURCE)
     stem = file_stem("profile")
     left, right = st.columns(2)
@@ -76,4 +75,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
 
 
 # the latest year's flows are not known yet (its next year is not loaded): open on the latest known
-run_filtered_page("profile.title", render, default_year=indicators_da.latest_flow_year)
+run_filtered_page(
+    "profile.title", render, default_year=indicators_da.latest_flow_year, caption="profile.caption"
+)
