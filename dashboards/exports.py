@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
@@ -56,6 +57,30 @@ _SLUG: Final[re.Pattern[str]] = re.compile(r"[^A-Za-z0-9.-]+")
 
 
 # ------------------------------------------------------------------------------------------ the stamp
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of :func:`typed_table`: its header's i18n ``key``, its ``value`` (a column of the rows, or
+    a function of a row) and its ``kind`` (how it is shown; none for text)."""
+
+    key: str
+    value: str | Callable[[dict[str, Any]], Any]
+    kind: Kind | None = None
+
+
+def typed_table(
+    rows: pl.DataFrame, columns: Sequence[Column], lang: str
+) -> tuple[pl.DataFrame, dict[str, Kind]]:
+    """The table :func:`show_table` shows, one row per row of ``rows``: raw values under translated
+    headers (numbers stay numbers in the downloads), and the kind of each typed column."""
+    table = pl.DataFrame(
+        [
+            {t(c.key, lang): r[c.value] if isinstance(c.value, str) else c.value(r) for c in columns}
+            for r in rows.iter_rows(named=True)
+        ]
+    )
+    return table, {t(c.key, lang): c.kind for c in columns if c.kind is not None}
 
 
 def start_page(title: str, lang: str, version: str) -> None:

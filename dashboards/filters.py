@@ -140,3 +140,27 @@ def _drop_deeper_params(stop: int, region: str | None, province: str | None) -> 
     for param in stale:
         if param in st.query_params:
             del st.query_params[param]
+
+
+def cycle_filter(
+    labels: dict[str, str],
+    lang: str,
+    *,
+    param: str,
+    all_key: str | None = None,
+    default: str | None = None,
+) -> str | None:
+    """A cycle selectbox a quarter of the page wide, kept in the URL (``?<param>=``): the cycles of
+    ``labels`` (code -> label), preceded by "all cycles" (``None``, labelled by ``all_key``) when given;
+    it opens on ``default`` when that is one of them."""
+    options: list[str | None] = [None, *labels] if all_key else list(labels)
+    left, _ = st.columns([1, 3])
+    return url_selectbox(
+        t("filter.cycle", lang),
+        options,
+        param=param,
+        to_url=lambda c: c,
+        format_func=lambda c: t(all_key, lang) if c is None and all_key else labels.get(c, c),  # type: ignore[arg-type]
+        default_index=options.index(default) if default in options else 0,
+        container=left,
+    )

@@ -118,6 +118,16 @@ def fmt_pct(value: float | None, lang: str, digits: int = 1) -> str:
     )
 
 
+def percent_share(rate: float | None) -> float | None:
+    """A rate in % (0-100), as the marts give it, as the share in [0, 1] that :func:`fmt_pct` expects."""
+    return None if rate is None else rate / 100
+
+
+def label_or_code(row: dict, lang: str, code: str = "code") -> str:
+    """A row's label in the language (``label_fr`` / ``label_ar``), or its code where it has no label."""
+    return row[f"label_{lang}"] or row[code]
+
+
 def fmt_date(day: date | datetime | None, lang: str) -> str:
     """A calendar date, without time, as ``18/09/2025`` (read left to right in both languages); ``–``."""
     if day is None:

@@ -6,6 +6,9 @@ A page module defines ``render(...)`` and ends with one call:
 - ``run_filtered_page("social.title", render, depth="province")``: the shared territory filters
   (``dashboards.filters.territory_filters``) are drawn first, then ``render(filters, lang, version)``.
 
+A page's headline figures are drawn by :func:`kpi_metrics`: one metric per :class:`Kpi`, labelled by its
+i18n key, with the definition of the figure (``dashboards.data_access.kpi``) as its help.
+
 Both show the bilingual "nothing published yet" notice when no version is published, including when the
 version is unpublished between two reads, and the "no data for this selection" warning when the user's
 territory has no data.
@@ -13,15 +16,16 @@ territory has no data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, published_warehouse
+from dashboards.data_access import NoPublishedWarehouse, kpi, published_warehouse
 from dashboards.exports import start_page
 from dashboards.filters import Depth, Filters, territory_filters
-from dashboards.i18n import Lang, t
+from dashboards.i18n import Lang, isolate_ltr, t
 from dashboards.scope import Scope
 from dashboards.ui import current_lang
 
@@ -48,15 +52,53 @@ def run_page(title_key: str, render: Callable[[Scope, Lang, str], None]) -> None
 
 
 def run_filtered_page(
-    title_key: str, render: Callable[[Filters, Lang, str], None], *, depth: Depth = "school"
+    title_key: str,
+    render: Callable[[Filters, Lang, str], None],
+    *,
+    depth: Depth = "school",
+    default_year: Callable[..., str | None] | None = None,
+    caption: str | None = None,
 ) -> None:
-    """Like :func:`run_page`, with the territory filters (down to ``depth``) drawn before ``render``."""
+    """Like :func:`run_page`, with the territory filters (down to ``depth``) drawn before ``render``; the
+    school year opens on ``default_year(scope=scope)`` when given (else on the latest year). ``caption``
+    is the i18n key of the page's caption (its ``{year}`` and ``{version}`` filled), drawn before
+    ``render``."""
 
     def filtered(scope: Scope, lang: Lang, version: str) -> None:
-        filters = territory_filters(scope, lang, depth=depth)
+        year = default_year(scope=scope) if default_year is not None else None
+        filters = territory_filters(scope, lang, depth=depth, default_year=year)
         if filters is None:
             st.warning(t("no_data_for_selection", lang))
             return
+        if caption is not None:
+            st.caption(t(caption, lang, year=isolate_ltr(filters.school_year, lang), version=version))
         render(filters, lang, version)
 
     run_page(title_key, filtered)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure: its i18n ``key`` (label and help), its formatted ``value``, and its ``label``
+    where the label's text has placeholders to fill (else ``t(key)``)."""
+
+    key: str
+    value: str
+    label: str | None = None
+
+
+def kpi_metrics(
+    figures: Sequence[Kpi], lang: Lang, *, per_row: int | None = None, border: bool = True
+) -> None:
+    """The figures as metrics side by side, ``per_row`` a row (all on one row by default); each metric's
+    help is the figure's definition (numerator, denominator, source) in the published version."""
+    per_row = per_row or len(figures)
+    for start in range(0, len(figures), per_row):
+        columns = st.columns(per_row)
+        for column, figure in zip(columns, figures[start : start + per_row], strict=False):
+            column.metric(
+                figure.label or t(figure.key, lang),
+                figure.value,
+                help=kpi.help_text(figure.key, lang),
+                border=border,
+            )

@@ -30,12 +30,18 @@ def ltr(value: object, rtl: bool) -> str:
     return f"\u2066{value}\u2069" if rtl else str(value)
 
 
-class Writer:
-    """Lines and table rows in one direction: right to left (Arabic) or left to right (French)."""
+#: the blank height (mm) left above a document's verification line for the signature and the stamp
+SIGNATURE_SPACE = 22
 
-    def __init__(self, pdf: FPDF, lang: str) -> None:
+
+class Writer:
+    """Lines and table rows in one direction: right to left (Arabic) or left to right (French).
+    ``leading`` is a line's height as a share of its font size (in mm per point)."""
+
+    def __init__(self, pdf: FPDF, lang: str, leading: float = 0.65) -> None:
         self.pdf = pdf
         self.rtl = lang == "ar"
+        self.leading = leading
 
     def _shape(self) -> None:
         if self.rtl:
@@ -47,7 +53,12 @@ class Writer:
         self.pdf.set_font("DejaVu", "B" if bold else "", size)
         self._shape()
         self.pdf.cell(
-            0, size * 0.65, text, align=align or ("R" if self.rtl else "L"), new_x="LMARGIN", new_y="NEXT"
+            0,
+            size * self.leading,
+            text,
+            align=align or ("R" if self.rtl else "L"),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
 
     def paragraph(self, text: str, size: int = 8) -> None:

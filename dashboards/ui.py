@@ -10,11 +10,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+import plotly.express as px
 import plotly.graph_objects as go
+import polars as pl
 import streamlit as st
 
 from dashboards.exports import note_filter
-from dashboards.i18n import LANGS, Lang, day_label, is_rtl, normalize_lang, plotly_separators, t
+from dashboards.i18n import (
+    LANGS,
+    Lang,
+    day_label,
+    is_rtl,
+    label_or_code,
+    normalize_lang,
+    plotly_separators,
+    t,
+)
 
 T = TypeVar("T")
 
@@ -349,3 +360,77 @@ def style_figure(fig: go.Figure, lang: str, title: str) -> go.Figure:
     fig.update_xaxes(automargin=True, exponentformat="none", separatethousands=True)
     fig.update_yaxes(automargin=True, title_standoff=6, exponentformat="none", separatethousands=True)
     return fig
+
+
+#: the colour of a single series of bars
+BAR_COLOR: Final[str] = "#2f6fb0"
+
+
+def named_bars(
+    frame: pl.DataFrame,
+    value: str,
+    axis_title: str,
+    lang: str,
+    title: str,
+    *,
+    hover: str = "%{y}: %{x}",
+    height: int | None = None,
+    x_range: list[float] | None = None,
+    skip_missing: bool = False,
+    color: str = BAR_COLOR,
+) -> go.Figure:
+    """Horizontal bars of the column ``value``, one per row of ``frame`` named by its label in the language
+    (``label_fr`` / ``label_ar``, else ``code``), listed top to bottom in both languages. ``height`` is
+    fixed, or grows with the rows; ``skip_missing`` leaves out the rows without a value."""
+    data = frame.filter(pl.col(value).is_not_null()) if skip_missing else frame
+    data = data.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
+    fig = px.bar(data, x=value, y="name", orientation="h", labels={value: axis_title, "name": ""})
+    fig.update_layout(height=height or max(320, 32 * data.height + 120))
+    if x_range is not None:
+        fig.update_layout(xaxis={"range": x_range})
+    fig.update_traces(marker_color=color, hovertemplate=f"{hover}<extra></extra>")
+    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
+
+
+def paired_frame(
+    frame: pl.DataFrame, lang: str, series: dict[str, str], *, x: str, y: str, dtype: type[pl.DataType]
+) -> pl.DataFrame:
+    """``frame`` in long form for :func:`grouped_bars`: per row (named by its label in the language, else
+    its code), one row per series (its label -> its column of ``frame``): ``x``, ``series``, ``y``."""
+    rows = []
+    for r in frame.iter_rows(named=True):
+        name = label_or_code(r, lang)
+        rows.extend({x: name, "series": label, y: r[column]} for label, column in series.items())
+    return pl.DataFrame(rows, schema={x: pl.String, "series": pl.String, y: dtype})
+
+
+def grouped_bars(
+    frame: pl.DataFrame,
+    lang: str,
+    title: str,
+    *,
+    x: str,
+    y: str,
+    colors: dict[str, str],
+    axis_title: str,
+    hover: str | None = None,
+    yaxis: dict[str, Any] | None = None,
+    height: int = 440,
+) -> go.Figure:
+    """Grouped vertical bars of ``y`` per ``x``, one bar per ``series`` (coloured by ``colors``, series
+    label -> colour), legend on top; the frame of :func:`paired_frame` or one of the same columns."""
+    fig = px.bar(
+        frame,
+        x=x,
+        y=y,
+        color="series",
+        barmode="group",
+        color_discrete_map=colors,
+        labels={x: "", y: axis_title, "series": ""},
+    )
+    fig.update_layout(height=height, legend=top_legend(lang))
+    if yaxis is not None:
+        fig.update_layout(yaxis=yaxis)
+    if hover is not None:
+        fig.update_traces(hovertemplate=hover)
+    return style_figure(mirror_axes(fig, lang), lang, title)

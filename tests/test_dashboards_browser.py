@@ -7,14 +7,21 @@ switch writing `?lang=` into the URL. Screenshots are saved under pytest's tmp p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from browser_support import (
+    CHROMIUM,
+    RENDER_TIMEOUT_MS,
+    SUBMIT_BUTTON,
+    chromium,
+    fill_sign_in,
+    labels,
+    streamlit_server,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -28,15 +35,6 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
 
-def labels(lang: str) -> dict[str, str]:
-    """Every label of one language: ``<lang>.json`` and each ``<section>.<lang>.json``."""
-    folder = REPO_ROOT / "dashboards" / "i18n"
-    data: dict[str, str] = {}
-    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
-        data.update(json.loads(path.read_text(encoding="utf-8")))
-    return data
-
-
 @pytest.fixture(scope="module")
 def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run dashboards/server.py` (as `massar serve` runs it) on a free port, from the repository
@@ -48,25 +46,16 @@ def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-DEMO_USER, DEMO_PASSWORD = "ministere", "ministere-demo"  # dashboards/users.demo.toml (README)
+    with chromium() as browser:
+        yield browser
 
 
 def open_signed_in(page: Page, url: str) -> None:
     """Open ``url``; the internal app first asks for a sign-in, done with the demo ministry account."""
     page.goto(url)
-    page.wait_for_selector('input[type="password"]', timeout=RENDER_TIMEOUT_MS)
+    fill_sign_in(page)
     assert page.locator(".js-plotly-plot").count() == 0, "no chart may show before sign-in"
-    page.locator('input[type="text"]').first.fill(DEMO_USER)
-    page.locator('input[type="password"]').fill(DEMO_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    page.locator(SUBMIT_BUTTON).click()
 
 
 def test_deep_link_to_the_page(app_url: str, browser: Browser) -> None:

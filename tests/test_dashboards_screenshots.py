@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from browser_support import (
+    CHROMIUM,
+    PASSWORD_INPUT,
+    RENDER_TIMEOUT_MS,
+    chromium,
+    labels,
+    sign_in,
+    streamlit_server,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -32,7 +39,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 APP = REPO_ROOT / "dashboards" / "app.py"
 PAGES_DIR = REPO_ROOT / "dashboards" / "app_pages"
 LANGS = ("fr", "ar")
-DEMO_USER, DEMO_PASSWORD = "ministere", "ministere-demo"  # dashboards/users.demo.toml (README)
 SETTLE_MS = 800  # after the last run ends: let plotly finish drawing before the screenshot
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -67,14 +73,6 @@ def draws_a_chart(page_file: str) -> bool:
     return "st.plotly_chart" in source or "show_chart(" in source
 
 
-def labels(lang: str) -> dict[str, str]:
-    folder = REPO_ROOT / "dashboards" / "i18n"
-    data: dict[str, str] = {}
-    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
-        data.update(json.loads(path.read_text(encoding="utf-8")))
-    return data
-
-
 @pytest.fixture(scope="module")
 def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("streamlit_screens") / "server.log"
@@ -84,12 +82,8 @@ def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +94,10 @@ def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def sign_in(page: Page) -> None:
-    page.wait_for_selector('input[type="password"]', timeout=RENDER_TIMEOUT_MS)
-    page.locator('input[type="text"]').first.fill(DEMO_USER)
-    page.locator('input[type="password"]').fill(DEMO_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
+def signed_in(page: Page) -> None:
+    sign_in(page)
     # the sign-in page is gone (its demo-mode warning would pass for a page's "nothing to draw" alert)
-    page.wait_for_selector('input[type="password"]', state="detached", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(PASSWORD_INPUT, state="detached", timeout=RENDER_TIMEOUT_MS)
 
 
 def wait_until_rendered(page: Page, expect_chart: bool) -> None:
@@ -159,7 +150,7 @@ def test_page_screenshot(
     try:
         # a default page's URL is the root (Streamlit ignores its url_path); the others have their own path
         page.goto(f"{app_url}/{'' if default else url_path}?lang={lang}")
-        sign_in(page)  # a deep link survives the sign-in: the page itself is then shown
+        signed_in(page)  # a deep link survives the sign-in: the page itself is then shown
         expect_chart = draws_a_chart(page_file)
         rtl = lang == "ar"
         wait_until_rendered(page, expect_chart)

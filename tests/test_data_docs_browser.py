@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from browser_support import CHROMIUM, RENDER_TIMEOUT_MS, chromium, sign_in, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Route
@@ -28,8 +28,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
-DEMO_USER, DEMO_PASSWORD = "ministere", "ministere-demo"  # users.demo.toml, national
-PASSWORD_INPUT = 'input[type="password"]'
 DOCS_PATH = "/_massar/data-docs/index.html"
 
 
@@ -42,12 +40,8 @@ def app_url(published_home: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 def test_route_refuses_a_request_without_session(app_url: str) -> None:
@@ -70,11 +64,7 @@ def test_data_docs_link_opens_offline(browser: Browser, app_url: str) -> None:
     context.route("**/*", only_local)
     try:
         page = context.new_page()
-        page.goto(f"{app_url}/data_quality")
-        page.wait_for_selector(PASSWORD_INPUT, timeout=RENDER_TIMEOUT_MS)
-        page.locator('input[type="text"]').first.fill(DEMO_USER)
-        page.locator(PASSWORD_INPUT).fill(DEMO_PASSWORD)
-        page.locator('[data-testid="stFormSubmitButton"] button').click()
+        sign_in(page, f"{app_url}/data_quality")
         link = page.locator('[data-testid="stLinkButton"] a')
         link.wait_for(timeout=RENDER_TIMEOUT_MS)
         assert link.get_attribute("href") == DOCS_PATH, "a relative link to the dashboards' own server"

@@ -179,20 +179,24 @@ AR_TEMPLATES = _templates("ar")
 
 
 def metric_label_keys(page: str) -> tuple[set[str], set[str]]:
-    """The i18n keys of the labels the page's ``.metric(...)`` calls pass to ``t``: literal keys, and the
-    prefixes of f-string keys (``indicators.col.{key}``)."""
+    """The i18n keys of the page's metrics: the keys its ``Kpi(...)`` figures name (``page_frame``) and
+    the ones its own ``.metric(...)`` calls pass to ``t``; literal keys, and the prefixes of f-string keys
+    (``indicators.col.{key}``)."""
     tree = ast.parse((DASHBOARDS / "app_pages" / f"{page}.py").read_text(encoding="utf-8"))
     keys: set[str] = set()
     prefixes: set[str] = set()
     for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "metric"
-        ):
+        if not (isinstance(node, ast.Call) and node.args):
             continue
-        label = node.args[0] if node.args else None
-        if not (isinstance(label, ast.Call) and label.args):
+        if isinstance(node.func, ast.Name) and node.func.id == "Kpi":
+            first = node.args[0]
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "metric":
+            label = node.args[0]
+            if not (isinstance(label, ast.Call) and label.args):
+                continue
+            first = label.args[0]
+        else:
             continue
-        first = label.args[0]
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             keys.add(first.value)
         elif isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):

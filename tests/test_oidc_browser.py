@@ -10,14 +10,13 @@ mode accepts OpenID Connect as the only sign-in (no local accounts, no demo file
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, free_port, streamlit_server
+from browser_support import CHROMIUM, RENDER_TIMEOUT_MS, chromium, free_port, labels, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +28,6 @@ if not CHROMIUM.exists():
 
 REGION_USER = "aref04@example.ma"
 NO_ROLE_USER = "visitor@example.ma"
-
-
-def _labels(lang: str) -> dict[str, str]:
-    folder = REPO_ROOT / "dashboards" / "i18n"
-    data: dict[str, str] = {}
-    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
-        data.update(json.loads(path.read_text(encoding="utf-8")))
-    return data
 
 
 @pytest.fixture(scope="module")
@@ -90,24 +81,20 @@ def app_url(published_home: Path, provider: str, tmp_path_factory: pytest.TempPa
 
 
 def _sign_in_with_provider(url: str, subject: str) -> Iterator[object]:
-    fr = _labels("fr")
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            page.get_by_role("button", name=fr["login.oidc"]).click(timeout=RENDER_TIMEOUT_MS)
-            # the provider's own authorisation page, over real HTTP
-            page.wait_for_url("**/oauth2/authorize**", timeout=RENDER_TIMEOUT_MS)
-            page.get_by_role("button", name=subject).click()
-            page.wait_for_url(f"{url}/**", timeout=RENDER_TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
+    fr = labels("fr")
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_role("button", name=fr["login.oidc"]).click(timeout=RENDER_TIMEOUT_MS)
+        # the provider's own authorisation page, over real HTTP
+        page.wait_for_url("**/oauth2/authorize**", timeout=RENDER_TIMEOUT_MS)
+        page.get_by_role("button", name=subject).click()
+        page.wait_for_url(f"{url}/**", timeout=RENDER_TIMEOUT_MS)
+        yield page
 
 
 def test_oidc_claims_become_role_and_territory(app_url: str) -> None:
-    fr = _labels("fr")
+    fr = labels("fr")
     for page in _sign_in_with_provider(app_url, REGION_USER):
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text(fr["scope.region"].format(code="04")).wait_for(timeout=RENDER_TIMEOUT_MS)
@@ -123,7 +110,7 @@ def test_oidc_claims_become_role_and_territory(app_url: str) -> None:
 
 
 def test_oidc_identity_without_role_gets_nothing(app_url: str) -> None:
-    fr = _labels("fr")
+    fr = labels("fr")
     for page in _sign_in_with_provider(app_url, NO_ROLE_USER):
         page.get_by_text(fr["login.oidc_no_role"]).wait_for(timeout=RENDER_TIMEOUT_MS)
         assert page.locator('[data-testid="stSidebar"]').count() == 0 or fr["scope.region"].split("{")[

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS
+from browser_support import CHROMIUM, RENDER_TIMEOUT_MS, chromium
 from lookup_fixtures import published_store
 from portal_support import demo_secrets, portal_server
 
@@ -65,12 +65,8 @@ def portal(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 def browser(portal: str) -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pypdf
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from browser_support import CHROMIUM, RENDER_TIMEOUT_MS, chromium, streamlit_server
 from lookup_fixtures import published_store
 from portal_support import demo_secrets, portal_server
 
@@ -48,32 +48,25 @@ def test_portal_lookup_and_certificate_without_javascript(pipeline_home: Path, t
     """The parent portal in a browser with JavaScript turned off: the form posts, the answer renders,
     the certificate downloads."""
     code, secret, name, school = _a_pupil_with_secret(pipeline_home)
-    with (
-        portal_server(pipeline_home, tmp_path / "portal.log") as base,
-        playwright_sync.sync_playwright() as p,
-    ):
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(java_script_enabled=False, accept_downloads=True)
-            page = context.new_page()
-            page.goto(f"{base}/fr/")
-            page.fill("#code", code)
-            page.fill("#secret", "DEFINITELYWRONG")
-            page.click("button[type=submit]")
-            page.wait_for_selector("p.error", timeout=RENDER_TIMEOUT_MS)
-            assert page.get_by_text(name).count() == 0
-            page.fill("#code", code)
-            page.fill("#secret", secret)
-            page.click("button[type=submit]")
-            page.get_by_text(name).first.wait_for(timeout=RENDER_TIMEOUT_MS)
-            page.get_by_text(t("lookup.exam_calendar", "fr")).first.wait_for(timeout=RENDER_TIMEOUT_MS)
-            page.screenshot(path=str(tmp_path / "parent_portal_fr.png"), full_page=True)
-            with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download_info:
-                page.click("p.certificate a")
-            pdf_path = tmp_path / "certificate.pdf"
-            download_info.value.save_as(pdf_path)
-        finally:
-            browser.close()
+    with portal_server(pipeline_home, tmp_path / "portal.log") as base, chromium() as browser:
+        context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+        page = context.new_page()
+        page.goto(f"{base}/fr/")
+        page.fill("#code", code)
+        page.fill("#secret", "DEFINITELYWRONG")
+        page.click("button[type=submit]")
+        page.wait_for_selector("p.error", timeout=RENDER_TIMEOUT_MS)
+        assert page.get_by_text(name).count() == 0
+        page.fill("#code", code)
+        page.fill("#secret", secret)
+        page.click("button[type=submit]")
+        page.get_by_text(name).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        page.get_by_text(t("lookup.exam_calendar", "fr")).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+        page.screenshot(path=str(tmp_path / "parent_portal_fr.png"), full_page=True)
+        with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download_info:
+            page.click("p.certificate a")
+        pdf_path = tmp_path / "certificate.pdf"
+        download_info.value.save_as(pdf_path)
     text = pypdf.PdfReader(pdf_path).pages[0].extract_text()
     assert code in text and name in text and school in text
 
@@ -81,24 +74,18 @@ def test_portal_lookup_and_certificate_without_javascript(pipeline_home: Path, t
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_public_statistics_page_renders(public_url: str, lang: str, tmp_path: Path) -> None:
     """The statistics page of the public app: its tables and the suppression rule."""
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.goto(f"{public_url}/statistics?lang={lang}")
-            page.wait_for_selector('[data-testid="stTable"]', timeout=RENDER_TIMEOUT_MS)
-            page.wait_for_function(
-                "document.querySelectorAll('[data-testid=\"stTable\"]').length >= 3",
-                timeout=RENDER_TIMEOUT_MS,
-            )
-            assert page.locator('[data-testid="stException"]').count() == 0
-            rule = "0 < n < 10"
-            assert page.get_by_text(rule, exact=False).count() >= 1
-            if lang == "ar":
-                direction = page.locator('[data-testid="stMain"]').evaluate(
-                    "e => getComputedStyle(e).direction"
-                )
-                assert direction == "rtl"
-            page.screenshot(path=str(tmp_path / f"public_statistics_{lang}.png"), full_page=True)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(f"{public_url}/statistics?lang={lang}")
+        page.wait_for_selector('[data-testid="stTable"]', timeout=RENDER_TIMEOUT_MS)
+        page.wait_for_function(
+            "document.querySelectorAll('[data-testid=\"stTable\"]').length >= 3",
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        assert page.locator('[data-testid="stException"]').count() == 0
+        rule = "0 < n < 10"
+        assert page.get_by_text(rule, exact=False).count() >= 1
+        if lang == "ar":
+            direction = page.locator('[data-testid="stMain"]').evaluate("e => getComputedStyle(e).direction")
+            assert direction == "rtl"
+        page.screenshot(path=str(tmp_path / f"public_statistics_{lang}.png"), full_page=True)

@@ -11,13 +11,22 @@ cookie gets the signed-in page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, RENDER_TIMEOUT_MS, streamlit_server
+from browser_support import (
+    CHROMIUM,
+    PASSWORD_INPUT,
+    RENDER_TIMEOUT_MS,
+    SUBMIT_BUTTON,
+    chromium,
+    fill_sign_in,
+    labels,
+    sign_in,
+    streamlit_server,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -30,22 +39,13 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} not installed", allow_module_level=True)
 
 # users.demo.toml: the account and the start of its display name in French and in Arabic
-DEMO_USER, DEMO_PASSWORD, DEMO_NAME, DEMO_NAME_AR = "ministere", "ministere-demo", "Ministère", "الوزارة"
+DEMO_NAME, DEMO_NAME_AR = "Ministère", "الوزارة"
 COOKIE = "massar_session"
-PASSWORD_INPUT = 'input[type="password"]'
 
 
-def _labels(lang: str) -> dict[str, str]:
-    folder = REPO_ROOT / "dashboards" / "i18n"
-    data: dict[str, str] = {}
-    for path in (folder / f"{lang}.json", *folder.glob(f"*.{lang}.json")):
-        data.update(json.loads(path.read_text(encoding="utf-8")))
-    return data
-
-
-FR = _labels("fr")
+FR = labels("fr")
 SIGNED_IN_AS = FR["login.signed_in_as"].format(name=DEMO_NAME)
-AR_SIGNED_IN_AS = _labels("ar")["login.signed_in_as"].format(name=DEMO_NAME_AR)
+AR_SIGNED_IN_AS = labels("ar")["login.signed_in_as"].format(name=DEMO_NAME_AR)
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +59,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Browser]:
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 def _sign_in(page: Page, url: str, name: str = SIGNED_IN_AS) -> None:
-    page.goto(url)
-    page.wait_for_selector(PASSWORD_INPUT, timeout=RENDER_TIMEOUT_MS)
-    page.locator('input[type="text"]').first.fill(DEMO_USER)
-    page.locator(PASSWORD_INPUT).fill(DEMO_PASSWORD)
-    page.locator('[data-testid="stFormSubmitButton"] button').click()
+    sign_in(page, url)
     _wait_signed_in(page, name)
 
 
@@ -162,11 +154,9 @@ def test_a_sign_in_ticket_passed_to_another_browser_signs_nobody_in(browser: Bro
         sender.route("**/_massar/session/start**", lambda route: route.abort())
         page = sender.new_page()
         page.goto(app_url)
-        page.wait_for_selector(PASSWORD_INPUT, timeout=RENDER_TIMEOUT_MS)
-        page.locator('input[type="text"]').first.fill(DEMO_USER)
-        page.locator(PASSWORD_INPUT).fill(DEMO_PASSWORD)
+        fill_sign_in(page)
         with page.expect_request("**/_massar/session/start**", timeout=RENDER_TIMEOUT_MS) as request:
-            page.locator('[data-testid="stFormSubmitButton"] button').click()
+            page.locator(SUBMIT_BUTTON).click()
         ticket_link = request.value.url
         assert "ticket=" in ticket_link
     finally:

@@ -11,15 +11,15 @@ import polars as pl
 import streamlit as st
 
 from dashboards.alert_panel import alerts_section
+from dashboards.auth import current_scope
 from dashboards.data_access import absences as da
-from dashboards.data_access import kpi
 from dashboards.data_access.enrollment import level_label
 from dashboards.drill import breadcrumb, drill_chart
 from dashboards.drill import drill_table as show_drill_table
 from dashboards.exports import Kind, show_chart, show_pages, show_table
-from dashboards.filters import territory_filters
+from dashboards.filters import Filters
 from dashboards.i18n import fmt_date, fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, axis_dates, mirror_axes, style_figure, top_legend
 
@@ -247,11 +247,106 @@ def silent_table(classes: pl.DataFrame, lang: str) -> pl.DataFrame:
     )
 
 
-def render(scope: Scope, lang: str, version: str) -> None:
-    filters = territory_filters(scope, lang)
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
+def headline(daily: pl.DataFrame, loaded: pl.DataFrame, counts: dict[str, int], lang: str) -> None:
+    """Today's and this week's rates and absentees (ratios of sums over the territory's classes), and the
+    day's spikes, unrecorded schools and chronic absentees (``counts``)."""
+    day, week_start = loaded["day"][0], loaded["week_start"][0]
+    today = daily.filter(pl.col("calendar_date") == day)
+    week = daily.filter(pl.col("calendar_date") >= week_start)
+    enrolled_today, absent_today = int(today["enrolled"].sum()), int(today["absent"].sum())
+    enrolled_week, absent_week = int(week["enrolled"].sum()), int(week["absent"].sum())
+    kpi_metrics(
+        [
+            Kpi(
+                "absence.kpi.rate_today",
+                fmt_pct(absent_today / enrolled_today if enrolled_today else None, lang),
+            ),
+            Kpi(
+                "absence.kpi.rate_week", fmt_pct(absent_week / enrolled_week if enrolled_week else None, lang)
+            ),
+            Kpi("absence.kpi.absent_today", fmt_int(absent_today, lang)),
+            *(Kpi(f"absence.kpi.{key}", fmt_int(n, lang)) for key, n in counts.items()),
+        ],
+        lang,
+        per_row=3,
+    )
+
+
+def drill_section(
+    units: pl.DataFrame, level: str, day: date, scope: Scope, filters: Filters, lang: str
+) -> None:
+    """The rates of each unit one level below, a click away from each unit."""
+    st.subheader(t("absence.drill.title", lang, level=t(f"absence.level.{level}", lang)))
+    if level != "class":
+        st.caption(t("absence.drill.hint", lang))
+    codes = units["unit_code"].to_list()
+    table = drill_table(units, lang)
+    show_drill_table(table, "absence_moni_drill", lang, scope, filters, codes=codes, levels=level)  # type: ignore[arg-type]
+    missing = units.filter(pl.col("enrolled_today").is_null()).height
+    if missing:
+        st.caption(t("absence.no_data_units", lang, count=fmt_int(missing, lang), day=fmt_day(day, lang)))
+
+
+def spikes_section(spikes: pl.DataFrame, lang: str) -> None:
+    st.subheader(t("absence.spikes.title", lang))
+    st.caption(
+        t(
+            "absence.spikes.rule",
+            lang,
+            recent=da.SPIKE_RECENT_DAYS,
+            window=da.SPIKE_WINDOW,
+            k=fmt_int(da.SPIKE_K, lang),
+            min_absent=da.SPIKE_MIN_ABSENT,
+            min_days=da.SPIKE_MIN_DAYS,
+        )
+    )
+    if spikes.height:
+        first_rows(spikes_table(spikes, lang), "absence_spikes", lang)
+    else:
+        st.info(t("absence.spikes.none", lang))
+
+
+def chronic_section(chronic: pl.DataFrame, year: str, scope: Scope, filters: Filters, lang: str) -> None:
+    st.subheader(t("absence.chronic.title", lang))
+    st.caption(t("absence.chronic.rule", lang))
+    if chronic.height:
+        first_rows(chronic_table(chronic, lang), "absence_chronic", lang)
+        chronic_pupils(da.chronic_absentees(year, scope=scope, **filters.query_kwargs()), lang)
+    else:
+        st.info(t("absence.chronic.none", lang))
+
+
+def recording_section(
+    statuses: pl.DataFrame, gaps: pl.DataFrame, silent: pl.DataFrame, level: str, day: date, lang: str
+) -> None:
+    """The day's recording: schools per status, schools that recorded too few classes, silent classes
+    (listed at school and class level, counted above)."""
+    st.subheader(t("absence.recording.title", lang))
+    st.caption(t("absence.recording.rule", lang))
+    st.markdown(f"**{t('absence.recording.statuses', lang, day=fmt_day(day, lang))}**")
+    show_table(status_table(statuses, lang), "absence_moni_status", lang)
+    st.markdown(f"**{t('absence.recording.schools', lang, day=fmt_day(day, lang))}**")
+    if gaps.height:
+        first_rows(recording_table(gaps, lang), "absence_recording", lang)
+    else:
+        st.info(t("absence.recording.none", lang))
+    if level in ("school", "class"):
+        st.markdown(f"**{t('absence.recording.classes', lang, day=fmt_day(day, lang))}**")
+        first_rows(silent_table(silent, lang), "absence_silent", lang)
+    else:
+        silent_total = int(silent["silent_classes"][0]) if silent.height else 0
+        st.caption(
+            t(
+                "absence.recording.classes_count",
+                lang,
+                count=fmt_int(silent_total, lang),
+                day=fmt_day(day, lang),
+            )
+        )
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
     loaded = da.last_loaded_day(year, scope=scope, **where)
@@ -275,55 +370,13 @@ def render(scope: Scope, lang: str, version: str) -> None:
     spikes = da.absence_spikes(year, scope=scope, day_number=loaded["day_number"][0], **where)
     chronic = da.chronic_by_school(year, scope=scope, **where)
     gaps = da.recording_gaps(year, scope=scope, day=day, **where)
-    statuses = da.recording_status_counts(year, scope=scope, day=day, **where)
-    silent = da.silent_classes(year, scope=scope, day=day, **where)
-    silent_total = int(silent["silent_classes"][0]) if silent.height else 0
     level = str(units["level"][0]) if units.height else "region"
-
-    today = daily.filter(pl.col("calendar_date") == day)
-    week = daily.filter(pl.col("calendar_date") >= loaded["week_start"][0])
-    enrolled_today, absent_today = int(today["enrolled"].sum()), int(today["absent"].sum())
-    enrolled_week, absent_week = int(week["enrolled"].sum()), int(week["absent"].sum())
-    spikes_today = spikes.filter(pl.col("calendar_date") == day)
-
-    k1, k2, k3 = st.columns(3)
-    k4, k5, k6 = st.columns(3)
-    k1.metric(
-        t("absence.kpi.rate_today", lang),
-        fmt_pct(absent_today / enrolled_today if enrolled_today else None, lang),
-        help=kpi.help_text("absence.kpi.rate_today", lang),
-        border=True,
-    )
-    k2.metric(
-        t("absence.kpi.rate_week", lang),
-        fmt_pct(absent_week / enrolled_week if enrolled_week else None, lang),
-        help=kpi.help_text("absence.kpi.rate_week", lang),
-        border=True,
-    )
-    k3.metric(
-        t("absence.kpi.absent_today", lang),
-        fmt_int(absent_today, lang),
-        help=kpi.help_text("absence.kpi.absent_today", lang),
-        border=True,
-    )
-    k4.metric(
-        t("absence.kpi.spikes_today", lang),
-        fmt_int(spikes_today.height, lang),
-        help=kpi.help_text("absence.kpi.spikes_today", lang),
-        border=True,
-    )
-    k5.metric(
-        t("absence.kpi.unrecorded", lang),
-        fmt_int(gaps.height, lang),
-        help=kpi.help_text("absence.kpi.unrecorded", lang),
-        border=True,
-    )
-    k6.metric(
-        t("absence.kpi.chronic", lang),
-        fmt_int(int(chronic["chronically_absent"].sum()), lang),
-        help=kpi.help_text("absence.kpi.chronic", lang),
-        border=True,
-    )
+    counts = {
+        "spikes_today": spikes.filter(pl.col("calendar_date") == day).height,
+        "unrecorded": gaps.height,
+        "chronic": int(chronic["chronically_absent"].sum()),
+    }
+    headline(daily, loaded, counts, lang)
 
     left, right = st.columns(2)
     with left:
@@ -338,65 +391,13 @@ def render(scope: Scope, lang: str, version: str) -> None:
         )
     with right:
         show_chart(daily_chart(daily, lang, year), "absence_daily", lang, config=PLOTLY_CONFIG)
-
-    st.subheader(t("absence.drill.title", lang, level=t(f"absence.level.{level}", lang)))
-    if level != "class":
-        st.caption(t("absence.drill.hint", lang))
-    codes = units["unit_code"].to_list()
-    table = drill_table(units, lang)
-    show_drill_table(table, "absence_moni_drill", lang, scope, filters, codes=codes, levels=level)  # type: ignore[arg-type]
-    missing = units.filter(pl.col("enrolled_today").is_null()).height
-    if missing:
-        st.caption(t("absence.no_data_units", lang, count=fmt_int(missing, lang), day=fmt_day(day, lang)))
-
-    st.subheader(t("absence.spikes.title", lang))
-    st.caption(
-        t(
-            "absence.spikes.rule",
-            lang,
-            recent=da.SPIKE_RECENT_DAYS,
-            window=da.SPIKE_WINDOW,
-            k=fmt_int(da.SPIKE_K, lang),
-            min_absent=da.SPIKE_MIN_ABSENT,
-            min_days=da.SPIKE_MIN_DAYS,
-        )
-    )
-    if spikes.height:
-        first_rows(spikes_table(spikes, lang), "absence_spikes", lang)
-    else:
-        st.info(t("absence.spikes.none", lang))
-
-    st.subheader(t("absence.chronic.title", lang))
-    st.caption(t("absence.chronic.rule", lang))
-    if chronic.height:
-        first_rows(chronic_table(chronic, lang), "absence_chronic", lang)
-        chronic_pupils(da.chronic_absentees(year, scope=scope, **where), lang)
-    else:
-        st.info(t("absence.chronic.none", lang))
-
-    st.subheader(t("absence.recording.title", lang))
-    st.caption(t("absence.recording.rule", lang))
-    st.markdown(f"**{t('absence.recording.statuses', lang, day=fmt_day(day, lang))}**")
-    show_table(status_table(statuses, lang), "absence_moni_status", lang)
-    st.markdown(f"**{t('absence.recording.schools', lang, day=fmt_day(day, lang))}**")
-    if gaps.height:
-        first_rows(recording_table(gaps, lang), "absence_recording", lang)
-    else:
-        st.info(t("absence.recording.none", lang))
-    if level in ("school", "class"):
-        st.markdown(f"**{t('absence.recording.classes', lang, day=fmt_day(day, lang))}**")
-        first_rows(silent_table(silent, lang), "absence_silent", lang)
-    else:
-        st.caption(
-            t(
-                "absence.recording.classes_count",
-                lang,
-                count=fmt_int(silent_total, lang),
-                day=fmt_day(day, lang),
-            )
-        )
-
+    drill_section(units, level, day, scope, filters, lang)
+    spikes_section(spikes, lang)
+    chronic_section(chronic, year, scope, filters, lang)
+    statuses = da.recording_status_counts(year, scope=scope, day=day, **where)
+    silent = da.silent_classes(year, scope=scope, day=day, **where)
+    recording_section(statuses, gaps, silent, level, day, lang)
     alerts_section(scope, lang, **where)
 
 
-run_page("absence.title", render)
+run_filtered_page("absence.title", render)

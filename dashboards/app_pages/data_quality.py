@@ -15,11 +15,10 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data_docs
-from dashboards.data_access import kpi
 from dashboards.data_access import quality as da
 from dashboards.exports import show_chart, show_table
 from dashboards.i18n import fmt_date, fmt_datetime, fmt_int, is_rtl, t
-from dashboards.page_frame import run_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
@@ -249,43 +248,17 @@ def render(scope: Scope, lang: str, version: str) -> None:
 
     # a region with no data received is late too (its lag is not a number: "–" in the table)
     late = fresh.filter((pl.col("school_days_behind") > 0) | pl.col("last_day_loaded").is_null()).height
-    k1, k2, k3 = st.columns(3)
-    k4, k5, k6 = st.columns(3)
-    k1.metric(
-        t("quality.kpi.verdict", lang),
-        verdict_label(verdict, lang),
-        help=kpi.help_text("quality.kpi.verdict", lang),
-        border=True,
-    )
-    k2.metric(
-        t("quality.kpi.warnings", lang),
-        fmt_int(warnings.height, lang),
-        help=kpi.help_text("quality.kpi.warnings", lang),
-        border=True,
-    )
-    k3.metric(
-        t("quality.kpi.runs", lang),
-        fmt_int(runs.height, lang),
-        help=kpi.help_text("quality.kpi.runs", lang),
-        border=True,
-    )
-    k4.metric(
-        t("quality.kpi.blocked", lang),
-        fmt_int(runs.filter(~pl.col("publishable")).height, lang),
-        help=kpi.help_text("quality.kpi.blocked", lang),
-        border=True,
-    )
-    k5.metric(
-        t("quality.kpi.quarantined", lang),
-        fmt_int(int(counts["rows"].sum()), lang),
-        help=kpi.help_text("quality.kpi.quarantined", lang),
-        border=True,
-    )
-    k6.metric(
-        t("quality.kpi.late_regions", lang),
-        fmt_int(late, lang),
-        help=kpi.help_text("quality.kpi.late_regions", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("quality.kpi.verdict", verdict_label(verdict, lang)),
+            Kpi("quality.kpi.warnings", fmt_int(warnings.height, lang)),
+            Kpi("quality.kpi.runs", fmt_int(runs.height, lang)),
+            Kpi("quality.kpi.blocked", fmt_int(runs.filter(~pl.col("publishable")).height, lang)),
+            Kpi("quality.kpi.quarantined", fmt_int(int(counts["rows"].sum()), lang)),
+            Kpi("quality.kpi.late_regions", fmt_int(late, lang)),
+        ],
+        lang,
+        per_row=3,
     )
 
     # full width, one after the other: the quarantine chart has a long legend (one entry per reason)

@@ -8,16 +8,11 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import fees as da
-from dashboards.data_access import kpi
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
 
 
 def fee_name(row: dict, lang: str) -> str:
@@ -81,7 +76,7 @@ def _amounts(r: dict, lang: str) -> dict[str, str]:
         t("fees.col.expected", lang): fmt_int(r["expected_mad"], lang),
         t("fees.col.collected", lang): fmt_int(r["collected_mad"], lang),
         t("fees.col.transferred", lang): fmt_int(r["transferred_mad"], lang),
-        t("fees.col.rate", lang): fmt_pct(_pct(r["collection_rate"]), lang),
+        t("fees.col.rate", lang): fmt_pct(percent_share(r["collection_rate"]), lang),
     }
 
 
@@ -115,37 +110,20 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("fees.caption", lang, year=isolate_ltr(year, lang), version=version))
     by_fee = da.collection_by_fee(year, scope=scope, **where)
     if by_fee.is_empty():
         st.warning(t("fees.no_data", lang))
         return
     expected = float(by_fee["expected_mad"].fill_null(0).sum())
     collected = float(by_fee["collected_against_expected_mad"].sum())
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(
-        t("fees.kpi.expected", lang),
-        fmt_int(expected, lang),
-        help=kpi.help_text("fees.kpi.expected", lang),
-        border=True,
-    )
-    k2.metric(
-        t("fees.kpi.collected", lang),
-        fmt_int(float(by_fee["collected_mad"].sum()), lang),
-        help=kpi.help_text("fees.kpi.collected", lang),
-        border=True,
-    )
-    k3.metric(
-        t("fees.kpi.rate", lang),
-        fmt_pct(collected / expected if expected else None, lang),
-        help=kpi.help_text("fees.kpi.rate", lang),
-        border=True,
-    )
-    k4.metric(
-        t("fees.kpi.transferred", lang),
-        fmt_int(float(by_fee["transferred_mad"].sum()), lang),
-        help=kpi.help_text("fees.kpi.transferred", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("fees.kpi.expected", fmt_int(expected, lang)),
+            Kpi("fees.kpi.collected", fmt_int(float(by_fee["collected_mad"].sum()), lang)),
+            Kpi("fees.kpi.rate", fmt_pct(collected / expected if expected else None, lang)),
+            Kpi("fees.kpi.transferred", fmt_int(float(by_fee["transferred_mad"].sum()), lang)),
+        ],
+        lang,
     )
     names = {r["fee_code"]: fee_name(r, lang) for r in by_fee.iter_rows(named=True)}
     left, _ = st.columns([1, 3])
@@ -171,4 +149,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     st.caption(t("fees.note", lang))
 
 
-run_filtered_page("fees.title", render, depth="school")
+run_filtered_page("fees.title", render, depth="school", caption="fees.caption")

@@ -7,12 +7,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboards.auth import current_scope
 from dashboards.data_access import grades as da
-from dashboards.data_access import kpi
 from dashboards.exports import fmt_decimal, show_chart, show_table
-from dashboards.filters import territory_filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_page
+from dashboards.filters import Filters
+from dashboards.i18n import fmt_int, fmt_pct, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.scope import Scope
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
 
@@ -249,18 +249,12 @@ def grades_section(scope: Scope, lang: str, year: str, where: dict[str, str | No
         container=c3,
     )
     summary = da.grade_summary(year, semester, level, subject, scope=scope, **where).row(0, named=True)
-    k1, k2 = st.columns(2)
-    k1.metric(
-        t("grades.kpi.averages", lang),
-        fmt_int(summary["pupil_averages"], lang),
-        help=kpi.help_text("grades.kpi.averages", lang),
-        border=True,
-    )
-    k2.metric(
-        t("grades.kpi.mean", lang),
-        fmt_decimal(summary["mean_average"], lang, 2),
-        help=kpi.help_text("grades.kpi.mean", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("grades.kpi.averages", fmt_int(summary["pupil_averages"], lang)),
+            Kpi("grades.kpi.mean", fmt_decimal(summary["mean_average"], lang, 2)),
+        ],
+        lang,
     )
 
     left, right = st.columns(2)
@@ -304,30 +298,30 @@ def exams_section(scope: Scope, lang: str, year: str, where: dict[str, str | Non
         return
     for r in totals.iter_rows(named=True):
         cert = t(f"grades.cert.{r['certificate_code']}", lang)
-        k1, k2, k3, k4 = st.columns(4)
-        k1.metric(
-            t("grades.kpi.candidates", lang, certificate=cert),
-            fmt_int(r["candidates"], lang),
-            help=kpi.help_text("grades.kpi.candidates", lang),
-            border=True,
-        )
-        k2.metric(
-            t("grades.kpi.pass_rate", lang, certificate=cert),
-            fmt_pct(r["pass_rate"], lang),
-            help=kpi.help_text("grades.kpi.pass_rate", lang),
-            border=True,
-        )
-        k3.metric(
-            t("grades.kpi.pass_rate_f", lang, certificate=cert),
-            fmt_pct(r["pass_rate_f"], lang),
-            help=kpi.help_text("grades.kpi.pass_rate_f", lang),
-            border=True,
-        )
-        k4.metric(
-            t("grades.kpi.pass_rate_m", lang, certificate=cert),
-            fmt_pct(r["pass_rate_m"], lang),
-            help=kpi.help_text("grades.kpi.pass_rate_m", lang),
-            border=True,
+        kpi_metrics(
+            [
+                Kpi(
+                    "grades.kpi.candidates",
+                    fmt_int(r["candidates"], lang),
+                    label=t("grades.kpi.candidates", lang, certificate=cert),
+                ),
+                Kpi(
+                    "grades.kpi.pass_rate",
+                    fmt_pct(r["pass_rate"], lang),
+                    label=t("grades.kpi.pass_rate", lang, certificate=cert),
+                ),
+                Kpi(
+                    "grades.kpi.pass_rate_f",
+                    fmt_pct(r["pass_rate_f"], lang),
+                    label=t("grades.kpi.pass_rate_f", lang, certificate=cert),
+                ),
+                Kpi(
+                    "grades.kpi.pass_rate_m",
+                    fmt_pct(r["pass_rate_m"], lang),
+                    label=t("grades.kpi.pass_rate_m", lang, certificate=cert),
+                ),
+            ],
+            lang,
         )
         note = incomplete_note(r, lang)
         if note:
@@ -344,17 +338,13 @@ def exams_section(scope: Scope, lang: str, year: str, where: dict[str, str | Non
     long_table(exam_table(units, lang), "grades_exams", lang)
 
 
-def render(scope: Scope, lang: str, version: str) -> None:
-    filters = territory_filters(scope, lang)
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("grades.caption", lang, year=isolate_ltr(year, lang), version=version))
     grades_section(scope, lang, year, where)
     decisions_section(scope, lang, year, where)
     exams_section(scope, lang, year, where)
 
 
-run_page("grades.title", render)
+run_filtered_page("grades.title", render, caption="grades.caption")

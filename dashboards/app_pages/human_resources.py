@@ -9,16 +9,11 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import human_resources as da
-from dashboards.data_access import kpi
 from dashboards.exports import fmt_decimal, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
 
 
 def _label(row: dict, lang: str, code: str) -> str:
@@ -52,7 +47,7 @@ def load_table(load: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("hr.col.not_in_service", lang): fmt_int(r["teachers_not_in_service"], lang),
                 t("hr.col.statutory", lang): fmt_int(r["statutory_hours"], lang),
                 t("hr.col.assigned", lang): fmt_decimal(r["assigned_hours"], lang),
-                t("hr.col.load", lang): fmt_pct(_pct(r["load_pct"]), lang),
+                t("hr.col.load", lang): fmt_pct(percent_share(r["load_pct"]), lang),
                 t("hr.col.above", lang): fmt_int(r["teachers_above_load"], lang),
                 t("hr.col.below", lang): fmt_int(r["teachers_below_load"], lang),
             }
@@ -66,7 +61,7 @@ def _coverage(r: dict, lang: str) -> dict[str, str]:
         t("hr.col.slots", lang): fmt_int(r["slots"], lang),
         t("hr.col.vacant", lang): fmt_int(r["vacant_slots"], lang),
         t("hr.col.vacant_hours", lang): fmt_decimal(r["vacant_hours"], lang),
-        t("hr.col.vacancy_rate", lang): fmt_pct(_pct(r["vacancy_rate"]), lang),
+        t("hr.col.vacancy_rate", lang): fmt_pct(percent_share(r["vacancy_rate"]), lang),
     }
 
 
@@ -124,7 +119,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("hr.caption", lang, year=isolate_ltr(year, lang), version=version))
     load = da.load_summary(year, scope=scope, **where)
     subjects = da.coverage_by_subject(year, scope=scope, **where)
     if load.is_empty() or subjects.is_empty():
@@ -132,30 +126,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     total = load.filter(pl.col("cycle_code").is_null()).row(0, named=True)
     slots, vacant = int(subjects["slots"].sum()), int(subjects["vacant_slots"].sum())
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(
-        t("hr.kpi.teachers", lang),
-        fmt_int(total["teachers_in_service"], lang),
-        help=kpi.help_text("hr.kpi.teachers", lang),
-        border=True,
-    )
-    k2.metric(
-        t("hr.kpi.load", lang),
-        fmt_pct(_pct(total["load_pct"]), lang),
-        help=kpi.help_text("hr.kpi.load", lang),
-        border=True,
-    )
-    k3.metric(
-        t("hr.kpi.vacant", lang),
-        fmt_int(vacant, lang),
-        help=kpi.help_text("hr.kpi.vacant", lang),
-        border=True,
-    )
-    k4.metric(
-        t("hr.kpi.vacancy_rate", lang),
-        fmt_pct(vacant / slots if slots else None, lang),
-        help=kpi.help_text("hr.kpi.vacancy_rate", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("hr.kpi.teachers", fmt_int(total["teachers_in_service"], lang)),
+            Kpi("hr.kpi.load", fmt_pct(percent_share(total["load_pct"]), lang)),
+            Kpi("hr.kpi.vacant", fmt_int(vacant, lang)),
+            Kpi("hr.kpi.vacancy_rate", fmt_pct(vacant / slots if slots else None, lang)),
+        ],
+        lang,
     )
     left, right = st.columns(2)
     y = isolate_ltr(year, lang)
@@ -198,4 +176,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     st.caption(t("hr.note", lang))
 
 
-run_filtered_page("hr.title", render, depth="school")
+run_filtered_page("hr.title", render, depth="school", caption="hr.caption")

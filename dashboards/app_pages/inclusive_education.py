@@ -2,53 +2,39 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import inclusive_education as da
-from dashboards.data_access import kpi
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, grouped_bars, paired_frame
 
 SOURCE = "marts.agg_inclusive_education"
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
 
 
 def absence_frame(by_type: pl.DataFrame, lang: str) -> pl.DataFrame:
     """The data of the chart: per disability type, the group's absence rate and the other pupils'."""
     group, others = t("incl.series.group", lang), t("incl.series.others", lang)
-    rows = []
-    for r in by_type.filter(pl.col("absence_rate").is_not_null()).iter_rows(named=True):
-        name = r[f"label_{lang}"] or r["code"]
-        rows.append({"type": name, "series": group, "rate": r["absence_rate"]})
-        rows.append({"type": name, "series": others, "rate": r["others_absence_rate"]})
-    return pl.DataFrame(rows, schema={"type": pl.String, "series": pl.String, "rate": pl.Float64})
+    measured = by_type.filter(pl.col("absence_rate").is_not_null())
+    series = {group: "absence_rate", others: "others_absence_rate"}
+    return paired_frame(measured, lang, series, x="type", y="rate", dtype=pl.Float64)
 
 
 def absence_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
     group, others = t("incl.series.group", lang), t("incl.series.others", lang)
-    frame = absence_frame(by_type, lang)
-    fig = px.bar(
-        frame,
+    return grouped_bars(
+        absence_frame(by_type, lang),
+        lang,
+        t("incl.chart.title", lang, year=isolate_ltr(year, lang)),
         x="type",
         y="rate",
-        color="series",
-        barmode="group",
-        color_discrete_map={group: "#2f6fb0", others: "#9aa5b1"},
-        labels={"type": "", "rate": t("incl.chart.rate", lang), "series": ""},
-    )
-    fig.update_layout(height=440, legend=top_legend(lang))
-    return style_figure(
-        mirror_axes(fig, lang), lang, t("incl.chart.title", lang, year=isolate_ltr(year, lang))
+        colors={group: "#2f6fb0", others: "#9aa5b1"},
+        axis_title=t("incl.chart.rate", lang),
     )
 
 
@@ -78,28 +64,34 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = {"region": filters.region, "province": filters.province}
-    st.caption(t("incl.caption", lang, year=isolate_ltr(year, lang), version=version))
     total = da.totals(year, scope=scope, **where)
     if total["pupils"] is None:
         st.warning(t("incl.no_data", lang))
         return
     by_type = da.inclusion(year, "disability_type", scope=scope, **where)
     by_setting = da.inclusion(year, "class_setting", scope=scope, **where)
-    cols = st.columns(3)
-    cols[0].metric(
-        t("incl.kpi.pupils", lang),
-        fmt_int(total["pupils"], lang),
-        help=kpi.help_text("incl.kpi.pupils", lang),
-    )
-    cols[1].metric(
-        t("incl.kpi.absence", lang, others=fmt_pct(_pct(total["others_absence_rate"]), lang)),
-        fmt_pct(_pct(total["absence_rate"]), lang),
-        help=kpi.help_text("incl.kpi.absence", lang),
-    )
-    cols[2].metric(
-        t("incl.kpi.pass", lang, others=fmt_pct(_pct(total["others_pass_mark_rate"]), lang)),
-        fmt_pct(_pct(total["pass_mark_rate"]), lang),
-        help=kpi.help_text("incl.kpi.pass", lang),
+    kpi_metrics(
+        [
+            Kpi("incl.kpi.pupils", fmt_int(total["pupils"], lang)),
+            Kpi(
+                "incl.kpi.absence",
+                fmt_pct(percent_share(total["absence_rate"]), lang),
+                label=t(
+                    "incl.kpi.absence",
+                    lang,
+                    others=fmt_pct(percent_share(total["others_absence_rate"]), lang),
+                ),
+            ),
+            Kpi(
+                "incl.kpi.pass",
+                fmt_pct(percent_share(total["pass_mark_rate"]), lang),
+                label=t(
+                    "incl.kpi.pass", lang, others=fmt_pct(percent_share(total["others_pass_mark_rate"]), lang)
+                ),
+            ),
+        ],
+        lang,
+        border=False,
     )
     chart_data = absence_frame(by_type, lang)  # rates in %, as the chart's axis
     show_chart(
@@ -122,4 +114,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     show_table(table, "incl_detail", lang, kinds=kinds, source=SOURCE, hide=[t("incl.col.code", lang)])
 
 
-run_filtered_page("incl.title", render, depth="province")
+run_filtered_page("incl.title", render, depth="province", caption="incl.caption")

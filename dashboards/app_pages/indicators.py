@@ -7,16 +7,16 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboards.auth import current_scope
 from dashboards.data_access import enrollment as enrollment_da
 from dashboards.data_access import indicators as da
-from dashboards.data_access import kpi
 from dashboards.drill import breadcrumb, drill_table
 from dashboards.exports import Kind, fmt_decimal, show_chart
-from dashboards.filters import territory_filters
+from dashboards.filters import Filters, cycle_filter
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
 from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 DEFAULT_CYCLE = "primary"
 #: URL parameter of the cycle; not the overview's ``cycle`` (there, no value means every cycle)
@@ -135,80 +135,33 @@ def show_year(year: str) -> None:
     st.session_state["filter_year"] = year
 
 
-def render(scope: Scope, lang: str, version: str) -> None:
-    flow_years = da.flow_years(scope=scope)
-    # the latest year's flows are censored (its next year is not loaded): open on the latest known one
-    filters = territory_filters(scope, lang, default_year=flow_years[0] if flow_years else None)
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
+def cycle_choice(lang: str) -> tuple[str, dict[str, str]]:
+    """The cycle filter (kept in the URL): the chosen cycle and every cycle's label."""
     cycles = enrollment_da.cycles()
     labels = dict(zip(cycles["cycle_code"].to_list(), cycles[f"label_{lang}"].to_list(), strict=True))
-    codes = list(labels)
-    left, _ = st.columns([1, 3])
-    cycle: str = url_selectbox(
-        t("filter.cycle", lang),
-        codes,
-        param=CYCLE_PARAM,
-        to_url=lambda c: c,
-        format_func=lambda c: labels.get(c, c),
-        default_index=codes.index(DEFAULT_CYCLE) if DEFAULT_CYCLE in codes else 0,
-        container=left,
-    )
-    year = filters.school_year
-    where = filters.query_kwargs()
-    st.caption(
-        t(
-            "indicators.caption",
-            lang,
-            year=isolate_ltr(year, lang),
-            cycle=labels.get(cycle, cycle),
-            version=version,
-        )
-    )
-    breadcrumb(scope, filters, lang)
-    table = da.indicator_table(year, cycle, scope=scope, **where)
-    if table.is_empty():
-        st.warning(t("no_data_for_selection", lang))
-        return
+    cycle = cycle_filter(labels, lang, param=CYCLE_PARAM, default=DEFAULT_CYCLE)
+    return str(cycle), labels
 
-    head = table.row(0, named=True)
-    st.subheader(t("indicators.kpi.title", lang, unit=unit_name(head, lang)))
-    columns = st.columns(4)
-    for column, key in zip(
-        columns, ("promotion_rate", "repetition_rate", "dropout_rate", "transition_rate"), strict=True
-    ):
-        column.metric(
-            t(f"indicators.col.{key}", lang),
-            fmt_pct(head[key], lang),
-            help=kpi.help_text(f"indicators.col.{key}", lang),
-            border=True,
-        )
-    columns = st.columns(4)
-    columns[0].metric(
-        t("indicators.col.survival_reconstructed", lang),
-        fmt_pct(head["survival_reconstructed"], lang),
-        help=kpi.help_text("indicators.col.survival_reconstructed", lang),
-        border=True,
+
+def headline(head: dict, lang: str) -> None:
+    """The territory's rates and ratios as metrics, four a row."""
+    rates = ("promotion_rate", "repetition_rate", "dropout_rate", "transition_rate")
+    kpi_metrics(
+        [
+            *(Kpi(f"indicators.col.{key}", fmt_pct(head[key], lang)) for key in rates),
+            Kpi("indicators.col.survival_reconstructed", fmt_pct(head["survival_reconstructed"], lang)),
+            Kpi("indicators.col.survival_true_cohort", fmt_pct(head["survival_true_cohort"], lang)),
+            Kpi("indicators.col.pupils_per_teacher", fmt_decimal(head["pupils_per_teacher"], lang)),
+            Kpi("indicators.col.gpi_promotion", fmt_decimal(head["gpi_promotion"], lang, 2)),
+        ],
+        lang,
+        per_row=4,
     )
-    columns[1].metric(
-        t("indicators.col.survival_true_cohort", lang),
-        fmt_pct(head["survival_true_cohort"], lang),
-        help=kpi.help_text("indicators.col.survival_true_cohort", lang),
-        border=True,
-    )
-    columns[2].metric(
-        t("indicators.col.pupils_per_teacher", lang),
-        fmt_decimal(head["pupils_per_teacher"], lang),
-        help=kpi.help_text("indicators.col.pupils_per_teacher", lang),
-        border=True,
-    )
-    columns[3].metric(
-        t("indicators.col.gpi_promotion", lang),
-        fmt_decimal(head["gpi_promotion"], lang, 2),
-        help=kpi.help_text("indicators.col.gpi_promotion", lang),
-        border=True,
-    )
+
+
+def flow_notes(head: dict, year: str, flow_years: list[str], lang: str) -> None:
+    """What the figures do not say: pupils not traced, a cohort not followed to its end, a year without
+    flows (with a button to the latest year that has them)."""
     if head["not_traced"] is not None:  # flows known: say how many pupils could not be traced, even none
         st.caption(t("indicators.not_traced", lang, n=fmt_int(head["not_traced"], lang)))
         if head["dropout_revised"]:
@@ -226,6 +179,9 @@ def render(scope: Scope, lang: str, version: str) -> None:
                 key="show_flow_year",
             )
 
+
+def indicator_drill(table: pl.DataFrame, scope: Scope, filters: Filters, lang: str) -> None:
+    """The indicators of the territory and of each unit one level below, a click away from each unit."""
     st.subheader(t("indicators.table.title", lang))
     rows = list(table.iter_rows(named=True))
     drill_table(
@@ -240,18 +196,43 @@ def render(scope: Scope, lang: str, version: str) -> None:
     )
     st.caption(t("indicators.table.note", lang))
 
-    survival = da.survival_by_grade(year, cycle, scope=scope, **where)
+
+def survival_section(survival: pl.DataFrame, cycle_label: str, lang: str) -> None:
     st.subheader(t("indicators.survival.title", lang))
     if survival.is_empty():
         st.info(t("indicators.survival.none", lang), icon=":material/info:")
-    else:
-        show_chart(
-            survival_chart(survival, lang, labels.get(cycle, cycle)),
-            "survival_chart",
+        return
+    show_chart(survival_chart(survival, lang, cycle_label), "survival_chart", lang, config=PLOTLY_CONFIG)
+    st.caption(t("indicators.survival.note", lang, cohort=fmt_int(survival["cohort_size"][0], lang)))
+
+
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
+    cycle, labels = cycle_choice(lang)
+    year = filters.school_year
+    where = filters.query_kwargs()
+    st.caption(
+        t(
+            "indicators.caption",
             lang,
-            config=PLOTLY_CONFIG,
+            year=isolate_ltr(year, lang),
+            cycle=labels.get(cycle, cycle),
+            version=version,
         )
-        st.caption(t("indicators.survival.note", lang, cohort=fmt_int(survival["cohort_size"][0], lang)))
+    )
+    breadcrumb(scope, filters, lang)
+    table = da.indicator_table(year, cycle, scope=scope, **where)
+    if table.is_empty():
+        st.warning(t("no_data_for_selection", lang))
+        return
+    head = table.row(0, named=True)
+    st.subheader(t("indicators.kpi.title", lang, unit=unit_name(head, lang)))
+    headline(head, lang)
+    flow_notes(head, year, da.flow_years(scope=scope), lang)
+    indicator_drill(table, scope, filters, lang)
+    survival = da.survival_by_grade(year, cycle, scope=scope, **where)
+    survival_section(survival, labels.get(cycle, cycle), lang)
 
 
-run_page("indicators.title", render)
+# the latest year's flows are censored (its next year is not loaded): open on the latest known one
+run_filtered_page("indicators.title", render, default_year=da.latest_flow_year)

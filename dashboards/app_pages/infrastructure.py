@@ -9,17 +9,11 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import infrastructure as da
-from dashboards.data_access import kpi
 from dashboards.exports import show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
-
-
-def _pct(rate: float | None) -> float | None:
-    """A rate in % (0-100) as the share fmt_pct expects."""
-    return None if rate is None else rate / 100
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, percent_share, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, named_bars, style_figure, top_legend
 
 
 def _share(part: int | None, whole: int | None) -> float | None:
@@ -28,22 +22,17 @@ def _share(part: int | None, whole: int | None) -> float | None:
 
 def occupancy_bars(frame: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """Occupancy rate per region or province (horizontal bars)."""
-    data = frame.filter(pl.col("occupancy_rate").is_not_null()).with_columns(
-        pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name")
-    )
-    fig = px.bar(
-        data,
-        x="occupancy_rate",
-        y="name",
-        orientation="h",
-        labels={"occupancy_rate": t("infra.chart.occupancy", lang), "name": ""},
-    )
-    fig.update_layout(height=max(320, 32 * data.height + 120), xaxis={"range": [0, 100]})
-    fig.update_traces(hovertemplate="%{y}: %{x:.1f} %<extra></extra>", marker_color="#2f6fb0")
-    return style_figure(
-        mirror_axes(fig, lang, horizontal=True),
+    title = t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang))
+    axis = t("infra.chart.occupancy", lang)
+    return named_bars(
+        frame,
+        "occupancy_rate",
+        axis,
         lang,
-        t("infra.chart.occupancy_title", lang, year=isolate_ltr(year, lang)),
+        title,
+        hover="%{y}: %{x:.1f} %",
+        x_range=[0, 100],
+        skip_missing=True,
     )
 
 
@@ -92,7 +81,7 @@ def detail_table(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("infra.col.needs_repair", lang): fmt_int(r["needs_repair_classrooms"], lang),
                 t("infra.col.prefabricated", lang): fmt_int(r["prefabricated_classrooms"], lang),
                 t("infra.col.seats", lang): fmt_int(r["usable_seats"], lang),
-                t("infra.col.occupancy", lang): fmt_pct(_pct(r["occupancy_rate"]), lang),
+                t("infra.col.occupancy", lang): fmt_pct(percent_share(r["occupancy_rate"]), lang),
             }
             for r in frame.iter_rows(named=True)
         ]
@@ -109,7 +98,7 @@ def rooms_table(rooms: pl.DataFrame, lang: str) -> pl.DataFrame:
                 t("infra.col.capacity", lang): fmt_int(r["capacity"], lang),
                 t("infra.col.building", lang): r["building_code"],
                 t("infra.col.built_year", lang): "" if r["built_year"] is None else str(r["built_year"]),
-                t("infra.col.occupancy", lang): fmt_pct(_pct(r["occupancy_rate"]), lang),
+                t("infra.col.occupancy", lang): fmt_pct(percent_share(r["occupancy_rate"]), lang),
             }
             for r in rooms.iter_rows(named=True)
         ]
@@ -120,41 +109,24 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("infra.caption", lang, year=isolate_ltr(year, lang), version=version))
     totals = da.summary(year, scope=scope, **where)
     if not totals["classrooms"]:
         st.warning(t("infra.no_data", lang))
         return
-    cols = st.columns(6)
-    cols[0].metric(
-        t("infra.kpi.classrooms", lang),
-        fmt_int(totals["classrooms"], lang),
-        help=kpi.help_text("infra.kpi.classrooms", lang),
-    )
-    cols[1].metric(
-        t("infra.kpi.counted_classrooms", lang),
-        fmt_int(totals["counted_classrooms"], lang),
-        help=kpi.help_text("infra.kpi.counted_classrooms", lang),
-    )
-    cols[2].metric(
-        t("infra.kpi.out_of_service", lang),
-        fmt_int(totals["out_of_service_classrooms"], lang),
-        help=kpi.help_text("infra.kpi.out_of_service", lang),
-    )
-    cols[3].metric(
-        t("infra.kpi.prefabricated", lang),
-        fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
-        help=kpi.help_text("infra.kpi.prefabricated", lang),
-    )
-    cols[4].metric(
-        t("infra.kpi.seats", lang),
-        fmt_int(totals["usable_seats"], lang),
-        help=kpi.help_text("infra.kpi.seats", lang),
-    )
-    cols[5].metric(
-        t("infra.kpi.occupancy", lang),
-        fmt_pct(_pct(totals["occupancy_rate"]), lang),
-        help=kpi.help_text("infra.kpi.occupancy", lang),
+    kpi_metrics(
+        [
+            Kpi("infra.kpi.classrooms", fmt_int(totals["classrooms"], lang)),
+            Kpi("infra.kpi.counted_classrooms", fmt_int(totals["counted_classrooms"], lang)),
+            Kpi("infra.kpi.out_of_service", fmt_int(totals["out_of_service_classrooms"], lang)),
+            Kpi(
+                "infra.kpi.prefabricated",
+                fmt_pct(_share(totals["prefabricated_classrooms"], totals["classrooms"]), lang),
+            ),
+            Kpi("infra.kpi.seats", fmt_int(totals["usable_seats"], lang)),
+            Kpi("infra.kpi.occupancy", fmt_pct(percent_share(totals["occupancy_rate"]), lang)),
+        ],
+        lang,
+        border=False,
     )
     by_type = da.breakdown(year, "room_type", scope=scope, **where)
     left, right = st.columns(2)
@@ -172,4 +144,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
         show_table(rooms_table(rooms, lang), "infrastructu_rooms", lang)
 
 
-run_filtered_page("infra.title", render, depth="school")
+run_filtered_page("infra.title", render, depth="school", caption="infra.caption")

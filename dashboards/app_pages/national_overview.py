@@ -9,13 +9,13 @@ import streamlit as st
 
 from dashboards.auth import current_scope
 from dashboards.data_access import enrollment as da
-from dashboards.data_access import kpi
 from dashboards.data_access import territory_rates as rates
 from dashboards.drill import breadcrumb, drill_chart, drill_table
 from dashboards.exports import Kind, show_chart
-from dashboards.filters import Filters
+from dashboards.filters import Filters, cycle_filter
 from dashboards.i18n import fmt_int, fmt_pct, is_rtl, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.scope import Scope
 from dashboards.ui import (
     PLOTLY_CONFIG,
     mirror_axes,
@@ -335,21 +335,123 @@ def region_table(by_region: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def indicator_view(
+    indicator: str,
+    level: str,
+    key: str,
+    filters: Filters,
+    cycle: str | None,
+    frames: tuple[pl.DataFrame, pl.DataFrame],
+    lang: str,
+) -> None:
+    """The chosen indicator per unit of ``level``: a map (regions, provinces) or bars (schools), a click
+    away from each unit; ``frames`` are the pupils by region and by province."""
+    by_region, by_province = frames
+    year = filters.school_year
+    frame = indicator_frame(indicator, level, filters, cycle, by_region, by_province)
+    if indicator in FLOW_INDICATORS and frame["value"].is_null().all():
+        st.info(t("map.flows_unknown", lang, year=isolate_ltr(year, lang)), icon=":material/info:")
+        return
+    if level == "school":
+        fig = indicator_bars(frame, indicator, lang, year)
+    else:
+        units = indicator_frame("pupils", level, filters, cycle, by_region, by_province)
+        fig = indicator_map(frame, indicator, level, lang, year, units=units)
+    code_label, name_label = {
+        "region": ("col.region_code", "col.region"),
+        "province": ("col.province_code", "col.province"),
+        "school": ("col.region_code", "filter.school"),
+    }[level]
+    export = frame.select(  # the chart's values per unit: a region without data stays empty, not 0
+        pl.col("unit_code").alias(t(code_label, lang)),
+        pl.col(f"unit_name_{lang}").alias(t(name_label, lang)),
+        pl.col("value").alias(legend_title(indicator, lang)),
+    )
+    scope = current_scope()
+    drill_chart(fig, key, lang, scope, filters, level=level, config=PLOTLY_CONFIG, data=export)  # type: ignore[arg-type]
+
+
+def map_section(
+    filters: Filters, cycle: str | None, frames: tuple[pl.DataFrame, pl.DataFrame], lang: str
+) -> None:
+    """The indicator chooser and its map: regions and provinces (tabs) nationally, a region's provinces,
+    a province's schools (bars: no school geometry)."""
+    if not st.get_option("server.enableStaticServing"):  # plotly would then fetch its base map from a CDN
+        st.warning(t("map.static_serving_off", lang))
+    indicator: str = url_selectbox(
+        t("map.indicator", lang),
+        list(rates.INDICATORS),
+        param="indicator",
+        to_url=lambda k: None if k == "pupils" else k,
+        format_func=lambda k: t(f"map.ind.{k}", lang),
+    )
+    st.caption(t(f"map.def.{indicator}", lang))
+    if filters.level == "national":
+        regions_tab, provinces_tab = st.tabs([t("map.regions", lang), t("map.provinces", lang)])
+        with regions_tab:
+            indicator_view(indicator, "region", "region_map", filters, cycle, frames, lang)
+        with provinces_tab:
+            indicator_view(indicator, "province", "province_map", filters, cycle, frames, lang)
+    elif filters.level == "region":
+        indicator_view(indicator, "province", "province_map", filters, cycle, frames, lang)
+    else:
+        indicator_view(indicator, "school", "school_bars", filters, cycle, frames, lang)
+
+
+def territory_table(
+    filters: Filters, by_region: pl.DataFrame, by_province: pl.DataFrame, scope: Scope, lang: str
+) -> None:
+    """Pupils by region (nationally, with the total) or by province, a click away from each unit."""
+    if filters.level == "national":
+        st.subheader(t("table.title", lang))
+        codes = [*by_region["region_code"].to_list(), None]  # the last row is the total
+        table = region_table(by_region, lang)
+        drill_table(table, "national_ove_region", lang, scope, filters, codes=codes, levels="region")
+        return
+    st.subheader(t("table.provinces_title", lang))
+    table, kinds = province_table(by_province, lang)
+    drill_table(
+        table,
+        "overview_provinces",
+        lang,
+        scope,
+        filters,
+        codes=by_province["province_code"].to_list(),
+        levels="province",
+        kinds=kinds,
+    )
+
+
+def headline(by_region: pl.DataFrame, cycle: str | None, scope: Scope, where: dict, lang: str) -> None:
+    """Pupils, girls, boys, girls' share and schools of the selection; warnings for missing data."""
+    total = int(by_region["pupils"].sum())
+    girls = int(by_region["girls"].sum())
+    boys = int(by_region["boys"].sum())
+    kpi_metrics(
+        [
+            Kpi("kpi.total_pupils", fmt_int(total, lang)),
+            Kpi("kpi.girls", fmt_int(girls, lang)),
+            Kpi("kpi.boys", fmt_int(boys, lang)),
+            Kpi("kpi.girls_share", fmt_pct(share(girls, total), lang)),
+            Kpi("kpi.schools", fmt_int(da.school_count(cycle=cycle, scope=scope, **where), lang)),
+        ],
+        lang,
+    )
+    if total == 0:
+        st.warning(t("no_data_for_selection", lang))
+    not_received = by_region.filter(~pl.col("data_received"))
+    if not_received.height and not_received.height < by_region.height:
+        names = ", ".join(not_received[f"region_name_{lang}"].to_list())
+        st.warning(t("overview.regions_not_received", lang, n=not_received.height, regions=names))
+
+
 def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     cycles = da.cycles()
     year = filters.school_year
     where = filters.query_kwargs()
     cycle_labels = dict(zip(cycles["cycle_code"].to_list(), cycles[f"label_{lang}"].to_list(), strict=True))
-    left, _ = st.columns([1, 3])
-    cycle: str | None = url_selectbox(
-        t("filter.cycle", lang),
-        [None, *cycle_labels],
-        param="cycle",
-        to_url=lambda c: c,
-        format_func=lambda c: t("filter.all_cycles", lang) if c is None else cycle_labels.get(c, c),
-        container=left,
-    )
+    cycle = cycle_filter(cycle_labels, lang, param="cycle", all_key="filter.all_cycles")
     st.caption(
         t(
             "overview.caption",
@@ -366,83 +468,11 @@ def render(filters: Filters, lang: str, version: str) -> None:
     by_cycle_sex = da.pupils_by_region_cycle_sex(year, scope=scope, **where)
     if cycle is not None:
         by_cycle_sex = by_cycle_sex.filter(pl.col("cycle_code") == cycle)
-    total = int(by_region["pupils"].sum())
-    girls = int(by_region["girls"].sum())
-    boys = int(by_region["boys"].sum())
-
-    k1, k2, k3, k4, k5 = st.columns(5)
-    k1.metric(
-        t("kpi.total_pupils", lang),
-        fmt_int(total, lang),
-        help=kpi.help_text("kpi.total_pupils", lang),
-        border=True,
-    )
-    k2.metric(t("kpi.girls", lang), fmt_int(girls, lang), help=kpi.help_text("kpi.girls", lang), border=True)
-    k3.metric(t("kpi.boys", lang), fmt_int(boys, lang), help=kpi.help_text("kpi.boys", lang), border=True)
-    k4.metric(
-        t("kpi.girls_share", lang),
-        fmt_pct(share(girls, total), lang),
-        help=kpi.help_text("kpi.girls_share", lang),
-        border=True,
-    )
-    k5.metric(
-        t("kpi.schools", lang),
-        fmt_int(da.school_count(cycle=cycle, scope=scope, **where), lang),
-        help=kpi.help_text("kpi.schools", lang),
-        border=True,
-    )
-    if total == 0:
-        st.warning(t("no_data_for_selection", lang))
-    not_received = by_region.filter(~pl.col("data_received"))
-    if not_received.height and not_received.height < by_region.height:
-        names = ", ".join(not_received[f"region_name_{lang}"].to_list())
-        st.warning(t("overview.regions_not_received", lang, n=not_received.height, regions=names))
+    headline(by_region, cycle, scope, where, lang)
 
     map_col, bar_col = st.columns([3, 2])
     with map_col:
-        if not st.get_option("server.enableStaticServing"):  # plotly would then fetch its base map from a CDN
-            st.warning(t("map.static_serving_off", lang))
-        indicator: str = url_selectbox(
-            t("map.indicator", lang),
-            list(rates.INDICATORS),
-            param="indicator",
-            to_url=lambda k: None if k == "pupils" else k,
-            format_func=lambda k: t(f"map.ind.{k}", lang),
-        )
-        st.caption(t(f"map.def.{indicator}", lang))
-
-        def draw(level: str, key: str) -> None:
-            frame = indicator_frame(indicator, level, filters, cycle, by_region, by_province)
-            if indicator in FLOW_INDICATORS and frame["value"].is_null().all():
-                st.info(t("map.flows_unknown", lang, year=isolate_ltr(year, lang)), icon=":material/info:")
-                return
-            if level == "school":
-                fig = indicator_bars(frame, indicator, lang, year)
-            else:
-                units = indicator_frame("pupils", level, filters, cycle, by_region, by_province)
-                fig = indicator_map(frame, indicator, level, lang, year, units=units)
-            code_label, name_label = {
-                "region": ("col.region_code", "col.region"),
-                "province": ("col.province_code", "col.province"),
-                "school": ("col.region_code", "filter.school"),
-            }[level]
-            export = frame.select(  # the chart's values per unit: a region without data stays empty, not 0
-                pl.col("unit_code").alias(t(code_label, lang)),
-                pl.col(f"unit_name_{lang}").alias(t(name_label, lang)),
-                pl.col("value").alias(legend_title(indicator, lang)),
-            )
-            drill_chart(fig, key, lang, scope, filters, level=level, config=PLOTLY_CONFIG, data=export)  # type: ignore[arg-type]
-
-        if filters.level == "national":
-            regions_tab, provinces_tab = st.tabs([t("map.regions", lang), t("map.provinces", lang)])
-            with regions_tab:
-                draw("region", "region_map")
-            with provinces_tab:
-                draw("province", "province_map")
-        elif filters.level == "region":
-            draw("province", "province_map")
-        else:  # a province or a school: no school geometry, bars
-            draw("school", "school_bars")
+        map_section(filters, cycle, (by_region, by_province), lang)
     with bar_col:
         show_chart(cycle_sex_bars(by_cycle_sex, lang, year), "cycle_sex_bars", lang, config=PLOTLY_CONFIG)
 
@@ -456,25 +486,7 @@ def render(filters: Filters, lang: str, version: str) -> None:
         show_chart(
             trend_lines(da.pupils_trend(scope=scope, **where), lang), "trend", lang, config=PLOTLY_CONFIG
         )
-
-    if filters.level == "national":
-        st.subheader(t("table.title", lang))
-        codes = [*by_region["region_code"].to_list(), None]  # the last row is the total
-        table = region_table(by_region, lang)
-        drill_table(table, "national_ove_region", lang, scope, filters, codes=codes, levels="region")
-    else:
-        st.subheader(t("table.provinces_title", lang))
-        table, kinds = province_table(by_province, lang)
-        drill_table(
-            table,
-            "overview_provinces",
-            lang,
-            scope,
-            filters,
-            codes=by_province["province_code"].to_list(),
-            levels="province",
-            kinds=kinds,
-        )
+    territory_table(filters, by_region, by_province, scope, lang)
 
 
 run_filtered_page("overview.title", render)

@@ -2,92 +2,53 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import nonformal as da
-from dashboards.exports import Kind, show_chart, show_table
+from dashboards.exports import Column, Kind, show_chart, show_table, typed_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, named_bars
 
 
 def bars(frame: pl.DataFrame, lang: str, title: str, colour: str) -> go.Figure:
     """Horizontal bars of beneficiaries per row of ``frame`` (programmes or outcomes)."""
-    data = frame.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
-    fig = px.bar(
-        data, x="beneficiaries", y="name", orientation="h",
-        labels={"beneficiaries": t("nonformal.chart.beneficiaries", lang), "name": ""},
-    )  # fmt: skip
-    fig.update_layout(height=360)
-    fig.update_traces(marker_color=colour, hovertemplate="%{y}: %{x}<extra></extra>")
-    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
+    axis = t("nonformal.chart.beneficiaries", lang)
+    return named_bars(frame, "beneficiaries", axis, lang, title, height=360, color=colour)
 
 
 def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
-    table = pl.DataFrame(
-        [
-            {
-                t("nonformal.col.code", lang): r["code"],
-                t("nonformal.col.name", lang): _name(r, lang),
-                t("nonformal.col.beneficiaries", lang): r["beneficiaries"],
-                t("nonformal.col.girls", lang): r["girls"],
-                t("nonformal.col.exits", lang): r["exits"],
-                t("nonformal.col.returned", lang): r["returned"],
-                t("nonformal.col.return_rate", lang): _pct(r["return_rate"]),
-            }
-            for r in territory.iter_rows(named=True)
-        ]
-    )
-    kinds: dict[str, Kind] = {
-        t("nonformal.col.beneficiaries", lang): "int",
-        t("nonformal.col.girls", lang): "int",
-        t("nonformal.col.exits", lang): "int",
-        t("nonformal.col.returned", lang): "int",
-        t("nonformal.col.return_rate", lang): "pct",
-    }
-    return table, kinds
+    columns = [
+        Column("nonformal.col.code", "code"),
+        Column("nonformal.col.name", lambda r: label_or_code(r, lang)),
+        *(Column(f"nonformal.col.{c}", c, "int") for c in ("beneficiaries", "girls", "exits", "returned")),
+        Column("nonformal.col.return_rate", lambda r: percent_share(r["return_rate"]), "pct"),
+    ]
+    return typed_table(territory, columns, lang)
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("nonformal.caption", lang, year=isolate_ltr(year, lang), version=version))
     programmes = da.beneficiaries(year, scope=scope, **where)
     if programmes.is_empty():
         st.warning(t("nonformal.no_data", lang))
         return
     total = int(programmes["beneficiaries"].sum())
     exits, returned = int(programmes["exits"].sum()), int(programmes["returned"].sum())
-    cols = st.columns(3)
-    cols[0].metric(
-        t("nonformal.kpi.beneficiaries", lang),
-        fmt_int(total, lang),
-        help=kpi.help_text("nonformal.kpi.beneficiaries", lang),
-    )
-    cols[1].metric(
-        t("nonformal.kpi.returned", lang),
-        fmt_int(returned, lang),
-        help=kpi.help_text("nonformal.kpi.returned", lang),
-    )
-    cols[2].metric(
-        t("nonformal.kpi.return_rate", lang),
-        fmt_pct(returned / exits if exits else None, lang),
-        help=kpi.help_text("nonformal.kpi.return_rate", lang),
+    kpi_metrics(
+        [
+            Kpi("nonformal.kpi.beneficiaries", fmt_int(total, lang)),
+            Kpi("nonformal.kpi.returned", fmt_int(returned, lang)),
+            Kpi("nonformal.kpi.return_rate", fmt_pct(returned / exits if exits else None, lang)),
+        ],
+        lang,
+        border=False,
     )
     outcomes = da.beneficiaries(year, "outcome", scope=scope, **where)
     shown = isolate_ltr(year, lang)
@@ -106,4 +67,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     show_table(table, "nonformal_territory", lang, kinds=kinds)
 
 
-run_filtered_page("nonformal.title", render, depth="school")
+run_filtered_page("nonformal.title", render, depth="school", caption="nonformal.caption")

@@ -2,71 +2,56 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import orientation as da
 from dashboards.exports import Kind, show_chart, show_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend, url_selectbox
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.ui import (
+    PLOTLY_CONFIG,
+    grouped_bars,
+    named_bars,
+    paired_frame,
+    url_selectbox,
+)
 
 LEVELS = ("3AC", "TC")
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
 
 
 def demand_bars(streams: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """Grouped bars per stream: first wishes and streams granted."""
     wished, granted = t("orient.series.wished", lang), t("orient.series.granted", lang)
-    rows = []
-    for r in streams.iter_rows(named=True):
-        rows.append({"stream": _name(r, lang), "series": wished, "pupils": r["first_wishes"]})
-        rows.append({"stream": _name(r, lang), "series": granted, "pupils": r["streams_granted"]})
-    frame = pl.DataFrame(rows, schema={"stream": pl.String, "series": pl.String, "pupils": pl.Int64})
-    fig = px.bar(
+    series = {wished: "first_wishes", granted: "streams_granted"}
+    frame = paired_frame(streams, lang, series, x="stream", y="pupils", dtype=pl.Int64)
+    return grouped_bars(
         frame,
+        lang,
+        t("orient.chart.title", lang, year=isolate_ltr(year, lang)),
         x="stream",
         y="pupils",
-        color="series",
-        barmode="group",
-        color_discrete_map={wished: "#9aa5b1", granted: "#2f6fb0"},
-        labels={"stream": "", "pupils": t("orient.chart.pupils", lang), "series": ""},
-    )
-    fig.update_layout(height=440, legend=top_legend(lang), yaxis={"tickformat": ",d"})
-    return style_figure(
-        mirror_axes(fig, lang), lang, t("orient.chart.title", lang, year=isolate_ltr(year, lang))
+        colors={wished: "#9aa5b1", granted: "#2f6fb0"},
+        axis_title=t("orient.chart.pupils", lang),
+        yaxis={"tickformat": ",d"},
     )
 
 
 def satisfaction_bars(territory: pl.DataFrame, lang: str, year: str) -> go.Figure:
-    data = territory.filter(pl.col("first_wish_satisfaction_rate").is_not_null()).with_columns(
-        pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name")
-    )
-    fig = px.bar(
-        data,
-        x="first_wish_satisfaction_rate",
-        y="name",
-        orientation="h",
-        labels={"first_wish_satisfaction_rate": t("orient.chart.satisfaction", lang), "name": ""},
-    )
-    fig.update_layout(height=max(320, 32 * data.height + 120), xaxis={"range": [0, 100]})
-    fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x:.1f} %<extra></extra>")
-    return style_figure(
-        mirror_axes(fig, lang, horizontal=True),
+    title = t("orient.chart.satisfaction_title", lang, year=isolate_ltr(year, lang))
+    axis = t("orient.chart.satisfaction", lang)
+    return named_bars(
+        territory,
+        "first_wish_satisfaction_rate",
+        axis,
         lang,
-        t("orient.chart.satisfaction_title", lang, year=isolate_ltr(year, lang)),
+        title,
+        hover="%{y}: %{x:.1f} %",
+        x_range=[0, 100],
+        skip_missing=True,
     )
 
 
@@ -78,7 +63,7 @@ def stream_table(streams: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[s
     table = pl.DataFrame(
         {
             col["code"]: streams["code"],
-            col["stream"]: [_name(r, lang) for r in streams.iter_rows(named=True)],
+            col["stream"]: [label_or_code(r, lang) for r in streams.iter_rows(named=True)],
             col["first_wishes"]: streams["first_wishes"],
             col["granted"]: streams["streams_granted"],
             col["first_wishes_granted"]: streams["first_wishes_granted"],
@@ -97,7 +82,6 @@ def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("orient.caption", lang, year=isolate_ltr(year, lang), version=version))
     left, _ = st.columns([2, 3])
     level = url_selectbox(
         t("orient.filter.level", lang),
@@ -114,19 +98,14 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     satisfied = int(streams["first_wishes_granted"].sum())
     not_oriented = int(streams["first_wishes_not_oriented"].sum())
-    cols = st.columns(3)
-    cols[0].metric(
-        t("orient.kpi.pupils", lang), fmt_int(pupils, lang), help=kpi.help_text("orient.kpi.pupils", lang)
-    )
-    cols[1].metric(
-        t("orient.kpi.first_wish", lang),
-        fmt_pct(satisfied / pupils, lang),
-        help=kpi.help_text("orient.kpi.first_wish", lang),
-    )
-    cols[2].metric(
-        t("orient.kpi.not_oriented", lang),
-        fmt_int(not_oriented, lang),
-        help=kpi.help_text("orient.kpi.not_oriented", lang),
+    kpi_metrics(
+        [
+            Kpi("orient.kpi.pupils", fmt_int(pupils, lang)),
+            Kpi("orient.kpi.first_wish", fmt_pct(satisfied / pupils, lang)),
+            Kpi("orient.kpi.not_oriented", fmt_int(not_oriented, lang)),
+        ],
+        lang,
+        border=False,
     )
     chart_left, chart_right = st.columns(2)
     with chart_left:
@@ -142,4 +121,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     show_table(table, "orientation_streams", lang, kinds=kinds, hide=[t("orient.col.code", lang)])
 
 
-run_filtered_page("orient.title", render, depth="province")
+run_filtered_page("orient.title", render, depth="province", caption="orient.caption")

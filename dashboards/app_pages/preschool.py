@@ -8,21 +8,12 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import kpi
 from dashboards.data_access import preschool as da
-from dashboards.exports import Kind, show_chart, show_table
+from dashboards.exports import Column, Kind, show_chart, show_table, typed_table
 from dashboards.filters import Filters
-from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.page_frame import run_filtered_page
-from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
-
-
-def _pct(rate: float | None) -> float | None:
-    return None if rate is None else rate / 100
-
-
-def _name(row: dict, lang: str) -> str:
-    return row[f"label_{lang}"] or row["code"]
+from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, label_or_code, percent_share, t
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, named_bars, style_figure, top_legend
 
 
 def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
@@ -48,46 +39,25 @@ def age_bars(by_age: pl.DataFrame, lang: str, year: str) -> go.Figure:
 
 def type_bars(by_type: pl.DataFrame, lang: str, year: str) -> go.Figure:
     """1AP entrants per kind of preschool attended."""
-    data = by_type.with_columns(pl.coalesce(pl.col(f"label_{lang}"), pl.col("code")).alias("name"))
-    fig = px.bar(
-        data, x="entrants", y="name", orientation="h",
-        labels={"entrants": t("preschool.chart.entrants", lang), "name": ""},
-    )  # fmt: skip
-    fig.update_layout(height=400)
-    fig.update_traces(marker_color="#2f6fb0", hovertemplate="%{y}: %{x}<extra></extra>")
-    return style_figure(
-        mirror_axes(fig, lang, horizontal=True),
-        lang,
-        t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang)),
-    )
+    title = t("preschool.chart.type_title", lang, year=isolate_ltr(year, lang))
+    return named_bars(by_type, "entrants", t("preschool.chart.entrants", lang), lang, title, height=400)
 
 
 def territory_table(territory: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, Kind]]:
-    table = pl.DataFrame(
-        [
-            {
-                t("preschool.col.code", lang): r["code"],
-                t("preschool.col.name", lang): _name(r, lang),
-                t("preschool.col.entrants", lang): r["entrants"],
-                t("preschool.col.attended", lang): r["attended"],
-                t("preschool.col.share", lang): _pct(r["attended_share"]),
-            }
-            for r in territory.iter_rows(named=True)
-        ]
-    )
-    kinds: dict[str, Kind] = {
-        t("preschool.col.entrants", lang): "int",
-        t("preschool.col.attended", lang): "int",
-        t("preschool.col.share", lang): "pct",
-    }
-    return table, kinds
+    columns = [
+        Column("preschool.col.code", "code"),
+        Column("preschool.col.name", lambda r: label_or_code(r, lang)),
+        Column("preschool.col.entrants", "entrants", "int"),
+        Column("preschool.col.attended", "attended", "int"),
+        Column("preschool.col.share", lambda r: percent_share(r["attended_share"]), "pct"),
+    ]
+    return typed_table(territory, columns, lang)
 
 
 def render(filters: Filters, lang: str, version: str) -> None:
     scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("preschool.caption", lang, year=isolate_ltr(year, lang), version=version))
     by_age = da.enrollment_by_age(year, scope=scope, **where)
     by_type = da.transition(year, scope=scope, **where)
     if by_age.is_empty() and by_type.is_empty():
@@ -95,22 +65,15 @@ def render(filters: Filters, lang: str, version: str) -> None:
         return
     entrants = int(by_type["entrants"].sum() or 0)
     attended = int(by_type["attended"].sum() or 0)
-    cols = st.columns(3)
-    cols[0].metric(
-        t("preschool.kpi.pupils", lang),
-        fmt_int(int(by_age["pupils"].sum() or 0), lang),
-        help=kpi.help_text("preschool.kpi.pupils", lang),
-    )
-    cols[1].metric(
-        t("preschool.kpi.entrants", lang),
-        fmt_int(entrants, lang),
-        help=kpi.help_text("preschool.kpi.entrants", lang),
-    )
     share = 100 * attended / entrants if entrants else None
-    cols[2].metric(
-        t("preschool.kpi.share", lang),
-        fmt_pct(_pct(share), lang),
-        help=kpi.help_text("preschool.kpi.share", lang),
+    kpi_metrics(
+        [
+            Kpi("preschool.kpi.pupils", fmt_int(int(by_age["pupils"].sum() or 0), lang)),
+            Kpi("preschool.kpi.entrants", fmt_int(entrants, lang)),
+            Kpi("preschool.kpi.share", fmt_pct(percent_share(share), lang)),
+        ],
+        lang,
+        border=False,
     )
     left, right = st.columns(2)
     with left:
@@ -125,4 +88,4 @@ def render(filters: Filters, lang: str, version: str) -> None:
     show_table(table, "preschool_territory", lang, kinds=kinds)
 
 
-run_filtered_page("preschool.title", render, depth="school")
+run_filtered_page("preschool.title", render, depth="school", caption="preschool.caption")

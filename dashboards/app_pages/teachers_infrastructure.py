@@ -8,23 +8,18 @@ import polars as pl
 import streamlit as st
 
 from dashboards.auth import current_scope
-from dashboards.data_access import NoPublishedWarehouse, kpi, published_warehouse
 from dashboards.data_access import resources as da
 from dashboards.exports import fmt_decimal, show_chart, show_table
-from dashboards.filters import territory_filters
+from dashboards.filters import Filters, cycle_filter
 from dashboards.i18n import fmt_int, fmt_pct, isolate_ltr, t
-from dashboards.scope import Scope
-from dashboards.ui import PLOTLY_CONFIG, current_lang, mirror_axes, style_figure, top_legend, url_selectbox
+from dashboards.page_frame import Kpi, kpi_metrics, run_filtered_page
+from dashboards.ui import PLOTLY_CONFIG, mirror_axes, style_figure, top_legend
 
 #: one colour per class-size band, smallest classes first (light to dark)
 BAND_COLORS: tuple[str, ...] = ("#c6dbef", "#6baed6", "#2f6fb0", "#e8a33d", "#b5452f", "#67000d")
 #: rows shown in a long table (the count of the rest is stated under it)
 TABLE_ROWS = 50
 CYCLE_PARAM = "res_cycle"
-
-
-def no_published_data() -> None:
-    st.info(f"{t('no_published_data', 'fr')}\n\n{t('no_published_data', 'ar')}", icon=":material/info:")
 
 
 def band_label(row: dict[str, object], lang: str, *, isolate: bool = True) -> str:
@@ -165,43 +160,26 @@ def band_table(distribution: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def render(scope: Scope, lang: str, version: str) -> None:
-    filters = territory_filters(scope, lang)
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
     year = filters.school_year
     where = filters.query_kwargs()
-    st.caption(t("resources.caption", lang, year=isolate_ltr(year, lang), version=version))
     by_cycle = da.resources_by_cycle(year, scope=scope, **where)
     if by_cycle.is_empty():
         st.warning(t("no_data_for_selection", lang))
         return
     total = by_cycle.filter(pl.col("cycle_code").is_null()).row(0, named=True)
-    k1, k2, k3, k4 = st.columns(4)
-    k1.metric(
-        t("resources.col.pupils_per_teacher", lang),
-        fmt_decimal(total["pupils_per_teacher"], lang),
-        help=kpi.help_text("resources.col.pupils_per_teacher", lang),
-        border=True,
-    )
-    k2.metric(
-        t("resources.col.pupils_per_class", lang),
-        fmt_decimal(total["pupils_per_class"], lang),
-        help=kpi.help_text("resources.col.pupils_per_class", lang),
-        border=True,
-    )
-    k3.metric(
-        t("resources.col.pupils_per_classroom", lang),
-        fmt_decimal(total["pupils_per_classroom"], lang),
-        help=kpi.help_text("resources.col.pupils_per_classroom", lang),
-        border=True,
-    )
-    k4.metric(
-        t("resources.col.largest_class", lang),
-        fmt_int(total["largest_class"], lang) if total["largest_class"] is not None else "–",
-        help=kpi.help_text("resources.col.largest_class", lang),
-        border=True,
+    kpi_metrics(
+        [
+            Kpi("resources.col.pupils_per_teacher", fmt_decimal(total["pupils_per_teacher"], lang)),
+            Kpi("resources.col.pupils_per_class", fmt_decimal(total["pupils_per_class"], lang)),
+            Kpi("resources.col.pupils_per_classroom", fmt_decimal(total["pupils_per_classroom"], lang)),
+            Kpi(
+                "resources.col.largest_class",
+                fmt_int(total["largest_class"], lang) if total["largest_class"] is not None else "–",
+            ),
+        ],
+        lang,
     )
 
     left, right = st.columns(2)
@@ -225,15 +203,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
         for r in by_cycle.iter_rows(named=True)
         if r["cycle_code"] is not None
     }
-    column, _ = st.columns([1, 3])
-    cycle: str | None = url_selectbox(
-        t("filter.cycle", lang),
-        [None, *cycle_labels],
-        param=CYCLE_PARAM,
-        to_url=lambda c: c,
-        format_func=lambda c: t("resources.all_cycles", lang) if c is None else cycle_labels.get(c, c),
-        container=column,
-    )
+    cycle = cycle_filter(cycle_labels, lang, param=CYCLE_PARAM, all_key="resources.all_cycles")
     units = unit_table(da.resources_by_unit(year, cycle, scope=scope, **where), lang)
     show_table(units, "resources_units", lang, rows=TABLE_ROWS)
     if units.height > TABLE_ROWS:
@@ -248,18 +218,4 @@ def render(scope: Scope, lang: str, version: str) -> None:
     st.caption(t("resources.note", lang))
 
 
-def main() -> None:
-    lang = current_lang()
-    scope = current_scope()
-    st.title(t("resources.title", lang))
-    published = published_warehouse()
-    if published is None:
-        no_published_data()
-        return
-    try:
-        render(scope, lang, published.version)
-    except NoPublishedWarehouse:  # unpublished between two reads
-        no_published_data()
-
-
-main()
+run_filtered_page("resources.title", render, caption="resources.caption")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboards.auth import current_scope
 from dashboards.data_access import indicators as indicators_da
 from dashboards.data_access import profile as da
 from dashboards.exports import file_stem, show_table
-from dashboards.filters import territory_filters
-from dashboards.i18n import isolate_ltr, t
-from dashboards.page_frame import run_page
+from dashboards.filters import Filters
+from dashboards.i18n import t
+from dashboards.page_frame import run_filtered_page
 from dashboards.profile_pdf import SECTIONS, column_title, figure, profile_pdf
-from dashboards.scope import Scope
 
 
 def screen_table(profile: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -49,16 +49,10 @@ def _pdf(profile: pl.DataFrame, year: str, version: str, lang: str) -> bytes:
     return profile_pdf(profile, year, version, lang)
 
 
-def render(scope: Scope, lang: str, version: str) -> None:
-    flow_years = indicators_da.flow_years(scope=scope)
-    # the latest year's flows are not known yet (its next year is not loaded): open on the latest known
-    filters = territory_filters(scope, lang, default_year=flow_years[0] if flow_years else None)
-    if filters is None:
-        st.warning(t("no_data_for_selection", lang))
-        return
+def render(filters: Filters, lang: str, version: str) -> None:
+    scope = current_scope()
     year = filters.school_year
     profile = da.territory_profile(year, scope=scope, **filters.query_kwargs())
-    st.caption(t("profile.caption", lang, year=isolate_ltr(year, lang), version=version))
     show_table(screen_table(profile, lang), "profile", lang, source=SOURCE)
     stem = file_stem("profile")
     left, right = st.columns(2)
@@ -80,4 +74,7 @@ def render(scope: Scope, lang: str, version: str) -> None:
     )
 
 
-run_page("profile.title", render)
+# the latest year's flows are not known yet (its next year is not loaded): open on the latest known
+run_filtered_page(
+    "profile.title", render, default_year=indicators_da.latest_flow_year, caption="profile.caption"
+)

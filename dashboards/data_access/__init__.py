@@ -12,7 +12,9 @@ result is cached under the path of the version it was read from: a new publish i
 next page run, and results of the previous version are never served for it.
 
 Rules:
-- parameterized queries only (``?`` placeholders); SQL text is constant, values never go into it;
+- parameterized queries only (``?`` placeholders); SQL text is constant, values never go into it; the
+  only names composed into SQL are identifiers taken from a module's fixed allow-list (``_units.UNIT_COLUMN``,
+  ``grades._REFERENCES``);
 - results are polars frames (copies: cached results are returned by value);
 - every query takes the user's ``Scope`` (``dashboards.scope``) and filters by it in SQL: a request for a
   region outside the scope raises ``ScopeError``; province and school users are served from the

@@ -13,7 +13,8 @@ Sources (aggregate marts):
 
 from __future__ import annotations
 
-from typing import Final
+from dataclasses import dataclass
+from typing import Final, Literal
 
 import polars as pl
 
@@ -42,6 +43,74 @@ def _distribution_params(
     return (school_year, semester, semester, level, level, subject, subject, *territory.params())
 
 
+def _from_distribution(
+    select: str,
+    school_year: str,
+    semester: int | None,
+    level: str | None,
+    subject: str | None,
+    territory: Territory,
+    *more: object,
+) -> pl.DataFrame:
+    """Run ``select`` over ``src``, the rows of _DISTRIBUTION for the year, semester, level, subject and
+    territory (all bound as parameters, then ``more``)."""
+    return _run(
+        f"with src as ({_DISTRIBUTION})\n{select}",
+        *_distribution_params(school_year, semester, level, subject, territory),
+        *more,
+    )
+
+
+# ------------------------------------------------------------------------------------- SQL builders
+
+Dimension = Literal["level", "subject"]
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """A dimension's reference table: its key, the columns it carries besides the labels, which also
+    order it before the key."""
+
+    table: str
+    key: str
+    carried: tuple[str, ...] = ()
+
+
+#: the only identifiers the builders compose into SQL (an allow-list); every value is a parameter
+_REFERENCES: Final[dict[Dimension, _Reference]] = {
+    "level": _Reference("reference.code_levels", "level_code", ("level_order",)),
+    "subject": _Reference("reference.code_subjects", "subject_code"),
+}
+
+
+def _present_sql(dimension: Dimension) -> str:
+    """The reference rows of ``dimension`` that have averages in ``src``: key, carried columns, labels."""
+    ref = _REFERENCES[dimension]
+    columns = ", ".join(f"r.{c}" for c in (ref.key, *ref.carried, "label_fr", "label_ar"))
+    order = ", ".join(f"r.{c}" for c in (*ref.carried, ref.key))
+    return f"""
+        select {columns}
+        from {ref.table} as r
+        where r.{ref.key} in (select {ref.key} from src)
+        order by {order}
+    """
+
+
+def _mean_by_sql(dimension: Dimension) -> str:
+    """The mean subject average per value of ``dimension`` in ``src``, with its carried columns and
+    labels."""
+    ref = _REFERENCES[dimension]
+    carried = "".join(f"any_value(r.{c}) as {c}, " for c in (*ref.carried, "label_fr", "label_ar"))
+    order = ", ".join((*ref.carried, f"src.{ref.key}"))
+    return f"""
+        select src.{ref.key}, {carried}{_MEAN_AVERAGE}
+        from src
+        left join {ref.table} as r on src.{ref.key} = r.{ref.key}
+        group by src.{ref.key}
+        order by {order}
+    """
+
+
 # ------------------------------------------------------------------------------------------ choices
 
 
@@ -55,9 +124,8 @@ def graded_semesters(
 ) -> list[int]:
     """Semesters with subject averages in the territory, in order (only 1 in the middle of a year)."""
     territory = scope.territory(region, province, school)
-    df = _run(
-        f"with src as ({_DISTRIBUTION}) select distinct semester from src order by semester",
-        *_distribution_params(school_year, None, None, None, territory),
+    df = _from_distribution(
+        "select distinct semester from src order by semester", school_year, None, None, None, territory
     )
     return [int(v) for v in df["semester"].to_list()]
 
@@ -73,16 +141,7 @@ def graded_levels(
     """Levels with subject averages in the territory (any semester): ``level_code, level_order, label_fr,
     label_ar``."""
     territory = scope.territory(region, province, school)
-    return _run(
-        f"""
-        with src as ({_DISTRIBUTION})
-        select l.level_code, l.level_order, l.label_fr, l.label_ar
-        from reference.code_levels as l
-        where l.level_code in (select level_code from src)
-        order by l.level_order
-        """,
-        *_distribution_params(school_year, None, None, None, territory),
-    )
+    return _from_distribution(_present_sql("level"), school_year, None, None, None, territory)
 
 
 def graded_subjects(
@@ -97,16 +156,7 @@ def graded_subjects(
     """Subjects with averages in the territory and level (any semester): ``subject_code, label_fr,
     label_ar``."""
     territory = scope.territory(region, province, school)
-    return _run(
-        f"""
-        with src as ({_DISTRIBUTION})
-        select s.subject_code, s.label_fr, s.label_ar
-        from reference.code_subjects as s
-        where s.subject_code in (select subject_code from src)
-        order by s.subject_code
-        """,
-        *_distribution_params(school_year, None, level, None, territory),
-    )
+    return _from_distribution(_present_sql("subject"), school_year, None, level, None, territory)
 
 
 # ------------------------------------------------------------------------------------ distributions
@@ -128,10 +178,9 @@ def grade_histogram(
     ``grade_bin, lower_bound, upper_bound, upper_inclusive, pupils, share``.
     """
     territory = scope.territory(region, province, school)
-    return _run(
-        f"""
-        with src as ({_DISTRIBUTION}),
-        counted as (
+    return _from_distribution(
+        """
+        , counted as (
             select
                 b.grade_bin,
                 any_value(b.lower_bound) as lower_bound,
@@ -146,7 +195,11 @@ def grade_histogram(
         from counted
         order by grade_bin
         """,
-        *_distribution_params(school_year, semester, level, subject, territory),
+        school_year,
+        semester,
+        level,
+        subject,
+        territory,
     )
 
 
@@ -163,15 +216,18 @@ def grade_summary(
 ) -> pl.DataFrame:
     """One row: ``pupil_averages`` (subject averages counted) and their ``mean_average`` (null if none)."""
     territory = scope.territory(region, province, school)
-    return _run(
-        f"""
-        with src as ({_DISTRIBUTION})
+    return _from_distribution(
+        """
         select
             coalesce(sum(pupils), 0)::bigint as pupil_averages,
             sum(grade_sum) / nullif(sum(pupils), 0) as mean_average
         from src
         """,
-        *_distribution_params(school_year, semester, level, subject, territory),
+        school_year,
+        semester,
+        level,
+        subject,
+        territory,
     )
 
 
@@ -187,21 +243,7 @@ def subject_averages(
 ) -> pl.DataFrame:
     """Mean subject average per subject: ``subject_code, label_fr, label_ar, pupils, mean_average``."""
     territory = scope.territory(region, province, school)
-    return _run(
-        f"""
-        with src as ({_DISTRIBUTION})
-        select
-            src.subject_code,
-            any_value(s.label_fr) as label_fr,
-            any_value(s.label_ar) as label_ar,
-            {_MEAN_AVERAGE}
-        from src
-        left join reference.code_subjects as s on src.subject_code = s.subject_code
-        group by src.subject_code
-        order by src.subject_code
-        """,
-        *_distribution_params(school_year, semester, level, None, territory),
-    )
+    return _from_distribution(_mean_by_sql("subject"), school_year, semester, level, None, territory)
 
 
 def level_averages(
@@ -217,22 +259,7 @@ def level_averages(
     """Mean subject average per level: ``level_code, level_order, label_fr, label_ar, pupils,
     mean_average``."""
     territory = scope.territory(region, province, school)
-    return _run(
-        f"""
-        with src as ({_DISTRIBUTION})
-        select
-            src.level_code,
-            any_value(l.level_order) as level_order,
-            any_value(l.label_fr) as label_fr,
-            any_value(l.label_ar) as label_ar,
-            {_MEAN_AVERAGE}
-        from src
-        left join reference.code_levels as l on src.level_code = l.level_code
-        group by src.level_code
-        order by level_order, src.level_code
-        """,
-        *_distribution_params(school_year, semester, None, subject, territory),
-    )
+    return _from_distribution(_mean_by_sql("level"), school_year, semester, None, subject, territory)
 
 
 def averages_by_unit(

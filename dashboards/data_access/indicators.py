@@ -294,3 +294,10 @@ def flow_years(*, scope: Scope, region: str | None = None) -> list[str]:
         region_code,
     )
     return frame["school_year"].to_list()
+
+
+def latest_flow_year(*, scope: Scope, region: str | None = None) -> str | None:
+    """The latest school year whose flow rates are known in the scope (see :func:`flow_years`), if any:
+    the year the flow pages open on (the latest loaded year's flows are not known yet)."""
+    years = flow_years(scope=scope, region=region)
+    return years[0] if years else None

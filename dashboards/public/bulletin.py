@@ -17,8 +17,6 @@ five groups of four symbols. The public verify page recomputes it from the store
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from datetime import date
 from typing import Any
@@ -26,8 +24,8 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from dashboards.i18n import t
-from dashboards.pdf import Writer, ltr, new_document
-from dashboards.public.certificate import CODE_BITS, certificate_key, normalise_code
+from dashboards.pdf import SIGNATURE_SPACE, Writer, ltr, new_document
+from dashboards.public.certificate import ATTESTED_FIELDS, normalise_code, signed_code
 from dashboards.public.store import PupilCard
 
 KIND = "bulletin"
@@ -35,17 +33,6 @@ SEMESTERS = (1, 2)
 #: the semester whose card carries the end-of-year decision
 LAST_SEMESTER = SEMESTERS[-1]
 LOCALES = {"fr": "fr_MA", "ar": "ar_MA"}
-_IDENTITY = (
-    "student_code",
-    "first_name_fr",
-    "last_name_fr",
-    "first_name_ar",
-    "last_name_ar",
-    "school_code",
-    "level_code",
-    "class_code",
-    "school_year",
-)
 
 
 def _number(value: object) -> float | None:
@@ -109,7 +96,7 @@ def signed_fields(data: dict[str, Any]) -> list[str]:
     subjects = sorted(data.get("subjects") or [], key=lambda s: s["code"])
     return [
         KIND,
-        *(str(pupil.get(f) or "") for f in _IDENTITY),
+        *(str(pupil.get(f) or "") for f in ATTESTED_FIELDS),
         str(data.get("semester") or ""),
         ";".join(f"{s['code']}={_two(s['average'])}x{_two(s['coefficient'])}" for s in subjects),
         _two(data.get("general_average")),
@@ -120,11 +107,8 @@ def signed_fields(data: dict[str, Any]) -> list[str]:
 
 
 def verification_code(data: dict[str, Any], issued: date, key: bytes | None = None) -> str:
-    """HMAC-SHA-256 of :func:`signed_fields` and the issue date, 100 bits in base32, grouped by four."""
-    message = "\x1f".join([*signed_fields(data), issued.isoformat()]).encode()
-    digest = hmac.new(key or certificate_key(), message, hashlib.sha256).digest()
-    symbols = base64.b32encode(digest).decode()[: CODE_BITS // 5]
-    return "-".join(symbols[i : i + 4] for i in range(0, len(symbols), 4))
+    """The certificate's :func:`~dashboards.public.certificate.signed_code` of :func:`signed_fields`."""
+    return signed_code(signed_fields(data), issued, key)
 
 
 def matching_semester(card: PupilCard | None, issued: date, typed: str) -> int | None:
@@ -225,6 +209,6 @@ def bulletin_pdf(data: dict[str, Any], issued: date | None = None, lang: str = "
     pdf.ln(6)
     w.line(t("bulletin.issued", lang, day=iso(issued.strftime("%d/%m/%Y"))), size=10)
     w.line(t("bulletin.signature", lang), size=10)
-    pdf.ln(22)  # room for the signature and the stamp
+    pdf.ln(SIGNATURE_SPACE)
     w.line(t("bulletin.verify", lang, code=iso(code)), size=9)
     return bytes(pdf.output())

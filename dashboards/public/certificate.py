@@ -21,14 +21,13 @@ import hmac
 import os
 from datetime import date
 
-from fpdf import FPDF
-
-from dashboards.public.fonts import subset_path
+from dashboards.pdf import SIGNATURE_SPACE, Writer, ltr, new_document
 from massar.keys import env_name, key_path, server_key
 
 KEY_NAME = "certificate"
 CODE_BITS = 100
-_FIELDS = (
+#: the pupil's fields a school document attests (the certificate, the report card's identity)
+ATTESTED_FIELDS = (
     "student_code",
     "first_name_fr",
     "last_name_fr",
@@ -50,12 +49,18 @@ def certificate_key() -> bytes:
     return _key(os.environ.get(env_name(KEY_NAME), ""), str(key_path(KEY_NAME)))
 
 
-def verification_code(pupil: dict[str, object], issued: date, key: bytes | None = None) -> str:
-    """The certificate's code: HMAC-SHA-256 of its fields and issue date, 100 bits in base32, grouped."""
-    message = "\x1f".join([*(str(pupil.get(f) or "") for f in _FIELDS), issued.isoformat()]).encode()
+def signed_code(fields: list[str], issued: date, key: bytes | None = None) -> str:
+    """A document's code: HMAC-SHA-256, under the certificate key, of its ``fields`` and issue date,
+    100 bits in base32, in groups of four."""
+    message = "\x1f".join([*fields, issued.isoformat()]).encode()
     digest = hmac.new(key or certificate_key(), message, hashlib.sha256).digest()
     symbols = base64.b32encode(digest).decode()[: CODE_BITS // 5]
     return "-".join(symbols[i : i + 4] for i in range(0, len(symbols), 4))
+
+
+def verification_code(pupil: dict[str, object], issued: date, key: bytes | None = None) -> str:
+    """The certificate's code: :func:`signed_code` of its fields (:data:`ATTESTED_FIELDS`)."""
+    return signed_code([str(pupil.get(f) or "") for f in ATTESTED_FIELDS], issued, key)
 
 
 def normalise_code(code: str) -> str:
@@ -73,16 +78,7 @@ def code_matches(pupil: dict[str, object] | None, issued: date, typed: str) -> b
 
 def _ltr(value: object) -> str:
     """A code or a year inside Arabic text, kept left to right (Unicode isolate)."""
-    return f"\u2066{value}\u2069"
-
-
-def _line(pdf: FPDF, text: str, rtl: bool, size: int = 12, bold: bool = False) -> None:
-    pdf.set_font("DejaVu", "B" if bold else "", size)
-    if rtl:
-        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="ara")
-    else:
-        pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-    pdf.cell(0, size * 0.7, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+    return ltr(value, rtl=True)
 
 
 def certificate_pdf(pupil: dict[str, object], issued: date | None = None, lang: str = "fr") -> bytes:
@@ -90,10 +86,7 @@ def certificate_pdf(pupil: dict[str, object], issued: date | None = None, lang: 
     default), Arabic first when ``lang`` is ``ar``."""
     issued = issued or date.today()
     code = verification_code(pupil, issued)
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", subset_path("DejaVuSans"))
-    pdf.add_font("DejaVu", "B", subset_path("DejaVuSans-Bold"))
-    pdf.set_title("شهادة مدرسية" if lang == "ar" else "Attestation de scolarité")
+    pdf = new_document("شهادة مدرسية" if lang == "ar" else "Attestation de scolarité")
     pdf.add_page()
     header = {
         "fr": [("Royaume du Maroc — Ministère de l'Éducation nationale", 11, False)],
@@ -131,24 +124,25 @@ def certificate_pdf(pupil: dict[str, object], issued: date | None = None, lang: 
         "ar": f"رمز التحقق: {_ltr(code)} (للتحقق: صفحة «التحقق من وثيقة»)",
     }
     order = ("ar", "fr") if lang == "ar" else ("fr", "ar")
+    writers = {part: Writer(pdf, part, leading=0.7) for part in order}
     for part in order:
         for text, size, bold in header[part]:
-            _line(pdf, text, rtl=part == "ar", size=size, bold=bold)
+            writers[part].line(text, size=size, bold=bold)
     pdf.ln(8)
     for part in order:
         text, size, bold = title[part]
-        _line(pdf, text, rtl=part == "ar", size=size, bold=bold)
+        writers[part].line(text, size=size, bold=bold)
     pdf.ln(6)
     for part in order:
         for text in body[part]:
-            _line(pdf, text, rtl=part == "ar")
+            writers[part].line(text, size=12)
         pdf.ln(4)
     pdf.ln(6)
     for part in order:
         for text in footer[part]:
-            _line(pdf, text, rtl=part == "ar", size=11)
+            writers[part].line(text, size=11)
         pdf.ln(2)
-    pdf.ln(22)  # room for the signature and the stamp
+    pdf.ln(SIGNATURE_SPACE)
     for part in order:
-        _line(pdf, verify[part], rtl=part == "ar", size=9)
+        writers[part].line(verify[part], size=9)
     return bytes(pdf.output())
