@@ -37,6 +37,8 @@ def table_fingerprints(database: Path) -> dict[str, Fingerprint]:
             "where table_catalog = current_database() and table_type = 'BASE TABLE' order by all"
         ).fetchall()
         found: dict[str, Fingerprint] = {}
+        # catalog-qualified: the restricted file is named `restricted` and holds a schema of that name
+        catalog = con.execute("select current_database()").fetchone()[0]
         for schema, table in tables:
             columns = tuple(
                 con.execute(
@@ -48,7 +50,7 @@ def table_fingerprints(database: Path) -> dict[str, Fingerprint]:
             )
             per_column = "".join(f', sum(hash(r."{name}")::hugeint)' for name, _ in columns)
             checksums = f"count(*), coalesce(sum(hash(r)::hugeint), 0){per_column}"
-            row = con.execute(f'select {checksums} from "{schema}"."{table}" as r').fetchone()
+            row = con.execute(f'select {checksums} from "{catalog}"."{schema}"."{table}" as r').fetchone()
             assert row is not None
             found[f"{schema}.{table}"] = (
                 columns,
