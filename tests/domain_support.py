@@ -5,17 +5,22 @@
 - :func:`fault_outcomes`: per faulty line of an entity, the reason the ingestion gave it (or none);
 - :func:`clean_rows`: an entity's rows read independently from the export files (own parsing: encoding,
   header aliases, ``;``), minus the lines ``faults.csv`` lists: what the lake must hold;
-- :func:`user_for`: the signed-in user of a role for a domain page's test.
+- :func:`user_for`: the signed-in user of a role for a domain page's test;
+- :class:`DomainIngestion`: the ingestion checks every domain runs (a domain file subclasses it and names
+  its entities and fault classes).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
+import pytest
 
 from dashboards.auth import User
 from dashboards.scope import NATIONAL, Scope
@@ -156,6 +161,41 @@ def assert_reconciled(country: Country, entity: str) -> pl.DataFrame:
     assert accepted.height == int(log["rows_accepted"].sum()) == clean_rows(country.exports, entity).height
     assert q.height == int(log["rows_quarantined"].sum())
     return q
+
+
+class DomainIngestion:
+    """The ingestion checks of a domain, on the shared faulty country (fixture ``domain_country``). A domain's
+    test file declares them with ``class TestIngestion(DomainIngestion)`` and ``FAULTS``; for each entity:
+
+    - every fault class of the domain was injected and every faulty line quarantined with its class's
+      declared reason (:func:`assert_faults_caught`);
+    - no clean line is quarantined, rows in = accepted + quarantined per batch, the lake holds exactly the
+      clean export rows (:func:`assert_reconciled`), and at least one line was quarantined.
+    """
+
+    #: entity -> the domain's fault classes injected into it (the tests run per entity, in this order)
+    FAULTS: ClassVar[dict[str, set[str]]] = {}
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        metafunc.parametrize("entity", list(self.FAULTS))
+
+    def test_every_fault_is_caught_with_its_reason(self, domain_country: Country, entity: str) -> None:
+        assert_faults_caught(domain_country, entity, self.FAULTS[entity])
+
+    def test_no_clean_line_is_quarantined_and_counts_reconcile(
+        self, domain_country: Country, entity: str
+    ) -> None:
+        assert assert_reconciled(domain_country, entity).height > 0
+
+
+#: the roles of a domain page's test (see :func:`user_for`), each in both languages
+ROLES = ("ministry", "region", "school")
+LANGS = ("fr", "ar")
+
+
+def number(text: str) -> float:
+    """The number a metric shows (thousands separators dropped, decimal comma or point)."""
+    return float(re.sub(r"[^\d.,]", "", text).replace(",", "."))
 
 
 def sql(db: Path, query: str, *params: object) -> list[tuple]:

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import polars as pl
 import pytest
 from domain_support import (
     MINISTRY_AND_REGION,
-    Country,
-    assert_faults_caught,
-    assert_reconciled,
+    DomainIngestion,
     clean_rows,
     open_page,
     published_file,
-    shared_country,
     sql,
 )
 
@@ -36,17 +34,8 @@ from dashboards.scope import NATIONAL, Scope, ScopeError
 ENTITY = "social_support"
 
 
-@pytest.fixture(scope="module")
-def country() -> Country:
-    return shared_country()
-
-
-def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
-    assert_faults_caught(country, ENTITY, {"unknown_programme", "unknown_school"})
-
-
-def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
-    assert_reconciled(country, ENTITY)
+class TestIngestion(DomainIngestion):
+    FAULTS: ClassVar = {ENTITY: {"unknown_programme", "unknown_school"}}
 
 
 def test_fact_holds_the_clean_export_rows(published_db: Path, published_home: Path) -> None:
