@@ -206,6 +206,12 @@ def sql(db: Path, query: str, *params: object) -> list[tuple]:
         return con.execute(query, list(params)).fetchall()
 
 
+def assert_pseudonymous(db: Path, table: str) -> None:
+    """``marts.<table>`` names pupils by their pseudonymous key only (no ``student_code``)."""
+    columns = {r[0] for r in sql(db, f"describe marts.{table}")}
+    assert "student_code" not in columns and "student_key" in columns, columns
+
+
 def published_file(home: Path) -> Path:
     """The current published warehouse file of a ``MASSAR_HOME``."""
     published = home / "warehouse" / "published"
@@ -245,10 +251,13 @@ def user_for(
     return User("ecole", "École", scope)
 
 
-def open_page(page: str, user: object, lang: str, year: str | None = None) -> object:
+def open_page(
+    page: str, user: object, lang: str, year: str | None = None, *, title: str | None = None
+) -> object:
     """The internal app run as ``user`` in ``lang`` (caches cleared), switched to ``app_pages/<page>.py``
     (on school year ``year`` when given, else the page's default, the latest); fails on any exception the
-    page raised. Returns the ``AppTest``."""
+    page raised, or when ``title`` is given and the page's title is not that key's label. Returns the
+    ``AppTest``."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -264,4 +273,8 @@ def open_page(page: str, user: object, lang: str, year: str | None = None) -> ob
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    if title is not None:
+        from dashboards.i18n import labels
+
+        assert at.title[0].value == labels(lang)[title]
     return at

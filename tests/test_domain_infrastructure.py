@@ -231,10 +231,6 @@ def test_data_access_scope(published_home: Path) -> None:
 # -------------------------------------------------------------------------------------------- the page
 
 
-def _run(user: User, lang: str) -> AppTest:
-    return open_page("infrastructure", user, lang)
-
-
 def _metric(at: AppTest, label: str) -> str:
     values = [m.value for m in at.metric if m.label == label]
     assert len(values) == 1, [m.label for m in at.metric]
@@ -248,9 +244,8 @@ def _int(text: str) -> int:
 @pytest.mark.parametrize(("user", "lang"), MINISTRY_AND_REGION)
 def test_page(published_home: Path, user: User, lang: str) -> None:
     db = published_file(published_home)
-    at = _run(user, lang)
+    at = open_page("infrastructure", user, lang, title="infra.title")
     words = labels(lang)
-    assert at.title[0].value == words["infra.title"]
     year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
     rooms, counted, seats, occupied, available, prefab = sql(
