@@ -104,9 +104,9 @@ def _absence_days(
 def _absent_sessions(
     rng: np.random.Generator, ctx: YearContext, pupils: Pupils, pupil: np.ndarray, day: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per day of absence: the first session missed, the number missed (a full day, a half day, or one or
-    two sessions; Saturdays hold the morning only), whether it is justified, and the reason (an index
-    into the justified reasons followed by the unjustified ones)."""
+    """Per day of absence: the session where the absence starts, the number of sessions missed (a full
+    day, a half day, or one or two sessions; Saturdays hold the morning only), whether it is justified,
+    and the reason (an index into the justified reasons followed by the unjustified ones)."""
     spd = levels().sessions_per_day[pupils.level[pupil]]
     saturday = ctx.days.astype("datetime64[D]").view("int64")[day] % 7 == 2  # 1970-01-01 was a Thursday
     held = np.where(saturday, spd // 2, spd)
