@@ -43,160 +43,181 @@ REFERENCE = {
 }
 
 
+def _schools(con: duckdb.DuckDBPyConnection, schools: int) -> None:
+    """Schemas, the reference seeds, levels, schools (one cycle each, provinces round robin) and their
+    capacity."""
+    for schema in ("reference", "marts"):
+        con.execute(f"create schema {schema}")
+    for name, path in REFERENCE.items():
+        con.execute(f"create table reference.{name} as select * from read_csv('{path}')")
+    con.execute(
+        "create table reference._province as select row_number() over (order by province_code) - 1 as i, "
+        "province_code, region_code from reference.code_provinces"
+    )
+    con.execute(
+        """
+        create table marts.dim_level as
+        select l.*, c.cycle_order
+            from reference.code_levels as l join reference.code_cycles as c using (cycle_code)
+        """
+    )
+    # schools: one cycle each (primary half of them), provinces round robin
+    con.execute(
+        f"""
+        create table marts.dim_school as
+        select
+            'S' || lpad(s::varchar, 6, '0') as school_code,
+            'École ' || s as school_name_fr,
+            'مؤسسة ' || s as school_name_ar,
+            p.region_code,
+            p.province_code,
+            ['primary', 'primary', 'lower_secondary', 'upper_secondary', 'preschool', 'primary'][
+                s % 6 + 1
+            ] as cycle_code,
+            if(s % 9 = 0, 'private', 'public') as sector,
+            if(s % 3 = 0, 'rural', 'urban') as area
+        from range({schools}) as r(s)
+        join reference._province as p on p.i = s % (select count(*) from reference._province)
+        """
+    )
+    con.execute(
+        """
+        create table marts.agg_school_capacity as
+        select ? as school_year, region_code, province_code, school_code, sector, area, cycle_code,
+            240 as pupils, 9 + hash(school_code) % 4 as teachers, 8 as classes,
+            6 + hash(school_code) % 3 as classrooms, 30 + hash(school_code) % 16 as largest_class
+        from marts.dim_school
+        """,
+        [YEAR],
+    )
+
+
+def _flows(con: duckdb.DuckDBPyConnection) -> None:
+    """The schools' levels (work table ``_school_level``), flow rates, survival and class sizes."""
+    # the school's levels (three per school, of its cycle)
+    con.execute(
+        """
+        create table _school_level as
+        select s.*, l.level_code, l.grade_in_cycle
+        from marts.dim_school as s join marts.dim_level as l using (cycle_code)
+        where l.grade_in_cycle <= 3
+        """
+    )
+    con.execute(
+        """
+        create table marts.agg_flow_rates as
+        select ? as school_year, region_code, province_code, school_code, sector, sex, level_code,
+            40 as pupils, 32 as promoted, 5 as repeated, 2 as dropped_out, 1 as transferred_out,
+            0 as completed, 0 as not_traced, 0 as dropout_revised, cycle_code, grade_in_cycle,
+            39 as rate_base, 32 / 39 as promotion_rate,
+            5 / 39 as repetition_rate, 2 / 39 as dropout_rate, null::double as transition_rate
+        from _school_level cross join (values ('F'), ('M')) as x(sex)
+        """,
+        [YEAR],
+    )
+    con.execute(
+        """
+        create table marts.agg_survival as
+        with t as (
+            select distinct 'national' as territory_level, null::varchar as region_code,
+                null::varchar as province_code from reference.code_regions
+            union all select 'region', region_code, null from reference.code_regions
+            union all select 'province', region_code, province_code from reference.code_provinces
+        )
+        select t.territory_level, ? as school_year, t.region_code, t.province_code, l.cycle_code,
+            l.level_code, l.grade_in_cycle, 0.9 ^ (l.grade_in_cycle - 1) as reconstructed_survival_rate,
+            1000 as cohort_size, 900 as cohort_reached, 1 as cohort_years_observed,
+            0.9 as true_cohort_survival_rate
+        from t cross join marts.dim_level as l
+        """,
+        [YEAR],
+    )
+    con.execute(
+        """
+        create table marts.agg_class_sizes as
+        select ? as school_year, s.region_code, s.province_code, s.school_code, s.cycle_code,
+            s.level_code, b.band_code, b.band_order, 1 + hash(s.school_code, b.band_code) % 3 as classes,
+            30 * (1 + hash(s.school_code, b.band_code) % 3) as pupils
+        from _school_level as s cross join reference.class_size_bands as b
+        """,
+        [YEAR],
+    )
+
+
+def _grades(con: duckdb.DuckDBPyConnection) -> None:
+    """Grade distributions (per semester, subject and bin) and end-of-year decisions."""
+    con.execute(
+        f"""
+        create table marts.agg_grade_distribution as
+        select ? as school_year, sem as semester, s.region_code, s.province_code, s.school_code,
+            s.level_code, subj.subject_code, b.grade_bin, b.lower_bound, b.upper_bound,
+            1 + hash(s.school_code, subj.subject_code, b.grade_bin, sem) % 15 as pupils,
+            (b.lower_bound + 1) * (1 + hash(s.school_code, subj.subject_code, b.grade_bin, sem) % 15)
+                as grade_sum
+        from _school_level as s
+        cross join (select subject_code from reference.code_subjects order by 1 limit {SUBJECTS}) as subj
+        cross join reference.grade_bins as b
+        cross join (values (1), (2)) as x(sem)
+        order by school_year, semester, s.region_code, s.province_code, s.school_code
+        """,
+        [YEAR],
+    )
+    con.execute(
+        """
+        create table marts.agg_decisions as
+        select ? as school_year, s.region_code, s.province_code, s.school_code, s.cycle_code,
+            s.level_code, sex, decision, if(decision = 'promote', 34, 6) as pupils,
+            if(decision = 'promote', 34, 6) as pupils_averaged,
+            if(decision = 'promote', 34 * 12.5, 6 * 8.0) as annual_average_sum
+        from _school_level as s cross join (values ('F'), ('M')) as x(sex)
+        cross join (values ('promote'), ('repeat')) as d(decision)
+        """,
+        [YEAR],
+    )
+
+
+def _exams(con: duckdb.DuckDBPyConnection) -> None:
+    """Certificate and baccalaureate candidates, and the exam results by territory."""
+    for table, cycle in (
+        ("fct_certificate_3ac", "lower_secondary"),
+        ("fct_baccalaureate", "upper_secondary"),
+    ):
+        con.execute(
+            f"""
+            create table marts.{table} as
+            select ? as school_year, s.school_code, s.region_code, s.province_code, s.sector,
+                if(i % 2 = 0, 'F', 'M') as sex, true as is_complete,
+                cast(null as varchar) as missing_component, hash(s.school_code, i) % 10 < 7 as passed
+            from marts.dim_school as s cross join range(80) as r(i)
+            where s.cycle_code = '{cycle}'
+            """,
+            [YEAR],
+        )
+    con.execute(
+        """
+        create table marts.agg_exam_results as
+        with c as (
+            select *, '3AC' as certificate_code from marts.fct_certificate_3ac
+            union all select *, 'BAC' from marts.fct_baccalaureate
+        )
+        select school_year, region_code, province_code, sector, sex, certificate_code,
+            count(*) as candidates, count(*) as candidates_complete, 0 as candidates_incomplete,
+            0 as missing_national_exam, 0 as missing_regional_exam, 0 as missing_school_exam,
+            0 as missing_continuous, count(*) filter (where passed) as passed,
+            count(*) filter (where passed) / count(*) as pass_rate
+        from c group by all
+        """
+    )
+
+
 def build(db: Path, pupils: int) -> None:
     schools = max(pupils // PUPILS_PER_SCHOOL, 1)
     con = duckdb.connect(str(db))
     try:
-        for schema in ("reference", "marts"):
-            con.execute(f"create schema {schema}")
-        for name, path in REFERENCE.items():
-            con.execute(f"create table reference.{name} as select * from read_csv('{path}')")
-        con.execute(
-            "create table reference._province as select row_number() over (order by province_code) - 1 as i, "
-            "province_code, region_code from reference.code_provinces"
-        )
-        con.execute(
-            """
-            create table marts.dim_level as
-            select l.*, c.cycle_order
-            from reference.code_levels as l join reference.code_cycles as c using (cycle_code)
-            """
-        )
-        # schools: one cycle each (primary half of them), provinces round robin
-        con.execute(
-            f"""
-            create table marts.dim_school as
-            select
-                'S' || lpad(s::varchar, 6, '0') as school_code,
-                'École ' || s as school_name_fr,
-                'مؤسسة ' || s as school_name_ar,
-                p.region_code,
-                p.province_code,
-                ['primary', 'primary', 'lower_secondary', 'upper_secondary', 'preschool', 'primary'][
-                    s % 6 + 1
-                ] as cycle_code,
-                if(s % 9 = 0, 'private', 'public') as sector,
-                if(s % 3 = 0, 'rural', 'urban') as area
-            from range({schools}) as r(s)
-            join reference._province as p on p.i = s % (select count(*) from reference._province)
-            """
-        )
-        con.execute(
-            """
-            create table marts.agg_school_capacity as
-            select ? as school_year, region_code, province_code, school_code, sector, area, cycle_code,
-                240 as pupils, 9 + hash(school_code) % 4 as teachers, 8 as classes,
-                6 + hash(school_code) % 3 as classrooms, 30 + hash(school_code) % 16 as largest_class
-            from marts.dim_school
-            """,
-            [YEAR],
-        )
-        # the school's levels (three per school, of its cycle)
-        con.execute(
-            """
-            create table _school_level as
-            select s.*, l.level_code, l.grade_in_cycle
-            from marts.dim_school as s join marts.dim_level as l using (cycle_code)
-            where l.grade_in_cycle <= 3
-            """
-        )
-        con.execute(
-            """
-            create table marts.agg_flow_rates as
-            select ? as school_year, region_code, province_code, school_code, sector, sex, level_code,
-                40 as pupils, 32 as promoted, 5 as repeated, 2 as dropped_out, 1 as transferred_out,
-                0 as completed, 0 as not_traced, 0 as dropout_revised, cycle_code, grade_in_cycle,
-                39 as rate_base, 32 / 39 as promotion_rate,
-                5 / 39 as repetition_rate, 2 / 39 as dropout_rate, null::double as transition_rate
-            from _school_level cross join (values ('F'), ('M')) as x(sex)
-            """,
-            [YEAR],
-        )
-        con.execute(
-            """
-            create table marts.agg_survival as
-            with t as (
-                select distinct 'national' as territory_level, null::varchar as region_code,
-                    null::varchar as province_code from reference.code_regions
-                union all select 'region', region_code, null from reference.code_regions
-                union all select 'province', region_code, province_code from reference.code_provinces
-            )
-            select t.territory_level, ? as school_year, t.region_code, t.province_code, l.cycle_code,
-                l.level_code, l.grade_in_cycle, 0.9 ^ (l.grade_in_cycle - 1) as reconstructed_survival_rate,
-                1000 as cohort_size, 900 as cohort_reached, 1 as cohort_years_observed,
-                0.9 as true_cohort_survival_rate
-            from t cross join marts.dim_level as l
-            """,
-            [YEAR],
-        )
-        con.execute(
-            """
-            create table marts.agg_class_sizes as
-            select ? as school_year, s.region_code, s.province_code, s.school_code, s.cycle_code,
-                s.level_code, b.band_code, b.band_order, 1 + hash(s.school_code, b.band_code) % 3 as classes,
-                30 * (1 + hash(s.school_code, b.band_code) % 3) as pupils
-            from _school_level as s cross join reference.class_size_bands as b
-            """,
-            [YEAR],
-        )
-        con.execute(
-            f"""
-            create table marts.agg_grade_distribution as
-            select ? as school_year, sem as semester, s.region_code, s.province_code, s.school_code,
-                s.level_code, subj.subject_code, b.grade_bin, b.lower_bound, b.upper_bound,
-                1 + hash(s.school_code, subj.subject_code, b.grade_bin, sem) % 15 as pupils,
-                (b.lower_bound + 1) * (1 + hash(s.school_code, subj.subject_code, b.grade_bin, sem) % 15)
-                    as grade_sum
-            from _school_level as s
-            cross join (select subject_code from reference.code_subjects order by 1 limit {SUBJECTS}) as subj
-            cross join reference.grade_bins as b
-            cross join (values (1), (2)) as x(sem)
-            order by school_year, semester, s.region_code, s.province_code, s.school_code
-            """,
-            [YEAR],
-        )
-        con.execute(
-            """
-            create table marts.agg_decisions as
-            select ? as school_year, s.region_code, s.province_code, s.school_code, s.cycle_code,
-                s.level_code, sex, decision, if(decision = 'promote', 34, 6) as pupils,
-                if(decision = 'promote', 34, 6) as pupils_averaged,
-                if(decision = 'promote', 34 * 12.5, 6 * 8.0) as annual_average_sum
-            from _school_level as s cross join (values ('F'), ('M')) as x(sex)
-            cross join (values ('promote'), ('repeat')) as d(decision)
-            """,
-            [YEAR],
-        )
-        for table, cycle in (
-            ("fct_certificate_3ac", "lower_secondary"),
-            ("fct_baccalaureate", "upper_secondary"),
-        ):
-            con.execute(
-                f"""
-                create table marts.{table} as
-                select ? as school_year, s.school_code, s.region_code, s.province_code, s.sector,
-                    if(i % 2 = 0, 'F', 'M') as sex, true as is_complete,
-                    cast(null as varchar) as missing_component, hash(s.school_code, i) % 10 < 7 as passed
-                from marts.dim_school as s cross join range(80) as r(i)
-                where s.cycle_code = '{cycle}'
-                """,
-                [YEAR],
-            )
-        con.execute(
-            """
-            create table marts.agg_exam_results as
-            with c as (
-                select *, '3AC' as certificate_code from marts.fct_certificate_3ac
-                union all select *, 'BAC' from marts.fct_baccalaureate
-            )
-            select school_year, region_code, province_code, sector, sex, certificate_code,
-                count(*) as candidates, count(*) as candidates_complete, 0 as candidates_incomplete,
-                0 as missing_national_exam, 0 as missing_regional_exam, 0 as missing_school_exam,
-                0 as missing_continuous, count(*) filter (where passed) as passed,
-                count(*) filter (where passed) / count(*) as pass_rate
-            from c group by all
-            """
-        )
+        _schools(con, schools)
+        _flows(con)
+        _grades(con)
+        _exams(con)
         con.execute("drop table _school_level")
         con.execute("drop table reference._province")
         con.execute("checkpoint")

@@ -715,7 +715,8 @@ def print_table(results: list[dict[str, Any]], totals: dict[str, Any]) -> None:
         print(f"  {key}: {value}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The command line of the benchmark (and of its stage children)."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -757,6 +758,58 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--_stage", help=argparse.SUPPRESS)
     parser.add_argument("--_opts", help=argparse.SUPPRESS)
+    return parser
+
+
+def _run_stages(
+    stages: list[str], home: Path, opts: dict[str, Any], log: Path, *, keep_going: bool
+) -> list[dict[str, Any]]:
+    """The stages asked for, in the order of ``STAGES``, each in a child process; stops at the first that
+    fails unless ``keep_going``."""
+    results: list[dict[str, Any]] = []
+    for name in STAGES:
+        if name not in stages:
+            continue
+        result = run_stage_in_child(name, home, opts, log)
+        results.append(result)
+        status = f"{result['seconds']:.1f} s" if result["ok"] else f"FAILED ({result['error']})"
+        print(f"  {name:14} {status}", flush=True)
+        if not result["ok"] and not keep_going:
+            break
+    return results
+
+
+def _write_record(
+    args: argparse.Namespace,
+    opts: dict[str, Any],
+    results: list[dict[str, Any]],
+    totals: dict[str, Any],
+    started_at: datetime,
+    load_at_start: tuple[float, float, float],
+    home: Path,
+) -> Path:
+    """The run's JSON record (options, machine, stages, summary) in the results folder; returns its path."""
+    record = {
+        "scale": args.scale,
+        "options": opts,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine() | {"load_avg_start": load_at_start, "load_avg_end": os.getloadavg()},
+        "home": str(home),
+        "stages": results,
+        "summary": totals,
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    label = args.scale if args.pupils is None else f"{args.pupils}p"
+    label += "" if args.loaded_days is None else f"-loaded{args.loaded_days}"
+    label += "-airflow" if args.daily_airflow else ""
+    out = args.results / f"{label}-{started_at:%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(record, indent=2, default=str))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
 
     home = (args.home or Path(f"/tmp/massar-bench-{args.scale}")).resolve()
@@ -793,34 +846,10 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     load_at_start = os.getloadavg()
     print(f"benchmark {args.scale}: {opts['pupils']:,} pupils, {args.years} year(s), home {home}, log {log}")
-    results: list[dict[str, Any]] = []
-    for name in STAGES:
-        if name not in stages:
-            continue
-        result = run_stage_in_child(name, home, opts, log)
-        results.append(result)
-        status = f"{result['seconds']:.1f} s" if result["ok"] else f"FAILED ({result['error']})"
-        print(f"  {name:14} {status}", flush=True)
-        if not result["ok"] and not args.keep_going:
-            break
+    results = _run_stages(stages, home, opts, log, keep_going=args.keep_going)
     totals = summary(results)
     print_table(results, totals)
-    record = {
-        "scale": args.scale,
-        "options": opts,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine() | {"load_avg_start": load_at_start, "load_avg_end": os.getloadavg()},
-        "home": str(home),
-        "stages": results,
-        "summary": totals,
-    }
-    args.results.mkdir(parents=True, exist_ok=True)
-    label = args.scale if args.pupils is None else f"{args.pupils}p"
-    label += "" if args.loaded_days is None else f"-loaded{args.loaded_days}"
-    label += "-airflow" if args.daily_airflow else ""
-    out = args.results / f"{label}-{started_at:%Y%m%dT%H%M%SZ}.json"
-    out.write_text(json.dumps(record, indent=2, default=str))
+    out = _write_record(args, opts, results, totals, started_at, load_at_start, home)
     print(f"results: {out}")
     failed = [r["stage"] for r in results if not r["ok"]]
     mismatch = any(totals.get(k) is False for k in ("compare_all_equal", "daily_compare_all_equal"))

@@ -438,26 +438,9 @@ def count_data_lines(content: bytes) -> int:
     return max(0, sum(1 for line in lines if line.strip(b" \t\r\n\x0b\x0c\x1a;,")) - 1)
 
 
-def read_batch(
-    export: ExportFile, contract: Contract, raw: bytes | None = None, batch_id: str | None = None
-) -> RawBatch:
-    """Read one export file into a string frame with canonical column names and ``_line_number``.
-
-    Raises ``UnreadableFileError`` when the file cannot be read at all (compression, encoding, empty,
-    missing mandatory columns); the caller records it and goes on with the other files. A cut last line
-    is flagged in the boolean column ``_truncated`` (present only then); a line with another number of
-    fields than the header in ``_fields`` (present only then). ``raw``: the file's bytes (and
-    ``batch_id`` their hash), when the caller has them already.
-    """
-    path = export.relative_path
-    content = export.path.read_bytes() if raw is None else raw
-    batch_id = batch_id_of(content, export) if batch_id is None else batch_id
-    content, compression = unwrap(content, path)
-    # ``data[start:]`` is the text (``start`` skips a UTF-8 BOM, which polars skips too).
-    data, start, encoding = _to_utf8(content, path)
-    if BLANK.fullmatch(data, start):
-        raise UnreadableFileError(path, "empty_file", "the file is empty (no header)")
-    data, line_ends, crs = _line_ends(data, start)
+def _header(data: bytes, start: int) -> tuple[int, int, str, int]:
+    """Where the header starts and its physical line (after Excel's ``sep=;`` line, if any), the
+    separator (declared, or sniffed from the first non-blank line), and the header's number of fields."""
     header_end = data.find(b"\n", start)
     header_line = data[start:] if header_end < 0 else data[start:header_end]
     first_line = 1
@@ -472,27 +455,32 @@ def read_batch(
         sniffed = data[header_end + 1 :] if next_end < 0 else data[header_end + 1 : next_end]
         header_end = next_end
     separator = declared[1].decode() if declared is not None else _separator(sniffed)
-    sep = separator.encode()
-    header_fields = sniffed.count(sep) + 1
+    return start, first_line, separator, sniffed.count(separator.encode()) + 1
 
-    fast_possible = b'"' not in data and first_line == 1 and separator in SEPARATORS
-    frame = _fast_read(data, start, separator, header_fields, crs) if fast_possible else None
-    blank = 0
-    notes = [f"encoding {encoding}"]
-    if compression:
-        notes.append(f"{compression} compressed")
-    if line_ends in ("CR", "mixed"):
-        notes.append(f"{line_ends} line ends")
-    if separator != ";":
-        notes.append(f"{SEPARATOR_NAMES.get(separator, repr(separator))}-separated")
-    fast = frame is not None
-    if frame is None:
-        frame, blank, header_fields = _slow_read(data, start, separator, path, first_line)
-        notes.append("read line by line (quotes, blank or ragged lines)")
+
+@dataclass
+class _Columns:
+    """How a file's headers map to the contract: canonical renames, unknown headers, absent contract
+    columns, suspect columns (an unknown header like an absent column, with data: renamed
+    ``_unrecognised_<i>``, its rows quarantined) with their row checks, and the unknown columns ignored
+    (with data) or empty."""
+
+    renames: dict[str, str]
+    unknown: list[str]
+    absent: list[str]
+    suspect_cols: dict[str, str]
+    row_checks: list[tuple[str, str, pl.Expr]]
+    ignored: list[str]
+    empty: list[str]
+
+
+def _columns(frame: pl.DataFrame, contract: Contract, path: str, header_fields: int) -> _Columns:
+    """The file's headers matched to the contract; raises ``UnreadableFileError`` on two headers for one
+    column or a missing required column (with hints: the closest column of an unknown header, a
+    single-field header)."""
     header_names = [
         c for c in frame.columns if c not in ("_line_number", TRUNCATED, FIELDS, EXTRA, UNBALANCED)
     ]
-
     spellings = header_spellings(contract)
     # (null counts of unknown columns only: counting is not free on the large files)
     has_data = {
@@ -542,67 +530,119 @@ def read_batch(
             )
     ignored = [c for c in unknown if c not in suspect_cols and has_data[c]]
     empty = [c for c in unknown if c not in suspect_cols and not has_data[c]]
-    if empty:
-        notes.append(f"ignored empty unknown column(s) {', '.join(empty) or '(no header)'}")
-    if suspect_cols:
+    return _Columns(renames, unknown, absent, suspect_cols, row_checks, ignored, empty)
+
+
+def _without_blank_rows(frame: pl.DataFrame, value_cols: list[str]) -> tuple[pl.DataFrame, int]:
+    """The frame without its blank rows (nothing but blanks and separators: no data), and their number."""
+    # (a blank row is null in every column: when one column has no null, there is none)
+    if not frame.height or frame.get_column(value_cols[0]).null_count() == 0:
+        return frame, 0
+    empty_row = pl.all_horizontal([pl.col(c).is_null() for c in value_cols])
+    if EXTRA in frame.columns:
+        empty_row = empty_row & pl.col(EXTRA).is_null()
+    blanks = frame.select(empty_row.sum()).item()
+    if blanks:
+        frame = frame.filter(~empty_row)
+        if TRUNCATED in frame.columns and not frame.get_column(TRUNCATED).any():
+            frame = frame.drop(TRUNCATED)
+    return frame, blanks
+
+
+def _field_checks(frame: pl.DataFrame, header_fields: int) -> list[tuple[str, str, pl.Expr]]:
+    """The row checks of the lines with another number of fields than the header (slow read only)."""
+    if FIELDS not in frame.columns:
+        return []
+    checks = [
+        ("too_many_fields", f"the line has more fields than the header's {header_fields}",
+         pl.col(FIELDS) > header_fields),
+        ("too_few_fields", f"the line has fewer fields than the header's {header_fields}",
+         pl.col(FIELDS) < header_fields),
+    ]  # fmt: skip
+    if UNBALANCED in frame.columns:
+        checks.insert(0, (
+            "unbalanced_quote",
+            "a quoted field runs over several lines and the line has the wrong number of fields: "
+            "a quote is not closed (the lines it ran over are in this row's raw values)",
+            pl.col(UNBALANCED),
+        ))  # fmt: skip
+    return checks
+
+
+def read_batch(
+    export: ExportFile, contract: Contract, raw: bytes | None = None, batch_id: str | None = None
+) -> RawBatch:
+    """Read one export file into a string frame with canonical column names and ``_line_number``.
+
+    Raises ``UnreadableFileError`` when the file cannot be read at all (compression, encoding, empty,
+    missing mandatory columns); the caller records it and goes on with the other files. A cut last line
+    is flagged in the boolean column ``_truncated`` (present only then); a line with another number of
+    fields than the header in ``_fields`` (present only then). ``raw``: the file's bytes (and
+    ``batch_id`` their hash), when the caller has them already.
+    """
+    path = export.relative_path
+    content = export.path.read_bytes() if raw is None else raw
+    batch_id = batch_id_of(content, export) if batch_id is None else batch_id
+    content, compression = unwrap(content, path)
+    # ``data[start:]`` is the text (``start`` skips a UTF-8 BOM, which polars skips too).
+    data, start, encoding = _to_utf8(content, path)
+    if BLANK.fullmatch(data, start):
+        raise UnreadableFileError(path, "empty_file", "the file is empty (no header)")
+    data, line_ends, crs = _line_ends(data, start)
+    start, first_line, separator, header_fields = _header(data, start)
+    fast_possible = b'"' not in data and first_line == 1 and separator in SEPARATORS
+    frame = _fast_read(data, start, separator, header_fields, crs) if fast_possible else None
+    blank = 0
+    notes = [f"encoding {encoding}"]
+    if compression:
+        notes.append(f"{compression} compressed")
+    if line_ends in ("CR", "mixed"):
+        notes.append(f"{line_ends} line ends")
+    if separator != ";":
+        notes.append(f"{SEPARATOR_NAMES.get(separator, repr(separator))}-separated")
+    fast = frame is not None
+    if frame is None:
+        frame, blank, header_fields = _slow_read(data, start, separator, path, first_line)
+        notes.append("read line by line (quotes, blank or ragged lines)")
+    cols = _columns(frame, contract, path, header_fields)
+    if cols.empty:
+        notes.append(f"ignored empty unknown column(s) {', '.join(cols.empty) or '(no header)'}")
+    if cols.suspect_cols:
         notes.append(
-            f"unrecognised column(s) {', '.join(f'`{c}`' for c in suspect_cols)}: "
+            f"unrecognised column(s) {', '.join(f'`{c}`' for c in cols.suspect_cols)}: "
             "rows with a value quarantined"
         )
     specials = [c for c in ("_line_number", TRUNCATED, FIELDS, EXTRA, UNBALANCED) if c in frame.columns]
+    value_cols = contract.column_names + list(cols.suspect_cols.values())
     frame = (
-        frame.rename({**renames, **suspect_cols})
-        .with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
-        .select(*contract.column_names, *suspect_cols.values(), *specials)
-        .with_columns(_cleaned(data, contract.column_names + list(suspect_cols.values())))
+        frame.rename({**cols.renames, **cols.suspect_cols})
+        .with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in cols.absent])
+        .select(*contract.column_names, *cols.suspect_cols.values(), *specials)
+        .with_columns(_cleaned(data, value_cols))
     )
     if fast:
         # Numbered after the selection: numbering polars' many-chunk frame first costs ten times more.
         frame = frame.with_row_index("_line_number", offset=2)
-        if truncated_last_line(data, sep) and frame.height:
+        if truncated_last_line(data, separator.encode()) and frame.height:
             frame = frame.with_columns((pl.int_range(pl.len()) == frame.height - 1).alias(TRUNCATED))
     frame = frame.with_columns(pl.col("_line_number").cast(pl.Int64))
-    # A line with nothing but blanks and separators holds no data: skipped, and counted as blank.
-    value_cols = contract.column_names + list(suspect_cols.values())
-    # (a blank row is null in every column: when one column has no null, there is none)
-    if frame.height and frame.get_column(value_cols[0]).null_count() > 0:
-        empty_row = pl.all_horizontal([pl.col(c).is_null() for c in value_cols])
-        if EXTRA in frame.columns:
-            empty_row = empty_row & pl.col(EXTRA).is_null()
-        blanks = frame.select(empty_row.sum()).item()
-        if blanks:
-            blank += blanks
-            frame = frame.filter(~empty_row)
-            if TRUNCATED in frame.columns and not frame.get_column(TRUNCATED).any():
-                frame = frame.drop(TRUNCATED)
-    if FIELDS in frame.columns:
-        row_checks[:0] = [
-            ("too_many_fields", f"the line has more fields than the header's {header_fields}",
-             pl.col(FIELDS) > header_fields),
-            ("too_few_fields", f"the line has fewer fields than the header's {header_fields}",
-             pl.col(FIELDS) < header_fields),
-        ]  # fmt: skip
-        if UNBALANCED in frame.columns:
-            row_checks.insert(0, (
-                "unbalanced_quote",
-                "a quoted field runs over several lines and the line has the wrong number of fields: "
-                "a quote is not closed (the lines it ran over are in this row's raw values)",
-                pl.col(UNBALANCED),
-            ))  # fmt: skip
+    frame, blanks = _without_blank_rows(frame, value_cols)
+    blank += blanks
+    row_checks = _field_checks(frame, header_fields) + cols.row_checks
     if blank:
         notes.append(f"{blank} blank line(s) skipped")
-    if ignored:
-        notes.append(f"ignored unknown column(s) {', '.join(ignored)}")
+    if cols.ignored:
+        notes.append(f"ignored unknown column(s) {', '.join(cols.ignored)}")
     return RawBatch(
         export=export,
         batch_id=batch_id,
         frame=frame,
         encoding=encoding,
-        unknown_columns=tuple(unknown),
+        unknown_columns=tuple(cols.unknown),
         blank_lines=blank,
         row_checks=tuple(row_checks),
         notes=tuple(notes),
-        ignored_columns=tuple(ignored),
+        ignored_columns=tuple(cols.ignored),
     )
 
 

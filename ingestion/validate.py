@@ -183,6 +183,44 @@ STATE_CHECK_COLUMNS = {
 }
 
 
+def _row_checks(
+    frame: pl.DataFrame,
+    contract: Contract,
+    references: dict[str, pl.DataFrame],
+    expected_partition: dict[str, str],
+    read_checks: tuple[tuple[str, str, pl.Expr], ...],
+) -> list[Check]:
+    """The row checks in the order a row's first failure is reported: a cut last line, the faults found
+    while reading, the columns', the contract's rules, the partition, the foreign keys (against the
+    current state of the referenced entities given)."""
+    checks: list[Check] = []
+    if TRUNCATED in frame.columns:
+        checks.append(
+            Check(
+                "truncated_line",
+                "the last line of the file was cut (no line end, or fewer fields than the header)",
+                pl.col(TRUNCATED),
+            )
+        )
+    checks += [Check(reason, message, failing) for reason, message, failing in read_checks]
+    checks += column_checks(contract)
+    checks += [Check(rule.reason, rule.message, ~rule.valid()) for rule in contract.rules]
+    checks += [
+        Check("wrong_partition", f"{key} differs from the file's {key} {value}", pl.col(key) != value)
+        for key, value in expected_partition.items()
+    ]
+    checks += [
+        Check(
+            fk.reason,
+            f"{', '.join(fk.columns)} not found in {fk.entity}",
+            ~_resolves(fk, ref, expected_partition),
+        )
+        for fk in contract.foreign_keys
+        if (ref := references.get(fk.entity)) is not None
+    ]
+    return checks
+
+
 def validate(
     raw: pl.DataFrame,
     contract: Contract,
@@ -207,32 +245,7 @@ def validate(
     # Canonical names hold typed values; the original text is kept under __raw_<name>.
     frame = _parse(raw.rename({c.name: _raw(c.name) for c in contract.columns}), contract)
 
-    checks = []
-    if TRUNCATED in frame.columns:
-        checks.append(
-            Check(
-                "truncated_line",
-                "the last line of the file was cut (no line end, or fewer fields than the header)",
-                pl.col(TRUNCATED),
-            )
-        )
-    checks += [Check(reason, message, failing) for reason, message, failing in read_checks]
-    checks += column_checks(contract)
-    checks += [Check(rule.reason, rule.message, ~rule.valid()) for rule in contract.rules]
-    checks += [
-        Check("wrong_partition", f"{key} differs from the file's {key} {value}", pl.col(key) != value)
-        for key, value in expected_partition.items()
-    ]
-    # Foreign keys, against the current state of the referenced entities.
-    checks += [
-        Check(
-            fk.reason,
-            f"{', '.join(fk.columns)} not found in {fk.entity}",
-            ~_resolves(fk, ref, expected_partition),
-        )
-        for fk in contract.foreign_keys
-        if (ref := references.get(fk.entity)) is not None
-    ]
+    checks = _row_checks(frame, contract, references, expected_partition, read_checks)
     outcomes = [(c.reason, c.message) for c in checks]
     frame = frame.with_columns(_first_failure(frame, checks))
     frame = _duplicates(frame, contract, outcomes)

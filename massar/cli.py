@@ -450,11 +450,8 @@ def _cmd_paths(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="massar", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:
+    """generate, ingest, validate, report, build, check, publish."""
     g = sub.add_parser("generate", help="write synthetic Massar exports")
     g.add_argument("--pupils", type=int, default=5000)
     g.add_argument("--seed", type=int, default=42)
@@ -495,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--keep", type=int, default=5, help="published versions to keep")
     pb.set_defaults(func=_cmd_publish)
 
+
+def _add_version_commands(sub: argparse._SubParsersAction) -> None:
+    """versions, rollback, verify, backup, restore."""
     sub.add_parser("versions", help="list published versions (* = current)").set_defaults(func=_cmd_versions)
     rb = sub.add_parser("rollback", help="point readers back to an earlier published version")
     rb.add_argument("version", nargs="?", default=None)
@@ -516,6 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--force", action="store_true", help="replace the data of a home that has some")
     rs.set_defaults(func=_cmd_restore)
 
+
+def _add_run_commands(sub: argparse._SubParsersAction) -> None:
+    """run (a DAG through Airflow), maintenance."""
     r = sub.add_parser("run", help="run a pipeline DAG through Airflow (dag.test)")
     r.add_argument(
         "--dag",
@@ -542,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--keep", type=int, default=5, help="published versions to keep")
     m.set_defaults(func=_cmd_maintenance)
 
+
+def _add_serving_commands(sub: argparse._SubParsersAction) -> None:
+    """serve, serve-portal, docs, paths."""
     s = sub.add_parser("serve", help="start the dashboards")
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--address", default=None, help="address to bind (default: $MASSAR_BIND, else 127.0.0.1)")
@@ -559,6 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_cmd_docs)
     sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
 
+
+def _add_tool_commands(sub: argparse._SubParsersAction) -> None:
+    """contracts, calibrate, alerts."""
     ct = sub.add_parser("contracts", help="what derives from the source contracts (ingestion/contracts/)")
     ct_sub = ct.add_subparsers(dest="contracts_command", required=True)
     gd = ct_sub.add_parser(
@@ -580,6 +589,9 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--kind", action="append", choices=("spike", "missing_recording"), help="default: both")
     al.set_defaults(func=_cmd_alerts)
 
+
+def _add_wait_options(sub: argparse._SubParsersAction) -> None:
+    """``--wait`` on the commands that take the writer lock."""
     for name in WRITERS:
         if name in sub.choices:
             sub.choices[name].add_argument(
@@ -590,6 +602,21 @@ def build_parser() -> argparse.ArgumentParser:
                 help=f"when another run holds the writer lock, wait this long for it (default: ${WAIT_ENV} "
                 f"or 0: exit at once with status {EXIT_BUSY})",
             )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="massar", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (
+        _add_data_commands,
+        _add_version_commands,
+        _add_run_commands,
+        _add_serving_commands,
+        _add_tool_commands,
+        _add_wait_options,
+    ):
+        add(sub)
     return parser
 
 

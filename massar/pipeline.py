@@ -14,11 +14,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from massar.settings import DBT_PROJECT_DIR, export_environment, paths, restrict_access
 from massar.writer_lock import holds_writer_lock
+
+if TYPE_CHECKING:
+    from warehouse.publish import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -353,27 +357,12 @@ def _last_verdict() -> dict[str, object] | None:
     }
 
 
-@holds_writer_lock()
-def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> str:
-    """Publish the checked candidate atomically, with its serving stores; returns the new version name.
-
-    Refused (``PublishError``) unless the candidate is the complete, successful build of the lake as it is
-    (``warehouse.build_record.verify``) and ``gate`` is a passing verdict for this exact candidate and
-    build. ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used.
-
-    The version is one unit: the warehouse file and its serving stores (``serving/<version>/``, derived
-    from the candidate while the version is copied; the lookup store from the candidate's restricted file,
-    which is not copied into the version) are all in place before ``CURRENT`` switches, once."""
-    from massar.serving import commit_stores, discard_stores, stores_root
+def _publishable_verdict(gate: dict[str, object] | None) -> Verdict:
+    """The gate's verdict on the candidate as built now (``gate``, else the gate's last record); raises
+    ``PublishError`` when the build is not the complete, successful build of the lake as it is, when the
+    gate did not check this exact candidate and build, or when it blocked it."""
     from warehouse import build_record
-    from warehouse.publish import (
-        PublishError,
-        Verdict,
-        candidate_fingerprint,
-        new_version_name,
-        publish,
-        stores_dir,
-    )
+    from warehouse.publish import PublishError, Verdict, candidate_fingerprint
 
     p = paths()
     build = build_record.verify(p.candidate_db, p.lake)
@@ -387,13 +376,32 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
         )
     if not gate["publishable"]:
         raise PublishError("the quality gate blocked this candidate (critical failures): not publishing")
-    verdict = Verdict(
+    return Verdict(
         verdict=str(gate.get("verdict", "pass")),
         warnings=int(gate.get("warnings", 0)),  # type: ignore[call-overload]
         critical=int(gate.get("critical", 0)),  # type: ignore[call-overload]
         gate_run_at=str(gate.get("run_at") or "") or None,
         data_docs=str(gate.get("data_docs") or "") or None,
     )
+
+
+@holds_writer_lock()
+def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> str:
+    """Publish the checked candidate atomically, with its serving stores; returns the new version name.
+
+    Refused (``PublishError``) unless the candidate is the complete, successful build of the lake as it is
+    (``warehouse.build_record.verify``) and ``gate`` is a passing verdict for this exact candidate and
+    build. ``gate`` is ``check_candidate``'s result; without it, the gate's last record is used.
+
+    The version is one unit: the warehouse file and its serving stores (``serving/<version>/``, derived
+    from the candidate while the version is copied; the lookup store from the candidate's restricted file,
+    which is not copied into the version) are all in place before ``CURRENT`` switches, once."""
+    from massar.serving import commit_stores, discard_stores, stores_root
+    from warehouse import build_record
+    from warehouse.publish import new_version_name, publish, stores_dir
+
+    p = paths()
+    verdict = _publishable_verdict(gate)
     history = p.gx_root / "gate_history.jsonl"
     name = new_version_name(p.published_dir)
     folder = stores_dir(stores_root(), name)

@@ -92,6 +92,15 @@ def published_home(pipeline_home: Path) -> Path:
     return pipeline_home
 
 
+@pytest.fixture(scope="session")
+def domain_country() -> object:
+    """The faulty country the domain tests share (``domain_support.shared_country``), generated and ingested
+    once per session."""
+    from domain_support import shared_country
+
+    return shared_country()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("MASSAR_KEEP_TEST_DATA") != "1":
         shutil.rmtree(_SESSION_HOME, ignore_errors=True)

@@ -5,17 +5,22 @@
 - :func:`fault_outcomes`: per faulty line of an entity, the reason the ingestion gave it (or none);
 - :func:`clean_rows`: an entity's rows read independently from the export files (own parsing: encoding,
   header aliases, ``;``), minus the lines ``faults.csv`` lists: what the lake must hold;
-- :func:`user_for`: the signed-in user of a role for a domain page's test.
+- :func:`user_for`: the signed-in user of a role for a domain page's test;
+- :class:`DomainIngestion`: the ingestion checks every domain runs (a domain file subclasses it and names
+  its entities and fault classes).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
+import pytest
 
 from dashboards.auth import User
 from dashboards.scope import NATIONAL, Scope
@@ -158,12 +163,53 @@ def assert_reconciled(country: Country, entity: str) -> pl.DataFrame:
     return q
 
 
+class DomainIngestion:
+    """The ingestion checks of a domain, on the shared faulty country (fixture ``domain_country``). A domain's
+    test file declares them with ``class TestIngestion(DomainIngestion)`` and ``FAULTS``; for each entity:
+
+    - every fault class of the domain was injected and every faulty line quarantined with its class's
+      declared reason (:func:`assert_faults_caught`);
+    - no clean line is quarantined, rows in = accepted + quarantined per batch, the lake holds exactly the
+      clean export rows (:func:`assert_reconciled`), and at least one line was quarantined.
+    """
+
+    #: entity -> the domain's fault classes injected into it (the tests run per entity, in this order)
+    FAULTS: ClassVar[dict[str, set[str]]] = {}
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        metafunc.parametrize("entity", list(self.FAULTS))
+
+    def test_every_fault_is_caught_with_its_reason(self, domain_country: Country, entity: str) -> None:
+        assert_faults_caught(domain_country, entity, self.FAULTS[entity])
+
+    def test_no_clean_line_is_quarantined_and_counts_reconcile(
+        self, domain_country: Country, entity: str
+    ) -> None:
+        assert assert_reconciled(domain_country, entity).height > 0
+
+
+#: the roles of a domain page's test (see :func:`user_for`), each in both languages
+ROLES = ("ministry", "region", "school")
+LANGS = ("fr", "ar")
+
+
+def number(text: str) -> float:
+    """The number a metric shows (thousands separators dropped, decimal comma or point)."""
+    return float(re.sub(r"[^\d.,]", "", text).replace(",", "."))
+
+
 def sql(db: Path, query: str, *params: object) -> list[tuple]:
     """Rows of a parameterized query on a published warehouse file (read-only)."""
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(query, list(params)).fetchall()
+
+
+def assert_pseudonymous(db: Path, table: str) -> None:
+    """``marts.<table>`` names pupils by their pseudonymous key only (no ``student_code``)."""
+    columns = {r[0] for r in sql(db, f"describe marts.{table}")}
+    assert "student_code" not in columns and "student_key" in columns, columns
 
 
 def published_file(home: Path) -> Path:
@@ -205,10 +251,13 @@ def user_for(
     return User("ecole", "École", scope)
 
 
-def open_page(page: str, user: object, lang: str, year: str | None = None) -> object:
+def open_page(
+    page: str, user: object, lang: str, year: str | None = None, *, title: str | None = None
+) -> object:
     """The internal app run as ``user`` in ``lang`` (caches cleared), switched to ``app_pages/<page>.py``
     (on school year ``year`` when given, else the page's default, the latest); fails on any exception the
-    page raised. Returns the ``AppTest``."""
+    page raised, or when ``title`` is given and the page's title is not that key's label. Returns the
+    ``AppTest``."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -224,4 +273,8 @@ def open_page(page: str, user: object, lang: str, year: str | None = None) -> ob
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    if title is not None:
+        from dashboards.i18n import labels
+
+        assert at.title[0].value == labels(lang)[title]
     return at

@@ -14,19 +14,18 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 import pytest
 from domain_support import (
     MINISTRY_AND_REGION,
     Country,
-    assert_faults_caught,
+    DomainIngestion,
     clean_rows,
     load_log,
     open_page,
     published_file,
-    quarantine,
-    shared_country,
     sql,
 )
 from streamlit.testing.v1 import AppTest
@@ -44,69 +43,55 @@ ENTITY = "classrooms"
 DOMAIN_CLASSES = {"classroom_capacity_out_of_range": "out_of_range", "unknown_classroom_type": "unknown_code"}
 
 
-@pytest.fixture(scope="module")
-def country() -> Country:
-    return shared_country()
-
-
 def test_the_registry_declares_the_domain_classes() -> None:
     assert {n: REGISTRY[n].outcome for n in DOMAIN_CLASSES} == DOMAIN_CLASSES
     assert REGISTRY["unknown_school"].applies(CONTRACTS[ENTITY])
 
 
-def test_every_classroom_fault_is_caught_with_its_reason(country: Country) -> None:
-    assert_faults_caught(country, ENTITY, set(DOMAIN_CLASSES) | {"unknown_school"})
+class TestIngestion(DomainIngestion):
+    FAULTS: ClassVar = {ENTITY: set(DOMAIN_CLASSES) | {"unknown_school"}}
 
 
-def test_no_clean_classroom_line_is_quarantined(country: Country) -> None:
-    q = quarantine(country.lake, ENTITY)
-    assert q.height > 0
-    clean_quarantined = q.join(country.faults.select("path", "line"), on=["path", "line"], how="anti")
-    assert clean_quarantined.is_empty(), clean_quarantined
-
-
-def test_rows_in_equal_accepted_plus_quarantined(country: Country) -> None:
-    log = load_log(country.lake, ENTITY)
+def test_rows_in_are_the_lines_of_the_bulk_files(domain_country: Country) -> None:
+    log = load_log(domain_country.lake, ENTITY)
     assert log.height == 12  # one bulk file per region
-    assert (log["rows_in"] == log["rows_accepted"] + log["rows_quarantined"]).all()
     lines = sum(
-        len(p.read_bytes().split(b"\r\n")) - 2 for p in country.exports.glob(f"*/*/{ENTITY}.csv")
+        len(p.read_bytes().split(b"\r\n")) - 2 for p in domain_country.exports.glob(f"*/*/{ENTITY}.csv")
     )  # minus header and final empty split (a truncated last line has no line end: counted as a row)
-    truncated = country.faults.filter(
+    truncated = domain_country.faults.filter(
         (pl.col("entity") == ENTITY) & (pl.col("fault_class") == "truncated_last_line")
     ).height
     assert int(log["rows_in"].sum()) == lines + truncated
-    accepted = pl.read_parquet(str(country.lake / ENTITY / "*/*/*.parquet"), hive_partitioning=True)
-    assert accepted.height == int(log["rows_accepted"].sum())
-    assert accepted.height == clean_rows(country.exports, ENTITY).height
 
 
-def test_timetable_rooms_exist_in_the_register(country: Country) -> None:
+def test_timetable_rooms_exist_in_the_register(domain_country: Country) -> None:
     rooms = (
-        clean_rows(country.exports, ENTITY).select("school_year", "school_code", "classroom_code").unique()
+        clean_rows(domain_country.exports, ENTITY)
+        .select("school_year", "school_code", "classroom_code")
+        .unique()
     )
     named = (
-        clean_rows(country.exports, "timetables")
+        clean_rows(domain_country.exports, "timetables")
         .filter(pl.col("classroom_code").is_not_null())
         .select("school_year", "school_code", "classroom_code")
         .unique()
     )
     missing = named.join(rooms, on=["school_year", "school_code", "classroom_code"], how="anti")
     # only rooms whose register line was made faulty may be missing
-    faulty = country.faults.filter(pl.col("entity") == ENTITY).height
+    faulty = domain_country.faults.filter(pl.col("entity") == ENTITY).height
     assert missing.height <= faulty, missing
 
 
-def test_a_classroom_never_hosts_two_classes_at_once(country: Country) -> None:
+def test_a_classroom_never_hosts_two_classes_at_once(domain_country: Country) -> None:
     """Classes share the classrooms of their school (a room is free while its class is at the lab, the
     sports ground or has no session), never at the same slot; and a school can have fewer classrooms in
     use than classes (secondary schools do in this country)."""
     class_rooms = {
         k for k, v in _seed("code_classroom_types").items() if v["is_classroom"] == "true"
     }  # the room types a class sits in (``S01``...), not the labs and grounds that host several groups
-    rooms = clean_rows(country.exports, ENTITY).filter(pl.col("room_type").is_in(class_rooms))
+    rooms = clean_rows(domain_country.exports, ENTITY).filter(pl.col("room_type").is_in(class_rooms))
     tt = (
-        clean_rows(country.exports, "timetables")
+        clean_rows(domain_country.exports, "timetables")
         .join(
             rooms.select("school_year", "school_code", "classroom_code"),
             on=["school_year", "school_code", "classroom_code"],
@@ -246,10 +231,6 @@ def test_data_access_scope(published_home: Path) -> None:
 # -------------------------------------------------------------------------------------------- the page
 
 
-def _run(user: User, lang: str) -> AppTest:
-    return open_page("infrastructure", user, lang)
-
-
 def _metric(at: AppTest, label: str) -> str:
     values = [m.value for m in at.metric if m.label == label]
     assert len(values) == 1, [m.label for m in at.metric]
@@ -263,9 +244,8 @@ def _int(text: str) -> int:
 @pytest.mark.parametrize(("user", "lang"), MINISTRY_AND_REGION)
 def test_page(published_home: Path, user: User, lang: str) -> None:
     db = published_file(published_home)
-    at = _run(user, lang)
+    at = open_page("infrastructure", user, lang, title="infra.title")
     words = labels(lang)
-    assert at.title[0].value == words["infra.title"]
     year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     region = user.scope.region_code
     rooms, counted, seats, occupied, available, prefab = sql(

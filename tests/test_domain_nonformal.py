@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 import pytest
 from domain_support import (
-    Country,
-    assert_faults_caught,
-    assert_reconciled,
+    LANGS,
+    ROLES,
+    DomainIngestion,
     clean_rows,
     open_page,
     published_file,
-    shared_country,
     sql,
     user_for,
 )
@@ -41,17 +41,8 @@ OUTCOMES = {r["outcome_code"]: r for r in read_seed("code_nonformal_outcomes")}
 CLASSES = {"return_without_code", "end_before_start", "age_not_eligible", "unknown_nonformal_programme"}
 
 
-@pytest.fixture(scope="module")
-def country() -> Country:
-    return shared_country()
-
-
-def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
-    assert_faults_caught(country, ENTITY, CLASSES)
-
-
-def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
-    assert assert_reconciled(country, ENTITY).height > 0
+class TestIngestion(DomainIngestion):
+    FAULTS: ClassVar = {ENTITY: CLASSES}
 
 
 def test_a_return_carries_the_pupil_code() -> None:
@@ -159,17 +150,16 @@ def test_data_access_scope(published_db: Path) -> None:
     assert set(da.beneficiaries(year, "region", scope=region)["code"].to_list()) <= {"01"}
 
 
-@pytest.mark.parametrize("role", ["ministry", "region", "school"])
-@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("lang", LANGS)
 def test_page(published_home: Path, role: str, lang: str) -> None:
     db = published_file(published_home)
     user = user_for(db, role, "agg_nonformal_education", weight="beneficiaries")
     # the latest school year with beneficiaries (the user's school is chosen in it): a few hundred pupils
     # give a beneficiary or two a year, and some years none
     year = sql(db, "select max(school_year) from marts.agg_nonformal_education")[0][0]
-    at = open_page("nonformal_education", user, lang, year=year)
+    at = open_page("nonformal_education", user, lang, year=year, title="nonformal.title")
     words = labels(lang)
-    assert at.title[0].value == words["nonformal.title"]
     s = user.scope
     where = """
         where school_year = ? and (cast(? as varchar) is null or region_code = ?)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 import pytest
 from domain_support import (
     MINISTRY_AND_REGION,
-    Country,
-    assert_faults_caught,
-    assert_reconciled,
+    DomainIngestion,
     clean_rows,
     open_page,
     published_file,
-    shared_country,
     sql,
 )
 
@@ -33,17 +31,8 @@ from dashboards.scope import NATIONAL, Scope, ScopeError
 ENTITY = "orientation"
 
 
-@pytest.fixture(scope="module")
-def country() -> Country:
-    return shared_country()
-
-
-def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
-    assert_faults_caught(country, ENTITY, {"stream_not_offered"})
-
-
-def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
-    assert_reconciled(country, ENTITY)
+class TestIngestion(DomainIngestion):
+    FAULTS: ClassVar = {ENTITY: {"stream_not_offered"}}
 
 
 def test_mart_matches_the_exports(published_db: Path, published_home: Path) -> None:
@@ -101,9 +90,8 @@ def test_page(published_home: Path, user: User, lang: str) -> None:
         region,
         region,
     )[0][0]
-    at = open_page("orientation", user, lang, year=year)
+    at = open_page("orientation", user, lang, year=year, title="orient.title")
     words = labels(lang)
-    assert at.title[0].value == words["orient.title"]
     pupils, satisfied, not_oriented = sql(
         db,
         """

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import polars as pl
 import pytest
 from domain_support import (
-    Country,
-    assert_faults_caught,
-    assert_reconciled,
+    LANGS,
+    ROLES,
+    DomainIngestion,
+    assert_pseudonymous,
     clean_rows,
+    number,
     open_page,
     published_file,
-    shared_country,
     sql,
     user_for,
 )
@@ -39,19 +41,8 @@ ENTITY = "preschool_attendance"
 ATTENDED = {r["preschool_type"] for r in read_seed("code_preschool_types") if r["attended"] == "true"}
 
 
-@pytest.fixture(scope="module")
-def country() -> Country:
-    return shared_country()
-
-
-def test_every_fault_is_caught_with_its_reason(country: Country) -> None:
-    assert_faults_caught(
-        country, ENTITY, {"unknown_preschool_type", "preschool_years_mismatch", "unknown_class"}
-    )
-
-
-def test_no_clean_line_is_quarantined_and_counts_reconcile(country: Country) -> None:
-    assert assert_reconciled(country, ENTITY).height > 0
+class TestIngestion(DomainIngestion):
+    FAULTS: ClassVar = {ENTITY: {"unknown_preschool_type", "preschool_years_mismatch", "unknown_class"}}
 
 
 def test_fact_and_transition_match_the_clean_export_rows(published_db: Path, published_home: Path) -> None:
@@ -74,8 +65,7 @@ def test_fact_and_transition_match_the_clean_export_rows(published_db: Path, pub
     )
     assert expected.height > 12
     assert got.cast(expected.schema).equals(expected)
-    columns = {r[0] for r in sql(published_db, "describe marts.fct_preschool_attendance")}
-    assert "student_code" not in columns and "student_key" in columns
+    assert_pseudonymous(published_db, "fct_preschool_attendance")
     # the transition share per region, from the export rows alone
     share = (
         rows.group_by("region_code")
@@ -134,18 +124,13 @@ def test_data_access_scope(published_db: Path) -> None:
     assert da.transition(year, "region", scope=region)["code"].to_list() == ["01"]
 
 
-def _number(text: str) -> float:
-    return float(re.sub(r"[^\d.,]", "", text).replace(",", "."))
-
-
-@pytest.mark.parametrize("role", ["ministry", "region", "school"])
-@pytest.mark.parametrize("lang", ["fr", "ar"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("lang", LANGS)
 def test_page(published_home: Path, role: str, lang: str) -> None:
     db = published_file(published_home)
     user = user_for(db, role, "agg_preschool_transition", weight="entrants")
-    at = open_page("preschool", user, lang)
+    at = open_page("preschool", user, lang, title="preschool.title")
     words = labels(lang)
-    assert at.title[0].value == words["preschool.title"]
     year = sql(db, "select max(school_year) from marts.agg_enrollment_by_region")[0][0]
     s = user.scope
     entrants, attended = sql(
@@ -159,7 +144,7 @@ def test_page(published_home: Path, role: str, lang: str) -> None:
     )[0]  # fmt: skip
     metrics = {m.label: m.value for m in at.metric}
     assert int(re.sub(r"\D", "", metrics[words["preschool.kpi.entrants"]])) == entrants
-    assert abs(_number(metrics[words["preschool.kpi.share"]]) - 100 * attended / entrants) < 0.051
+    assert abs(number(metrics[words["preschool.kpi.share"]]) - 100 * attended / entrants) < 0.051
     (preschool,) = sql(
         db,
         """

@@ -80,8 +80,9 @@ def calendar() -> pd.DataFrame:
     return days
 
 
-def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """fct_enrollment (one row per pupil-year) and the stays' validity history."""
+def _stays(exports: Path) -> pd.DataFrame:
+    """Every stay of a pupil in a school: an opening event with the closing event that closes it (if any),
+    and the closings no opening matches (no entry)."""
     events = pd.read_csv(SEEDS / "codes" / "code_enrollment_events.csv")
     enr = read_exports(exports, "enrollments*.csv", dates=("event_date",))
     enr = enr.merge(events[["event_type", "direction"]], on="event_type")
@@ -127,8 +128,12 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
         entry_type=pd.NA, entry_date=pd.NaT, exit_type=unmatched.event_type, exit_date=unmatched.event_date
     )[cols]
     stays = pd.concat([opened, unmatched], ignore_index=True)
+    return stays
 
-    # validity history: cut the day before the next stay starts
+
+def _history(stays: pd.DataFrame) -> pd.DataFrame:
+    """The stays' validity history: each stay from its entry (else the first day) to its exit (else the
+    last day), cut the day before the next stay starts."""
     cal = pd.read_csv(SEEDS / "calendar" / "school_calendar.csv", parse_dates=["first_day", "last_day"])
     hist = stays.merge(cal[["school_year", "first_day", "last_day"]], on="school_year", how="left")
     hist["valid_from"] = hist.entry_date.fillna(hist.first_day)
@@ -137,8 +142,12 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     hist["next_from"] = hist.groupby(["school_year", "student_code"]).valid_from.shift(-1)
     cut = hist.next_from.notna() & (hist.next_from <= hist.valid_to_raw)
     hist["valid_to"] = hist.valid_to_raw.where(~cut, hist.next_from - pd.Timedelta(days=1))
+    return hist
 
-    # last stay of the year
+
+def _last_stays(stays: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
+    """Each pupil-year's last stay with its next-year flow (promoted, repeated, dropped out...) and whether
+    a dropout is revised (the pupil seen again later)."""
     stays["_start"] = stays.entry_date.fillna(stays.exit_date)
     stays["_open"] = stays.exit_date.isna()
     last = stays.sort_values(
@@ -173,6 +182,14 @@ def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
         default="dropped_out",
     )
     fct["is_dropout_revised"] = _mask(~has_next & seen_later)
+    return fct
+
+
+def enrollment(exports: Path, levels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """fct_enrollment (one row per pupil-year) and the stays' validity history."""
+    stays = _stays(exports)
+    hist = _history(stays)
+    fct = _last_stays(stays, levels)
     pupils = read_exports(exports, "pupils.csv")[["school_year", "region_code", "student_code", "sex"]]
     latest = pupils.sort_values(["school_year", "region_code"]).drop_duplicates("student_code", keep="last")
     fct = fct.merge(
@@ -280,10 +297,11 @@ def attendance(
     return daily, ytd
 
 
-def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+def _subject_averages(exports: Path, classes: pd.DataFrame) -> pd.DataFrame:
+    """Per pupil, semester and subject: the continuous and unified marks' averages, the subject average
+    (weighted, exact integer ratio, half up to 2 decimals) and the subject's coefficient."""
     kinds = pd.read_csv(SEEDS / "codes" / "code_assessment_types.csv")[["assessment_type", "kind"]]
     coefficients = pd.read_csv(SEEDS / "rules" / "subject_coefficients.csv", dtype={"stream_code": str})
-    thresholds = pd.read_csv(SEEDS / "rules" / "decision_thresholds.csv")
     g = read_exports(exports, "grades*.csv", decimal=",")
     g["semester"] = g.semester.astype(int)
     g["grade"] = pd.to_numeric(g.grade.str.replace(",", "."))
@@ -328,7 +346,12 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
     )
     subj["coefficient"] = subj.c_stream.fillna(subj.c_level).fillna(1.0).astype(float)
     subj = subj.drop(columns=["c_stream", "c_level", "stream_code"])
+    return subj
 
+
+def _semester_averages(subj: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per pupil and semester, the general average (coefficient-weighted subject averages); returns the
+    subjects (work columns dropped) and the semesters."""
     # the rounded subject averages in cents x the coefficients in ten-thousandths: integers
     subj["_weighted"] = _int(subj.subject_average, 100) * _int(subj.coefficient, 10000)
     subj["_weight"] = _int(subj.coefficient.where(subj.subject_average.notna()), 10000) * 100
@@ -345,7 +368,12 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
     sem["general_average"] = half_up_cents(sem._weighted, sem._weight)
     sem = sem.drop(columns=["_weighted", "_weight"])
     subj = subj.drop(columns=["_weighted", "_weight"])
+    return subj, sem
 
+
+def _annual(sem: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:
+    """Per pupil-year: the annual average (weighted semesters present) and the decision."""
+    thresholds = pd.read_csv(SEEDS / "rules" / "decision_thresholds.csv")
     last_sem = sem.sort_values("semester").drop_duplicates(["student_code", "school_year"], keep="last")
     annual = last_sem[["student_code", "school_year", "region_code", "level_code"]].copy()
     for s in (1, 2):
@@ -369,7 +397,12 @@ def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[
         ["promote", None, "promote"],
         default="repeat",
     )
-    return subj, sem, annual
+    return annual
+
+
+def grades(exports: Path, levels: pd.DataFrame, classes: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+    subj, sem = _semester_averages(_subject_averages(exports, classes))
+    return subj, sem, _annual(sem, levels)
 
 
 def build(exports: Path) -> dict[str, pd.DataFrame]:

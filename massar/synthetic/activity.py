@@ -70,27 +70,20 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.n
     return rng.choice(len(p), size=size, p=p / p.sum())
 
 
-def absences(
+def _absence_days(
     rng: np.random.Generator,
     ctx: YearContext,
-    pupils: Pupils,
     st: Stints,
-    classes: Classes,
     registry: SchoolRegistry,
     p_daily: np.ndarray,
     silent: np.ndarray,
-) -> pl.DataFrame:
-    """The absences entity (typed). ``silent`` (class x school day, see :func:`silent_class_days`): the
-    days a class took no roll call, on which it records no absence either."""
-    check_codes(list(P.JUSTIFIED_REASONS), "code_absence_reasons")
-    check_codes(list(P.UNJUSTIFIED_REASONS), "code_absence_reasons")
-    if set(P.JUSTIFIED_REASONS) - set(absence_reasons(True)):
-        raise ValueError("JUSTIFIED_REASONS must be justifiable reasons of the seed")
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(stint, day)`` of each day of absence: drawn within the stint in proportion to the day weights of
+    the school's area, at most one per stint and day (sorted), none on a ``silent`` class day."""
     n_days = ctx.n_days
     length = np.maximum(st.end - st.start, 0)
     k = rng.binomial(length, p_daily[st.pupil])
     rep = np.repeat(np.arange(len(length)), k)
-    # the days: drawn within the stint in proportion to the day weights of the school's area
     weights = day_weights(ctx.days)
     cum = np.concatenate([np.zeros((2, 1)), np.cumsum(weights, axis=1)], axis=1)
     area = np.array(registry.rural, dtype=np.int64)[st.school[rep]] if len(registry) else np.zeros(0, int)
@@ -105,9 +98,15 @@ def absences(
     rep, day = key // n_days, key % n_days
     # no absence where no roll call was taken (the school's or the class's silent days)
     keep = ~silent[st.klass[rep], day]
-    rep, day = rep[keep], day[keep]
+    return rep[keep], day[keep]
 
-    pupil = st.pupil[rep]
+
+def _absent_sessions(
+    rng: np.random.Generator, ctx: YearContext, pupils: Pupils, pupil: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per day of absence: the session where the absence starts, the number of sessions missed (a full
+    day, a half day, or one or two sessions; Saturdays hold the morning only), whether it is justified,
+    and the reason (an index into the justified reasons followed by the unjustified ones)."""
     spd = levels().sessions_per_day[pupils.level[pupil]]
     saturday = ctx.days.astype("datetime64[D]").view("int64")[day] % 7 == 2  # 1970-01-01 was a Thursday
     held = np.where(saturday, spd // 2, spd)
@@ -128,14 +127,36 @@ def absences(
         pattern == 0, held, np.where(pattern == 1, np.where(saturday, held, half), count_sessions)
     )
     justified = rng.random(len(day)) < P.JUSTIFIED_SHARE
-    just_codes = list(P.JUSTIFIED_REASONS)
-    unjust_codes = list(P.UNJUSTIFIED_REASONS)
-    reason_codes = pl.Series([*just_codes, *[c or None for c in unjust_codes]], dtype=pl.String)
     reason = np.where(
         justified,
         _pick(rng, P.JUSTIFIED_REASONS, len(day)),
-        len(just_codes) + _pick(rng, P.UNJUSTIFIED_REASONS, len(day)),
+        len(P.JUSTIFIED_REASONS) + _pick(rng, P.UNJUSTIFIED_REASONS, len(day)),
     )
+    return first, count, justified, reason
+
+
+def absences(
+    rng: np.random.Generator,
+    ctx: YearContext,
+    pupils: Pupils,
+    st: Stints,
+    classes: Classes,
+    registry: SchoolRegistry,
+    p_daily: np.ndarray,
+    silent: np.ndarray,
+) -> pl.DataFrame:
+    """The absences entity (typed). ``silent`` (class x school day, see :func:`silent_class_days`): the
+    days a class took no roll call, on which it records no absence either."""
+    check_codes(list(P.JUSTIFIED_REASONS), "code_absence_reasons")
+    check_codes(list(P.UNJUSTIFIED_REASONS), "code_absence_reasons")
+    if set(P.JUSTIFIED_REASONS) - set(absence_reasons(True)):
+        raise ValueError("JUSTIFIED_REASONS must be justifiable reasons of the seed")
+    n_days = ctx.n_days
+    rep, day = _absence_days(rng, ctx, st, registry, p_daily, silent)
+    pupil = st.pupil[rep]
+    first, count, justified, reason = _absent_sessions(rng, ctx, pupils, pupil, day)
+    unjust_codes = [c or None for c in P.UNJUSTIFIED_REASONS]
+    reason_codes = pl.Series([*P.JUSTIFIED_REASONS, *unjust_codes], dtype=pl.String)
 
     row_day = np.repeat(np.arange(len(day)), count)
     session = first[row_day] + np.arange(len(row_day)) - np.repeat(np.cumsum(count) - count, count)
@@ -208,28 +229,13 @@ def roll_calls(ctx: YearContext, st: Stints, classes: Classes, silent: np.ndarra
     )
 
 
-def grades(
-    rng: np.random.Generator,
-    ctx: YearContext,
-    pupils: Pupils,
-    st: Stints,
-    classes: Classes,
-    registry: SchoolRegistry,
-    p_daily: np.ndarray,
-) -> tuple[pl.DataFrame, np.ndarray]:
-    """The grades entity (typed) and each pupil's mean grade of the year (NaN when never graded)."""
-    check_codes(["ABJ", "ABN", "DIS"], "code_missed_test_codes")
-    check_codes([a for _, a in TEST_SLOTS], "code_assessment_types")
-    lv, cur = levels(), curriculum()
+def _test_days(
+    rng: np.random.Generator, ctx: YearContext, classes: Classes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The test dates per class, subject and slot: ``(class_entry, class_first_row, test_day)``, with
+    ``test_day[row * n_slots + slot]`` for the curriculum row ``row`` (``class_first_row[class] + pos``)."""
+    cur = curriculum()
     n_slots = len(TEST_SLOTS)
-    graded_level = np.array([c in P.GRADED_CYCLES for c in lv.cycles])
-    # S2 has no unified test in the final year of a cycle
-    slot_allowed = np.ones((len(lv.codes), n_slots), dtype=bool)
-    for j, (semester, kind) in enumerate(TEST_SLOTS):
-        if semester == 2 and kind == "UNI":
-            slot_allowed[:, j] = ~lv.final_of_cycle
-
-    # test dates per class, subject and slot
     class_item, class_entry = cur.expand(cur.ids(classes.level, classes.stream))
     class_first_row = np.concatenate([[0], np.cumsum(cur.sizes()[cur.ids(classes.level, classes.stream)])])
     windows = np.array([P.ASSESSMENT_WINDOWS[a] for _, a in TEST_SLOTS])
@@ -240,8 +246,22 @@ def grades(
     u = rng.random((len(class_item), n_slots))
     frac = windows[:, 0] + u * (windows[:, 1] - windows[:, 0])
     test_day = (sem_lo + np.floor(frac * sem_len)).astype(np.int64).ravel()
+    return class_entry, class_first_row, test_day
 
-    # candidate rows: every stint of a graded pupil x subject x slot
+
+def _tests_taken(
+    pupils: Pupils, st: Stints, classes: Classes, class_first_row: np.ndarray, test_day: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """``(pos, slot, klass, row, day, pupil)`` of each test taken: every stint of a graded pupil x subject
+    x slot held while the stint lasts (S2 has no unified test in the final year of a cycle); a pupil who
+    changed class mid-year keeps the test taken in the first class."""
+    lv, cur = levels(), curriculum()
+    n_slots = len(TEST_SLOTS)
+    graded_level = np.array([c in P.GRADED_CYCLES for c in lv.cycles])
+    slot_allowed = np.ones((len(lv.codes), n_slots), dtype=bool)
+    for j, (semester, kind) in enumerate(TEST_SLOTS):
+        if semester == 2 and kind == "UNI":
+            slot_allowed[:, j] = ~lv.final_of_cycle
     graded = graded_level[classes.level[st.klass]]
     stint = np.flatnonzero(graded)
     size = cur.sizes()[cur.ids(classes.level[st.klass[stint]], classes.stream[st.klass[stint]])] * n_slots
@@ -254,7 +274,6 @@ def grades(
     keep = slot_allowed[classes.level[klass], slot] & (day >= st.start[rep]) & (day < st.end[rep])
     rep, pos, slot, klass, row, day = rep[keep], pos[keep], slot[keep], klass[keep], row[keep], day[keep]
     pupil = st.pupil[rep]
-    # a pupil who changed class mid-year keeps the test taken in the first class
     max_pos = int(cur.sizes().max())
     test_key = (pupil * max_pos + pos) * n_slots + slot
     first_stint = rep < len(pupils)
@@ -264,9 +283,21 @@ def grades(
         moved = np.zeros(len(pupils), dtype=bool)
         moved[pupil[second]] = True
         dup[second] = np.isin(test_key[second], test_key[first_stint & moved[pupil]])
-    rep, pos, slot, klass, row, day, pupil = (a[~dup] for a in (rep, pos, slot, klass, row, day, pupil))
+    return tuple(a[~dup] for a in (pos, slot, klass, row, day, pupil))
 
-    subject = cur.subject[class_entry[row]]
+
+def _grade_values(
+    rng: np.random.Generator,
+    pupils: Pupils,
+    classes: Classes,
+    registry: SchoolRegistry,
+    tests: tuple[np.ndarray, ...],
+    subject: np.ndarray,
+) -> np.ndarray:
+    """The mark of each test (0 to 20, one decimal): ability, school effect, subject and cycle shifts, the
+    pupil's level in the subject, unified tests' shift and noise."""
+    pos, slot, klass, _, _, pupil = tests
+    max_pos = int(curriculum().sizes().max())
     subject_shift = np.array([P.GRADE_SUBJECT_SHIFT.get(s, 0.0) for s in subjects()])
     cycle_shift = np.array([P.GRADE_CYCLE_SHIFT.get(c, 0.0) for c in cycles()])
     unified = np.array([a == "UNI" for _, a in TEST_SLOTS])
@@ -281,14 +312,40 @@ def grades(
         + P.GRADE_UNIFIED_SHIFT * unified[slot]
         + rng.normal(0.0, P.GRADE_NOISE_SD, len(pupil))
     )
-    value = np.round(np.clip(value, 0.0, 20.0), 1)
+    return np.round(np.clip(value, 0.0, 20.0), 1)
 
+
+def _missed_codes(
+    rng: np.random.Generator, pupils: Pupils, pupil: np.ndarray, subject: np.ndarray, p_daily: np.ndarray
+) -> np.ndarray:
+    """Per test: 0 missed and justified (ABJ), 1 missed (ABN), 2 dispensed from EPS (DIS), 3 graded."""
     p_missed = np.minimum(P.MISSED_BASE + P.MISSED_PER_ABSENCE * p_daily[pupil], P.MISSED_MAX)
     missed = rng.random(len(pupil)) < p_missed
     missed_code = np.where(rng.random(len(pupil)) < P.MISSED_JUSTIFIED_SHARE, 0, 1)  # ABJ, ABN
     exempt = rng.random(len(pupils)) < P.EPS_EXEMPT_SHARE
     dispensed = exempt[pupil] & (subject == subjects().index("EPS"))
-    missed_code = np.where(dispensed, 2, np.where(missed, missed_code, 3))
+    return np.where(dispensed, 2, np.where(missed, missed_code, 3))
+
+
+def grades(
+    rng: np.random.Generator,
+    ctx: YearContext,
+    pupils: Pupils,
+    st: Stints,
+    classes: Classes,
+    registry: SchoolRegistry,
+    p_daily: np.ndarray,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """The grades entity (typed) and each pupil's mean grade of the year (NaN when never graded)."""
+    check_codes(["ABJ", "ABN", "DIS"], "code_missed_test_codes")
+    check_codes([a for _, a in TEST_SLOTS], "code_assessment_types")
+    n_slots = len(TEST_SLOTS)
+    class_entry, class_first_row, test_day = _test_days(rng, ctx, classes)
+    tests = _tests_taken(pupils, st, classes, class_first_row, test_day)
+    pos, slot, klass, row, day, pupil = tests
+    subject = curriculum().subject[class_entry[row]]
+    value = _grade_values(rng, pupils, classes, registry, tests, subject)
+    missed_code = _missed_codes(rng, pupils, pupil, subject, p_daily)
     has_grade = missed_code == 3
 
     sums = np.bincount(pupil[has_grade], weights=value[has_grade], minlength=len(pupils))
@@ -297,6 +354,7 @@ def grades(
         mean_grade = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
     # sort by (class, subject position, slot, pupil): one int64 key (unique per row) sorts faster than lexsort
+    max_pos = int(curriculum().sizes().max())
     order = np.argsort(
         ((klass * max_pos + pos) * n_slots + slot) * max(len(pupils), 1) + pupil, kind="stable"
     )

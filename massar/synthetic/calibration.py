@@ -102,17 +102,10 @@ def _starts(exports: Path, year: str) -> pl.DataFrame:
     return enrol.join(levels, on="level_code", how="left").join(schools, on="school_code", how="left")
 
 
-def calibration(exports: Path) -> list[Marginal]:
-    """The marginals of the first school year in ``exports`` (and flows into the second, if any)."""
-    exports = Path(exports)
-    years = sorted(p.name for p in exports.iterdir() if (p / "manifest.json").exists())
-    if not years:
-        raise FileNotFoundError(f"no school year with a manifest.json under {exports}")
-    year = years[0]
-    out: list[Marginal] = []
-    pupils = read_entity(exports, year, "pupils").unique("student_code")
+def _population(pupils: pl.DataFrame, starts: pl.DataFrame) -> list[Marginal]:
+    """Pupils by cycle, girls, private shares (all and by cycle), pupils by region."""
     n = pupils.height
-    starts = _starts(exports, year)
+    out: list[Marginal] = []
     cycle_counts = dict(starts.group_by("cycle_code").len().iter_rows())
     total_ref = sum(P.CYCLE_TOTALS.values())
     for cycle, ref in P.CYCLE_TOTALS.items():
@@ -155,22 +148,25 @@ def calibration(exports: Path) -> list[Marginal]:
                 "DERIVED estimate (HCP totals x RGPH 2024)",
             )
         )
+    return out
+
+
+def _teachers_and_dropout(exports: Path, year: str, starts: pl.DataFrame) -> list[Marginal]:
+    """Public teachers (scaled to the public pupils) and the public in-year dropout rate."""
     teachers = read_entity(exports, year, "teachers").unique("teacher_code")
     sector = read_entity(exports, year, "schools").select("school_code", "sector").unique("school_code")
     public_teachers = teachers.join(sector, on="school_code").filter(pl.col("sector") == "public").height
     public_pupils = starts.filter(pl.col("sector") == "public").height
-    out.append(
+    enrol = read_entity(exports, year, "enrollments")
+    public_school_age = starts.filter((pl.col("cycle_code") != "preschool") & (pl.col("sector") == "public"))
+    dropped = enrol.filter(pl.col("event_type") == "dropout").select("student_code").unique()
+    return [
         Marginal(
             "public teachers",
             public_teachers,
             PUBLIC_TEACHERS * public_pupils / PUBLIC_PUPILS,
             "press 2023-24 (278,627 for 7.39 M public pupils)",
-        )
-    )
-    enrol = read_entity(exports, year, "enrollments")
-    public_school_age = school_age.filter(pl.col("sector") == "public")
-    dropped = enrol.filter(pl.col("event_type") == "dropout").select("student_code").unique()
-    out.append(
+        ),
         Marginal(
             "dropout % (public, in-year)",
             public_school_age.join(dropped, on="student_code", how="semi").height
@@ -178,8 +174,12 @@ def calibration(exports: Path) -> list[Marginal]:
             * 100,
             DROPOUT_RATE * 100,
             "press 2023-24",
-        )
-    )
+        ),
+    ]
+
+
+def _bac(exports: Path, year: str, sex: pl.DataFrame) -> list[Marginal]:
+    """The bac pass rate of the normal session (mean mark of 10 or more), all and by sex."""
     exams = read_entity(exports, year, "exam_results").filter(
         (pl.col("exam_code") == "BAC_NAT")
         & (pl.col("exam_session") == "normal")
@@ -188,13 +188,12 @@ def calibration(exports: Path) -> list[Marginal]:
     means = exams.group_by("student_code").agg(
         pl.col("grade").str.replace(",", ".").cast(pl.Float64).mean().alias("mean")
     )
-    sex = pupils.select("student_code", "sex")
     means = means.join(sex, on="student_code", how="left")
-    out.append(
+    out = [
         Marginal(
             "bac pass % (normal session)", (means["mean"] >= 10).mean() * 100, BAC_PASS * 100, "press 2024"
         )
-    )
+    ]
     for s, ref in (("F", 72.0), ("M", 62.6)):
         part = means.filter(pl.col("sex") == s)
         out.append(
@@ -205,26 +204,46 @@ def calibration(exports: Path) -> list[Marginal]:
                 "press 2024",
             )
         )
+    return out
+
+
+def _repetition(exports: Path, next_year: str, starts: pl.DataFrame, sex: pl.DataFrame) -> list[Marginal]:
+    """UIS repetition rate in primary, all and boys: repeaters of grade g in t+1 over the pupils enrolled in
+    grade g in t (pupils who dropped out or left during the year stay in the denominator)."""
+    nxt = _starts(exports, next_year).select("student_code", pl.col("level_code").alias("next_level"))
+    primary = (
+        starts.filter(pl.col("cycle_code") == "primary")
+        .join(nxt, on="student_code", how="left")
+        .with_columns((pl.col("level_code") == pl.col("next_level")).fill_null(False).alias("repeated"))
+    )
+    repeat = primary["repeated"].mean() * 100 if primary.height else 0.0
+    boys = primary.join(sex, on="student_code").filter(pl.col("sex") == "M")
+    return [
+        Marginal("primary repetition %", repeat, PRIMARY_REPETITION * 100, "press 2019-20"),
+        Marginal(
+            "primary repetition % boys",
+            boys["repeated"].mean() * 100 if boys.height else 0.0,
+            11.1,
+            "press 2019-20",
+        ),
+    ]
+
+
+def calibration(exports: Path) -> list[Marginal]:
+    """The marginals of the first school year in ``exports`` (and flows into the second, if any)."""
+    exports = Path(exports)
+    years = sorted(p.name for p in exports.iterdir() if (p / "manifest.json").exists())
+    if not years:
+        raise FileNotFoundError(f"no school year with a manifest.json under {exports}")
+    year = years[0]
+    pupils = read_entity(exports, year, "pupils").unique("student_code")
+    starts = _starts(exports, year)
+    sex = pupils.select("student_code", "sex")
+    out = (
+        _population(pupils, starts) + _teachers_and_dropout(exports, year, starts) + _bac(exports, year, sex)
+    )
     if len(years) > 1:
-        # UIS repetition rate: repeaters of grade g in t+1 over the pupils enrolled in grade g in t (pupils
-        # who dropped out or left during the year stay in the denominator)
-        nxt = _starts(exports, years[1]).select("student_code", pl.col("level_code").alias("next_level"))
-        primary = (
-            starts.filter(pl.col("cycle_code") == "primary")
-            .join(nxt, on="student_code", how="left")
-            .with_columns((pl.col("level_code") == pl.col("next_level")).fill_null(False).alias("repeated"))
-        )
-        repeat = primary["repeated"].mean() * 100 if primary.height else 0.0
-        out.append(Marginal("primary repetition %", repeat, PRIMARY_REPETITION * 100, "press 2019-20"))
-        boys = primary.join(sex, on="student_code").filter(pl.col("sex") == "M")
-        out.append(
-            Marginal(
-                "primary repetition % boys",
-                boys["repeated"].mean() * 100 if boys.height else 0.0,
-                11.1,
-                "press 2019-20",
-            )
-        )
+        out += _repetition(exports, years[1], starts, sex)
     return out
 
 

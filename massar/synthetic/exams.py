@@ -119,6 +119,106 @@ def _pass_shift(
     return shift
 
 
+class _Sittings:
+    """The exam papers collected so far (one array per column and part) and the exam days they refer to."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
+        self.dates: list[date] = []
+
+    def add_dates(self, dates: list[date]) -> int:
+        """Append an exam's days; returns the index of the first (papers give ``day`` from it)."""
+        base = len(self.dates)
+        self.dates += dates
+        return base
+
+    def add(self, exam: int, session: int, pupil: np.ndarray, subject: np.ndarray, day: np.ndarray,
+            grade: np.ndarray, missed: np.ndarray, carried: bool = False) -> None:  # fmt: skip
+        for name, values in zip(_COLUMNS, (np.full(len(pupil), exam), np.full(len(pupil), session),
+                                           pupil, subject, day, grade, missed,
+                                           np.full(len(pupil), carried)), strict=True):  # fmt: skip
+            self.parts[name].append(values)
+
+
+def _subject_rank(exam: str) -> tuple[list[str], np.ndarray]:
+    """The exam's subjects in sitting order (the k-th subject is sat on the k-th exam day) and each
+    subject's rank in it."""
+    order = list(dict.fromkeys(P.EXAM_SUBJECTS[exam] + P.EXAM_NATIONAL_FALLBACK))
+    rank = np.zeros(len(subjects()), dtype=np.int64)
+    rank[[subjects().index(s) for s in order]] = np.arange(len(order))
+    return order, rank
+
+
+def _sit_exam(
+    rng: np.random.Generator,
+    out: _Sittings,
+    e: int,
+    exam: str,
+    pupils: Pupils,
+    m: Movements,
+    school_year: str,
+) -> None:
+    """The normal session of ``exam`` for its level's pupils still enrolled, and for the national bac the
+    resit of the candidates present whose mean is below 10."""
+    lv = levels()
+    candidates = np.flatnonzero((pupils.level == lv.index(EXAM_LEVEL[exam])) & (m.dropout == NONE))
+    pos, subj = _papers(candidates, pupils, exam)
+    n_papers = np.bincount(pos, minlength=len(candidates))
+    r = _standardised(pupils.ability[candidates])
+    female = pupils.female[candidates]
+    present = rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE
+    if exam == "BAC_NAT":
+        noise = rng.normal(0.0, P.EXAM_PAPER_SD, len(pos))
+        spread = P.EXAM_LEVEL_SD * r
+        raw = np.bincount(pos, weights=spread[pos] + noise, minlength=len(candidates))
+        shift = _pass_shift(rng, raw / np.maximum(n_papers, 1), female, present)
+        marks = np.round(np.clip(spread[pos] + shift[pos] + noise, 0.0, 20.0), 1)
+    else:
+        level = P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
+        marks = _draw_marks(rng, level[pos])
+    order, rank = _subject_rank(exam)
+    day_index = rank[subj]
+    base = out.add_dates(exam_dates(school_year, exam, "normal", len(order)))
+    sat = present[pos]
+    out.add(e, 0, candidates[pos], subj, base + day_index, np.where(sat, marks, np.nan), ~sat)
+    if exam != "BAC_NAT":
+        return
+    sums = np.bincount(pos, weights=np.where(sat, marks, 0.0), minlength=len(candidates))
+    mean = sums / np.maximum(n_papers, 1)
+    resit = present & (mean < 10.0)
+    gain = P.EXAM_RESIT_GAIN + rng.normal(0.0, P.EXAM_RESIT_GAIN_SD, len(candidates))
+    keep = resit[pos]
+    resit_marks = _draw_marks(rng, (mean + gain)[pos[keep]])
+    resit_present = (rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE)[pos[keep]]
+    base = out.add_dates(exam_dates(school_year, exam, "resit", len(order)))
+    out.add(
+        e,
+        1,
+        candidates[pos[keep]],
+        subj[keep],
+        base + day_index[keep],
+        np.where(resit_present, resit_marks, np.nan),
+        ~resit_present,
+    )
+
+
+def _carry_regional(
+    rng: np.random.Generator, out: _Sittings, e: int, pupils: Pupils, m: Movements, previous: str
+) -> None:
+    """The 1BAC regional exam the 2BAC pupils sat the year before, in their 1BAC stream."""
+    crng = rng.spawn(1)[0]  # its own stream: the other entities' draws do not move
+    carried = np.flatnonzero((pupils.level == levels().index("2BAC")) & (m.dropout == NONE))
+    pos, subj = _papers(carried, pupils, "BAC_REG", _stream_in_1bac(pupils.stream[carried]))
+    female = pupils.female[carried]
+    r = _standardised(pupils.ability[carried])
+    level = P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
+    marks = _draw_marks(crng, level[pos])
+    sat = (crng.random(len(carried)) < P.EXAM_PRESENT_SHARE)[pos]
+    order, rank = _subject_rank("BAC_REG")
+    base = out.add_dates(exam_dates(previous, "BAC_REG", "normal", len(order)))
+    out.add(e, 0, carried[pos], subj, base + rank[subj], np.where(sat, marks, np.nan), ~sat, carried=True)
+
+
 def exam_results(
     rng: np.random.Generator,
     pupils: Pupils,
@@ -133,86 +233,14 @@ def exam_results(
     candidates' 1BAC regional exam of the previous school year is carried (``exam_year``)."""
     check_codes(list(EXAM_LEVEL), "code_exams")
     check_codes(["ABN"], "code_missed_test_codes")
-    lv = levels()
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
-
-    def add(exam: int, session: int, pupil: np.ndarray, subject: np.ndarray, day: np.ndarray,
-            grade: np.ndarray, missed: np.ndarray, carried: bool = False) -> None:  # fmt: skip
-        for name, values in zip(_COLUMNS, (np.full(len(pupil), exam), np.full(len(pupil), session),
-                                           pupil, subject, day, grade, missed,
-                                           np.full(len(pupil), carried)), strict=True):  # fmt: skip
-            parts[name].append(values)
-
+    out = _Sittings()
     exam_names = list(EXAM_LEVEL)
-    all_dates: list[date] = []
     for e, exam in enumerate(exam_names):
-        candidates = np.flatnonzero((pupils.level == lv.index(EXAM_LEVEL[exam])) & (m.dropout == NONE))
-        pos, subj = _papers(candidates, pupils, exam)
-        n_papers = np.bincount(pos, minlength=len(candidates))
-        r = _standardised(pupils.ability[candidates])
-        female = pupils.female[candidates]
-        present = rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE
-        if exam == "BAC_NAT":
-            noise = rng.normal(0.0, P.EXAM_PAPER_SD, len(pos))
-            spread = P.EXAM_LEVEL_SD * r
-            raw = np.bincount(pos, weights=spread[pos] + noise, minlength=len(candidates))
-            shift = _pass_shift(rng, raw / np.maximum(n_papers, 1), female, present)
-            marks = np.round(np.clip(spread[pos] + shift[pos] + noise, 0.0, 20.0), 1)
-        else:
-            level = (
-                P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
-            )
-            marks = _draw_marks(rng, level[pos])
-        # the k-th subject of the exam is sat on the k-th exam day
-        order = list(dict.fromkeys(P.EXAM_SUBJECTS[exam] + P.EXAM_NATIONAL_FALLBACK))
-        rank = np.zeros(len(subjects()), dtype=np.int64)
-        rank[[subjects().index(s) for s in order]] = np.arange(len(order))
-        day_index = rank[subj]
-        dates = exam_dates(school_year, exam, "normal", len(order))
-        base = len(all_dates)
-        all_dates += dates
-        sat = present[pos]
-        add(e, 0, candidates[pos], subj, base + day_index, np.where(sat, marks, np.nan), ~sat)
-        if exam != "BAC_NAT":
-            continue
-        sums = np.bincount(pos, weights=np.where(sat, marks, 0.0), minlength=len(candidates))
-        mean = sums / np.maximum(n_papers, 1)
-        resit = present & (mean < 10.0)
-        gain = P.EXAM_RESIT_GAIN + rng.normal(0.0, P.EXAM_RESIT_GAIN_SD, len(candidates))
-        keep = resit[pos]
-        resit_marks = _draw_marks(rng, (mean + gain)[pos[keep]])
-        resit_present = (rng.random(len(candidates)) < P.EXAM_PRESENT_SHARE)[pos[keep]]
-        dates = exam_dates(school_year, exam, "resit", len(order))
-        base = len(all_dates)
-        all_dates += dates
-        add(
-            e,
-            1,
-            candidates[pos[keep]],
-            subj[keep],
-            base + day_index[keep],
-            np.where(resit_present, resit_marks, np.nan),
-            ~resit_present,
-        )
+        _sit_exam(rng, out, e, exam, pupils, m, school_year)
     previous = school_year_label(first_year_of(school_year) - 1)
     if carry_regional:
-        # the 1BAC regional exam the 2BAC pupils sat the year before, in their 1BAC stream
-        crng = rng.spawn(1)[0]  # its own stream: the other entities' draws do not move
-        carried = np.flatnonzero((pupils.level == lv.index("2BAC")) & (m.dropout == NONE))
-        pos, subj = _papers(carried, pupils, "BAC_REG", _stream_in_1bac(pupils.stream[carried]))
-        female = pupils.female[carried]
-        r = _standardised(pupils.ability[carried])
-        level = P.EXAM_REGIONAL_MEAN + P.EXAM_LEVEL_SD * r + np.where(female, P.EXAM_REGIONAL_GIRL_SHIFT, 0)
-        marks = _draw_marks(crng, level[pos])
-        sat = (crng.random(len(carried)) < P.EXAM_PRESENT_SHARE)[pos]
-        order = list(dict.fromkeys(P.EXAM_SUBJECTS["BAC_REG"] + P.EXAM_NATIONAL_FALLBACK))
-        rank = np.zeros(len(subjects()), dtype=np.int64)
-        rank[[subjects().index(s) for s in order]] = np.arange(len(order))
-        base = len(all_dates)
-        all_dates += exam_dates(previous, "BAC_REG", "normal", len(order))
-        e = exam_names.index("BAC_REG")
-        add(e, 0, carried[pos], subj, base + rank[subj], np.where(sat, marks, np.nan), ~sat, carried=True)
-    cols = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+        _carry_regional(rng, out, exam_names.index("BAC_REG"), pupils, m, previous)
+    cols = {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.parts.items()}
     exam = cols["exam"].astype(np.int64)
     session = cols["session"].astype(np.int64)
     pupil = cols["pupil"].astype(np.int64)
@@ -232,7 +260,7 @@ def exam_results(
             "exam_code": pl.Series(exam_names, dtype=pl.String).gather(exam),
             "exam_session": pl.Series(["normal", "resit"], dtype=pl.String).gather(session),
             "subject_code": pl.Series(subjects(), dtype=pl.String).gather(subject),
-            "exam_date": pl.Series(all_dates, dtype=pl.Date).gather(day)
+            "exam_date": pl.Series(out.dates, dtype=pl.Date).gather(day)
             if n
             else pl.Series([], dtype=pl.Date),
             "grade": pl.Series(grade, dtype=pl.Float64).fill_nan(None),

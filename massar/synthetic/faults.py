@@ -569,6 +569,124 @@ def _absence_anchors(text: pl.DataFrame, contract: Contract, region: RegionYear 
     )
 
 
+@dataclass
+class _File:
+    """One file under injection: its rows, those a class already used, those never replaced, the keys of
+    the faulty lines made, and its sorted key hashes (computed once, when a mutation first moves a key)."""
+
+    text: pl.DataFrame
+    ctx: FaultContext
+    key: list[str]
+    taken: set[str]
+    used: np.ndarray
+    keep_clean: np.ndarray
+    file_keys: np.ndarray | None = None
+
+    def pool(self, fault: FaultClass) -> np.ndarray:
+        """The rows ``fault`` may take (a replacing class never takes a row to keep clean)."""
+        if fault.duplicate or fault.insert:
+            return np.flatnonzero(~self.used)
+        return np.flatnonzero(~self.used & ~self.keep_clean)
+
+    def pick(self, fault: FaultClass, count: int, pool: np.ndarray) -> np.ndarray:
+        """Up to ``count`` rows of ``pool`` drawn for ``fault`` (the eligible ones, if it has a rule)."""
+        rng, text, ctx = self.ctx.rng, self.text, self.ctx
+        candidates = np.sort(rng.choice(pool, size=min(len(pool), 10 * count + 50), replace=False))
+        if fault.eligible is not None:
+            candidates = candidates[fault.eligible(text[candidates], ctx).fill_null(False).to_numpy()]
+            if len(candidates) < count:  # a rare kind of row: look at the whole file
+                candidates = pool[fault.eligible(text[pool], ctx).fill_null(False).to_numpy()]
+        return np.sort(rng.permutation(candidates)[:count])
+
+    def after(self, pick: np.ndarray) -> np.ndarray:
+        """A random row at or after each picked row (where a duplicated or inserted line goes)."""
+        n = self.text.height
+        return pick + np.floor(self.ctx.rng.random(len(pick)) * (n - pick)).astype(np.int64)
+
+    def kept(self, rows: pl.DataFrame, bad: pl.DataFrame) -> np.ndarray:
+        """Which mutations to keep: those that changed the row and whose key collides with no other row nor
+        with an earlier faulty line; their keys join ``taken``."""
+        text, key = self.text, self.key
+        changed = ~pl.select(pl.all_horizontal(bad[c].eq_missing(rows[c]) for c in text.columns)).to_series()
+        old_keys, new_keys = _keys(rows, key), _keys(bad, key)
+        moved = (old_keys != new_keys).fill_null(True)
+        if moved.any() and self.file_keys is None:
+            self.file_keys = np.sort(_key_hashes(text, key))  # once per file: membership by binary search
+        clash = (
+            moved & pl.Series(_in_sorted(_key_hashes(bad, key), self.file_keys))
+            if self.file_keys is not None
+            else moved & False
+        )
+        seen = [k_ in self.taken for k_ in new_keys.to_list()]
+        ok = (changed & ~clash & ~pl.Series(seen)).to_numpy()
+        ok &= ~new_keys.is_duplicated().to_numpy() | new_keys.is_first_distinct().to_numpy()
+        self.taken.update(new_keys.filter(pl.Series(ok)).to_list())
+        return ok
+
+
+def _lines(rows: pl.DataFrame, position: np.ndarray, fault: FaultClass) -> pl.DataFrame:
+    """Faulty lines of ``fault`` at ``position`` (2 * row: in place of the row; 2 * row + 1: after it)."""
+    return rows.with_columns(pl.Series(_ROW, position), pl.lit(fault.name).alias(_FAULT))
+
+
+def _faulty_part(
+    file: _File,
+    fault: FaultClass,
+    pick: np.ndarray,
+    fresh_keys: Callable[[int], dict[str, pl.Series]] | None,
+) -> tuple[str, pl.DataFrame] | None:
+    """The faulty lines ``fault`` makes of the picked rows, as ``("added", lines)`` (after a row, or at a
+    random place for new keys) or ``("replaced", lines)``; None when no mutation is kept."""
+    rows = file.text[pick]
+    if fault.duplicate:
+        file.used[pick] = True
+        return "added", _lines(rows, 2 * file.after(pick) + 1, fault)
+    assert fault.mutate is not None
+    if fresh_keys is not None:
+        rows = rows.with_columns(**fresh_keys(len(pick)))  # type: ignore[misc]
+    bad = fault.mutate(rows, file.ctx)
+    ok = file.kept(rows, bad)
+    pick, bad = pick[ok], bad.filter(pl.Series(ok))
+    k = len(pick)
+    if k == 0:
+        return None
+    if fresh_keys is not None:
+        where = np.floor(file.ctx.rng.random(k) * file.text.height).astype(np.int64)
+        return "added", _lines(bad, 2 * where + 1, fault)
+    file.used[pick] = True
+    if fault.insert:
+        return "added", _lines(bad, 2 * file.after(pick) + 1, fault)
+    return "replaced", _lines(bad, 2 * pick, fault)
+
+
+def _merge(
+    text: pl.DataFrame, contract: Contract, replaced: list[pl.DataFrame], added: list[pl.DataFrame]
+) -> Injection:
+    """The file's rows: the clean rows in place, a replaced row at its row's place (2 * row), an added row
+    after its row (2 * row + 1; several added after one row keep the order they were made in); one gather
+    from the file's rows followed by the new ones (no copy of the file before it)."""
+    n = text.height
+    replaced_rows = (
+        np.concatenate([r[_ROW].to_numpy() // 2 for r in replaced]) if replaced else np.array([], int)
+    )
+    keep = np.ones(n, dtype=bool)
+    keep[replaced_rows] = False
+    extra = [p.select(contract.column_names) for p in (*replaced, *added)]
+    kept = np.flatnonzero(keep)
+    position = np.concatenate([2 * kept, *(p[_ROW].cast(pl.Int64).to_numpy() for p in (*replaced, *added))])
+    part = np.repeat(np.arange(len(extra) + 1), [len(kept), *(p.height for p in extra)])
+    source = np.concatenate([kept, n + np.arange(sum(p.height for p in extra))])
+    order = np.lexsort((np.arange(len(position)), part, position))
+    names = [name for p in (*replaced, *added) for name in p[_FAULT].to_list()]
+    merged = pl.concat([text, *extra], how="vertical")[source[order]]
+    faulty = np.flatnonzero(part[order] > 0)
+    faults = [
+        (int(i) + 2, names[j - len(kept)])
+        for i, j in zip(faulty.tolist(), order[faulty].tolist(), strict=True)
+    ]
+    return Injection(merged, faults)
+
+
 def inject(
     text: pl.DataFrame,
     contract: Contract,
@@ -615,99 +733,31 @@ def inject(
     if adds and fresh_keys is None:
         raise ValueError(f"{contract.name} is referenced by other entities: fault injection needs fresh_keys")
     ctx = FaultContext(contract, school_year, rng, region)
-    key = list(contract.primary_key)
-    file_keys: np.ndarray | None = None  # sorted key hashes of the file's rows
     taken = set() if taken is None else taken  # keys of the faulty lines already made
-    used = np.zeros(n, dtype=bool)
-    replaced: list[pl.DataFrame] = []
-    added: list[pl.DataFrame] = []
+    file = _File(text, ctx, list(contract.primary_key), taken, np.zeros(n, dtype=bool), keep_clean)
+    made: dict[str, list[pl.DataFrame]] = {"replaced": [], "added": []}
     for fault, count in zip(classes, counts, strict=True):
         if (
             count == 0
             and owed
             and fault.name in owed
             and per_class[fault.name] > 0
-            and 2 * (used.sum() + 1) <= n
+            and 2 * (file.used.sum() + 1) <= n
         ):
             count = 1  # not injected in the entity yet; the file keeps at least half its rows clean
-        pool = np.flatnonzero(~used if (fault.duplicate or fault.insert) else ~used & ~keep_clean)
+        pool = file.pool(fault)
         if count == 0 or len(pool) == 0:
             continue
-        candidates = np.sort(rng.choice(pool, size=min(len(pool), 10 * count + 50), replace=False))
-        if fault.eligible is not None:
-            candidates = candidates[fault.eligible(text[candidates], ctx).fill_null(False).to_numpy()]
-            if len(candidates) < count:  # a rare kind of row: look at the whole file
-                candidates = pool[fault.eligible(text[pool], ctx).fill_null(False).to_numpy()]
-        pick = np.sort(rng.permutation(candidates)[:count])
-        k = len(pick)
-        if k == 0:
-            continue
-        rows = text[pick]
-        if fault.duplicate:
-            used[pick] = True
-            after = pick + np.floor(rng.random(k) * (n - pick)).astype(np.int64)
-            added.append(rows.with_columns(pl.Series(_ROW, 2 * after + 1), pl.lit(fault.name).alias(_FAULT)))
-            continue
-        assert fault.mutate is not None
-        fresh = adds and fresh_keys is not None
-        if fresh:
-            rows = rows.with_columns(**fresh_keys(k))  # type: ignore[misc]
-        bad = fault.mutate(rows, ctx)
-        # keep the mutations that changed the row and whose key collides with no other row
-        changed = ~pl.select(pl.all_horizontal(bad[c].eq_missing(rows[c]) for c in text.columns)).to_series()
-        old_keys, new_keys = _keys(rows, key), _keys(bad, key)
-        moved = (old_keys != new_keys).fill_null(True)
-        if moved.any() and file_keys is None:
-            file_keys = np.sort(_key_hashes(text, key))  # once per file: membership by binary search
-        clash = (
-            moved & pl.Series(_in_sorted(_key_hashes(bad, key), file_keys))
-            if file_keys is not None
-            else moved & False
-        )
-        seen = [k_ in taken for k_ in new_keys.to_list()]
-        ok = (changed & ~clash & ~pl.Series(seen)).to_numpy()
-        ok &= ~new_keys.is_duplicated().to_numpy() | new_keys.is_first_distinct().to_numpy()
-        taken.update(new_keys.filter(pl.Series(ok)).to_list())
-        pick, bad = pick[ok], bad.filter(pl.Series(ok))
-        k = len(pick)
-        if k == 0:
-            continue
-        if fresh:
-            where = np.floor(rng.random(k) * n).astype(np.int64)
-            added.append(bad.with_columns(pl.Series(_ROW, 2 * where + 1), pl.lit(fault.name).alias(_FAULT)))
-        elif fault.insert:
-            used[pick] = True
-            after = pick + np.floor(rng.random(k) * (n - pick)).astype(np.int64)
-            added.append(bad.with_columns(pl.Series(_ROW, 2 * after + 1), pl.lit(fault.name).alias(_FAULT)))
-        else:
-            used[pick] = True
-            replaced.append(bad.with_columns(pl.Series(_ROW, 2 * pick), pl.lit(fault.name).alias(_FAULT)))
+        pick = file.pick(fault, count, pool)
+        part = _faulty_part(file, fault, pick, fresh_keys if adds else None) if len(pick) else None
+        if part is not None:
+            made[part[0]].append(part[1])
+    replaced, added = made["replaced"], made["added"]
     if owed is not None:
         owed.difference_update(p[_FAULT][0] for p in (*replaced, *added))
     if not replaced and not added:
         return Injection(text)
-    replaced_rows = (
-        np.concatenate([r[_ROW].to_numpy() // 2 for r in replaced]) if replaced else np.array([], int)
-    )
-    keep = np.ones(n, dtype=bool)
-    keep[replaced_rows] = False
-    # the file's rows: the clean rows in place, a replaced row at its row's place (2 * row), an added row
-    # after its row (2 * row + 1; several added after one row keep the order they were made in)
-    # one gather from the file's rows followed by the new ones (no copy of the file before it)
-    extra = [p.select(contract.column_names) for p in (*replaced, *added)]
-    kept = np.flatnonzero(keep)
-    position = np.concatenate([2 * kept, *(p[_ROW].cast(pl.Int64).to_numpy() for p in (*replaced, *added))])
-    part = np.repeat(np.arange(len(extra) + 1), [len(kept), *(p.height for p in extra)])
-    source = np.concatenate([kept, n + np.arange(sum(p.height for p in extra))])
-    order = np.lexsort((np.arange(len(position)), part, position))
-    names = [name for p in (*replaced, *added) for name in p[_FAULT].to_list()]
-    merged = pl.concat([text, *extra], how="vertical")[source[order]]
-    faulty = np.flatnonzero(part[order] > 0)
-    faults = [
-        (int(i) + 2, names[j - len(kept)])
-        for i, j in zip(faulty.tolist(), order[faulty].tolist(), strict=True)
-    ]
-    return Injection(merged, faults)
+    return _merge(text, contract, replaced, added)
 
 
 # The domain generators register their own fault classes when imported (massar.synthetic.domains).

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from tqdm import tqdm
 
@@ -44,6 +45,7 @@ from massar.synthetic.drops import (
 )
 from massar.synthetic.faults import (
     REGISTRY,
+    Injection,
     RegionYear,
     applicable,
     class_rates,
@@ -52,7 +54,7 @@ from massar.synthetic.faults import (
 )
 from massar.synthetic.population import regional_private_shares
 from massar.synthetic.reference import Region, allocate, regions
-from massar.synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, year_rng
+from massar.synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, YearOutput, year_rng
 from massar.synthetic.writer import (
     BOM,
     LINE_END,
@@ -195,6 +197,201 @@ def _drop_rates(contract: Contract, fault_rate: float, file_fault_rate: float,
     return rates
 
 
+def _check_arguments(
+    pupils: int, years: int, fault_rate: float, file_fault_rate: float, fault_rates: dict[str, float] | None
+) -> None:
+    """Raise ``ValueError`` on a negative size, a rate outside [0, 1] or an unknown fault class."""
+    if pupils < 0 or years < 1:
+        raise ValueError("pupils must be >= 0 and years >= 1")
+    if not 0 <= fault_rate <= 1 or not 0 <= file_fault_rate <= 1:
+        raise ValueError("fault rates must be between 0 and 1")
+    unknown = set(fault_rates or {}) - set(REGISTRY)
+    if unknown:
+        raise ValueError(f"unknown fault classes: {sorted(unknown)}")
+
+
+@dataclass
+class _RegionYearFiles:
+    """What the chunks of one region-year share: its files (opened by the first chunk to write), their
+    sinks, the keys of the faulty lines made per entity, and the random stream of its faults."""
+
+    region: Region
+    label: str
+    year: int
+    days: tuple[date, ...]
+    fault_rng: np.random.Generator
+    fresh: _FreshKeys
+    files: dict[str, ExportFile] = field(default_factory=dict)
+    sinks: dict[str, FileSink] = field(default_factory=dict)
+    taken: dict[str, set[str]] = field(default_factory=dict)
+    domain_counters: dict[str, int] = field(default_factory=dict)
+
+
+class _Run:
+    """One generation's state: files written and faulty lines per school year, rows per entity, pupils per
+    year, time and memory per step, and the writer thread (files are written and hashed on it while the next
+    entity is prepared)."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        labels: list[str],
+        seed: int,
+        fault_rate: float,
+        fault_rates: dict[str, float] | None,
+        file_fault_rate: float,
+    ) -> None:
+        self.out_dir, self.seed = out_dir, seed
+        self.fault_rate, self.fault_rates, self.file_fault_rate = fault_rate, fault_rates, file_fault_rate
+        self.written: dict[str, list[WrittenFile]] = {label: [] for label in labels}
+        self.fault_rows: dict[str, list[tuple[str, int, str, str]]] = {label: [] for label in labels}
+        self.rows: dict[str, int] = dict.fromkeys(sorted(CONTRACTS), 0)
+        self.pupil_counts = dict.fromkeys(labels, 0)
+        self.step_seconds: dict[str, float] = {}
+        self.step_rss: dict[str, int] = {}
+        self.clock = time.perf_counter()
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="export-writer")
+        self.pending: list[Future[None]] = []
+        # per entity: the fault classes with a positive rate not injected yet in the run (see faults.inject)
+        self.owed: dict[str, set[str]] = {
+            name: {c for c, rate in class_rates(contract, fault_rate, fault_rates).items() if rate > 0}
+            for name, contract in CONTRACTS.items()
+        }
+
+    def lap(self, step: str) -> None:
+        """Add the time since the last lap to ``step``, and the resident set now to its highest."""
+        now = time.perf_counter()
+        self.step_seconds[step] = self.step_seconds.get(step, 0.0) + now - self.clock
+        self.step_rss[step] = max(self.step_rss.get(step, 0), _rss())
+        self.clock = now
+
+    def wait_files(self) -> None:
+        for done in self.pending:
+            done.result()
+        self.pending.clear()
+
+    def emit(self, out: FileOut, ry: _RegionYearFiles) -> None:
+        sink = ry.sinks.get(out.relative)
+        if sink is None:
+            sink = ry.sinks[out.relative] = FileSink(self.out_dir, out.relative)
+        if out.data:
+            self.pending.append(self.writer.submit(sink.write, out.data))
+        self.rows[out.entity] += out.rows
+        self.fault_rows[ry.label].extend((out.relative, line, out.entity, name) for line, name in out.faults)
+
+    def record(self, label: str, region_code: str, file: ExportFile, sink: FileSink) -> None:
+        lines = file.rows + (file.tail is not None)
+        self.written[label].append(WrittenFile(file.relative, file.entity, region_code, lines, sink.sha256()))
+
+    def region_year(
+        self, ry: _RegionYearFiles, sims: list[RegionSimulation], secrets: Path, bar: tqdm
+    ) -> None:
+        """The chunks of one region-year one after the other, then its files closed and recorded."""
+        for chunk, sim in enumerate(sims):
+            bar.set_postfix_str(f"{ry.label} region {ry.region.code} chunk {chunk + 1}/{len(sims)}")
+            self.chunk(ry, sim, chunk, secrets)
+            bar.update(1)
+        for relative in sorted(ry.files):
+            file = ry.files[relative]
+            self.emit(close(file), ry)
+            # the manifest's entry once the writer thread has written (and hashed) the file's last part
+            self.pending.append(
+                self.writer.submit(self.record, ry.label, ry.region.code, file, ry.sinks[relative])
+            )
+
+    def chunk(self, ry: _RegionYearFiles, sim: RegionSimulation, chunk: int, secrets: Path) -> None:
+        """One chunk's year simulated, then its rows made faulty and appended to the region-year's files."""
+        self.clock = time.perf_counter()
+        output = sim.year(ry.year)
+        output.frames.update(
+            domain_frames(
+                output.frames,
+                ry.label,
+                ry.year,
+                ry.region.code,
+                self.seed,
+                chunk=chunk,
+                counters=ry.domain_counters,
+            )
+        )
+        self.pupil_counts[ry.label] += output.frames["pupils"].height
+        with secrets.open("ab") as f:
+            f.write(render(output.secrets)[len(BOM) :].split(LINE_END.encode(), 1)[1])
+        self.lap("simulation")
+        missing = set(CONTRACTS) - set(output.frames)
+        if missing:
+            raise NotImplementedError(f"the synthetic source does not generate {sorted(missing)} yet")
+        texts = {e: format_frame(output.frames[e], CONTRACTS[e]) for e in ("enrollments", "classes")}
+        context = _region_year(output.frames, ry.label, texts["enrollments"])
+        # enrollments first: the absences' faults need the enrollment windows that stay valid
+        for entity in ["enrollments", *sorted(set(CONTRACTS) - {"enrollments"})]:
+            context = self.entity(ry, entity, output, texts, context)
+
+    def entity(
+        self,
+        ry: _RegionYearFiles,
+        entity: str,
+        output: YearOutput,
+        texts: dict[str, pl.DataFrame],
+        context: RegionYear,
+    ) -> RegionYear:
+        """One entity of a chunk's year: made faulty, cut into its files, handed to the writer; returns the
+        region-year context (the enrollment windows updated once the enrollments are made faulty)."""
+        contract = CONTRACTS[entity]
+        if entity == "pupils":
+            output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
+        frame = output.frames.pop(entity)
+        text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
+        del frame
+        injected = inject(
+            text,
+            contract,
+            ry.label,
+            self.fault_rate,
+            ry.fault_rng,
+            ry.fresh.for_entity(entity),
+            region=context,
+            rates=self.fault_rates,
+            taken=ry.taken.setdefault(entity, set()),
+            owed=self.owed[entity],
+        )
+        rates = _drop_rates(contract, self.fault_rate, self.file_fault_rate, self.fault_rates)
+        plan = DropPlan(ry.label, ry.region.code, ry.days, rates)
+        if entity == "fee_payments":  # receipts with a fault are not transferred
+            output.frames["fee_transfers"] = hold_back(
+                output.frames["fee_transfers"], _valid(injected), ry.year
+            )
+        if entity == "enrollments":
+            context = replace(context, windows=_windows(_valid(injected)))
+        parts = files_of(injected.text, injected.faults, contract, plan, ry.fault_rng, ry.files, context)
+        del injected, text
+        self.lap(entity)
+        # the previous entity's files are written first: at most two entities' bytes are held
+        self.wait_files()
+        self.lap("writing (wait)")
+        for out in parts:
+            self.emit(out, ry)
+        return context
+
+    def finish(self, labels: list[str], pupils: int) -> dict[str, int]:
+        """Wait for the writer, write each year's manifest and faults; returns the faulty lines per class."""
+        self.wait_files()
+        self.writer.shutdown()
+        by_class: dict[str, int] = {}
+        for label in labels:
+            write_manifest(self.out_dir, label, self.seed, pupils, self.written[label])
+            write_faults(self.out_dir, label, self.fault_rows[label])
+            for *_, name in self.fault_rows[label]:
+                by_class[name] = by_class.get(name, 0) + 1
+        return by_class
+
+
+def _valid(injected: Injection) -> pl.DataFrame:
+    """The rows of an injected file that are not faulty."""
+    faulty = [line - 2 for line, _ in injected.faults]
+    return injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty)).drop("_i")
+
+
 def generate(
     out_dir: Path,
     pupils: int,
@@ -219,21 +416,11 @@ def generate(
     go to daily drops (``daily_days=DAILY_DAYS`` for the architecture's layout; late corrections need them).
     A region with more than ``chunk_pupils`` pupils is generated in chunks of at most that many.
     """
-    if pupils < 0 or years < 1:
-        raise ValueError("pupils must be >= 0 and years >= 1")
-    if not 0 <= fault_rate <= 1 or not 0 <= file_fault_rate <= 1:
-        raise ValueError("fault rates must be between 0 and 1")
-    unknown = set(fault_rates or {}) - set(REGISTRY)
-    if unknown:
-        raise ValueError(f"unknown fault classes: {sorted(unknown)}")
+    _check_arguments(pupils, years, fault_rate, file_fault_rate, fault_rates)
     check_registry()
     started = time.perf_counter()
     out_dir = Path(out_dir)
     labels = [school_year_label(first_year + i) for i in range(years)]
-    written: dict[str, list[WrittenFile]] = {label: [] for label in labels}
-    fault_rows: dict[str, list[tuple[str, int, str, str]]] = {label: [] for label in labels}
-    rows: dict[str, int] = dict.fromkeys(sorted(CONTRACTS), 0)
-    pupil_counts = dict.fromkeys(labels, 0)
     allocation = pupils_by_region(pupils)
     plans = {r.code: plan_chunks(r, allocation[r.code], chunk_pupils) for r in regions()}
     private_shares = regional_private_shares(allocation)
@@ -244,42 +431,7 @@ def generate(
         disable=not progress,
     )
     secrets_files = {label: _start_secrets(out_dir, label) for label in labels}
-    step_seconds: dict[str, float] = {}
-    step_rss: dict[str, int] = {}
-
-    def lap(step: str, since: float) -> float:
-        now = time.perf_counter()
-        step_seconds[step] = step_seconds.get(step, 0.0) + now - since
-        step_rss[step] = max(step_rss.get(step, 0), _rss())
-        return now
-
-    # files are written (and hashed) on this thread while the next entity is prepared
-    writer = ThreadPoolExecutor(1, thread_name_prefix="export-writer")
-    pending: list[Future[None]] = []
-
-    def wait_files() -> None:
-        for done in pending:
-            done.result()
-        pending.clear()
-
-    def emit(out: FileOut, sinks: dict[str, FileSink], label: str) -> None:
-        sink = sinks.get(out.relative)
-        if sink is None:
-            sink = sinks[out.relative] = FileSink(out_dir, out.relative)
-        if out.data:
-            pending.append(writer.submit(sink.write, out.data))
-        rows[out.entity] += out.rows
-        fault_rows[label].extend((out.relative, line, out.entity, name) for line, name in out.faults)
-
-    def record(label: str, region_code: str, file: ExportFile, sink: FileSink) -> None:
-        lines = file.rows + (file.tail is not None)
-        written[label].append(WrittenFile(file.relative, file.entity, region_code, lines, sink.sha256()))
-
-    # per entity: the fault classes with a positive rate not injected yet in the run (see faults.inject)
-    owed: dict[str, set[str]] = {
-        name: {c for c, rate in class_rates(contract, fault_rate, fault_rates).items() if rate > 0}
-        for name, contract in CONTRACTS.items()
-    }
+    run = _Run(out_dir, labels, seed, fault_rate, fault_rates, file_fault_rate)
     for region in regions():
         counters = RegionCounters(region)
         sims = [
@@ -298,102 +450,22 @@ def generate(
             year = first_year + offset
             fault_rng = year_rng(seed, year, region.code, FAULT_STREAM)
             days = _daily_days(label, daily_days, daily_from)
-            files: dict[str, ExportFile] = {}  # the region-year's files, opened by the first chunk to write
-            sinks: dict[str, FileSink] = {}
-            taken: dict[str, set[str]] = {}  # keys of the faulty lines made, per entity (all chunks)
-            domain_counters: dict[str, int] = {}
-            for chunk, sim in enumerate(sims):
-                bar.set_postfix_str(f"{label} region {region.code} chunk {chunk + 1}/{len(sims)}")
-                clock = time.perf_counter()
-                output = sim.year(year)
-                output.frames.update(
-                    domain_frames(
-                        output.frames, label, year, region.code, seed, chunk=chunk, counters=domain_counters
-                    )
-                )
-                pupil_counts[label] += output.frames["pupils"].height
-                with secrets_files[label].open("ab") as f:
-                    f.write(render(output.secrets)[len(BOM) :].split(LINE_END.encode(), 1)[1])
-                clock = lap("simulation", clock)
-                missing = set(CONTRACTS) - set(output.frames)
-                if missing:
-                    raise NotImplementedError(f"the synthetic source does not generate {sorted(missing)} yet")
-                texts = {e: format_frame(output.frames[e], CONTRACTS[e]) for e in ("enrollments", "classes")}
-                context = _region_year(output.frames, label, texts["enrollments"])
-                # enrollments first: the absences' faults need the enrollment windows that stay valid
-                for entity in ["enrollments", *sorted(set(CONTRACTS) - {"enrollments"})]:
-                    contract = CONTRACTS[entity]
-                    if entity == "pupils":
-                        output.pupils()  # waits for the parent-secret hashes (computed while the rest ran)
-                    frame = output.frames.pop(entity)
-                    text = texts.pop(entity) if entity in texts else format_frame(frame, contract)
-                    del frame
-                    injected = inject(
-                        text,
-                        contract,
-                        label,
-                        fault_rate,
-                        fault_rng,
-                        fresh.for_entity(entity),
-                        region=context,
-                        rates=fault_rates,
-                        taken=taken.setdefault(entity, set()),
-                        owed=owed[entity],
-                    )
-                    plan = DropPlan(
-                        label,
-                        region.code,
-                        days,
-                        _drop_rates(contract, fault_rate, file_fault_rate, fault_rates),
-                    )
-                    if entity == "fee_payments":  # receipts with a fault are not transferred
-                        faulty = [line - 2 for line, _ in injected.faults]
-                        valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
-                        output.frames["fee_transfers"] = hold_back(
-                            output.frames["fee_transfers"], valid.drop("_i"), year
-                        )
-                    if entity == "enrollments":
-                        faulty = [line - 2 for line, _ in injected.faults]
-                        valid = injected.text.with_row_index("_i").filter(~pl.col("_i").is_in(faulty))
-                        context = replace(context, windows=_windows(valid.drop("_i")))
-                    parts = files_of(
-                        injected.text, injected.faults, contract, plan, fault_rng, files, context
-                    )
-                    del injected, text
-                    clock = lap(entity, clock)
-                    # the previous entity's files are written first: at most two entities' bytes are held
-                    wait_files()
-                    clock = lap("writing (wait)", clock)
-                    for out in parts:
-                        emit(out, sinks, label)
-                    del parts
-                bar.update(1)
-            for relative in sorted(files):
-                file = files[relative]
-                emit(close(file), sinks, label)
-                # the manifest's entry once the writer thread has written (and hashed) the file's last part
-                pending.append(writer.submit(record, label, region.code, file, sinks[relative]))
-    wait_files()
-    writer.shutdown()
+            ry = _RegionYearFiles(region, label, year, days, fault_rng, fresh)
+            run.region_year(ry, sims, secrets_files[label], bar)
+    by_class = run.finish(labels, pupils)
     bar.close()
-    by_class: dict[str, int] = {}
-    for label in labels:
-        write_manifest(out_dir, label, seed, pupils, written[label])
-        write_faults(out_dir, label, fault_rows[label])
-        for *_, name in fault_rows[label]:
-            by_class[name] = by_class.get(name, 0) + 1
     return GenerationSummary(
         out_dir=out_dir,
         school_years=labels,
-        files=sum(len(v) for v in written.values()),
-        rows=rows,
+        files=sum(len(v) for v in run.written.values()),
+        rows=run.rows,
         faults=sum(by_class.values()),
         faults_by_class=dict(sorted(by_class.items())),
-        pupils_by_year=pupil_counts,
+        pupils_by_year=run.pupil_counts,
         seed=seed,
         seconds=time.perf_counter() - started,
-        seconds_by_step=step_seconds,
-        rss_by_step=step_rss,
+        seconds_by_step=run.step_seconds,
+        rss_by_step=run.step_rss,
         chunks={code: len(c) for code, c in plans.items()},
     )
 

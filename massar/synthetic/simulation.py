@@ -33,7 +33,7 @@ from massar.synthetic.population import (
 )
 from massar.synthetic.reference import Region, cycles, levels
 from massar.synthetic.sampling import systematic_draw
-from massar.synthetic.schools import SchoolCodes, SchoolRegistry, consolidate_streams, form_classes
+from massar.synthetic.schools import Classes, SchoolCodes, SchoolRegistry, consolidate_streams, form_classes
 from massar.synthetic.staff import Counter, TeacherPool, staff
 from massar.synthetic.timetables import timetables
 
@@ -158,18 +158,8 @@ class RegionSimulation:
         pupils.stream = consolidate_streams(pupils.school, pupils.level, pupils.stream, P.MIN_STREAM_PUPILS)
         pupil_class, classes = form_classes(rng, self.registry, pupils.school, pupils.level, pupils.stream)
 
-        days = np.array(school_days(label), dtype="datetime64[D]")
-        second = int(np.searchsorted(days, np.datetime64(second_semester_start(label), "D")))
-        ctx = activity.YearContext(
-            school_year=label,
-            region_code=self.region.code,
-            days=days,
-            day_series=pl.Series("day", days).cast(pl.Date),
-            second_semester=second,
-            student_codes=codes.student_codes(self.region.code, pupils.number),
-            class_codes=classes.code,
-            school_codes=pl.Series(self.registry.code, dtype=pl.String),
-        )
+        ctx = self._context(label, pupils, classes)
+        days = ctx.days
         secrets, pending = self._parent_access(pupils, ctx.student_codes)
         m = movements(rng, pupils, pupil_class, classes, self.registry, len(days))
         st = stints(m, pupil_class, classes, len(days))
@@ -224,6 +214,22 @@ class RegionSimulation:
             return pl.Series("parent_secret_hash", [self._hash[k] for k in numbers], dtype=pl.String)[order]
 
         return YearOutput(label, frames, secrets_frame, hashes)
+
+    def _context(self, label: str, pupils: Pupils, classes: Classes) -> activity.YearContext:
+        """What the activity of school year ``label`` shares: its school days, the first day of the second
+        semester, and the pupils', classes' and schools' codes."""
+        days = np.array(school_days(label), dtype="datetime64[D]")
+        second = int(np.searchsorted(days, np.datetime64(second_semester_start(label), "D")))
+        return activity.YearContext(
+            school_year=label,
+            region_code=self.region.code,
+            days=days,
+            day_series=pl.Series("day", days).cast(pl.Date),
+            second_semester=second,
+            student_codes=codes.student_codes(self.region.code, pupils.number),
+            class_codes=classes.code,
+            school_codes=pl.Series(self.registry.code, dtype=pl.String),
+        )
 
     def _parent_access(self, pupils: Pupils, student_codes: pl.Series) -> tuple[list[str], Future[None]]:
         """Each pupil's parent secret (drawn once per pupil: they never change), and the hashing of the new

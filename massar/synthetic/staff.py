@@ -132,6 +132,72 @@ def _main_school(teacher: np.ndarray, school: np.ndarray, hours: np.ndarray) -> 
     return (pair % n_schools)[best][head]
 
 
+def _teacher_keys(
+    teacher_sorted: np.ndarray,
+    order: np.ndarray,
+    school: np.ndarray,
+    group: np.ndarray,
+    taught: np.ndarray,
+    n_groups: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The teachers' keys (main school, group, slot; sorted) and each block's teacher (an index into the
+    keys). ``teacher_sorted``, ``school``, ``group``, ``taught``: per block in ``order``. The slot is the
+    teacher's rank among the teachers of that school and group (a stable identity across years)."""
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = teacher_sorted[1:] != teacher_sorted[:-1]
+    t_sg = _main_school(teacher_sorted, school, taught) * n_groups
+    t_sg = t_sg + group[starts]
+    by_sg = np.argsort(t_sg, kind="stable")
+    sorted_sg = t_sg[by_sg]
+    t_slot = np.empty(len(t_sg), dtype=np.int64)
+    t_slot[by_sg] = np.arange(len(t_sg)) - np.searchsorted(sorted_sg, sorted_sg, side="left")
+    teacher_of_block = np.empty(len(order), dtype=np.int64)
+    teacher_of_block[order] = teacher_sorted
+    keys_unsorted = t_sg * _SLOTS + t_slot
+    keys, key_index = np.unique(keys_unsorted, return_inverse=True)
+    return keys, key_index[teacher_of_block]
+
+
+def _teachers_frame(
+    rng: np.random.Generator,
+    pool: TeacherPool,
+    registry: SchoolRegistry,
+    keys: np.ndarray,
+    n_groups: int,
+    statutory: np.ndarray,
+    school_year: str,
+) -> tuple[pl.DataFrame, pl.Series]:
+    """The teachers entity (typed) of the teachers' keys, resolved to people of the pool, and their codes."""
+    school_cycle = np.array(registry.cycle, dtype=np.int64)
+    k_school = keys // _SLOTS // n_groups
+    k_group = keys // _SLOTS % n_groups
+    female_share = (
+        np.array([P.TEACHER_FEMALE_SHARE[c] for c in cycles()])[school_cycle[k_school]]
+        if len(keys)
+        else np.array([])
+    )
+    rows = pool.resolve(rng, keys, female_share)
+    teacher_codes = pool.codes(rows)
+    first, last = pool.names_fr(rows)
+    n = len(keys)
+    teachers = pl.DataFrame(
+        {
+            "school_year": pl.repeat(school_year, n, dtype=pl.String, eager=True),
+            "region_code": pl.repeat(pool.region_code, n, dtype=pl.String, eager=True),
+            "teacher_code": teacher_codes,
+            "school_code": pl.Series(registry.code, dtype=pl.String).gather(k_school),
+            "last_name_fr": pl.Series(last, dtype=pl.String),
+            "first_name_fr": pl.Series(first, dtype=pl.String),
+            "sex": pl.Series(np.where(np.array(pool.female, dtype=bool)[rows], "F", "M"), dtype=pl.String)
+            if n
+            else pl.Series([], dtype=pl.String),
+            "subject_code": pl.Series(subjects(), dtype=pl.String).gather(k_group),
+            "statutory_hours": pl.Series(statutory[k_school], dtype=pl.Int64),
+        }
+    )
+    return teachers, teacher_codes
+
+
 def staff(
     rng: np.random.Generator,
     classes: Classes,
@@ -183,49 +249,12 @@ def staff(
     teacher_sorted = _split_pools(
         b_pool[order], block_hours[order], capacity[order], block_taught[order], ceiling[order]
     )
-    # each teacher's first block gives their school; the slot is their rank among the teachers of that
-    # school and group (a stable identity across years)
-    starts = np.ones(len(order), dtype=bool)
-    starts[1:] = teacher_sorted[1:] != teacher_sorted[:-1]
-    t_sg = _main_school(teacher_sorted, b_school[order], block_taught[order]) * n_groups
-    t_sg = t_sg + b_group[order][starts]
-    by_sg = np.argsort(t_sg, kind="stable")
-    sorted_sg = t_sg[by_sg]
-    t_slot = np.empty(len(t_sg), dtype=np.int64)
-    t_slot[by_sg] = np.arange(len(t_sg)) - np.searchsorted(sorted_sg, sorted_sg, side="left")
-    teacher_of_block = np.empty(len(order), dtype=np.int64)
-    teacher_of_block[order] = teacher_sorted
-    keys_unsorted = t_sg * _SLOTS + t_slot
-    keys, key_index = np.unique(keys_unsorted, return_inverse=True)
-    teacher_of_block = key_index[teacher_of_block]
-    k_school = keys // _SLOTS // n_groups
-    k_group = keys // _SLOTS % n_groups
-    female_share = (
-        np.array([P.TEACHER_FEMALE_SHARE[c] for c in cycles()])[school_cycle[k_school]]
-        if len(keys)
-        else np.array([])
+    keys, teacher_of_block = _teacher_keys(
+        teacher_sorted, order, b_school[order], b_group[order], block_taught[order], n_groups
     )
-    rows = pool.resolve(rng, keys, female_share)
-    teacher_codes = pool.codes(rows)
+    teachers, teacher_codes = _teachers_frame(rng, pool, registry, keys, n_groups, statutory, school_year)
     school_codes = pl.Series(registry.code, dtype=pl.String)
     subject_codes = pl.Series(subjects(), dtype=pl.String)
-    first, last = pool.names_fr(rows)
-    n = len(keys)
-    teachers = pl.DataFrame(
-        {
-            "school_year": pl.repeat(school_year, n, dtype=pl.String, eager=True),
-            "region_code": pl.repeat(pool.region_code, n, dtype=pl.String, eager=True),
-            "teacher_code": teacher_codes,
-            "school_code": school_codes.gather(k_school),
-            "last_name_fr": pl.Series(last, dtype=pl.String),
-            "first_name_fr": pl.Series(first, dtype=pl.String),
-            "sex": pl.Series(np.where(np.array(pool.female, dtype=bool)[rows], "F", "M"), dtype=pl.String)
-            if n
-            else pl.Series([], dtype=pl.String),
-            "subject_code": subject_codes.gather(k_group),
-            "statutory_hours": pl.Series(statutory[k_school], dtype=pl.Int64),
-        }
-    )
     m = len(item)
     assignments = pl.DataFrame(
         {
