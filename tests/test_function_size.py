@@ -25,16 +25,6 @@ PRODUCT = (
 )
 MAX_LINES = 80
 
-#: Functions still over the limit, as ``path::qualified name``. It must become empty: each entry is a page's
-#: ``render`` being split elsewhere; remove an entry once its function is split (a stale entry fails).
-KNOWN_LONG: set[str] = {
-    "dashboards/app_pages/absence_monitoring.py::render",
-    "dashboards/app_pages/data_quality.py::render",
-    "dashboards/app_pages/indicators.py::render",
-    "dashboards/app_pages/national_overview.py::render",
-    "dashboards/app_pages/teachers_infrastructure.py::render",
-}
-
 
 def long_functions(source: str, limit: int = MAX_LINES) -> dict[str, int]:
     """``qualified name -> lines`` of every function of ``source`` longer than ``limit`` lines."""
@@ -69,13 +59,10 @@ def product_long_functions() -> dict[str, int]:
 
 
 def test_no_function_is_longer_than_80_lines() -> None:
-    found = product_long_functions()
-    over = {name: lines for name, lines in found.items() if name not in KNOWN_LONG}
+    over = product_long_functions()
     assert not over, "functions over 80 lines (split them into named steps): " + ", ".join(
         f"{name} ({lines})" for name, lines in sorted(over.items())
     )
-    stale = sorted(KNOWN_LONG - set(found))
-    assert not stale, f"no longer over 80 lines: remove from KNOWN_LONG: {', '.join(stale)}"
 
 
 def _function(name: str, lines: int, indent: str = "") -> str:
