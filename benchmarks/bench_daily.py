@@ -130,7 +130,7 @@ def main() -> int:
     import warehouse.publish
     from massar import pipeline
     from massar.settings import export_environment, paths
-    from massar.synthetic.generate import generate
+    from synthetic.generate import generate
 
     export_environment()
     split = _Split()

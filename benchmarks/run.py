@@ -185,8 +185,8 @@ def stage_generate(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str
         extra = {"files": summary["files"], "faults": summary["faults"]}
     else:
         # the last year's daily drops start after its first N school days (generate's own daily_from)
-        from massar.synthetic.calendar import school_days, school_year_label
-        from massar.synthetic.generate import generate
+        from synthetic.calendar import school_days, school_year_label
+        from synthetic.generate import generate
 
         last = school_year_label(2024 + opts["years"] - 1)
         start = school_days(last)[opts["loaded_days"]]

@@ -431,7 +431,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from massar.synthetic.calibration import calibration_report
+    from synthetic.calibration import calibration_report
 
     calibration_report(args.exports if args.exports is not None else paths().exports)
     return 0

@@ -39,9 +39,9 @@ DBT_LAYERS: tuple[tuple[str, str], ...] = (
 def generate_exports(
     pupils: int, seed: int = 42, years: int = 1, out: Path | None = None, fault_rate: float = 0.01
 ) -> dict[str, object]:
-    """Write synthetic Massar exports (see ``massar.synthetic``): bulk files, then the year's last school
+    """Write synthetic Massar exports (see ``synthetic``): bulk files, then the year's last school
     days as daily drops (with late corrections and deletions)."""
-    from massar.synthetic.generate import DAILY_DAYS, generate
+    from synthetic.generate import DAILY_DAYS, generate
 
     summary = generate(
         out or paths().exports,

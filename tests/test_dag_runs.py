@@ -32,7 +32,7 @@ DAILY_DAYS = 5  # daily drop files for the last school days of the year
 def home() -> Iterator[Path]:
     """A tiny country with its bulk exports in the lake; the daily drops not loaded yet, nothing published
     (the first daily run builds the warehouse from scratch)."""
-    from massar.synthetic.generate import generate
+    from synthetic.generate import generate
 
     previous = os.environ["MASSAR_HOME"]
     root = Path(tempfile.mkdtemp(prefix="massar-dagruns-"))

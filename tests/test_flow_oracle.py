@@ -40,7 +40,7 @@ import pytest
 
 from ingestion.codelists import read_seed
 from ingestion.contracts import CONTRACTS
-from massar.synthetic.faults import REGISTRY
+from synthetic.faults import REGISTRY
 
 YEAR_RE = re.compile(r"^[0-9]{4}-[0-9]{4}$")
 IN_EVENTS = ("entry", "re_enrollment", "transfer_in")

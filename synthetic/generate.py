@@ -1,15 +1,15 @@
 """Entry point of the synthetic source: ``generate(out_dir, pupils, ...)``.
 
 Writes, for each school year and region, one CSV per contract entity in the Massar export format
-(see :mod:`massar.synthetic.writer`), plus ``<school_year>/manifest.json`` and
+(see :mod:`synthetic.writer`), plus ``<school_year>/manifest.json`` and
 ``<school_year>/faults.csv`` (the ground truth of the injected faults). Regions are generated one
 after the other (all years of a region, then the next region), and a region larger than ``chunk_pupils``
-in chunks (:mod:`massar.synthetic.chunks`): each year, the chunks are simulated one after the other and
+in chunks (:mod:`synthetic.chunks`): each year, the chunks are simulated one after the other and
 append their rows to the region's files, so memory holds one chunk's year at a time (plus the chunks'
 pupils carried to the next year), whatever the number of pupils.
 Existing files with the same names are overwritten; other files under ``out_dir`` are left alone.
 
-    python -m massar.synthetic.generate OUT_DIR --pupils 10000 [--seed 42] [--years 1] ...
+    python -m synthetic.generate OUT_DIR --pupils 10000 [--seed 42] [--years 1] ...
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ import polars as pl
 from tqdm import tqdm
 
 from ingestion.contracts import CONTRACTS, Contract
-from massar.synthetic import codes
-from massar.synthetic import parameters as P
-from massar.synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
-from massar.synthetic.chunks import CHUNK_PUPILS, plan_chunks
-from massar.synthetic.domains import domain_frames
-from massar.synthetic.domains.fee_transfers import hold_back
-from massar.synthetic.drops import (
+from synthetic import codes
+from synthetic import parameters as P
+from synthetic.calendar import first_day, holidays, last_day, school_days, school_year_label
+from synthetic.chunks import CHUNK_PUPILS, plan_chunks
+from synthetic.domains import domain_frames
+from synthetic.domains.fee_transfers import hold_back
+from synthetic.drops import (
     FILE_CLASSES,
     DropPlan,
     ExportFile,
@@ -42,7 +42,7 @@ from massar.synthetic.drops import (
     close,
     files_of,
 )
-from massar.synthetic.faults import (
+from synthetic.faults import (
     REGISTRY,
     RegionYear,
     applicable,
@@ -50,10 +50,10 @@ from massar.synthetic.faults import (
     inject,
     key_columns_referenced,
 )
-from massar.synthetic.population import regional_private_shares
-from massar.synthetic.reference import Region, allocate, regions
-from massar.synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, year_rng
-from massar.synthetic.writer import (
+from synthetic.population import regional_private_shares
+from synthetic.reference import Region, allocate, regions
+from synthetic.simulation import FAULT_STREAM, RegionCounters, RegionSimulation, year_rng
+from synthetic.writer import (
     BOM,
     LINE_END,
     SEPARATOR,
@@ -184,7 +184,7 @@ def _daily_days(label: str, daily_days: int, daily_from: date | None) -> tuple[d
 
 def _drop_rates(contract: Contract, fault_rate: float, file_fault_rate: float,
                 fault_rates: dict[str, float] | None) -> dict[str, float]:  # fmt: skip
-    """Rates of the classes applied by massar.synthetic.drops for this entity."""
+    """Rates of the classes applied by synthetic.drops for this entity."""
     rates = dict.fromkeys(FILE_CLASSES, file_fault_rate)
     n = max(1, len(applicable(contract)))
     if contract.name == "grades":

@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from ingestion.codelists import read_seed
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
 
 ENTITY = "orientation"
 LEVELS = ("3AC", "TC")

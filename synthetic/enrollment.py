@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from massar.synthetic import parameters as P
-from massar.synthetic.population import Pupils
-from massar.synthetic.reference import cycles, levels
-from massar.synthetic.schools import Classes, SchoolRegistry
+from synthetic import parameters as P
+from synthetic.population import Pupils
+from synthetic.reference import cycles, levels
+from synthetic.schools import Classes, SchoolRegistry
 
 NONE = -1
 

@@ -14,10 +14,10 @@ from functools import cache
 import numpy as np
 import polars as pl
 
-from massar.synthetic import parameters as P
-from massar.synthetic.curriculum import curriculum
-from massar.synthetic.reference import levels, subjects
-from massar.synthetic.schools import Classes
+from synthetic import parameters as P
+from synthetic.curriculum import curriculum
+from synthetic.reference import levels, subjects
+from synthetic.schools import Classes
 
 
 def week_slots(sessions_per_day: int) -> list[tuple[int, int]]:

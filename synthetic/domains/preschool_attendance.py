@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from massar.synthetic import faults
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
+from synthetic import faults
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
 
 ENTITY = "preschool_attendance"
 ARRIVALS = ("entry", "re_enrollment", "transfer_in")

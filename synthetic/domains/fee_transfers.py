@@ -17,7 +17,7 @@ from datetime import date
 
 import polars as pl
 
-from massar.synthetic.domains import DomainContext
+from synthetic.domains import DomainContext
 
 ENTITY = "fee_transfers"
 AFTER = ("fee_payments",)

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from massar.synthetic import faults
-from massar.synthetic.calendar import first_day
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
-from massar.synthetic.sampling import systematic_draw
+from synthetic import faults
+from synthetic.calendar import first_day
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
+from synthetic.sampling import systematic_draw
 
 ENTITY = "staff_situations"
 CAREER_YEARS = 35

@@ -7,7 +7,7 @@ everything else to the bulk file ``<entity>.csv``. A late correction repeats a b
 a new mark in a later daily drop; a deletion lists an enrollment's key in
 ``enrollments__<yyyy-mm-dd>__deleted.csv``.
 
-Every faulty line keeps exactly one fault class: the row faults of :mod:`massar.synthetic.faults` are
+Every faulty line keeps exactly one fault class: the row faults of :mod:`synthetic.faults` are
 carried to the file and line where the row lands; a truncated last line is only made of a clean line;
 file-level faults are recorded on line 0 (encoding) or line 1 (header), at most one header fault a file.
 """
@@ -21,8 +21,8 @@ import numpy as np
 import polars as pl
 
 from ingestion.contracts import Contract
-from massar.synthetic.faults import PROTECTED_ENTITIES, REGISTRY, RegionYear
-from massar.synthetic.writer import BOM, LINE_END, SEPARATOR, render
+from synthetic.faults import PROTECTED_ENTITIES, REGISTRY, RegionYear
+from synthetic.writer import BOM, LINE_END, SEPARATOR, render
 
 DAILY_DATE_COLUMN = {"absences": "absence_date", "grades": "assessment_date", "roll_calls": "roll_call_date"}
 FILE_CLASSES = ("truncated_last_line", "encoding_cp1256", "renamed_header", "reordered_header")
@@ -117,7 +117,7 @@ def _deletions(
 @dataclass
 class ExportFile:
     """One export file of a region-year, written in parts (one a chunk of the region, see
-    ``massar.synthetic.chunks``): the file-level faults drawn when it was opened, applied to every part,
+    ``synthetic.chunks``): the file-level faults drawn when it was opened, applied to every part,
     and the data lines written so far."""
 
     relative: str

@@ -30,7 +30,7 @@ class Levels:
 
 @cache
 def levels() -> Levels:
-    from massar.synthetic.parameters import AGE_PS1
+    from synthetic.parameters import AGE_PS1
 
     rows = sorted(read_seed("levels"), key=lambda r: int(r["level_order"]))
     codes = tuple(r["level_code"] for r in rows)

@@ -2,7 +2,7 @@
 
 Reads only the export files (bulk files and daily drops, drop order; lines listed in ``faults.csv`` left
 out; any encoding and header variant read through the contracts' aliases), never the generator's state.
-Reference figures are the press figures below and the cited ones of :mod:`massar.synthetic.parameters`
+Reference figures are the press figures below and the cited ones of :mod:`synthetic.parameters`
 (national pupils by cycle, the DERIVED regional estimate), scaled to the generated number of pupils.
 
     massar calibrate --exports DIR
@@ -19,7 +19,7 @@ import polars as pl
 
 from ingestion.codelists import read_seed
 from ingestion.contracts import CONTRACTS
-from massar.synthetic import parameters as P
+from synthetic import parameters as P
 
 NATIONAL_PUPILS = 8_863_234  # press 2022-2023 pupils_enrolled all_incl_preschool
 PUBLIC_TEACHERS = 278_627  # press 2023-2024 teachers, public

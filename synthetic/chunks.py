@@ -6,7 +6,7 @@ one of the whole region). A larger region is cut along its provinces: a province
 ``max_pupils`` expected pupils is split into ``ceil(pupils / max_pupils)`` equal *catchments* (a share of
 its population, with schools of its own), and provinces and catchments are packed in province order into
 chunks of at most ``max_pupils`` pupils (neighbouring provinces stay together; two catchments of one
-province never share a chunk). A chunk is a :class:`~massar.synthetic.reference.Region` with the same
+province never share a chunk). A chunk is a :class:`~synthetic.reference.Region` with the same
 code and a subset of the provinces (population scaled for a catchment), so the simulation runs on it
 unchanged: its pupils, schools, classes, teachers and transfers stay within the chunk (a catchment area),
 while codes come from counters shared by the region's chunks (see ``simulation.RegionCounters``).
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from massar.synthetic.reference import Province, Region, allocate
+from synthetic.reference import Province, Region, allocate
 
 # Pupils per chunk: a region-year's peak memory is about 30 KB a pupil (5.9 GB for the 199,000 pupils of
 # region 06 at 1 M pupils, grades step), so 150,000 pupils keep a chunk under about 5 GB.

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from massar.synthetic import faults
-from massar.synthetic.calendar import first_day
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
+from synthetic import faults
+from synthetic.calendar import first_day
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
 
 ENTITY = "social_support"
 

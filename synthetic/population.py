@@ -10,9 +10,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from massar.synthetic import names
-from massar.synthetic import parameters as P
-from massar.synthetic.reference import Region, allocate, cycles, levels, regions, streams
+from synthetic import names
+from synthetic import parameters as P
+from synthetic.reference import Region, allocate, cycles, levels, regions, streams
 
 GUARDIAN_NONE, GUARDIAN_FATHER, GUARDIAN_MOTHER = 0, 1, 2
 

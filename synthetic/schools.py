@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from massar.synthetic import codes, names
-from massar.synthetic import parameters as P
-from massar.synthetic.reference import Region, cycles, levels, streams
+from synthetic import codes, names
+from synthetic import parameters as P
+from synthetic.reference import Region, cycles, levels, streams
 
 SECTORS = ("public", "private")
 AREAS = ("urban", "rural")
@@ -17,7 +17,7 @@ AREAS = ("urban", "rural")
 
 class SchoolCodes:
     """School codes of a region: per province, its 5 digits + a letter for its first 26 schools, then
-    blocks of the region's spare codes. Shared by the chunks of a region (``massar.synthetic.chunks``)."""
+    blocks of the region's spare codes. Shared by the chunks of a region (``synthetic.chunks``)."""
 
     def __init__(self, region: Region) -> None:
         self.region_code = region.code

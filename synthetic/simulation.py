@@ -2,7 +2,7 @@
 
 A region only depends on (seed, region, year): each year draws from its own numpy Generator seeded
 with (seed, year, region), so regions can be generated independently and one at a time. A large region
-is simulated in chunks (``massar.synthetic.chunks``): one RegionSimulation per chunk, seeded with the
+is simulated in chunks (``synthetic.chunks``): one RegionSimulation per chunk, seeded with the
 chunk's number too (chunk 0 with the region's seed), the codes drawn from the region's shared counters.
 """
 
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from massar.synthetic import activity, codes, names, parent_access
-from massar.synthetic import parameters as P
-from massar.synthetic.calendar import school_days, school_year_label, second_semester_start
-from massar.synthetic.enrollment import NONE, Movements, enrollment_frame, movements, stints
-from massar.synthetic.exams import exam_results
-from massar.synthetic.population import (
+from synthetic import activity, codes, names, parent_access
+from synthetic import parameters as P
+from synthetic.calendar import school_days, school_year_label, second_semester_start
+from synthetic.enrollment import NONE, Movements, enrollment_frame, movements, stints
+from synthetic.exams import exam_results
+from synthetic.population import (
     GUARDIAN_FATHER,
     GUARDIAN_MOTHER,
     Pupils,
@@ -31,11 +31,11 @@ from massar.synthetic.population import (
     region_level_counts,
     stream_on_entry,
 )
-from massar.synthetic.reference import Region, cycles, levels
-from massar.synthetic.sampling import systematic_draw
-from massar.synthetic.schools import SchoolCodes, SchoolRegistry, consolidate_streams, form_classes
-from massar.synthetic.staff import Counter, TeacherPool, staff
-from massar.synthetic.timetables import timetables
+from synthetic.reference import Region, cycles, levels
+from synthetic.sampling import systematic_draw
+from synthetic.schools import SchoolCodes, SchoolRegistry, consolidate_streams, form_classes
+from synthetic.staff import Counter, TeacherPool, staff
+from synthetic.timetables import timetables
 
 # Stream of numbers for the Generator of the data and for the one of the faults.
 # the timetables' placement of sessions and rooms draws from a stream of its own, so that the rest of
@@ -87,7 +87,7 @@ class YearOutput:
 
 
 class RegionSimulation:
-    """The state of one region (or chunk of a region, see ``massar.synthetic.chunks``) across the years.
+    """The state of one region (or chunk of a region, see ``synthetic.chunks``) across the years.
 
     ``chunk`` numbers the chunk within the region (its random streams); ``counters`` are the region's
     shared code counters (a chunk's region holds only its provinces, the counters know them all);

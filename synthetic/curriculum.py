@@ -7,8 +7,8 @@ from functools import cache
 
 import numpy as np
 
-from massar.synthetic import parameters as P
-from massar.synthetic.reference import check_codes, levels, streams, subjects
+from synthetic import parameters as P
+from synthetic.reference import check_codes, levels, streams, subjects
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from massar.synthetic import codes, names
-from massar.synthetic import parameters as P
-from massar.synthetic.curriculum import curriculum
-from massar.synthetic.reference import cycles, subjects
-from massar.synthetic.schools import Classes, SchoolRegistry, class_size_target
+from synthetic import codes, names
+from synthetic import parameters as P
+from synthetic.curriculum import curriculum
+from synthetic.reference import cycles, subjects
+from synthetic.schools import Classes, SchoolRegistry, class_size_target
 
 _SLOTS = 1000
 

@@ -15,7 +15,7 @@ Two groups of beneficiaries per region-year:
 
 No figure on non-formal education was found in ``../shared/reference-data/``: every share here is
 UNVERIFIED (press reports speak of some 90,000 second-chance beneficiaries a year, about 1 % of
-pupils; the dropouts themselves follow the SOURCED dropout rates of ``massar.synthetic.parameters``).
+pupils; the dropouts themselves follow the SOURCED dropout rates of ``synthetic.parameters``).
 Outcomes: a child ends the year still in the programme, back in formal schooling (decision in June,
 level by age), oriented to vocational training, or having left.
 """
@@ -27,9 +27,9 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from massar.synthetic import codes, faults
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
+from synthetic import codes, faults
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
 
 ENTITY = "nonformal_education"
 MIN_AGE, MAX_AGE = 9, 15

@@ -24,7 +24,7 @@ Every class declares the outcome the ingestion must give its faulty line (:attr:
 a quarantine reason code, or ``read_ok``, ``superseded``, ``deleted``) and its level (``row`` or
 ``file``). File-level classes and the classes tied to daily drops (truncated last line, encoding,
 headers, late correction, deleted enrollment) are declared here too, with :func:`declare`, and applied
-by :mod:`massar.synthetic.drops`. docs/faults.md lists them all.
+by :mod:`synthetic.drops`. docs/faults.md lists them all.
 
 A mutated row whose primary key would collide with another row of the file is left clean, so that a
 faulty line never trips a second check (duplicate key) besides its own.
@@ -42,8 +42,8 @@ import numpy as np
 import polars as pl
 
 from ingestion.contracts import CONTRACTS, Contract
-from massar.synthetic import codes
-from massar.synthetic.calendar import first_year_of
+from synthetic import codes
+from synthetic.calendar import first_year_of
 
 PROTECTED_ENTITIES = ("schools", "classes")
 _ROW = "_row"
@@ -84,7 +84,7 @@ class FaultClass:
     insert: bool = False  # the faulty line is a mutated copy of a clean row, inserted after it
     outcome: str = ""  # what the ingestion must do with the faulty line
     level: str = "row"  # "row" or "file"
-    engine: bool = True  # applied by inject(); False: applied by massar.synthetic.drops
+    engine: bool = True  # applied by inject(); False: applied by synthetic.drops
     description: str = ""
 
 
@@ -136,7 +136,7 @@ def register(
 
 def extend(name: str, entity: str) -> None:
     """Opt ``entity`` (a domain's contract) into the existing class ``name`` as well (see
-    :mod:`massar.synthetic.domains`): the class keeps applying where it applied, plus to ``entity``."""
+    :mod:`synthetic.domains`): the class keeps applying where it applied, plus to ``entity``."""
     fault = REGISTRY[name]
     before = fault.applies
     REGISTRY[name] = replace(fault, applies=lambda c: before(c) or c.name == entity)
@@ -145,7 +145,7 @@ def extend(name: str, entity: str) -> None:
 def declare(
     name: str, *, outcome: str, level: str, description: str, entities: tuple[str, ...] | None = None
 ) -> None:
-    """Declare a class applied outside :func:`inject` (by :mod:`massar.synthetic.drops`)."""
+    """Declare a class applied outside :func:`inject` (by :mod:`synthetic.drops`)."""
     REGISTRY[name] = FaultClass(
         name, _where(entities, None), outcome=outcome, level=level, engine=False, description=description
     )
@@ -473,7 +473,7 @@ def absence_outside_enrollment(rows: pl.DataFrame, ctx: FaultContext) -> pl.Data
     return _move_dates(rows, ctx, lambda w: _outside(w, ctx))
 
 
-# Classes applied by massar.synthetic.drops (file rendering and daily drops).
+# Classes applied by synthetic.drops (file rendering and daily drops).
 declare(
     "truncated_last_line",
     outcome="truncated_line",
@@ -710,5 +710,5 @@ def inject(
     return Injection(merged, faults)
 
 
-# The domain generators register their own fault classes when imported (massar.synthetic.domains).
-from massar.synthetic import domains as _domains  # noqa: E402, F401
+# The domain generators register their own fault classes when imported (synthetic.domains).
+from synthetic import domains as _domains  # noqa: E402, F401

@@ -13,7 +13,7 @@ count of classrooms nor of pupils per classroom there; the nearest reference is 
 ``education_stats/morocco_education_official_figures_from_press.csv``: 8.8 % of public primary, 26 % of
 collège and 22.9 % of qualifiant classes above 40 pupils in 2017-2018), and a classroom holds one class
 at a time. The number of classrooms follows from the timetables (the classes of a school share its
-rooms where their sessions do not overlap, ``massar.synthetic.timetables``) plus the spare rooms below.
+rooms where their sessions do not overlap, ``synthetic.timetables``) plus the spare rooms below.
 Measured on the 8,000-pupil demo (seed 42, last school year, ``marts.agg_school_resources``), pupils per
 usable classroom: preschool 22.5, primary 25.6, collège 24.4, lycée 26.3 (one room per class and spare
 rooms for small schools gave 19.9 in preschool and lycée). Double shifts (two groups taking turns in a
@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from massar.synthetic import faults
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
+from synthetic import faults
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
 
 ENTITY = "classrooms"
 

@@ -1,6 +1,6 @@
 """Generators of the domain entities, one module per entity, discovered like the contracts.
 
-The core simulation (:mod:`massar.synthetic.simulation`) produces the entities that share the pupil
+The core simulation (:mod:`synthetic.simulation`) produces the entities that share the pupil
 population (schools, classes, pupils, enrollments, staff, absences, grades, timetables, exams). Every
 other entity of a contract (classrooms, social support, orientation...) is produced here, from those
 frames: a module of this package defines
@@ -10,8 +10,8 @@ frames: a module of this package defines
   columns;
 - optionally ``AFTER``: domain entities whose frames it reads (generated first);
 
-and may register its own fault classes with :func:`massar.synthetic.faults.register` (``entities=(ENTITY,)``)
-or opt into a core class with :func:`massar.synthetic.faults.extend`. Each entity draws from its own random
+and may register its own fault classes with :func:`synthetic.faults.register` (``entities=(ENTITY,)``)
+or opt into a core class with :func:`synthetic.faults.extend`. Each entity draws from its own random
 stream (seeded by seed, year, region and the entity's name), so adding a domain changes no other file's
 bytes. See docs/adding-a-domain.md.
 """

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from massar.synthetic import parameters as P
-from massar.synthetic.curriculum import curriculum
-from massar.synthetic.enrollment import Stints
-from massar.synthetic.population import Pupils
-from massar.synthetic.reference import absence_reasons, check_codes, cycles, levels, subjects
-from massar.synthetic.schools import Classes, SchoolRegistry
+from synthetic import parameters as P
+from synthetic.curriculum import curriculum
+from synthetic.enrollment import Stints
+from synthetic.population import Pupils
+from synthetic.reference import absence_reasons, check_codes, cycles, levels, subjects
+from synthetic.schools import Classes, SchoolRegistry
 
 # (semester, assessment type) of the tests of a subject in a year, in date order.
 TEST_SLOTS: tuple[tuple[int, str], ...] = tuple((s, a) for s in (1, 2) for a in P.ASSESSMENT_WINDOWS)

@@ -20,12 +20,12 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from massar.synthetic import parameters as P
-from massar.synthetic.calendar import first_year_of, holidays, school_year_label
-from massar.synthetic.curriculum import curriculum
-from massar.synthetic.enrollment import NONE, Movements
-from massar.synthetic.population import Pupils
-from massar.synthetic.reference import check_codes, levels, streams, subjects
+from synthetic import parameters as P
+from synthetic.calendar import first_year_of, holidays, school_year_label
+from synthetic.curriculum import curriculum
+from synthetic.enrollment import NONE, Movements
+from synthetic.population import Pupils
+from synthetic.reference import check_codes, levels, streams, subjects
 
 EXAM_LEVEL = {"3AC_REG": "3AC", "BAC_REG": "1BAC", "BAC_NAT": "2BAC"}
 _COLUMNS = ("exam", "session", "pupil", "subject", "day", "grade", "missed", "carried")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from massar.synthetic.calendar import first_day, last_day
-from massar.synthetic.domains import DomainContext
-from massar.synthetic.faults import FaultContext, register
+from synthetic.calendar import first_day, last_day
+from synthetic.domains import DomainContext
+from synthetic.faults import FaultContext, register
 
 ENTITY = "fee_payments"
 AFTER = ("fee_schedules",)
