@@ -527,7 +527,7 @@ def stage_lookup(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, 
     from bench_lookup import time_lookups
 
     from dashboards.public.store import ServingStore
-    from massar.serving import lookup_store_path
+    from warehouse.serving import lookup_store_path
 
     store_path = lookup_store_path()
     store = ServingStore(store_path)

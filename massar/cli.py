@@ -14,7 +14,7 @@ from pathlib import Path
 
 from massar import pipeline
 from massar.settings import DASHBOARDS_DIR, export_environment, paths
-from massar.writer_lock import EXIT_BUSY, WAIT_ENV, WriterBusyError, default_wait, writer_lock
+from warehouse.writer_lock import EXIT_BUSY, WAIT_ENV, WriterBusyError, default_wait, writer_lock
 
 #: Commands that write in MASSAR_HOME: each holds the writer lock while it runs (one writer at a time) and
 #: takes ``--wait SECONDS``. verify reads, but only a home no one writes meanwhile is consistent; generate
@@ -245,8 +245,8 @@ def _cmd_maintenance(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    """Absence alerts (``massar.alerts``): send the day's (as the daily DAG does), list, subscribe."""
-    from massar import alerts
+    """Absence alerts (``dashboards.alerts``): send the day's (as the daily DAG does), list, subscribe."""
+    from dashboards import alerts
 
     if args.action == "send":
         print(json.dumps(alerts.send_alerts(args.day), indent=2))
@@ -271,7 +271,7 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from massar.verify import verify_home
+    from warehouse.verify import verify_home
 
     report = verify_home(full=not args.quick)
     print(report.text())
@@ -279,8 +279,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from massar.backup import BackupError, backup
-    from massar.writer_lock import writer_lock
+    from warehouse.backup import BackupError, backup
+    from warehouse.writer_lock import writer_lock
 
     try:
         with writer_lock("massar backup"):
@@ -292,8 +292,8 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from massar.backup import BackupError, DamagedBackupError, restore
-    from massar.writer_lock import writer_lock
+    from warehouse.backup import BackupError, DamagedBackupError, restore
+    from warehouse.writer_lock import writer_lock
 
     try:
         with writer_lock("massar restore"):

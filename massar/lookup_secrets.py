@@ -1,7 +1,7 @@
 """The stored form of a parent access secret: HMAC-SHA-256 under the server's lookup key.
 
 ``hmac_sha256$<hex>`` = HMAC-SHA-256(``server_key("lookup")``, pupil code NUL normalised secret). The
-serving-store builder (``massar.serving``) computes it from the source's restricted delivery of the
+serving-store builder (``warehouse.serving``) computes it from the source's restricted delivery of the
 secrets (``exports/<school_year>/parent_secrets.csv``, ``student_code;secret``); the parent lookup
 (``dashboards.public.secrets``) computes the same value from what a parent typed and compares. The key is
 generated into ``$MASSAR_HOME/keys`` at first use (``massar.keys``): the store alone does not allow an

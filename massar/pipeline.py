@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from massar.settings import DBT_PROJECT_DIR, export_environment, paths, restrict_access
-from massar.writer_lock import holds_writer_lock
+from warehouse.writer_lock import holds_writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +364,6 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
     The version is one unit: the warehouse file and its serving stores (``serving/<version>/``, derived
     from the candidate while the version is copied; the lookup store from the candidate's restricted file,
     which is not copied into the version) are all in place before ``CURRENT`` switches, once."""
-    from massar.serving import commit_stores, discard_stores, stores_root
     from warehouse import build_record
     from warehouse.publish import (
         PublishError,
@@ -374,6 +373,7 @@ def publish_candidate(keep: int = 5, gate: dict[str, object] | None = None) -> s
         publish,
         stores_dir,
     )
+    from warehouse.serving import commit_stores, discard_stores, stores_root
 
     p = paths()
     build = build_record.verify(p.candidate_db, p.lake)
@@ -495,7 +495,12 @@ def lookup_source(published_db: Path) -> Path:
 
 def ensure_serving_stores(published_db: Path) -> None:
     """Write a published version's serving stores when they are missing or not that version's."""
-    from massar.serving import commit_stores, followup_store_path, lookup_store_path, public_stats_store_path
+    from warehouse.serving import (
+        commit_stores,
+        followup_store_path,
+        lookup_store_path,
+        public_stats_store_path,
+    )
 
     version = published_db.stem
     lookup, stats = lookup_store_path(version), public_stats_store_path(version)
@@ -515,9 +520,9 @@ def ensure_serving_stores(published_db: Path) -> None:
 def refresh_lookup_store(published_db: Path, full: bool = False) -> Path | None:
     """Write the serving stores of a published version (``serving/<version>/``): the lookup store patched
     from the current version's (only the pupils whose serving rows changed,
-    ``massar.serving.update_lookup_store``), or rebuilt with ``full``. The lookup store's rows come from
+    ``warehouse.serving.update_lookup_store``), or rebuilt with ``full``. The lookup store's rows come from
     ``lookup_source``."""
-    from massar.serving import commit_stores, lookup_store_path
+    from warehouse.serving import commit_stores, lookup_store_path
 
     staged = stage_serving_stores(
         published_db, published_db.stem, full=full, restricted_db=lookup_source(published_db)
@@ -533,12 +538,13 @@ def stage_serving_stores(
 ) -> list[tuple[Path, Path]] | None:
     """Write the public statistics store of a warehouse file and the parent lookup store of its restricted
     file (``version``: the name of the version it is, or will be) in ``serving/<version>/`` under
-    temporary names: returns the (written file, target) pairs for ``massar.serving.commit_stores``, or
+    temporary names: returns the (written file, target) pairs for ``warehouse.serving.commit_stores``, or
     None when the file has no serving models. The lookup store is patched from the current version's store
     when there is one."""
     import duckdb
 
-    from massar.serving import (
+    from warehouse.publish import CurrentPointerError, current
+    from warehouse.serving import (
         LOOKUP_STORE,
         Staged,
         build_followup_store,
@@ -551,7 +557,6 @@ def stage_serving_stores(
         stores_root,
         update_lookup_store,
     )
-    from warehouse.publish import CurrentPointerError, current
 
     with duckdb.connect(str(source_db), read_only=True) as con:
         has_serving = con.execute(
@@ -767,7 +772,7 @@ def compact_lake() -> dict[str, int]:
 @holds_writer_lock()
 def prune_versions(keep: int = 5) -> list[str]:
     """Maintenance: delete published versions older than the newest ``keep`` (never the current one)."""
-    from massar.serving import stores_root
     from warehouse.publish import prune
+    from warehouse.serving import stores_root
 
     return prune(paths().published_dir, keep, stores_root())

@@ -12,7 +12,7 @@ generation; 100 keeps hashing to about a tenth of that. A production Massar woul
 (OWASP suggests 600,000 for PBKDF2-HMAC-SHA256): the parent lookup must verify with whatever iteration
 count the hash states (see :func:`verify`), so both coexist. The plain secrets go to
 ``exports/<school_year>/parent_secrets.csv``: the restricted delivery that only the lookup-store builder
-reads (``massar.serving``, which keeps an HMAC of each secret under the server's key); never ingested.
+reads (``warehouse.serving``, which keeps an HMAC of each secret under the server's key); never ingested.
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ def test_a_restored_home_builds_checks_and_publishes(source: Path, tmp_path: Pat
 def test_a_restore_that_fails_midway_is_detected_and_redone(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import massar.backup
+    import warehouse.backup
 
     backup = tmp_path / "backup"
     assert cli.main(["backup", str(backup)]) == 0
@@ -172,9 +172,9 @@ def test_a_restore_that_fails_midway_is_detected_and_redone(
             raise OSError(28, "No space left on device")
         real_replace(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(massar.backup.os, "replace", disk_full_on_the_second_replacement)
+    monkeypatch.setattr(warehouse.backup.os, "replace", disk_full_on_the_second_replacement)
     with pytest.raises(OSError), using_home(target):
-        massar.backup.restore(backup)
+        warehouse.backup.restore(backup)
     monkeypatch.undo()
 
     with using_home(target):

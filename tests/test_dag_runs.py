@@ -317,7 +317,7 @@ def test_school_year_close_rebuilds_and_equals_the_increments(home: Path) -> Non
     differing = [name for name in full if _differ(full[name], increments[name])]
     assert not differing, f"the daily increments differ from a full rebuild in {differing}"
     # The restricted file is not kept with a version: its rows live on in each version's lookup store.
-    from massar.serving import lookup_store_path
+    from warehouse.serving import lookup_store_path
 
     full, increments = (
         _warehouse_tables(lookup_store_path(v.version), ("lookup",)) for v in (published, incremental)

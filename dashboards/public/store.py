@@ -8,7 +8,7 @@ for that version (``meta.build.source``). Two tables, in schema ``lookup`` and k
 - ``pupil``: identity, school, level, class, year, annual average and decision, and ``secret_hash``
   (HMAC-SHA-256 of the parent secret under the server's lookup key);
 - ``card``: the whole answer in one row per pupil: ``pupil`` without the secret hash, and lists of
-  structs built from the ``serving.lookup_*`` models (``massar/serving.py``): ``subject_results``
+  structs built from the ``serving.lookup_*`` models (``warehouse/serving.py``): ``subject_results``
   (averages per subject and semester, with the rank in class), ``absences`` (absent days, sessions,
   justified), ``timetable`` (the class's week), ``exams`` (certificate exam marks) and
   ``exam_calendar`` (dates of the certificate exam papers of the pupil's level and of the class's

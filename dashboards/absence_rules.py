@@ -2,7 +2,7 @@
 a day a spike, and which schools did not record attendance.
 
 Both read the published warehouse: the absence page through ``dashboards.data_access.absences`` (which
-builds its spike query with :func:`spikes_sql`), the alerts through ``massar.alerts``. Every query is
+builds its spike query with :func:`spikes_sql`), the alerts through ``dashboards.alerts``. Every query is
 constant SQL with bound parameters; the only parts put together are the unit column and the names query,
 chosen from fixed lists by the callers (never user input).
 """

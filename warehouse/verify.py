@@ -6,7 +6,7 @@
 - **Published versions**: ``CURRENT`` names an existing version; every version opens read-only and holds
   its own publication record; every table of the current version reads in full (DuckDB checks its block
   checksums on the way); the serving stores exist and were built from the current version.
-- A restore that did not finish (``massar.backup``) is reported.
+- A restore that did not finish (``warehouse.backup``) is reported.
 
 Exit code 0 when all is well, 3 (``EXIT_DAMAGED``) otherwise; docs/operations.md says how to respond.
 """
@@ -97,7 +97,7 @@ def _check_store(path: Path, query: str, version: str, label: str) -> str | None
 
 
 def check_published(report: VerifyReport, full: bool = True) -> None:
-    from massar import serving
+    from warehouse import serving
     from warehouse.publish import validate_version, versions
 
     published = paths().published_dir
@@ -153,7 +153,7 @@ def verify_home(full: bool = True) -> VerifyReport:
     """Check the lake and the published versions of the current home (``full``: checksums of every lake
     file, every table of the current version read)."""
     from ingestion.integrity import check_lake
-    from massar.backup import restore_incomplete
+    from warehouse.backup import restore_incomplete
 
     report = VerifyReport()
     home = paths().home

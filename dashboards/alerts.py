@@ -1,7 +1,7 @@
 """Absence alerts for the directorates: absence spikes and schools that did not record attendance, per
 school and school day, sent by e-mail to the subscribers of a territory (a region or a province).
 
-- **Rules** (``massar.absence_rules``, the absence page's own): a school's absence rate above its usual
+- **Rules** (``dashboards.absence_rules``, the absence page's own): a school's absence rate above its usual
   level (``spike``); a school where none or only some classes took their roll call (``missing_recording``).
 - **Detection**: :func:`record_alerts` reads the published warehouse and records the day's alerts in the
   alert store, one per kind, school and day (idempotent: a second run records nothing new and keeps the
@@ -34,14 +34,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from dashboards.sqlite_wal import connect_wal
-from massar.absence_rules import (
+from dashboards.absence_rules import (
     MISSING_RECORDING_SQL,
     MISSING_RECORDING_STATUSES,
     SPIKE_K,
     spike_params,
     spikes_sql,
 )
+from dashboards.sqlite_wal import connect_wal
 from massar.settings import paths
 
 log = logging.getLogger(__name__)

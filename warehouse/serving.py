@@ -15,7 +15,7 @@ reader that resolves ``CURRENT`` finds the warehouse and its stores of the same 
   (``update_lookup_store``, in a copy of the previous version's store); ``build_lookup_store`` rebuilds
   everything.
 - ``serving/<version>/public_stats.duckdb`` (schema ``stats``): the public statistics, built
-  from ``serving.public_*`` with their totals, after small-cell suppression (``massar.suppression``).
+  from ``serving.public_*`` with their totals, after small-cell suppression (``warehouse.suppression``).
   A second file rather than more tables in the lookup store: it holds no pupil-level row at all, so the
   statistics page cannot reach a pupil's data even through a bug, and each store is rebuilt and
   checked on its own.
@@ -43,7 +43,7 @@ import polars as pl
 
 from massar.lookup_secrets import secret_mac
 from massar.settings import limit_memory, paths, restrict_access
-from massar.suppression import THRESHOLD, suppressed_cells
+from warehouse.suppression import THRESHOLD, suppressed_cells
 
 log = logging.getLogger(__name__)
 
@@ -492,7 +492,7 @@ def public_exam_results(inputs: pl.DataFrame, threshold: int = THRESHOLD) -> pl.
     certificate, region x sex x outcome (passed, failed); candidates and passed are shown, failed
     (candidates - passed) is not but is protected like them: a count 0 < n < 10 of any of the three is
     hidden or made unrecoverable, with the complementary cells that needs and no more
-    (``massar.suppression``). A pass rate is shown when both its candidates and its passed are."""
+    (``warehouse.suppression``). A pass rate is shown when both its candidates and its passed are."""
     out = []
     for (year, certificate), frame in inputs.partition_by(
         "school_year", "certificate_code", as_dict=True

@@ -32,7 +32,7 @@ but are still checked: a sensitive unpublished cell must not be computable eithe
 Why here and not in dbt: complementary suppression is an iterative fixed point over a linear system
 (rank tests on the constraint matrix); set-based SQL cannot express it readably, and a small numpy
 module can be unit-tested on hand-made tables. It runs once, when the public store is built
-(``massar/serving.py``), so unsuppressed small counts never reach that store.
+(``warehouse/serving.py``), so unsuppressed small counts never reach that store.
 """
 
 from __future__ import annotations
