@@ -42,7 +42,7 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-import massar.production as production
+import massar.settings.production as production
 from dashboards import backoff, sessions
 from dashboards.scope import ROLES, Scope
 from dashboards.sessions import DEFAULT_IDLE_MINUTES, IDLE_ENV, idle_timeout_s

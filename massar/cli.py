@@ -365,10 +365,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     """The internal dashboards (sign-in; they also serve the GX Data Docs, ``dashboards.data_docs``), the
     public app on the next port and the parent portal on port + 3. Every server
     binds 127.0.0.1 unless ``--address`` or ``MASSAR_BIND`` says otherwise. Production mode
-    (``MASSAR_ENV=production``) refuses to start on demo or missing secrets (``massar.production``)."""
+    (``MASSAR_ENV=production``) refuses to start on demo or missing secrets
+    (``massar.settings.production``)."""
     from dashboards.auth import demo_accounts_active
     from dashboards.oidc import auth_section_from_files, oidc_configured
-    from massar import production
+    from massar.settings import production
 
     try:
         production.require_ready(oidc_configured=oidc_configured(auth_section_from_files()))
@@ -441,6 +442,23 @@ def _cmd_contracts_generate_dbt(args: argparse.Namespace) -> int:
     from ingestion import dbt_sources
 
     return dbt_sources.main(["--check"] if args.check else [])
+
+
+def _cmd_production(args: argparse.Namespace) -> int:
+    """``init-keys``: create the missing server keys; ``check``: what production mode would refuse."""
+    from dashboards.oidc import auth_section_from_files, oidc_configured
+    from massar.settings import production
+
+    if args.action == "init-keys":
+        created = production.init_keys()
+        print(f"created: {', '.join(created) or 'nothing (all keys exist)'} in {paths().home / 'keys'}")
+        return 0
+    os.environ[production.ENV_VAR] = production.PRODUCTION
+    found = production.problems(oidc_configured=oidc_configured(auth_section_from_files()))
+    for p in found:
+        print(p, file=sys.stderr)
+    print("ready for production" if not found else f"{len(found)} problem(s)")
+    return 1 if found else 0
 
 
 def _cmd_paths(args: argparse.Namespace) -> int:
@@ -558,6 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, default=8081)
     d.set_defaults(func=_cmd_docs)
     sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
+    pr = sub.add_parser("production", help="production mode: create the missing server keys, or check")
+    pr.add_argument("action", choices=("init-keys", "check"))
+    pr.set_defaults(func=_cmd_production)
 
     ct = sub.add_parser("contracts", help="what derives from the source contracts (ingestion/contracts/)")
     ct_sub = ct.add_subparsers(dest="contracts_command", required=True)
@@ -608,7 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
     )
-    export_environment()
+    if args.command != "production":  # it reads or creates the keys: it must not create one beforehand
+        export_environment()
     if args.command not in WRITERS:
         return int(args.func(args) or 0)
     try:

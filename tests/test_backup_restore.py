@@ -76,7 +76,7 @@ def _restore_into(target: Path, backup: Path, *args: str) -> int:
 @pytest.mark.parametrize("kind", ["folder", "tar"])
 def test_backup_then_restore_into_an_empty_home_is_identical(source: Path, tmp_path: Path, kind: str) -> None:
     (source / "keys").mkdir(exist_ok=True)
-    (source / "keys" / "lookup.key").write_text("0" * 64)  # a key, as massar.keys writes them
+    (source / "keys" / "lookup.key").write_text("0" * 64)  # a key, as massar.settings.keys writes them
     (source / "keys" / "lookup.key").chmod(0o600)
     backup = tmp_path / ("backup.tar" if kind == "tar" else "backup")
     assert cli.main(["backup", str(backup)]) == 0

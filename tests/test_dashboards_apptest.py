@@ -421,14 +421,8 @@ def test_only_data_access_touches_duckdb() -> None:
                 continue  # the published-version pointer, read by its one definition (validated, read-only)
             assert not name.startswith(forbidden), (path, name)
             if name.startswith("massar"):
-                # settings, the production check, server keys and the keyed MAC of parent secrets
-                allowed = (
-                    "massar.settings",
-                    "massar.production",
-                    "massar.keys",
-                    "massar.lookup_secrets",
-                )
-                assert name in allowed, (path, name)
+                # settings and secrets only (paths, the production check, server keys, hashing)
+                assert name == "massar.settings" or name.startswith("massar.settings."), (path, name)
 
 
 def test_province_map_and_breakdowns(published_home: Path) -> None:

@@ -250,7 +250,7 @@ def test_unknown_code_and_wrong_secret_do_the_same_work(monkeypatch: pytest.Monk
     """By construction: both paths compute one HMAC of the typed secret and one constant-time
     comparison of equal-length strings (counted by wrapping the real functions)."""
     from dashboards.public import secrets as portal_secrets
-    from massar import lookup_secrets
+    from massar.settings import lookup_secrets
 
     calls: list[tuple[str, int, int]] = []
     real_new, real_compare = hmac.new, hmac.compare_digest

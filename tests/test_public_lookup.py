@@ -197,9 +197,6 @@ def test_public_app_imports_no_internal_module() -> None:
         "dashboards.sqlite_wal",
         "dashboards.pdf",  # the documents' page set-up (fpdf2 and the public fonts), nothing internal
         "massar.settings",
-        "massar.production",
-        "massar.keys",
-        "massar.lookup_secrets",
     )
     forbidden = (
         "dashboards.data_access",

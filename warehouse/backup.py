@@ -280,8 +280,8 @@ def _backup_files(src: Path, manifest: dict) -> Iterator[tuple[Entry, IO[bytes] 
 
 def home_holds_data(home: Path) -> list[Path]:
     """Files of ``home`` that a restore would overwrite or mix with (empty folders do not count). Keys
-    alone do not count: every command generates the keys it needs into a new home (``massar.keys``), the
-    restore's own included, and a key that protects no data yet is replaced by the backup's."""
+    alone do not count: every command generates the keys it needs into a new home (``massar.settings.keys``),
+    the restore's own included, and a key that protects no data yet is replaced by the backup's."""
     if not home.exists():
         return []
     held = sorted(

@@ -41,8 +41,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from massar.lookup_secrets import secret_mac
 from massar.settings import limit_memory, paths, restrict_access
+from massar.settings.lookup_secrets import secret_mac
 from warehouse.suppression import THRESHOLD, suppressed_cells
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ SECRETS_FILE = "parent_secrets.csv"
 
 
 def parent_secret_macs(exports: Path | None = None) -> pl.DataFrame:
-    """``student_code, mac``: the MAC (``massar.lookup_secrets``) of each pupil's parent secret, from the
-    source's restricted delivery ``exports/<school_year>/parent_secrets.csv`` (the latest year's secret of
+    """``student_code, mac``: the MAC (``massar.settings.lookup_secrets``) of each pupil's parent secret, from
+    the source's restricted delivery ``exports/<school_year>/parent_secrets.csv`` (the latest year's secret of
     a pupil wins). The plain secrets are read here only, and never written anywhere."""
     exports = exports or paths().exports
     frames = [

@@ -2,7 +2,7 @@
 verification code.
 
 The verification code is an HMAC-SHA-256, under the server's certificate key
-(``massar.keys.server_key("certificate")``, never in the repository), of the fields the certificate
+(``massar.settings.keys.server_key("certificate")``, never in the repository), of the fields the certificate
 attests (pupil code, names, school, level, class, school year) and its issue date: 100 bits, written in
 five groups of four symbols (``7KQ2-M9XA-...``). Without the key nobody can make a valid code; with the
 Massar code, the issue date and the code, the public "verify a certificate" page recomputes it.
@@ -24,7 +24,7 @@ from datetime import date
 from fpdf import FPDF
 
 from dashboards.public.fonts import subset_path
-from massar.keys import env_name, key_path, server_key
+from massar.settings.keys import env_name, key_path, server_key
 
 KEY_NAME = "certificate"
 CODE_BITS = 100

@@ -22,7 +22,7 @@ import os
 import secrets
 import time
 
-from massar.keys import env_name, key_path, server_key
+from massar.settings.keys import env_name, key_path, server_key
 
 KEY_NAME = "portal"
 SESSION_COOKIE = "massar_portal"

@@ -3,7 +3,7 @@ demo or missing secrets, and the address every server binds.
 
 Without it (the default, ``MASSAR_ENV`` unset or ``demo``) the apps run as the demo: the demo accounts of
 ``dashboards/users.demo.toml`` are active (a warning says so) and missing keys are generated at first use
-(``massar.keys``). In production the apps start only when:
+(``massar.settings.keys``). In production the apps start only when:
 
 - the internal dashboards have a sign-in that is not the demo's: ``$MASSAR_HOME/users.toml`` (none of its
   password hashes copied from the demo file) or OpenID Connect configured (``[auth]`` in Streamlit's
@@ -12,7 +12,7 @@ Without it (the default, ``MASSAR_ENV`` unset or ``demo``) the apps run as the d
   accounts' session cookies, when ``users.toml`` exists) exist (environment variable
   ``MASSAR_<NAME>_KEY`` or file ``$MASSAR_HOME/keys/<name>.key``), are not a known development constant,
   and hold at least 128 bits (32 hex characters). Production never generates a key silently: create them
-  once with ``python -m massar.production init-keys`` (or let the secret manager set the variables).
+  once with ``massar production init-keys`` (or let the secret manager set the variables).
 
 Every server binds 127.0.0.1 unless told otherwise (``massar serve --address`` or ``MASSAR_BIND``), in
 production and in the demo alike: a reverse proxy on the same host publishes what must be published.
@@ -21,13 +21,12 @@ production and in the demo alike: a reverse proxy on the same host publishes wha
 from __future__ import annotations
 
 import os
-import sys
 import tomllib
 from pathlib import Path
 from typing import Final
 
-from massar import keys
-from massar.settings import REPO_ROOT, paths
+from massar.settings import keys
+from massar.settings.locations import REPO_ROOT, paths
 
 ENV_VAR: Final[str] = "MASSAR_ENV"
 BIND_ENV: Final[str] = "MASSAR_BIND"
@@ -35,7 +34,7 @@ DEFAULT_BIND: Final[str] = "127.0.0.1"
 PRODUCTION: Final[str] = "production"
 _MODES: Final[frozenset[str]] = frozenset({"", "demo", "development", PRODUCTION})
 
-#: The keys a production deployment must hold (see ``massar.keys``).
+#: The keys a production deployment must hold (see ``massar.settings.keys``).
 REQUIRED_KEYS: Final[tuple[str, ...]] = ("pseudonym", "lookup", "certificate")
 #: Signs the local accounts' session cookies (``dashboards.sessions``): required when ``users.toml`` exists.
 SESSION_KEY: Final[str] = "session"
@@ -82,10 +81,7 @@ def key_problem(name: str) -> str | None:
     if not value:
         path = keys.key_path(name)
         if not path.exists():
-            return (
-                f"key '{name}' is missing: set {variable} or create {path} "
-                f"(python -m massar.production init-keys)"
-            )
+            return f"key '{name}' is missing: set {variable} or create {path} (massar production init-keys)"
         value = path.read_text().strip()
         where = str(path)
     if value.lower() in KNOWN_WEAK:
@@ -149,26 +145,3 @@ def init_keys() -> list[str]:
             keys.server_key(name)
             created.append(name)
     return created
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args == ["init-keys"]:
-        created = init_keys()
-        print(f"created: {', '.join(created) or 'nothing (all keys exist)'} in {paths().home / 'keys'}")
-        return 0
-    if args == ["check"]:
-        os.environ[ENV_VAR] = PRODUCTION
-        from dashboards.oidc import auth_section_from_files, oidc_configured
-
-        found = problems(oidc_configured=oidc_configured(auth_section_from_files()))
-        for p in found:
-            print(p, file=sys.stderr)
-        print("ready for production" if not found else f"{len(found)} problem(s)")
-        return 1 if found else 0
-    print("usage: python -m massar.production init-keys | check", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

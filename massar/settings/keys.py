@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-from massar.settings import paths
+from massar.settings.locations import paths
 
 KEY_BYTES = 32
 

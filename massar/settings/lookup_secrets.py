@@ -4,8 +4,8 @@
 serving-store builder (``warehouse.serving``) computes it from the source's restricted delivery of the
 secrets (``exports/<school_year>/parent_secrets.csv``, ``student_code;secret``); the parent lookup
 (``dashboards.public.secrets``) computes the same value from what a parent typed and compares. The key is
-generated into ``$MASSAR_HOME/keys`` at first use (``massar.keys``): the store alone does not allow an
-offline search of the secrets, and rotating the key means rebuilding the store.
+generated into ``$MASSAR_HOME/keys`` at first use (``massar.settings.keys``): the store alone does not allow
+an offline search of the secrets, and rotating the key means rebuilding the store.
 
 Why not the exported PBKDF2 hash: verifying a slow hash on every attempt costs what the hash costs
 (600,000 iterations: about 0.3 CPU-s), which a results day cannot pay, and equal timing for unknown
@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import os
 
-from massar.keys import env_name, key_path, server_key
+from massar.settings.keys import env_name, key_path, server_key
 
 PREFIX = "hmac_sha256$"
 KEY_NAME = "lookup"
