@@ -40,6 +40,7 @@ from urllib.parse import urlencode, urlsplit
 
 from dashboards.sqlite_wal import connect_wal
 from massar.settings import paths
+from massar.settings.hashing import hmac_sha256
 from massar.settings.keys import server_key
 
 COOKIE_NAME: Final[str] = "massar_session"
@@ -125,7 +126,7 @@ def _unb64(text: str) -> bytes:
 
 def _signature(name_b64: str, issued: int, nonce: str) -> str:
     message = f"{_VERSION}|{name_b64}|{issued}|{nonce}".encode()
-    return _b64(hmac.new(server_key(KEY_NAME), message, hashlib.sha256).digest())
+    return _b64(hmac_sha256(server_key(KEY_NAME), message))
 
 
 def encode_cookie(session: Session) -> str:

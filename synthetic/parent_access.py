@@ -1,10 +1,10 @@
 """Parent access secrets: a secret per pupil (12 symbols of 32: 60 bits, drawn from the seed), exported
 as a salted PBKDF2 hash, the plain secrets in a separate restricted file.
 
-The pupils export carries ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` (the
-``hashlib.pbkdf2_hmac`` of the secret, SHA-256, 32-byte key). Secret and salt are derived from the
-seed and the pupil code, so the same seed gives byte-identical files, and a pupil keeps the same
-secret year after year.
+The pupils export carries ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>``
+(``massar.settings.hashing.pbkdf2_sha256`` of the secret: SHA-256, 32-byte key). Secret and salt are
+derived from the seed and the pupil code, so the same seed gives byte-identical files, and a pupil keeps
+the same secret year after year.
 
 Cost: the synthetic source uses :data:`ITERATIONS` = 100. Measured here, 1,000 iterations cost 0.2 to
 0.6 ms a pupil (2 shared cores), i.e. 4 to 10 minutes per million pupils, more than all the rest of the
@@ -17,9 +17,7 @@ reads (``warehouse.serving``, which keeps an HMAC of each secret under the serve
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+from massar.settings.hashing import hmac_sha256, pbkdf2_sha256, pbkdf2_verify
 
 ITERATIONS = 100
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -31,7 +29,7 @@ _SECRET_TABLE = bytes(ord(SECRET_ALPHABET[b % len(SECRET_ALPHABET)]) for b in ra
 
 def _material(seed: int, student_code: str) -> tuple[str, bytes]:
     """A pupil's secret and salt: bytes 0-9 and 16-31 of one HMAC-SHA256 of the seed and the code."""
-    raw = hmac.new(str(seed).encode(), b"parent-access:" + student_code.encode(), hashlib.sha256).digest()
+    raw = hmac_sha256(str(seed).encode(), b"parent-access:" + student_code.encode())
     return raw[:SECRET_LENGTH].translate(_SECRET_TABLE).decode("ascii"), raw[16:32]
 
 
@@ -40,19 +38,12 @@ def secret_of(seed: int, student_code: str) -> str:
 
 
 def hash_secret(secret: str, salt: bytes, iterations: int = ITERATIONS) -> str:
-    key = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, iterations)
-    return "$".join(
-        ("pbkdf2_sha256", str(iterations), base64.b64encode(salt).decode(), base64.b64encode(key).decode())
-    )
+    return pbkdf2_sha256(secret, salt, iterations)
 
 
 def verify(secret: str, stored: str) -> bool:
     """Check ``secret`` against a stored hash, with the iteration count the hash states."""
-    algorithm, iterations, salt, key = stored.split("$")
-    if algorithm != "pbkdf2_sha256":
-        return False
-    computed = hashlib.pbkdf2_hmac("sha256", secret.encode(), base64.b64decode(salt), int(iterations))
-    return hmac.compare_digest(computed, base64.b64decode(key))
+    return pbkdf2_verify(secret, stored)
 
 
 def secrets_and_salts(seed: int, student_codes: list[str]) -> tuple[list[str], list[bytes]]:
@@ -63,12 +54,7 @@ def secrets_and_salts(seed: int, student_codes: list[str]) -> tuple[list[str], l
 
 def hashes(secrets: list[str], salts: list[bytes], iterations: int = ITERATIONS) -> list[str]:
     """The stored hashes of the secrets (the slow part: run it beside other work, see simulation)."""
-    prefix = f"pbkdf2_sha256${iterations}$"
-    pbkdf2, b64 = hashlib.pbkdf2_hmac, base64.b64encode
-    return [
-        prefix + b64(salt).decode() + "$" + b64(pbkdf2("sha256", secret.encode(), salt, iterations)).decode()
-        for secret, salt in zip(secrets, salts, strict=True)
-    ]
+    return [pbkdf2_sha256(secret, salt, iterations) for secret, salt in zip(secrets, salts, strict=True)]
 
 
 def secrets_and_hashes(

@@ -18,7 +18,6 @@ five groups of four symbols. The public verify page recomputes it from the store
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from datetime import date
 from typing import Any
@@ -29,6 +28,7 @@ from dashboards.i18n import t
 from dashboards.pdf import Writer, ltr, new_document
 from dashboards.public.certificate import CODE_BITS, certificate_key, normalise_code
 from dashboards.public.store import PupilCard
+from massar.settings.hashing import hmac_sha256
 
 KIND = "bulletin"
 SEMESTERS = (1, 2)
@@ -122,7 +122,7 @@ def signed_fields(data: dict[str, Any]) -> list[str]:
 def verification_code(data: dict[str, Any], issued: date, key: bytes | None = None) -> str:
     """HMAC-SHA-256 of :func:`signed_fields` and the issue date, 100 bits in base32, grouped by four."""
     message = "\x1f".join([*signed_fields(data), issued.isoformat()]).encode()
-    digest = hmac.new(key or certificate_key(), message, hashlib.sha256).digest()
+    digest = hmac_sha256(key or certificate_key(), message)
     symbols = base64.b32encode(digest).decode()[: CODE_BITS // 5]
     return "-".join(symbols[i : i + 4] for i in range(0, len(symbols), 4))
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import hmac
 import os
 from datetime import date
@@ -24,6 +23,7 @@ from datetime import date
 from fpdf import FPDF
 
 from dashboards.public.fonts import subset_path
+from massar.settings.hashing import hmac_sha256
 from massar.settings.keys import env_name, key_path, server_key
 
 KEY_NAME = "certificate"
@@ -53,7 +53,7 @@ def certificate_key() -> bytes:
 def verification_code(pupil: dict[str, object], issued: date, key: bytes | None = None) -> str:
     """The certificate's code: HMAC-SHA-256 of its fields and issue date, 100 bits in base32, grouped."""
     message = "\x1f".join([*(str(pupil.get(f) or "") for f in _FIELDS), issued.isoformat()]).encode()
-    digest = hmac.new(key or certificate_key(), message, hashlib.sha256).digest()
+    digest = hmac_sha256(key or certificate_key(), message)
     symbols = base64.b32encode(digest).decode()[: CODE_BITS // 5]
     return "-".join(symbols[i : i + 4] for i in range(0, len(symbols), 4))
 

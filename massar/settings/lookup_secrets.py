@@ -16,10 +16,9 @@ bits is as strong against guessing (the throttle bounds the attempts) and costs 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import os
 
+from massar.settings.hashing import hmac_sha256
 from massar.settings.keys import env_name, key_path, server_key
 
 PREFIX = "hmac_sha256$"
@@ -48,4 +47,4 @@ def lookup_key() -> bytes:
 def secret_mac(code: str, secret: str, key: bytes | None = None) -> str:
     """The stored form of ``secret`` for pupil ``code``."""
     message = code.encode("utf-8", "replace") + b"\x00" + normalise(secret).encode("utf-8", "replace")
-    return PREFIX + hmac.new(key or lookup_key(), message, hashlib.sha256).hexdigest()
+    return PREFIX + hmac_sha256(key or lookup_key(), message).hex()
