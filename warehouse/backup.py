@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import IO
 
 from massar.settings import paths
+from warehouse.publish import CurrentPointerError, current
 
 MANIFEST = "MANIFEST.json"
 FORMAT = 1
@@ -144,11 +145,11 @@ def _fsync(path: Path) -> None:
 
 
 def _current_version(home: Path) -> str | None:
-    pointer = home / "warehouse" / "published" / "CURRENT"
     try:
-        return pointer.read_text(encoding="utf-8").strip() or None
-    except (OSError, UnicodeDecodeError):
+        live = current(home / "warehouse" / "published")
+    except CurrentPointerError:
         return None
+    return live.version if live else None
 
 
 def _manifest(home: Path, entries: list[Entry], with_exports: bool) -> bytes:

@@ -19,7 +19,11 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.integrity import check_lake
 from massar.settings import paths
+from warehouse import serving
+from warehouse.backup import restore_incomplete
+from warehouse.publish import CurrentPointerError, current, validate_version, versions
 
 #: A version name as ``warehouse.publish.new_version_name`` makes it.
 VERSION_NAME = re.compile(r"v[0-9]{8}T[0-9]{12}Z")
@@ -45,19 +49,12 @@ class VerifyReport:
 
 
 def _read_current(published: Path) -> tuple[str | None, str | None]:
-    """(version named by CURRENT, problem)."""
-    pointer = published / "CURRENT"
-    if not pointer.exists():
-        return None, None
+    """(version named by CURRENT, problem): ``warehouse.publish.current``'s answer, or its complaint."""
     try:
-        name = pointer.read_bytes().decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return None, "CURRENT is not text (garbage bytes): run massar rollback <version> to rewrite it"
-    if not VERSION_NAME.fullmatch(name):
-        return None, f"CURRENT names {name[:60]!r}, not a version name: run massar rollback <version>"
-    if not (published / f"{name}.duckdb").exists():
-        return None, f"CURRENT names {name}, which does not exist: run massar rollback <version>"
-    return name, None
+        live = current(published)
+    except CurrentPointerError as exc:
+        return None, str(exc)
+    return (live.version if live else None), None
 
 
 def _table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
@@ -97,8 +94,6 @@ def _check_store(path: Path, query: str, version: str, label: str) -> str | None
 
 
 def check_published(report: VerifyReport, full: bool = True) -> None:
-    from warehouse import serving
-    from warehouse.publish import validate_version, versions
 
     published = paths().published_dir
     names = versions(published)
@@ -152,8 +147,6 @@ def check_published(report: VerifyReport, full: bool = True) -> None:
 def verify_home(full: bool = True) -> VerifyReport:
     """Check the lake and the published versions of the current home (``full``: checksums of every lake
     file, every table of the current version read)."""
-    from ingestion.integrity import check_lake
-    from warehouse.backup import restore_incomplete
 
     report = VerifyReport()
     home = paths().home

@@ -20,7 +20,6 @@ card (one more). Every query is parameterized and filtered by one pupil code.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +28,10 @@ import duckdb
 import polars as pl
 
 from massar.settings import paths
+from warehouse.publish import CurrentPointerError, current
 
 STORE_NAME = "parent_lookup.duckdb"
 STATE_NAME = "lookup_state.sqlite"
-#: ``CURRENT``'s content, as ``warehouse/publish.py`` writes and validates it (the public app imports
-#: nothing of the warehouse package): a version name, ``v`` + UTC timestamp + ``Z``.
-_VERSION = re.compile(r"v\d{8}T\d{6}\d{0,6}Z")
 
 
 class StoreNotCurrent(RuntimeError):
@@ -44,14 +41,11 @@ class StoreNotCurrent(RuntimeError):
 def current_version() -> str | None:
     """The version named by ``warehouse/published/CURRENT``: None when nothing is published or the pointer
     is damaged (not a version name, or a version whose file does not exist; never followed as a path)."""
-    published = paths().published_dir
     try:
-        name = (published / "CURRENT").read_bytes().decode("ascii").strip().removesuffix(".duckdb")
-    except (OSError, UnicodeDecodeError):
+        live = current(paths().published_dir)  # the pointer's one reader; it opens nothing
+    except CurrentPointerError:
         return None
-    if not _VERSION.fullmatch(name) or not (published / f"{name}.duckdb").is_file():
-        return None
-    return name
+    return live.version if live else None
 
 
 def stores_folder(version: str | None) -> Path:
