@@ -41,8 +41,10 @@ from dashboards.absence_rules import (
     spike_params,
     spikes_sql,
 )
+from dashboards.i18n import fmt_date, fmt_int, fmt_pct, t
 from dashboards.sqlite_wal import connect_wal
 from massar.settings import paths
+from warehouse.publish import connect_current
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +211,6 @@ def unsubscribe(subscription_id: int) -> bool:
 
 
 def _published() -> Any:
-    from warehouse.publish import connect_current
 
     return connect_current(paths().published_dir)
 
@@ -459,6 +460,8 @@ def send_mail(to: str | list[str], subject: str, html_content: str, context: Any
     :func:`smtp_connection`); raises when no SMTP server is configured or the server refuses it."""
     if smtp_connection() is None:
         raise RuntimeError("no SMTP server configured (MASSAR_ALERT_SMTP_HOST or AIRFLOW_CONN_MASSAR_SMTP)")
+    # imported when a message is sent: Airflow reads its settings at import, and importing it costs
+    # about 11 s (python -X importtime), which the dashboards that import this module never pay
     from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
     # notify() sends the given subject and body as they are (no template rendering of user text)
@@ -495,7 +498,6 @@ def territory_names(territory: Territory) -> dict[str, str]:
 
 def compose(territory: Territory, day: date, alerts: list[dict[str, Any]]) -> tuple[str, str]:
     """The subject and HTML body of one subscription's message: French, then Arabic (right to left)."""
-    from dashboards.i18n import fmt_date, fmt_int, fmt_pct, t
 
     names = territory_names(territory)
     subject = " / ".join(

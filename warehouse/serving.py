@@ -43,6 +43,7 @@ import polars as pl
 
 from massar.settings import limit_memory, paths, restrict_access
 from massar.settings.lookup_secrets import secret_mac
+from warehouse.publish import current, stores_dir
 from warehouse.suppression import THRESHOLD, suppressed_cells
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,6 @@ def stores_root() -> Path:
 
 
 def _version_or_current(version: str | None) -> str | None:
-    from warehouse.publish import current
 
     if version is not None:
         return version
@@ -119,7 +119,6 @@ def _version_or_current(version: str | None) -> str | None:
 
 def lookup_store_path(version: str | None = None) -> Path:
     """The lookup store of ``version`` (default: the current published version)."""
-    from warehouse.publish import stores_dir
 
     name = _version_or_current(version)
     return stores_dir(stores_root(), name) / LOOKUP_STORE if name else stores_root() / LOOKUP_STORE
@@ -127,7 +126,6 @@ def lookup_store_path(version: str | None = None) -> Path:
 
 def public_stats_store_path(version: str | None = None) -> Path:
     """The public statistics store of ``version`` (default: the current published version)."""
-    from warehouse.publish import stores_dir
 
     name = _version_or_current(version)
     return stores_dir(stores_root(), name) / STATS_STORE if name else stores_root() / STATS_STORE
@@ -135,7 +133,6 @@ def public_stats_store_path(version: str | None = None) -> Path:
 
 def followup_store_path(version: str | None = None) -> Path:
     """The directorates' follow-up store of ``version`` (default: the current published version)."""
-    from warehouse.publish import stores_dir
 
     name = _version_or_current(version)
     return stores_dir(stores_root(), name) / FOLLOWUP_STORE if name else stores_root() / FOLLOWUP_STORE
