@@ -8,6 +8,7 @@ from functools import cache
 import numpy as np
 
 from ingestion.codelists import allowed_codes, read_seed
+from synthetic.parameters import AGE_PS1
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,6 @@ class Levels:
 
 @cache
 def levels() -> Levels:
-    from synthetic.parameters import AGE_PS1
 
     rows = sorted(read_seed("levels"), key=lambda r: int(r["level_order"]))
     codes = tuple(r["level_code"] for r in rows)
