@@ -1,18 +1,16 @@
 """Settings and secrets: the leaf of the project, importing nothing of it but its own modules.
 
-- ``locations``: where things live (``paths()``, under ``MASSAR_HOME``), re-exported here;
+- ``locations``: where things live (``paths()``, under ``MASSAR_HOME``) and DuckDB's memory limit,
+  re-exported here;
 - ``keys``: the server's secret keys; ``production``: production mode and its checks;
 - ``hashing``: the PBKDF2 and HMAC hashing every layer uses; ``lookup_secrets``: the stored form of a
   parent access secret;
-- here: the environment dbt, Airflow and subprocesses receive (``export_environment``) and DuckDB's
-  memory limit.
+- here: the environment dbt, Airflow and subprocesses receive (``export_environment``).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from typing import TYPE_CHECKING
 
 from massar.settings import production
 from massar.settings.keys import server_key
@@ -20,20 +18,21 @@ from massar.settings.locations import (
     DAGS_DIR,
     DASHBOARDS_DIR,
     DBT_PROJECT_DIR,
+    DEFAULT_MEMORY_LIMIT,
     HOME_ENV,
+    MEMORY_LIMIT_ENV,
     REFERENCE_DIR,
     REPO_ROOT,
     RESTRICTED_DB_ENV,
     RESTRICTED_DB_NAME,
     SEEDS_DIR,
     Paths,
+    duckdb_memory_limit,
+    limit_memory,
     paths,
     restrict_access,
     restricted_companion,
 )
-
-if TYPE_CHECKING:
-    import duckdb
 
 __all__ = [
     "DAGS_DIR",
@@ -61,11 +60,6 @@ __all__ = [
 #: sets it from the server key ``pseudonym`` (``massar.settings.keys``: ``$MASSAR_HOME/keys/pseudonym.key``,
 #: or ``MASSAR_PSEUDONYM_KEY``). Not a setting: to choose the salt, set ``MASSAR_PSEUDONYM_KEY``.
 PSEUDONYM_SALT_ENV = "MASSAR_PSEUDONYM_SALT"
-#: DuckDB's memory limit for the project's heavy work: dbt's profile (dbt/profiles.yml) reads the same
-#: variable. DuckDB's own default is 80 % of RAM per process; beyond the limit it spills to disk.
-MEMORY_LIMIT_ENV = "MASSAR_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "50%"
-_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[kmgt]i?b|bytes)", re.IGNORECASE)
 
 
 def export_environment() -> dict[str, str]:
@@ -108,19 +102,3 @@ def _pseudonym_salt() -> str:
     if production.is_production() and production.key_problem("pseudonym"):
         return ""
     return server_key("pseudonym").decode()
-
-
-def duckdb_memory_limit() -> str:
-    """The memory limit DuckDB work of the project runs under (``MASSAR_DUCKDB_MEMORY_LIMIT``, default
-    50 % of RAM), as DuckDB's ``memory_limit`` setting takes it: a percentage or a size (``12GB``)."""
-    value = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
-    if not _MEMORY_LIMIT.fullmatch(value):
-        raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r}: expected a percentage (50%) or a size (12GB)")
-    return value
-
-
-def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Apply ``duckdb_memory_limit()`` to the database instance of ``con`` (a setting of the instance,
-    so connections sharing it agree); returns ``con``."""
-    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")  # validated above: no quote can get in
-    return con

@@ -9,13 +9,20 @@
                   and only the lookup-store builder reads (never copied into a published version)
     airflow/      AIRFLOW_HOME (SQLite metadata, logs)
     gx/           Great Expectations project (suites, validation results, Data Docs)
+
+Also the memory limit of the project's DuckDB work (``MASSAR_DUCKDB_MEMORY_LIMIT``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
@@ -28,6 +35,11 @@ HOME_ENV = "MASSAR_HOME"
 #: How dbt receives the restricted file's path (dbt/profiles.yml attaches it as database ``restricted``).
 RESTRICTED_DB_ENV = "MASSAR_RESTRICTED_DB"
 RESTRICTED_DB_NAME = "restricted.duckdb"
+#: DuckDB's memory limit for the project's heavy work: dbt's profile (dbt/profiles.yml) reads the same
+#: variable. DuckDB's own default is 80 % of RAM per process; beyond the limit it spills to disk.
+MEMORY_LIMIT_ENV = "MASSAR_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "50%"
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(%|[kmgt]i?b|bytes)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -106,3 +118,19 @@ def paths() -> Paths:
     """The current data locations (re-read from the environment on every call)."""
     home = Path(os.environ.get(HOME_ENV) or REPO_ROOT / "data").resolve()
     return Paths(home=home)
+
+
+def duckdb_memory_limit() -> str:
+    """The memory limit DuckDB work of the project runs under (``MASSAR_DUCKDB_MEMORY_LIMIT``, default
+    50 % of RAM), as DuckDB's ``memory_limit`` setting takes it: a percentage or a size (``12GB``)."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT).strip()
+    if not _MEMORY_LIMIT.fullmatch(value):
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r}: expected a percentage (50%) or a size (12GB)")
+    return value
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Apply ``duckdb_memory_limit()`` to the database instance of ``con`` (a setting of the instance,
+    so connections sharing it agree); returns ``con``."""
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")  # validated above: no quote can get in
+    return con
