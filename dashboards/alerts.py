@@ -211,7 +211,6 @@ def unsubscribe(subscription_id: int) -> bool:
 
 
 def _published() -> Any:
-
     return connect_current(paths().published_dir)
 
 

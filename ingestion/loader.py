@@ -79,7 +79,6 @@ def load_key(e: ExportFile) -> tuple:
 
 
 def _years() -> set[str]:
-
     return set(first_days())
 
 

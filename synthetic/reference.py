@@ -31,7 +31,6 @@ class Levels:
 
 @cache
 def levels() -> Levels:
-
     rows = sorted(read_seed("levels"), key=lambda r: int(r["level_order"]))
     codes = tuple(r["level_code"] for r in rows)
     cycles = tuple(r["cycle_code"] for r in rows)

@@ -110,7 +110,6 @@ def stores_root() -> Path:
 
 
 def _version_or_current(version: str | None) -> str | None:
-
     if version is not None:
         return version
     live = current(paths().published_dir)

@@ -94,7 +94,6 @@ def _check_store(path: Path, query: str, version: str, label: str) -> str | None
 
 
 def check_published(report: VerifyReport, full: bool = True) -> None:
-
     published = paths().published_dir
     names = versions(published)
     live, problem = _read_current(published)
