@@ -126,18 +126,18 @@ def main() -> int:
             shutil.rmtree(home / folder, ignore_errors=True)
     os.environ["MASSAR_HOME"] = str(home)
     os.environ.setdefault("AIRFLOW_HOME", str(home / "airflow"))
-    import massar.serving
     import warehouse.publish
+    import warehouse.serving
     from massar import pipeline
     from massar.settings import export_environment, paths
-    from massar.synthetic.generate import generate
+    from synthetic.generate import generate
 
     export_environment()
     split = _Split()
     split.wrap(warehouse.publish, "publish", "publish: version copy + record")
-    split.wrap(massar.serving, "update_lookup_store", "publish: parent lookup store update")
-    split.wrap(massar.serving, "build_lookup_store", "publish: parent lookup store full build")
-    split.wrap(massar.serving, "build_public_stats_store", "publish: public statistics store")
+    split.wrap(warehouse.serving, "update_lookup_store", "publish: parent lookup store update")
+    split.wrap(warehouse.serving, "build_lookup_store", "publish: parent lookup store full build")
+    split.wrap(warehouse.serving, "build_public_stats_store", "publish: public statistics store")
     target = paths().dbt_target
     try:
         print(f"bench_daily: {args.pupils} pupils, seed {args.seed}, data in {home}, {os.cpu_count()} cores")

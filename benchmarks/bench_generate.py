@@ -8,7 +8,7 @@ peak RSS.
     .venv/bin/python benchmarks/bench_generate.py --pupils 1000000 [--out DIR] [--keep] [--record DIR]
         [--chunk-pupils N]
 
-A region larger than ``--chunk-pupils`` (default ``massar.synthetic.chunks.CHUNK_PUPILS``) is generated in
+A region larger than ``--chunk-pupils`` (default ``synthetic.chunks.CHUNK_PUPILS``) is generated in
 chunks (see docs/synthetic.md, "Scale"); "writing (wait)" is the time spent waiting for the writer thread
 to finish the previous entity's files (reported apart, not in the next entity's step).
 
@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from massar.synthetic.chunks import CHUNK_PUPILS
-from massar.synthetic.generate import DAILY_DAYS, GenerationSummary, generate
+from synthetic.chunks import CHUNK_PUPILS
+from synthetic.generate import DAILY_DAYS, GenerationSummary, generate
 
 
 def _record(folder: Path, args: argparse.Namespace, summary: GenerationSummary, size: int, peak_mb: float,

@@ -29,7 +29,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingestion.loader import discover, ingest_region, regions_in
-from massar.synthetic.generate import generate
+from synthetic.generate import generate
 
 
 def run_ours(exports: Path, lake: Path, region: str) -> int:

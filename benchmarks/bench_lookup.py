@@ -1,7 +1,7 @@
 """Parent lookup serving query: p50/p99 latency at national-like scale.
 
 Builds a serving store of N pupils (default 1,000,000) with the same schema as the real one (the
-per-subject tables, then the one-row-per-pupil ``lookup.card`` built by ``massar.serving``), then times
+per-subject tables, then the one-row-per-pupil ``lookup.card`` built by ``warehouse.serving``), then times
 full lookups (guard check, secret-hash query, slow-hash verification, card query, audit) for known codes
 with the right secret, known codes with a wrong secret and unknown codes. ``time_lookups`` is also used
 by ``benchmarks/run.py`` against the real store built by the pipeline.
@@ -31,7 +31,7 @@ from lookup_fixtures import DDL, encode
 from dashboards.public.guard import Guard
 from dashboards.public.lookup import lookup
 from dashboards.public.store import ServingStore
-from massar.serving import TABLES, build_card_table
+from warehouse.serving import TABLES, build_card_table
 
 SECRET = "bench-secret"
 

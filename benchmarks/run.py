@@ -185,8 +185,8 @@ def stage_generate(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str
         extra = {"files": summary["files"], "faults": summary["faults"]}
     else:
         # the last year's daily drops start after its first N school days (generate's own daily_from)
-        from massar.synthetic.calendar import school_days, school_year_label
-        from massar.synthetic.generate import generate
+        from synthetic.calendar import school_days, school_year_label
+        from synthetic.generate import generate
 
         last = school_year_label(2024 + opts["years"] - 1)
         start = school_days(last)[opts["loaded_days"]]
@@ -527,7 +527,7 @@ def stage_lookup(home: Path, opts: dict[str, Any]) -> tuple[int, str, dict[str, 
     from bench_lookup import time_lookups
 
     from dashboards.public.store import ServingStore
-    from massar.serving import lookup_store_path
+    from warehouse.serving import lookup_store_path
 
     store_path = lookup_store_path()
     store = ServingStore(store_path)

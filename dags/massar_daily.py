@@ -1,5 +1,5 @@
 """Daily: the day's drops per region (mapped), incremental dbt via Cosmos, quality gate, publish, then the
-directorates' absence alerts of the day by e-mail (``massar.alerts``, as ``massar alerts send``).
+directorates' absence alerts of the day by e-mail (``dashboards.alerts``, as ``massar alerts send``).
 
 Runs at 20:00 (Casablanca) from Monday to Saturday; the day processed is the run's date, or the ``day``
 param (``yyyy-mm-dd``) of a manual run. A Deadline Alert writes to the alerts log when the day's data is not
@@ -23,7 +23,8 @@ from _massar_tasks import (
 )
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
-from massar import alerts, pipeline
+from dashboards import alerts
+from massar import pipeline
 
 DAG_ID = "massar_daily"
 

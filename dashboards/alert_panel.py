@@ -1,5 +1,5 @@
 """The absence alerts section of the absence page: the open alerts of the territory shown (within the user's
-scope) with an acknowledge button, and the form to receive the alerts by e-mail (``massar.alerts`` sends
+scope) with an acknowledge button, and the form to receive the alerts by e-mail (``dashboards.alerts`` sends
 them after each daily publication)."""
 
 from __future__ import annotations

@@ -27,9 +27,6 @@ its id without the cookie, a revoked or expired cookie) finds the session emptie
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import os
 import sys
 import time
@@ -42,11 +39,12 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-import massar.production as production
+import massar.settings.production as production
 from dashboards import backoff, sessions
 from dashboards.scope import ROLES, Scope
 from dashboards.sessions import DEFAULT_IDLE_MINUTES, IDLE_ENV, idle_timeout_s
 from massar.settings import paths
+from massar.settings.hashing import pbkdf2_verify
 
 DEMO_USERS: Final[Path] = Path(__file__).resolve().parent / "users.demo.toml"
 #: Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 90 ms per check measured on the
@@ -98,14 +96,7 @@ def verify_password(password: str, encoded: str) -> bool:
             return HASHER.verify(encoded, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-    try:
-        algorithm, iterations, salt, expected = encoded.split("$")
-        if algorithm != "pbkdf2_sha256" or int(iterations) < PBKDF2_MIN_ITERATIONS:
-            return False
-        digest = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
-        return hmac.compare_digest(digest, base64.b64decode(expected))
-    except (ValueError, TypeError):
-        return False
+    return pbkdf2_verify(password, encoded, PBKDF2_MIN_ITERATIONS)
 
 
 #: What an unknown user's password is checked against, so that an unknown name costs what a wrong

@@ -12,7 +12,7 @@ from typing import Final
 
 import streamlit as st
 
-import massar.production as production
+import massar.settings.production as production
 from dashboards.i18n import t
 
 _LOG: Final = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ uvicorn), which adds two small HTTP routes:
 
 The cookie (``massar_session``; HttpOnly, SameSite=Strict, Secure over HTTPS, ``Max-Age`` = the absolute
 lifetime) carries the user name, the issue time and a random session nonce, signed with HMAC-SHA256 under
-the server key ``session`` (``massar.keys``). Server-side, ``$MASSAR_HOME/auth/sessions.sqlite`` holds
-one row per live session (a hash of its nonce, the user name, issue and last-seen times): the row is the
+the server key ``session`` (``massar.settings.keys``). Server-side, ``$MASSAR_HOME/auth/sessions.sqlite``
+holds one row per live session (a hash of its nonce, the user name, issue and last-seen times): the row is the
 session. Sign-out and the idle time-out delete it, so the cookie is refused afterwards, replayed or not;
 each sign-in gets a new nonce. Every script run reads the cookie of its own connection
 (``st.context.cookies``, the websocket's handshake: a reconnected websocket brings its own) and checks
@@ -39,8 +39,9 @@ from typing import Final
 from urllib.parse import urlencode, urlsplit
 
 from dashboards.sqlite_wal import connect_wal
-from massar.keys import server_key
 from massar.settings import paths
+from massar.settings.hashing import hmac_sha256
+from massar.settings.keys import server_key
 
 COOKIE_NAME: Final[str] = "massar_session"
 ROUTE_PREFIX: Final[str] = "/_massar/session"
@@ -125,7 +126,7 @@ def _unb64(text: str) -> bytes:
 
 def _signature(name_b64: str, issued: int, nonce: str) -> str:
     message = f"{_VERSION}|{name_b64}|{issued}|{nonce}".encode()
-    return _b64(hmac.new(server_key(KEY_NAME), message, hashlib.sha256).digest())
+    return _b64(hmac_sha256(server_key(KEY_NAME), message))
 
 
 def encode_cookie(session: Session) -> str:

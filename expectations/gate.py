@@ -36,6 +36,7 @@ from expectations.suites import (
 )
 from ingestion.codelists import allowed_codes
 from ingestion.contracts import CONTRACTS
+from ingestion.state import current_state
 from massar.settings import Paths, limit_memory
 from warehouse import build_record
 from warehouse.publish import candidate_fingerprint, current
@@ -177,8 +178,6 @@ def _lake_frame(root: Path, entity: str, batches: frozenset[str] | None = None) 
 def _expected_pupils(lake: Path) -> int:
     """Pupil-years with an enrollment in the lake's current state (corrections and deletions applied),
     computed here from the lake files, independently of dbt."""
-    from ingestion.contracts import CONTRACTS
-    from ingestion.state import current_state
 
     enrollments = _lake_frame(lake, "enrollments")
     if enrollments.is_empty():

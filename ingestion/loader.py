@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from ingestion import lake as lk
+from ingestion.calendar import first_days
 from ingestion.contracts import CONTRACTS, Contract, load_order
 from ingestion.errors import UnreadableFileError
 from ingestion.load_log import LoadRecord, already_loaded, committed_batches, write_record
@@ -78,8 +79,6 @@ def load_key(e: ExportFile) -> tuple:
 
 
 def _years() -> set[str]:
-    from ingestion.calendar import first_days
-
     return set(first_days())
 
 
@@ -357,7 +356,7 @@ def ingest_region(exports_root: Path, lake: Path, region_code: str, verify: bool
     each region writes only its own partitions. First undoes any batch of the region left half-done by
     an interrupted run, then checks the region's committed files against the load log and rebuilds the
     damaged ones from their exports (``ingestion.integrity.ensure_intact``; ``verify``: checksums too)."""
-    from ingestion.integrity import ensure_intact
+    from ingestion.integrity import ensure_intact  # here: ingestion.integrity imports this module
 
     load_log = lake / lk.LOAD_LOG
     committed = committed_batches(load_log, region_code)

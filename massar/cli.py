@@ -12,9 +12,20 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
+
+# Imported inside the commands that use them, so that ``massar --help`` and the light commands start in
+# about 0.6 s of imports. Measured with ``python -X importtime -c "import massar.cli; import X"`` (2 shared
+# cores), on top of this module: expectations.gate 9 to 19 s (Great Expectations), dashboards.hardening
+# 2.4 to 2.9 s (Streamlit), warehouse.verify 0.2 to 0.7 s and ingestion.loader 0.4 to 0.5 s (pyarrow),
+# duckdb and the modules that import it (warehouse.publish, warehouse.build_record, warehouse.backup) 0.3
+# to 0.4 s, massar.orchestration 0.2 s, dashboards.alerts 0.1 s (Babel), dashboards.auth 0.1 s (argon2),
+# synthetic.calibration 0.09 s, ingestion.dbt_sources 0.04 to 0.05 s (every contract).
+from dashboards.oidc import auth_section_from_files, oidc_configured, secrets_files
+from ingestion.errors import DamagedLakeError
 from massar import pipeline
-from massar.settings import DASHBOARDS_DIR, export_environment, paths
-from massar.writer_lock import EXIT_BUSY, WAIT_ENV, WriterBusyError, default_wait, writer_lock
+from massar.settings import DASHBOARDS_DIR, export_environment, paths, production
+from warehouse.writer_lock import EXIT_BUSY, WAIT_ENV, WriterBusyError, default_wait, writer_lock
 
 #: Commands that write in MASSAR_HOME: each holds the writer lock while it runs (one writer at a time) and
 #: takes ``--wait SECONDS``. verify reads, but only a home no one writes meanwhile is consistent; generate
@@ -53,7 +64,6 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not regions:
         print(f"no exports under {paths().exports}: run `massar generate` first", file=sys.stderr)
         return 1
-    from ingestion.errors import DamagedLakeError
 
     try:
         for region in regions:
@@ -65,8 +75,6 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import polars as pl
-
     with pl.Config(tbl_rows=-1, tbl_cols=20, fmt_str_lengths=80, tbl_width_chars=200):
         if args.batches:
             print("Per batch (file) / par lot (fichier) / حسب الدفعة:")
@@ -81,7 +89,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     """What ingesting the files would do, without loading anything; exit 1 when a line would be
     quarantined, a file rejected, or a column with values ignored."""
-    import polars as pl
 
     from ingestion.loader import dry_run
 
@@ -245,8 +252,8 @@ def _cmd_maintenance(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    """Absence alerts (``massar.alerts``): send the day's (as the daily DAG does), list, subscribe."""
-    from massar import alerts
+    """Absence alerts (``dashboards.alerts``): send the day's (as the daily DAG does), list, subscribe."""
+    from dashboards import alerts
 
     if args.action == "send":
         print(json.dumps(alerts.send_alerts(args.day), indent=2))
@@ -271,7 +278,7 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from massar.verify import verify_home
+    from warehouse.verify import verify_home
 
     report = verify_home(full=not args.quick)
     print(report.text())
@@ -279,8 +286,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from massar.backup import BackupError, backup
-    from massar.writer_lock import writer_lock
+    from warehouse.backup import BackupError, backup
 
     try:
         with writer_lock("massar backup"):
@@ -292,8 +298,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from massar.backup import BackupError, DamagedBackupError, restore
-    from massar.writer_lock import writer_lock
+    from warehouse.backup import BackupError, DamagedBackupError, restore
 
     try:
         with writer_lock("massar restore"):
@@ -336,7 +341,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _streamlit(app: Path, port: int, address: str, *, public: bool) -> list[str]:
     from dashboards.hardening import client_options
-    from dashboards.oidc import secrets_files
 
     hardening = [arg for key, value in client_options(public).items() for arg in (f"--{key}", value)]
     secrets = [arg for path in secrets_files() for arg in ("--secrets.files", str(path))]
@@ -365,10 +369,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     """The internal dashboards (sign-in; they also serve the GX Data Docs, ``dashboards.data_docs``), the
     public app on the next port and the parent portal on port + 3. Every server
     binds 127.0.0.1 unless ``--address`` or ``MASSAR_BIND`` says otherwise. Production mode
-    (``MASSAR_ENV=production``) refuses to start on demo or missing secrets (``massar.production``)."""
+    (``MASSAR_ENV=production``) refuses to start on demo or missing secrets
+    (``massar.settings.production``)."""
     from dashboards.auth import demo_accounts_active
-    from dashboards.oidc import auth_section_from_files, oidc_configured
-    from massar import production
 
     try:
         production.require_ready(oidc_configured=oidc_configured(auth_section_from_files()))
@@ -431,7 +434,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from massar.synthetic.calibration import calibration_report
+    from synthetic.calibration import calibration_report
 
     calibration_report(args.exports if args.exports is not None else paths().exports)
     return 0
@@ -441,6 +444,21 @@ def _cmd_contracts_generate_dbt(args: argparse.Namespace) -> int:
     from ingestion import dbt_sources
 
     return dbt_sources.main(["--check"] if args.check else [])
+
+
+def _cmd_production(args: argparse.Namespace) -> int:
+    """``init-keys``: create the missing server keys; ``check``: what production mode would refuse."""
+
+    if args.action == "init-keys":
+        created = production.init_keys()
+        print(f"created: {', '.join(created) or 'nothing (all keys exist)'} in {paths().home / 'keys'}")
+        return 0
+    os.environ[production.ENV_VAR] = production.PRODUCTION
+    found = production.problems(oidc_configured=oidc_configured(auth_section_from_files()))
+    for p in found:
+        print(p, file=sys.stderr)
+    print("ready for production" if not found else f"{len(found)} problem(s)")
+    return 1 if found else 0
 
 
 def _cmd_paths(args: argparse.Namespace) -> int:
@@ -564,6 +582,9 @@ def _add_serving_commands(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--port", type=int, default=8081)
     d.set_defaults(func=_cmd_docs)
     sub.add_parser("paths", help="show where data lives").set_defaults(func=_cmd_paths)
+    pr = sub.add_parser("production", help="production mode: create the missing server keys, or check")
+    pr.add_argument("action", choices=("init-keys", "check"))
+    pr.set_defaults(func=_cmd_production)
 
 
 def _add_tool_commands(sub: argparse._SubParsersAction) -> None:
@@ -635,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
     )
-    export_environment()
+    if args.command != "production":  # it reads or creates the keys: it must not create one beforehand
+        export_environment()
     if args.command not in WRITERS:
         return int(args.func(args) or 0)
     try:

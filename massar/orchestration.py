@@ -3,7 +3,7 @@ and the operational callbacks the DAGs use (alerts log, optional e-mail, deadlin
 
 Alerts are appended as JSON lines to ``$MASSAR_HOME/alerts/alerts.jsonl``. They are e-mailed too to
 ``MASSAR_ALERT_EMAIL_TO`` when an SMTP server is configured, through Airflow's SMTP notifier on the
-connection ``massar_smtp`` (``massar.alerts.smtp_connection``: ``MASSAR_ALERT_SMTP_*`` settings or
+connection ``massar_smtp`` (``dashboards.alerts.smtp_connection``: ``MASSAR_ALERT_SMTP_*`` settings or
 ``AIRFLOW_CONN_MASSAR_SMTP``).
 """
 
@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dashboards.alerts import send_mail, smtp_connection
 from massar.pipeline import WRITER_POOL
 from massar.settings import DAGS_DIR, export_environment, paths
 
@@ -33,7 +34,6 @@ def alerts_log() -> Path:
 
 def _send_mail(subject: str, body: str) -> None:
     """E-mail an operational alert to ``MASSAR_ALERT_EMAIL_TO`` when an SMTP server is configured."""
-    from massar.alerts import send_mail, smtp_connection
 
     to = os.environ.get("MASSAR_ALERT_EMAIL_TO")
     if not to or smtp_connection() is None:

@@ -50,7 +50,7 @@ def pipeline_home() -> Iterator[Path]:
     """Synthetic exports for a tiny country over three school years, run through the real Airflow DAG
     (ingest → dbt via Cosmos → Great Expectations gate → publish). Yields ``$MASSAR_HOME``."""
     from massar.orchestration import run_dag
-    from massar.synthetic.generate import generate
+    from synthetic.generate import generate
 
     generate(
         _SESSION_HOME / "exports",

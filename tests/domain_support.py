@@ -26,7 +26,7 @@ from dashboards.auth import User
 from dashboards.scope import NATIONAL, Scope
 from ingestion.contracts import CONTRACTS
 from ingestion.loader import ingest_region, regions_in
-from massar.synthetic.generate import generate
+from synthetic.generate import generate
 
 BOM = b"\xef\xbb\xbf"
 
@@ -135,7 +135,7 @@ def fault_outcomes(country: Country, entity: str) -> pl.DataFrame:
 def assert_faults_caught(country: Country, entity: str, domain_classes: set[str]) -> None:
     """Every class of ``domain_classes`` was injected into ``entity``, and every injected faulty line was
     quarantined with the reason its class declares (classes whose outcome is ``read_ok`` excepted)."""
-    from massar.synthetic.faults import REGISTRY
+    from synthetic.faults import REGISTRY
 
     got = fault_outcomes(country, entity)
     injected = set(got["fault_class"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from dashboards.public.secrets import secret_mac
-from massar.serving import build_card_table
+from warehouse.serving import build_card_table
 
 PUPILS = {
     # code: (secret, first_fr, last_fr, first_ar, last_ar, school, school_fr, school_ar)

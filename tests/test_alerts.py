@@ -1,4 +1,4 @@
-"""The directorates' absence alerts (``massar.alerts``) on the session's published warehouse.
+"""The directorates' absence alerts (``dashboards.alerts``) on the session's published warehouse.
 
 - The daily DAG's ``send_absence_alerts`` task, run by Airflow (``dag.test()``), e-mails a subscriber through
   Airflow's SMTP notifier to a real SMTP server started here (aiosmtpd on 127.0.0.1): the message received
@@ -23,9 +23,9 @@ import polars as pl
 import pytest
 from page_test_support import run_page, served_like_massar_serve
 
+from dashboards import absence_rules as rule
+from dashboards import alerts
 from dashboards.scope import NATIONAL, Scope, ScopeError
-from massar import absence_rules as rule
-from massar import alerts
 
 __all__ = ["served_like_massar_serve"]  # the autouse fixture, imported to apply here
 

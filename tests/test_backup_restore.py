@@ -76,7 +76,7 @@ def _restore_into(target: Path, backup: Path, *args: str) -> int:
 @pytest.mark.parametrize("kind", ["folder", "tar"])
 def test_backup_then_restore_into_an_empty_home_is_identical(source: Path, tmp_path: Path, kind: str) -> None:
     (source / "keys").mkdir(exist_ok=True)
-    (source / "keys" / "lookup.key").write_text("0" * 64)  # a key, as massar.keys writes them
+    (source / "keys" / "lookup.key").write_text("0" * 64)  # a key, as massar.settings.keys writes them
     (source / "keys" / "lookup.key").chmod(0o600)
     backup = tmp_path / ("backup.tar" if kind == "tar" else "backup")
     assert cli.main(["backup", str(backup)]) == 0
@@ -159,7 +159,7 @@ def test_a_restored_home_builds_checks_and_publishes(source: Path, tmp_path: Pat
 def test_a_restore_that_fails_midway_is_detected_and_redone(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import massar.backup
+    import warehouse.backup
 
     backup = tmp_path / "backup"
     assert cli.main(["backup", str(backup)]) == 0
@@ -172,9 +172,9 @@ def test_a_restore_that_fails_midway_is_detected_and_redone(
             raise OSError(28, "No space left on device")
         real_replace(src, dst)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(massar.backup.os, "replace", disk_full_on_the_second_replacement)
+    monkeypatch.setattr(warehouse.backup.os, "replace", disk_full_on_the_second_replacement)
     with pytest.raises(OSError), using_home(target):
-        massar.backup.restore(backup)
+        warehouse.backup.restore(backup)
     monkeypatch.undo()
 
     with using_home(target):

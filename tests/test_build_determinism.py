@@ -108,7 +108,7 @@ def dbt(work: Path, lake: Path, name: str, *args: str) -> None:
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from ingestion.loader import ingest_region, regions_in
-    from massar.synthetic.generate import DAILY_DAYS, generate
+    from synthetic.generate import DAILY_DAYS, generate
 
     work = tmp_path_factory.mktemp("determinism")
     exports, lake = work / "exports", work / "lake"

@@ -32,7 +32,7 @@ DAILY_DAYS = 5  # daily drop files for the last school days of the year
 def home() -> Iterator[Path]:
     """A tiny country with its bulk exports in the lake; the daily drops not loaded yet, nothing published
     (the first daily run builds the warehouse from scratch)."""
-    from massar.synthetic.generate import generate
+    from synthetic.generate import generate
 
     previous = os.environ["MASSAR_HOME"]
     root = Path(tempfile.mkdtemp(prefix="massar-dagruns-"))
@@ -317,7 +317,7 @@ def test_school_year_close_rebuilds_and_equals_the_increments(home: Path) -> Non
     differing = [name for name in full if _differ(full[name], increments[name])]
     assert not differing, f"the daily increments differ from a full rebuild in {differing}"
     # The restricted file is not kept with a version: its rows live on in each version's lookup store.
-    from massar.serving import lookup_store_path
+    from warehouse.serving import lookup_store_path
 
     full, increments = (
         _warehouse_tables(lookup_store_path(v.version), ("lookup",)) for v in (published, incremental)

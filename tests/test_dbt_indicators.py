@@ -6,7 +6,7 @@ in grade g in year t; dropout = not promoted, not repeating, not having complete
 - reconciliation: the marts' flow counts by school year and level equal the counts computed here, with
   polars, from the export files (pupils' start events in t and t+1, dropout events);
 - configured rates: the marts' primary repetition and dropout rates are within one point of the rates the
-  synthetic source is configured with (massar/synthetic/parameters.py: REPETITION_RATE and its sex factors;
+  synthetic source is configured with (synthetic/parameters.py: REPETITION_RATE and its sex factors;
   in-year DROPOUT_RATE with its sex and area factors, plus the END_OF_CYCLE_EXIT of the non-repeaters of
   6AP and 3AC), applied here to the pupils the marts hold (their level, sex and school area). At 8,000
   pupils x 3 years the standard error of the primary repetition rate is about 0.3 point and that of the
@@ -28,8 +28,8 @@ import polars as pl
 import pytest
 
 from ingestion.codelists import read_seed
-from massar.synthetic import parameters as P
-from massar.synthetic.calibration import read_entity
+from synthetic import parameters as P
+from synthetic.calibration import read_entity
 
 MASSAR = str(Path(sys.executable).with_name("massar"))
 PUPILS = 8000

@@ -35,7 +35,7 @@ from dashboards.data_access import human_resources as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
 from ingestion.codelists import read_seed
-from massar.synthetic import parameters as P
+from synthetic import parameters as P
 
 ENTITY = "staff_situations"
 

@@ -35,7 +35,7 @@ from dashboards.data_access import infrastructure as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
 from ingestion.contracts import CONTRACTS
-from massar.synthetic.faults import REGISTRY
+from synthetic.faults import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "dbt" / "seeds" / "infrastructure"

@@ -32,9 +32,9 @@ from dashboards.data_access import nonformal as da
 from dashboards.i18n import labels
 from dashboards.scope import NATIONAL, Scope, ScopeError
 from ingestion.codelists import read_seed
-from massar.synthetic.domains import domain_frames
-from massar.synthetic.reference import regions
-from massar.synthetic.simulation import RegionSimulation
+from synthetic.domains import domain_frames
+from synthetic.reference import regions
+from synthetic.simulation import RegionSimulation
 
 ENTITY = "nonformal_education"
 OUTCOMES = {r["outcome_code"]: r for r in read_seed("code_nonformal_outcomes")}

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 
 from ingestion.contracts import CONTRACTS
-from massar.synthetic.faults import REGISTRY
+from synthetic.faults import REGISTRY
 
 PERSONAL = {
     "student_code",

@@ -40,7 +40,7 @@ import pytest
 
 from ingestion.codelists import read_seed
 from ingestion.contracts import CONTRACTS
-from massar.synthetic.faults import REGISTRY
+from synthetic.faults import REGISTRY
 
 YEAR_RE = re.compile(r"^[0-9]{4}-[0-9]{4}$")
 IN_EVENTS = ("entry", "re_enrollment", "transfer_in")
@@ -229,7 +229,7 @@ def _sql(db: Path, query: str) -> list[tuple]:
 def _student_key(code: str) -> str:
     """The published warehouse's pseudonymous key of a pupil code, computed here from the home's pseudonym
     key (the marts hold no pupil code: the identity stays in the restricted file)."""
-    from massar.keys import server_key
+    from massar.settings.keys import server_key
 
     return hashlib.sha256(server_key("pseudonym") + code.encode()).hexdigest()[:16]
 

@@ -92,7 +92,5 @@ def test_the_measure_counts_from_def_to_the_last_line() -> None:
 
 @pytest.mark.parametrize("folder", PRODUCT)
 def test_the_product_folders_are_read(folder: str) -> None:
-    # a folder renamed or moved must be renamed here too (``synthetic`` may not exist yet)
-    if folder == "synthetic" and not (REPO / folder).exists():
-        pytest.skip("synthetic/ is still massar/synthetic/")
+    # a folder renamed or moved must be renamed here too
     assert any((REPO / folder).rglob("*.py")), folder

@@ -59,7 +59,7 @@ def test_the_published_warehouse_holds_no_identity(published_db: Path) -> None:
 
 def test_the_marts_key_is_the_salted_pseudonym(pipeline_home: Path, published_db: Path) -> None:
     """Every student_key of dim_student is sha256(pseudonym key || a pupil code of the exports)[:16]."""
-    from massar.keys import server_key
+    from massar.settings.keys import server_key
 
     salt = server_key("pseudonym")
     codes = set()

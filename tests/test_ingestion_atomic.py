@@ -19,7 +19,7 @@ from ingestion import lake as lk
 from ingestion.integrity import check_lake
 from ingestion.loader import ingest_region
 from massar.settings import REPO_ROOT
-from massar.synthetic.generate import generate
+from synthetic.generate import generate
 
 REGIONS = ("01", "02")
 TRIALS = 10

@@ -14,8 +14,8 @@ import pytest
 
 from ingestion.contracts import CONTRACTS
 from ingestion.loader import ingest_region, regions_in
-from massar.synthetic import faults as synthetic_faults
-from massar.synthetic.generate import generate
+from synthetic import faults as synthetic_faults
+from synthetic.generate import generate
 
 # The agreed outcomes, used only for a class the source does not (yet) declare itself.
 AGREED = {

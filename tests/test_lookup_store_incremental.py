@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from dashboards.public.store import ServingStore
-from massar.serving import build_lookup_store, update_lookup_store
+from warehouse.serving import build_lookup_store, update_lookup_store
 
 STORE_TABLES = ("lookup.pupil", "lookup.card", "meta.pupil_digest")
 
@@ -216,9 +216,9 @@ def test_rollback_brings_the_serving_stores_back(
     publishing old then new and rolling back, the lookup store equals a full build of old, and the public
     statistics store names old as its source."""
     from massar import pipeline
-    from massar.serving import lookup_store_path, public_stats_store_path
     from massar.settings import HOME_ENV, paths
     from warehouse.publish import current
+    from warehouse.serving import lookup_store_path, public_stats_store_path
 
     old, new, _changed = versions
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
@@ -247,9 +247,9 @@ def test_publishing_refreshes_the_stores_from_the_candidate_once_the_version_is_
     a full build of it and name it as their source. A publication refused after the stores were written
     leaves the stores as they were, with no stray file."""
     from massar import pipeline
-    from massar.serving import followup_store_path, lookup_store_path, public_stats_store_path
     from massar.settings import HOME_ENV, paths
     from warehouse.publish import PublishError, current
+    from warehouse.serving import followup_store_path, lookup_store_path, public_stats_store_path
 
     old, new, _changed = versions
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))

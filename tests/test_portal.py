@@ -250,7 +250,7 @@ def test_unknown_code_and_wrong_secret_do_the_same_work(monkeypatch: pytest.Monk
     """By construction: both paths compute one HMAC of the typed secret and one constant-time
     comparison of equal-length strings (counted by wrapping the real functions)."""
     from dashboards.public import secrets as portal_secrets
-    from massar import lookup_secrets
+    from massar.settings import hashing, lookup_secrets
 
     calls: list[tuple[str, int, int]] = []
     real_new, real_compare = hmac.new, hmac.compare_digest
@@ -263,7 +263,7 @@ def test_unknown_code_and_wrong_secret_do_the_same_work(monkeypatch: pytest.Monk
         calls.append(("compare", len(a), len(b)))
         return real_compare(a, b)
 
-    monkeypatch.setattr(lookup_secrets.hmac, "new", counting_new)
+    monkeypatch.setattr(hashing.hmac, "new", counting_new)
     monkeypatch.setattr(portal_secrets.hmac, "compare_digest", counting_compare)
     key = b"k" * 32
     stored = lookup_secrets.secret_mac("M100000001", "right", key)

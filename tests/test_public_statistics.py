@@ -1,7 +1,7 @@
 """Public statistics: no small cell is published, none can be recovered from the totals, and the page
 shows the store's figures (checked against independent SQL on the marts), in French and Arabic.
 
-The recovery check is written here, independently of ``massar/suppression.py``: the test writes the
+The recovery check is written here, independently of ``warehouse/suppression.py``: the test writes the
 additive relations of each published table itself (rows, columns, totals of totals, provinces within
 regions, candidates = passed + failed) and asks, for every hidden cell, whether the published values
 fix it (the rank of the relations drops without that unknown).
@@ -21,7 +21,7 @@ from lookup_fixtures import published_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.i18n import t
-from massar.suppression import THRESHOLD, suppressed_cells
+from warehouse.suppression import THRESHOLD, suppressed_cells
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLIC_APP = REPO / "dashboards" / "public" / "app.py"

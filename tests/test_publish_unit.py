@@ -149,7 +149,7 @@ class Readers:
 CRASH = textwrap.dedent(
     """
     import json, os, sys
-    import massar.serving, warehouse.publish
+    import warehouse.serving, warehouse.publish
     from massar import pipeline
     point, gate = sys.argv[1], json.loads(sys.argv[2])
     def die(*args, **kwargs):
@@ -159,9 +159,9 @@ CRASH = textwrap.dedent(
         os.replace(written, target)
         os._exit(9)
     if point == "stores staged":
-        massar.serving.commit_stores = die
+        warehouse.serving.commit_stores = die
     elif point == "one store in place":
-        massar.serving.commit_stores = commit_one_then_die
+        warehouse.serving.commit_stores = commit_one_then_die
     else:  # "version in place": the warehouse file renamed, CURRENT not switched yet
         warehouse.publish._write_pointer = die
     pipeline.publish_candidate(keep=100, gate=gate)

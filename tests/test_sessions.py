@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dashboards import sessions
-from massar.keys import server_key
+from massar.settings.keys import server_key
 
 
 @pytest.fixture

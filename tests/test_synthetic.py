@@ -18,8 +18,8 @@ import pytest
 
 from ingestion.codelists import allowed_codes, read_seed
 from ingestion.contracts import CONTRACTS, Contract
-from massar.synthetic.calendar import first_day, holidays, last_day, school_days
-from massar.synthetic.generate import DAILY_DAYS, generate
+from synthetic.calendar import first_day, holidays, last_day, school_days
+from synthetic.generate import DAILY_DAYS, generate
 
 BOM = b"\xef\xbb\xbf"
 REGIONS = sorted(r["region_code"] for r in read_seed("code_regions"))

@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from massar.cli import main
-from massar.synthetic.calibration import calibration
-from massar.synthetic.generate import generate
+from synthetic.calibration import calibration
+from synthetic.generate import generate
 
 # Press figures: pupils by cycle 2022-23 (preschool ~0.95 M, primary 4.68 M, college 2.06 M, qualifiant
 # 1.18 M), girls 48.7 %, private 13 %, dropout 4.4 %, bac normal session 67.8 % (girls 72.0, boys 62.6),

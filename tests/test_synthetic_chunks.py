@@ -1,4 +1,4 @@
-"""A region generated in chunks (massar.synthetic.chunks) gives the same kind of exports as a region
+"""A region generated in chunks (synthetic.chunks) gives the same kind of exports as a region
 generated whole: the chunk size is lowered here so that small regions are cut into several chunks, and
 the checks of test_synthetic (contracts, referential integrity, pupils unique and stable across years)
 and of test_synthetic_faults (the fault manifest is exactly what an independent validator finds) are run
@@ -18,9 +18,9 @@ import test_synthetic_faults as fault_checks
 from test_synthetic import BOM, REGIONS, read_export
 
 from ingestion.contracts import CONTRACTS
-from massar.synthetic.chunks import plan_chunks
-from massar.synthetic.generate import DAILY_DAYS, generate, pupils_by_region
-from massar.synthetic.reference import regions
+from synthetic.chunks import plan_chunks
+from synthetic.generate import DAILY_DAYS, generate, pupils_by_region
+from synthetic.reference import regions
 
 CHUNK = 150  # pupils: region 06 (about 20 % of the pupils) in 2 to 3 chunks at 1,500 pupils
 YEARS = ("2024-2025", "2025-2026")

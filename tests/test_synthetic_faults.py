@@ -18,8 +18,8 @@ from test_synthetic import BOM, _parse_date, read_faults, violations
 
 from ingestion.codelists import read_seed
 from ingestion.contracts import CONTRACTS, Contract
-from massar.synthetic.faults import REGISTRY, applicable
-from massar.synthetic.generate import DAILY_DAYS, generate
+from synthetic.faults import REGISTRY, applicable
+from synthetic.generate import DAILY_DAYS, generate
 
 YEAR = "2024-2025"
 # The fault classes and the ingestion outcome each must get (the registry's declared outcomes).
@@ -43,7 +43,7 @@ OUTCOMES = {
     "reordered_header": ("file", "read_ok"),
     "late_correction": ("row", "superseded"),
     "deleted_enrollment": ("row", "deleted"),
-    # the Massar domains beyond pupils (massar/synthetic/domains/)
+    # the Massar domains beyond pupils (synthetic/domains/)
     "classroom_capacity_out_of_range": ("row", "out_of_range"),
     "unknown_classroom_type": ("row", "unknown_code"),
     "unknown_programme": ("row", "unknown_code"),

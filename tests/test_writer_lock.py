@@ -26,7 +26,7 @@ import polars as pl
 import pytest
 
 from massar.settings import export_environment
-from massar.writer_lock import EXIT_BUSY, WriterBusyError, holder, lock_path, writer_lock
+from warehouse.writer_lock import EXIT_BUSY, WriterBusyError, holder, lock_path, writer_lock
 
 MASSAR = str(Path(sys.executable).with_name("massar"))
 BUSY = "another run is in progress"
@@ -35,7 +35,7 @@ BUSY = "another run is in progress"
 # a line on its standard input.
 HOLDER = """
 import select, sys
-from massar.writer_lock import writer_lock
+from warehouse.writer_lock import writer_lock
 with writer_lock(sys.argv[1]):
     print("held", flush=True)
     select.select([sys.stdin], [], [], float(sys.argv[2]))
@@ -295,8 +295,8 @@ def test_an_airflow_task_waits_for_a_held_lock_then_runs(
     (tasks wait long), and runs once the lock is released."""
     import threading
 
-    from massar import writer_lock as lock_module
     from massar.orchestration import alerts_log, run_dag
+    from warehouse import writer_lock as lock_module
 
     holding = _hold(copied_home, "massar build", 300)
     waiting = threading.Event()

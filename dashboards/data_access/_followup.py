@@ -1,7 +1,7 @@
 """The directorates' follow-up store: a pupil's Massar code, for the chronic-absentee list only.
 
 ``$MASSAR_HOME/serving/<version>/directorate_followup.duckdb`` (schema ``followup``, written at publish by
-``massar.serving.build_followup_store``) holds one row per chronically absent pupil and school year:
+``warehouse.serving.build_followup_store``) holds one row per chronically absent pupil and school year:
 pseudonymous key -> Massar code, with the territory codes. It is a file of its own, outside the analysts'
 warehouse: the warehouse holds pseudonymous keys only (``docs/access-policy.md``).
 

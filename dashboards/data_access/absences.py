@@ -22,10 +22,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from dashboards.data_access import _followup
-from dashboards.data_access._core import run as _run
-from dashboards.scope import TERRITORY_WHERE, Scope, Territory
-from massar.absence_rules import (  # noqa: F401 (the rule's constants, shown by the page)
+from dashboards.absence_rules import (  # noqa: F401 (the rule's constants, shown by the page)
     DAILY_CLASS_ROWS,
     MISSING_RECORDING_SQL,
     MISSING_RECORDING_STATUSES,
@@ -37,6 +34,9 @@ from massar.absence_rules import (  # noqa: F401 (the rule's constants, shown by
     spike_params,
     spikes_sql,
 )
+from dashboards.data_access import _followup
+from dashboards.data_access._core import run as _run
+from dashboards.scope import TERRITORY_WHERE, Scope, Territory
 
 Level = Literal["region", "province", "school", "class"]
 
@@ -384,9 +384,9 @@ def recording_gaps(
     """Schools where some or all classes took no roll call on ``day`` (default: the territory's last loaded
     day): ``recording_status`` ``not_recorded`` or ``partly_recorded`` in ``marts.agg_recording_compliance``
     (the classes' roll calls and absences; a day with no absence but a roll call is recorded), the rule of
-    the missing-recording alerts (``massar.absence_rules``). ``school_code, school_name_fr, school_name_ar,
-    region_code, province_code, calendar_date, recording_status, status_fr, status_ar, classes,
-    classes_recorded, classes_not_recorded, recorded_class_share``.
+    the missing-recording alerts (``dashboards.absence_rules``). ``school_code, school_name_fr,
+    school_name_ar, region_code, province_code, calendar_date, recording_status, status_fr, status_ar,
+    classes, classes_recorded, classes_not_recorded, recorded_class_share``.
     """
     territory = _territory(scope, region, province, school)
     today = _day(school_year, territory, day)

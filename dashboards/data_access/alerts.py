@@ -1,6 +1,6 @@
 """Absence alerts on the absence page: open alerts in the user's scope, acknowledgment, subscriptions.
 
-The alerts, their state and the subscriptions live in the alert store of ``massar.alerts`` (SQLite under
+The alerts, their state and the subscriptions live in the alert store of ``dashboards.alerts`` (SQLite under
 ``$MASSAR_HOME/alerts``, written by the daily DAG and ``massar alerts send``). Scope is enforced here, as for
 every query: a user sees and acknowledges only the alerts of schools in their territory, and subscribes only
 to a territory (a region or a province) within it. A province user may subscribe to their province, not to
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-import massar.alerts as store
+import dashboards.alerts as store
+from dashboards.alerts import KINDS, AlertError, Territory
 from dashboards.scope import Scope, ScopeError
-from massar.alerts import KINDS, AlertError, Territory
 
 __all__ = [
     "KINDS",

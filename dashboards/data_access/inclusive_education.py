@@ -4,7 +4,7 @@ disability type is null).
 
 Internal pages only: entitled users (ministry, region and province staff, within their scope) see the true
 counts, however small. Small-cell suppression protects public outputs, which are built elsewhere
-(``massar/suppression.py`` feeds the public statistics store); it is not applied here."""
+(``warehouse/suppression.py`` feeds the public statistics store); it is not applied here."""
 
 from __future__ import annotations
 

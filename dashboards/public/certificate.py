@@ -2,7 +2,7 @@
 verification code.
 
 The verification code is an HMAC-SHA-256, under the server's certificate key
-(``massar.keys.server_key("certificate")``, never in the repository), of the fields the certificate
+(``massar.settings.keys.server_key("certificate")``, never in the repository), of the fields the certificate
 attests (pupil code, names, school, level, class, school year) and its issue date: 100 bits, written in
 five groups of four symbols (``7KQ2-M9XA-...``). Without the key nobody can make a valid code; with the
 Massar code, the issue date and the code, the public "verify a certificate" page recomputes it.
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import hmac
 import os
 from datetime import date
 
 from dashboards.pdf import SIGNATURE_SPACE, Writer, ltr, new_document
-from massar.keys import env_name, key_path, server_key
+from massar.settings.hashing import hmac_sha256
+from massar.settings.keys import env_name, key_path, server_key
 
 KEY_NAME = "certificate"
 CODE_BITS = 100
@@ -53,7 +53,7 @@ def signed_code(fields: list[str], issued: date, key: bytes | None = None) -> st
     """A document's code: HMAC-SHA-256, under the certificate key, of its ``fields`` and issue date,
     100 bits in base32, in groups of four."""
     message = "\x1f".join([*fields, issued.isoformat()]).encode()
-    digest = hmac.new(key or certificate_key(), message, hashlib.sha256).digest()
+    digest = hmac_sha256(key or certificate_key(), message)
     symbols = base64.b32encode(digest).decode()[: CODE_BITS // 5]
     return "-".join(symbols[i : i + 4] for i in range(0, len(symbols), 4))
 

@@ -1,7 +1,7 @@
 """Verifying a parent access secret: one HMAC-SHA-256 under the server's lookup key, in constant time.
 
-The serving store keeps, per pupil, the secret's MAC (``massar.lookup_secrets``), computed by the store
-builder. Cheap and equal by construction: :func:`verify` computes exactly one HMAC of what the caller
+The serving store keeps, per pupil, the secret's MAC (``massar.settings.lookup_secrets``), computed by the
+store builder. Cheap and equal by construction: :func:`verify` computes exactly one HMAC of what the caller
 typed and compares it with ``compare_digest`` against a string of the same length: the stored MAC for a
 known code, a fixed decoy for an unknown code (or a pupil without a secret). Nothing before the
 comparison depends on whether the code exists.
@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import hmac
 
-from massar.lookup_secrets import MAC_LENGTH, MAX_SECRET_LENGTH, PREFIX, lookup_key, normalise, secret_mac
+from massar.settings.lookup_secrets import (
+    MAC_LENGTH,
+    MAX_SECRET_LENGTH,
+    PREFIX,
+    lookup_key,
+    normalise,
+    secret_mac,
+)
 
 __all__ = ["MAX_SECRET_LENGTH", "expected_mac", "lookup_key", "normalise", "secret_mac", "verify"]
 

@@ -1,8 +1,8 @@
 """The public statistics store: aggregated figures anyone may see, already suppressed.
 
 A small DuckDB file of each published version (``$MASSAR_HOME/serving/<version>/public_stats.duckdb``,
-schema ``stats``) written at publish time by ``massar/serving.py`` after small-cell suppression
-(``massar/suppression.py``), before the version's ``CURRENT`` switch; opened read-only, for the version
+schema ``stats``) written at publish time by ``warehouse/serving.py`` after small-cell suppression
+(``warehouse/suppression.py``), before the version's ``CURRENT`` switch; opened read-only, for the version
 ``CURRENT`` names, and checked to be that version's (``stats.about.source``).
 It holds no pupil-level row. In every table a null count or rate is a suppressed one and a
 null region, province, cycle or sex is a total:

@@ -8,7 +8,7 @@ for that version (``meta.build.source``). Two tables, in schema ``lookup`` and k
 - ``pupil``: identity, school, level, class, year, annual average and decision, and ``secret_hash``
   (HMAC-SHA-256 of the parent secret under the server's lookup key);
 - ``card``: the whole answer in one row per pupil: ``pupil`` without the secret hash, and lists of
-  structs built from the ``serving.lookup_*`` models (``massar/serving.py``): ``subject_results``
+  structs built from the ``serving.lookup_*`` models (``warehouse/serving.py``): ``subject_results``
   (averages per subject and semester, with the rank in class), ``absences`` (absent days, sessions,
   justified), ``timetable`` (the class's week), ``exams`` (certificate exam marks) and
   ``exam_calendar`` (dates of the certificate exam papers of the pupil's level and of the class's
@@ -20,7 +20,6 @@ card (one more). Every query is parameterized and filtered by one pupil code.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +28,10 @@ import duckdb
 import polars as pl
 
 from massar.settings import paths
+from warehouse.publish import CurrentPointerError, current
 
 STORE_NAME = "parent_lookup.duckdb"
 STATE_NAME = "lookup_state.sqlite"
-#: ``CURRENT``'s content, as ``warehouse/publish.py`` writes and validates it (the public app imports
-#: nothing of the warehouse package): a version name, ``v`` + UTC timestamp + ``Z``.
-_VERSION = re.compile(r"v\d{8}T\d{6}\d{0,6}Z")
 
 
 class StoreNotCurrent(RuntimeError):
@@ -44,14 +41,11 @@ class StoreNotCurrent(RuntimeError):
 def current_version() -> str | None:
     """The version named by ``warehouse/published/CURRENT``: None when nothing is published or the pointer
     is damaged (not a version name, or a version whose file does not exist; never followed as a path)."""
-    published = paths().published_dir
     try:
-        name = (published / "CURRENT").read_bytes().decode("ascii").strip().removesuffix(".duckdb")
-    except (OSError, UnicodeDecodeError):
+        live = current(paths().published_dir)  # the pointer's one reader; it opens nothing
+    except CurrentPointerError:
         return None
-    if not _VERSION.fullmatch(name) or not (published / f"{name}.duckdb").is_file():
-        return None
-    return name
+    return live.version if live else None
 
 
 def stores_folder(version: str | None) -> Path:

@@ -3,6 +3,7 @@
 import polars as pl
 
 from ingestion.contracts.base import REGION_CODE, SCHOOL_YEAR, STUDENT_CODE, Column, Contract, RowRule
+from massar.settings.hashing import PBKDF2_PATTERN
 
 CONTRACT = Contract(
     name="pupils",
@@ -45,7 +46,7 @@ CONTRACT = Contract(
             "Salted slow hash of the parent access secret: pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>.",
             required=False,
             sensitive=True,
-            pattern=r"^pbkdf2_sha256\$[0-9]+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$",
+            pattern=PBKDF2_PATTERN,
             aliases=("hash_code_acces",),
         ),
     ),

@@ -22,7 +22,8 @@ import os
 import secrets
 import time
 
-from massar.keys import env_name, key_path, server_key
+from massar.settings.hashing import hmac_sha256
+from massar.settings.keys import env_name, key_path, server_key
 
 KEY_NAME = "portal"
 SESSION_COOKIE = "massar_portal"
@@ -60,7 +61,7 @@ def _session_digest(session: str) -> str:
 def sign(fields: dict[str, str], session: str, now: float | None = None) -> str:
     payload = dict(fields, s=_session_digest(session), e=int((now or time.time()) + TOKEN_SECONDS))
     body = _b64(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode())
-    mac = _b64(hmac.new(portal_key(), body.encode(), hashlib.sha256).digest())
+    mac = _b64(hmac_sha256(portal_key(), body.encode()))
     return f"{body}.{mac}"
 
 
@@ -68,7 +69,7 @@ def open_token(token: str, session: str | None, now: float | None = None) -> dic
     """The token's fields when it is genuine, unexpired and bound to ``session``; else None."""
     try:
         body, mac = (token or "").split(".", 1)
-        expected = _b64(hmac.new(portal_key(), body.encode(), hashlib.sha256).digest())
+        expected = _b64(hmac_sha256(portal_key(), body.encode()))
         if not hmac.compare_digest(mac, expected):
             return None
         payload = json.loads(_unb64(body))
@@ -83,14 +84,14 @@ def open_token(token: str, session: str | None, now: float | None = None) -> dic
 
 def _seal(payload: dict[str, object]) -> str:
     body = _b64(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode())
-    return f"{body}.{_b64(hmac.new(portal_key(), b'known:' + body.encode(), hashlib.sha256).digest())}"
+    return f"{body}.{_b64(hmac_sha256(portal_key(), b'known:' + body.encode()))}"
 
 
 def known(value: str | None, now: float | None = None) -> tuple[str, list[str]]:
     """(browser id, codes) of a genuine, unexpired known-browser cookie; ("", []) otherwise."""
     try:
         body, mac = (value or "").split(".", 1)
-        expected = _b64(hmac.new(portal_key(), b"known:" + body.encode(), hashlib.sha256).digest())
+        expected = _b64(hmac_sha256(portal_key(), b"known:" + body.encode()))
         if not hmac.compare_digest(mac, expected):
             return "", []
         payload = json.loads(_unb64(body))
