@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ingestion.contracts import CONTRACTS
 from ingestion.contracts.base import Column, Contract
+from ingestion.state import ORDER_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STAGING_DIR = Path("dbt/models/staging/massar")
@@ -217,6 +218,13 @@ def render_contract_macro(contracts: Iterable[Contract]) -> str:
         "        {{ exceptions.raise_compiler_error('massar_contract: no contract for entity ' ~ entity) }}",
         "    {%- endif -%}",
         "    {{ return(contracts[entity]) }}",
+        "{%- endmacro %}",
+        "",
+        "{#- The lineage columns that order an entity's versions, oldest first",
+        "    (ingestion.state.ORDER_COLUMNS): the current state is the last version per primary key",
+        "    (macro lake_current_state). -#}",
+        "{% macro massar_version_order() -%}",
+        f"    {{{{ return([{', '.join(repr(c) for c in ORDER_COLUMNS)}]) }}}}",
         "{%- endmacro %}",
     ]
     return "\n".join(out) + "\n"

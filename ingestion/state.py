@@ -1,8 +1,9 @@
 """Current state of an entity from its versions in the lake, and the checks that need it.
 
 The lake keeps every accepted version of a row. The current state (the same rule as dbt staging, see
-docs/architecture.md) is, per primary key, the version from the latest drop (ties: latest ``_loaded_at``,
-then highest ``_line_number``), unless a deletion with a drop date on or after it exists.
+docs/architecture.md) is, per primary key, the last version in ``ORDER_COLUMNS`` order, unless a deletion
+with a drop date on or after it exists. Ingestion applies it with polars before dbt runs (the checks
+below) and the gate applies it to reconcile dbt's figures with the lake; dbt applies it in SQL.
 
 Two checks read the state of enrollments:
 
@@ -21,7 +22,12 @@ import polars as pl
 
 from ingestion.codelists import read_seed
 
-ORDER_COLUMNS = ("_drop_date", "_loaded_at", "_line_number")
+#: The order of an entity's versions, oldest first: per primary key the current state is the last version
+#: (the latest drop; ties: latest load, then highest line number, then highest batch id: a total order).
+#: Nulls come first (a lake written before a lineage column existed). The one definition of the rule:
+#: dbt's ``lake_current_state`` orders by the same columns, from macro ``massar_version_order`` that
+#: ``massar contracts generate-dbt`` writes from this tuple.
+ORDER_COLUMNS = ("_drop_date", "_loaded_at", "_line_number", "_batch_id")
 STARTS_AGAIN = ("entry", "re_enrollment")
 
 

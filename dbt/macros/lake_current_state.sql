@@ -4,9 +4,10 @@
     Every accepted lake row carries `_drop_date` (the date of the export drop it came from). A later row
     with the same primary key is a correction and supersedes the earlier one; a deletion (lake/_deletions,
     read by stg_massar__deletions) removes the key when its drop date is on or after the version's.
-    Per primary key, the version kept is the one of the latest drop (ties: latest `_loaded_at`, then
-    highest `_line_number`, then highest `_batch_id`: a total order, so every build keeps the same
-    version), unless such a deletion exists.
+    Per primary key, the version kept is the last in the order of macro massar_version_order (generated
+    from ingestion.state.ORDER_COLUMNS, which the ingestion's own checks use): the latest drop (ties:
+    latest `_loaded_at`, then highest `_line_number`, then highest `_batch_id`: a total order, so every
+    build keeps the same version), unless such a deletion exists.
 
     `UNION ALL BY NAME` with an empty typed relation guarantees the lineage columns exist: a lake
     written before `_drop_date` was introduced reads as drop date null (ordered first), so the
@@ -51,11 +52,9 @@
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
                 order by
-                    _drop_date desc nulls last,
-                    _loaded_at desc nulls last,
-                    _line_number desc nulls last,
-                    -- a total order: two files loaded at the same instant are still told apart
-                    _batch_id desc nulls last
+                    {%- for column in massar_version_order() %}
+                    {{ column }} desc nulls last{{ "," if not loop.last }}
+                    {%- endfor %}
             ) = 1
 
     ),

@@ -321,3 +321,10 @@
     {%- endif -%}
     {{ return(contracts[entity]) }}
 {%- endmacro %}
+
+{#- The lineage columns that order an entity's versions, oldest first
+    (ingestion.state.ORDER_COLUMNS): the current state is the last version per primary key
+    (macro lake_current_state). -#}
+{% macro massar_version_order() -%}
+    {{ return(['_drop_date', '_loaded_at', '_line_number', '_batch_id']) }}
+{%- endmacro %}
