@@ -27,7 +27,7 @@ pytest.importorskip("dbt.adapters.spark")
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
-#: schema.table of the core marts (and staging views) compared; the Spark build selects them with their parents
+#: schema.table of the core marts (and staging views) compared; the Spark build selects them and their parents
 TABLES = [
     "staging.stg_massar__classes",
     "staging.stg_massar__enrollments",
@@ -149,6 +149,9 @@ def test_core_marts_on_spark_equal_duckdb(pipeline_home: Path, published_db: Pat
             f"jdbc:derby:;databaseName={spark_dir}/metastore_db;create=true",
         )
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={spark_dir}")
+        # the lake views' reading settings, as in the profile (dbt/profiles.yml, target spark)
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        .config("spark.sql.parquet.mergeSchema", "true")
         .enableHiveSupport()
         .getOrCreate()
     )

@@ -70,7 +70,7 @@
 {#-
     Whether the batch-driven incremental models track lake batches (macros/incremental_partitions.sql).
     On Spark they do not: that bookkeeping is DuckDB SQL (glob(), lists, delete); there every such model
-    is built whole, as a table (materialization `incremental` below), which gives the rows a full
+    is built whole, as a table (macros/materializations/incremental_spark.sql), which gives the rows a full
     refresh gives.
 -#}
 {% macro massar_tracks_lake_changes() -%}
@@ -84,13 +84,6 @@
 {% macro default__massar_tracks_lake_changes() -%}
     {{ return(false) }}
 {%- endmacro %}
-
-
-{#- On Spark an incremental model is rebuilt whole, as a table (see massar_tracks_lake_changes). -#}
-{% materialization incremental, adapter='spark' -%}
-    {%- set table_materialization = context['materialization_table_spark'] -%}
-    {{ return(table_materialization()) }}
-{%- endmaterialization %}
 
 
 {#-
@@ -117,8 +110,10 @@
 
 
 {#-
-    Seeds on Spark: the seeds' column_types are written in DuckDB's spelling (varchar); dbt-spark's seed
-    macros get them in Spark's (macro portable_type), then do the rest.
+    Seeds on Spark. The seeds' column_types are written in DuckDB's spelling (varchar): dbt-spark's
+    create_csv_table gets them in Spark's (macro portable_type). The rows are inserted as SQL literals
+    escaped for Spark (a quote or a backslash in a label: "d'établissement"): dbt-spark's session
+    method quotes bound values without escaping them, which breaks on the first apostrophe.
 -#}
 {% macro massar_spark_seed_types(model) -%}
     {%- set mapped = {} -%}
@@ -133,7 +128,39 @@
     {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
 {%- endmacro %}
 
+{#- A Spark SQL literal of a seed value (agate: text, number, date, boolean or none). -#}
+{% macro massar_spark_literal(value) -%}
+    {%- if value is none -%}
+        null
+    {%- elif value is sameas true or value is sameas false -%}
+        {{ 'true' if value else 'false' }}
+    {%- elif value is number -%}
+        {{ value }}
+    {%- else -%}
+        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro spark__load_csv_rows(model, agate_table) -%}
     {%- do massar_spark_seed_types(model) -%}
-    {{ return(dbt.spark__load_csv_rows(model, agate_table)) }}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set types = [] -%}
+    {%- for col_name in agate_table.column_names -%}
+        {%- do types.append(column_override.get(col_name, adapter.convert_type(agate_table, loop.index0))) -%}
+    {%- endfor -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for value in row -%}
+                    cast({{ massar_spark_literal(value) }} as {{ types[loop.index0] }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%}){{ "," if not loop.last }}
+            {% endfor -%}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.first -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0] if statements else '') }}
 {%- endmacro %}
