@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import logging
 import math
 import shutil
 from pathlib import Path
@@ -155,6 +156,8 @@ def test_core_marts_on_spark_equal_duckdb(pipeline_home: Path, published_db: Pat
         .enableHiveSupport()
         .getOrCreate()
     )
+    # py4j logs its connections' closing at interpreter exit, after pytest closed the log streams
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     problems = []
     try:
         with duckdb.connect(str(published_db), read_only=True) as con:
