@@ -19,13 +19,6 @@
     literal 10.40); null when the denominator is null or 0.
 -#}
 {% macro round_half_up_ratio(numerator, denominator, decimals=2) -%}
-    {%- if adapter is not defined -%}
-        {{ return(duckdb__round_half_up_ratio(numerator, denominator, decimals)) }}
-    {%- endif -%}
-    {{ return(adapter.dispatch('round_half_up_ratio', 'massar')(numerator, denominator, decimals)) }}
-{%- endmacro %}
-
-{% macro duckdb__round_half_up_ratio(numerator, denominator, decimals=2) -%}
     {%- set scale = 10 ** 10 -%}
     {%- set big = big_integer_type() -%}
     {%- set n = 'cast(cast(' ~ numerator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as ' ~ big ~ ')' -%}
@@ -33,22 +26,6 @@
     (
         cast(
             {{ integer_divide('2 * ' ~ (10 ** decimals) ~ ' * ' ~ n ~ ' + ' ~ m, 'nullif(2 * ' ~ m ~ ', 0)') }}
-            as double
-        ) / {{ 10 ** decimals }}
-    )
-{%- endmacro %}
-
-{#-
-    Spark SQL: no hugeint, the integers are decimal(38, 0) (the scaled values are whole: 4 decimals at
-    most, scaled by 10^10); `div` is the exact integral division (truncating, so flooring: both >= 0).
--#}
-{% macro default__round_half_up_ratio(numerator, denominator, decimals=2) -%}
-    {%- set scale = 10 ** 10 -%}
-    {%- set n = 'cast(cast(' ~ numerator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as decimal(38, 0))' -%}
-    {%- set m = 'cast(cast(' ~ denominator ~ ' as decimal(38, 10)) * ' ~ scale ~ ' as decimal(38, 0))' -%}
-    (
-        cast(
-            (2 * {{ 10 ** decimals }} * {{ n }} + {{ m }}) div nullif(2 * {{ m }}, 0)
             as double
         ) / {{ 10 ** decimals }}
     )
