@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterable
@@ -88,7 +89,8 @@ sources:
       The Parquet lake written by the ingestion (see docs/architecture.md, "Lake format"): accepted rows of
       each source entity, hive-partitioned by school_year and region_code, plus the load log and the
       quarantine. Located by the MASSAR_LAKE_DIR environment variable; every table is read with DuckDB's
-      read_parquet (the schema name below is never used).
+      read_parquet; on Spark, schema `lake` holds a view of each, reading the same glob with Spark's
+      Parquet reader (macro massar_lake_views).
     schema: lake
     config:
       # dbt-duckdb formats external_location with this formatter; "template" ($name substitution) is used
@@ -103,6 +105,23 @@ EXTERNAL_LOCATION = (
 )
 
 WIDTH = 110
+
+_LAKE_GLOB = re.compile(r"read_parquet\('\{\{ env_var\(\\?\"MASSAR_LAKE_DIR\\?\"\) \}\}/([^']+)'")
+
+
+def lake_globs(root: Path = REPO_ROOT) -> dict[str, str]:
+    """Every table of the ``massar`` source and the glob of its files, relative to the lake folder (the
+    first argument of its ``read_parquet`` external location)."""
+    import yaml
+
+    sources = yaml.safe_load((root / SOURCES_FILE).read_text(encoding="utf-8"))["sources"]
+    found = {}
+    for table in next(s for s in sources if s["name"] == "massar")["tables"]:
+        match = _LAKE_GLOB.search(table["config"]["external_location"])
+        if match is None:
+            raise ValueError(f"source massar.{table['name']}: no read_parquet glob under MASSAR_LAKE_DIR")
+        found[table["name"]] = match.group(1)
+    return found
 
 
 def _quoted(text: str) -> str:

@@ -182,8 +182,15 @@ def _status(command: str, run: Callable[[], int]) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    if args.select and args.target != "spark":
+        print("--select: only with --target spark (the candidate is always built whole)", file=sys.stderr)
+        return 2
+
     def run() -> int:
-        pipeline.build_warehouse(full_refresh=args.full_refresh)
+        if args.target == "spark":
+            pipeline.build_on_spark(select=args.select, full_refresh=args.full_refresh)
+        else:
+            pipeline.build_warehouse(full_refresh=args.full_refresh)
         return 0
 
     return _status("build", run)
@@ -502,6 +509,16 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
 
     b = sub.add_parser("build", help="dbt build into the candidate warehouse")
     b.add_argument("--full-refresh", action="store_true")
+    b.add_argument(
+        "--target",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="engine: the DuckDB candidate (default), or Apache Spark (dbt target spark: docs/scaling.md; "
+        "builds only, nothing is checked or published from it)",
+    )
+    b.add_argument(
+        "--select", nargs="+", metavar="SELECTOR", help="dbt selectors (--target spark only; default: all)"
+    )
     b.set_defaults(func=_cmd_build)
 
     sub.add_parser("check", help="run the quality gate on the candidate").set_defaults(func=_cmd_check)

@@ -220,7 +220,7 @@ class BuildFailedError(RuntimeError):
     """A dbt build of the candidate failed: the candidate is not publishable (``warehouse.build_record``)."""
 
 
-def run_dbt(*args: str, record: str | None = None) -> None:
+def run_dbt(*args: str, record: str | None = None, cwd: Path | None = None) -> None:
     """Run a dbt command on the project, against the candidate warehouse.
 
     ``record`` (a label): the invocation is a step of the candidate's build; its outcome (dbt's
@@ -240,7 +240,7 @@ def run_dbt(*args: str, record: str | None = None) -> None:
         str(DBT_PROJECT_DIR),
     ]
     log.info("running %s", " ".join(cmd))
-    completed = subprocess.run(cmd, env=env, check=False)
+    completed = subprocess.run(cmd, env=env, check=False, cwd=cwd)
     restrict_access(paths().restricted_db)
     if record is not None:
         outcome = build_record.record_step(paths().candidate_db, results, completed.returncode, record)
@@ -312,6 +312,37 @@ def build_warehouse(full_refresh: bool = False, fresh_candidate: bool = True) ->
         prepare_candidate()
     build_record.begin(p.candidate_db, p.lake, planned=1)
     run_dbt("build", *(["--full-refresh"] if full_refresh else []), record="build")
+
+
+def lake_sources_with_files() -> list[str]:
+    """The tables of the ``massar`` source whose lake glob matches at least one file (dbt var
+    ``lake_sources_with_files`` of a Spark build: Spark SQL cannot list files; on DuckDB macro
+    lake_source_has_files asks ``glob()``)."""
+    from ingestion.dbt_sources import lake_globs
+
+    lake = paths().lake
+    return sorted(name for name, pattern in lake_globs().items() if next(lake.glob(pattern), None))
+
+
+def build_on_spark(select: list[str] | None = None, full_refresh: bool = False, tests: bool = True) -> None:
+    """dbt build of the project on Apache Spark (profile target ``spark``, docs/scaling.md) from the same
+    lake: the tables go to Spark's warehouse ($MASSAR_HOME/spark/, or the cluster's), not to the DuckDB
+    candidate; nothing is recorded for the gate or published (those read DuckDB files). ``select``: dbt
+    selectors (``--select``), everything by default; ``tests=False``: seeds and models only (no data or
+    unit tests)."""
+    env = export_environment()
+    paths().spark_dir.mkdir(parents=True, exist_ok=True)
+    variables = json.dumps({"lake_sources_with_files": lake_sources_with_files()})
+    args = ["build", "--target", "spark", "--vars", variables]
+    if select:
+        args += ["--select", *select]
+    if not tests:
+        args += ["--exclude", "resource_type:test", "resource_type:unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    # Spark writes derby.log and its scratch files in the working folder: keep them in the home
+    log.info("running dbt %s on Spark (master %s)", " ".join(args), env.get("SPARK_MASTER", "local[2]"))
+    run_dbt(*args, cwd=paths().spark_dir)
 
 
 @holds_writer_lock()

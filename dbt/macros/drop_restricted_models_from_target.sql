@@ -4,8 +4,16 @@
     them. Run at the start of every dbt invocation (on-run-start): drops any table or view of the target
     database named like a restricted model, then the schemas this leaves empty (only those: dbt has
     already created the schemas of the run, empty ones included). Nothing to do: no statement.
+    On Spark the restricted models have schemas of their own (generate_schema_name): nothing to drop.
 -#}
 {% macro drop_restricted_models_from_target() %}
+    {{- adapter.dispatch('drop_restricted_models_from_target', 'massar')() -}}
+{% endmacro %}
+
+{% macro default__drop_restricted_models_from_target() %}
+{% endmacro %}
+
+{% macro duckdb__drop_restricted_models_from_target() %}
     {%- if execute -%}
         {%- set names = [] -%}
         {%- set schemas = [] -%}

@@ -101,6 +101,7 @@
     {%- if execute is not defined or not execute or model is not defined or flags is not defined -%}
         {{ return(false) }}
     {%- endif -%}
+    {%- if not massar_tracks_lake_changes() -%}{{ return(false) }}{%- endif -%}
     {{ return(model.resource_type == 'model' and (flags.WHICH | default('')) in ['run', 'build', 'retry']) }}
 {%- endmacro %}
 

@@ -9,9 +9,9 @@
     latest `_loaded_at`, then highest `_line_number`, then highest `_batch_id`: a total order, so every
     build keeps the same version), unless such a deletion exists.
 
-    `UNION ALL BY NAME` with an empty typed relation guarantees the lineage columns exist: a lake
-    written before `_drop_date` was introduced reads as drop date null (ordered first), so the
-    latest-loaded version wins there too.
+    The lineage columns always exist (macro with_columns, macros/portable: on DuckDB `UNION ALL BY NAME`
+    with an empty typed relation): a lake written before `_drop_date` was introduced reads as drop date
+    null (ordered first), so the latest-loaded version wins there too.
 
     The deletions are removed with an explicit `anti join`, not `where not exists (...)`: the correlated
     subquery (its `>=` on the drop date) is planned as a dependent join, which stops DuckDB from pushing a
@@ -28,19 +28,12 @@
 
     versions as (
 
-        select * from {{ relation }}
-
-        union all by name
-
-        select
-            cast(null as date) as _drop_date,
-            cast(null as timestamp) as _loaded_at,
-            cast(null as varchar) as _batch_id,
-            {%- for name, type in optional_columns.items() %}
-            cast(null as {{ type }}) as {{ name }},
-            {%- endfor %}
-            cast(null as bigint) as _line_number
-        where false
+        {{ with_columns(
+            relation,
+            [('_drop_date', 'date'), ('_loaded_at', 'timestamp'), ('_batch_id', 'varchar')]
+            + (optional_columns.items() | list)
+            + [('_line_number', 'bigint')]
+        ) }}
 
     ),
 

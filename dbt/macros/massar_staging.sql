@@ -25,10 +25,10 @@
         {%- else -%}
             select
                 {%- for column in contract['columns'] %}
-                cast(null as {{ column[1] }}) as {{ column[0] }},
+                cast(null as {{ portable_type(column[1]) }}) as {{ column[0] }},
                 {%- endfor %}
                 cast(null as date) as _drop_date,
-                cast(null as varchar) as _batch_id
+                cast(null as {{ portable_type('varchar') }}) as _batch_id
             where false
         {%- endif %}
 
@@ -41,15 +41,15 @@
             {%- set name, type, mandatory = column %}
             {%- if drop_sensitive and name in contract['sensitive'] %}
             {%- elif type == 'varchar' and mandatory %}
-            trim(cast({{ name }} as varchar)) as {{ name }},
+            trim(cast({{ name }} as {{ portable_type(type) }})) as {{ name }},
             {%- elif type == 'varchar' %}
-            nullif(trim(cast({{ name }} as varchar)), '') as {{ name }},
+            nullif(trim(cast({{ name }} as {{ portable_type(type) }})), '') as {{ name }},
             {%- else %}
-            cast({{ name }} as {{ type }}) as {{ name }},
+            cast({{ name }} as {{ portable_type(type) }}) as {{ name }},
             {%- endif %}
             {%- endfor %}
             cast(_drop_date as date) as _drop_date,
-            cast(_batch_id as varchar) as _batch_id
+            cast(_batch_id as {{ portable_type('varchar') }}) as _batch_id
 
         from source
 

@@ -81,6 +81,7 @@ def export_environment() -> dict[str, str]:
         "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(p.dbt_target),
+        "MASSAR_SPARK_DIR": str(p.spark_dir),
         MEMORY_LIMIT_ENV: duckdb_memory_limit(),  # validated here, before dbt's profile reads it
         PSEUDONYM_SALT_ENV: _pseudonym_salt(),
     }

@@ -97,6 +97,12 @@ class Paths:
     def dbt_target(self) -> Path:
         return self.home / "dbt-target"
 
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark target's local state (dbt/profiles.yml, target ``spark``): its warehouse folder (the
+        tables dbt builds on Spark) and its Derby metastore."""
+        return self.home / "spark"
+
 
 def restricted_companion(candidate_db: Path) -> Path:
     """The restricted DuckDB file dbt builds beside ``candidate_db``: the pupils' identity (names, birth
