@@ -104,3 +104,6 @@ def domain_country() -> object:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("MASSAR_KEEP_TEST_DATA") != "1":
         shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+        from domain_support import remove_shared_country
+
+        remove_shared_country()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,14 +59,23 @@ def faulty_country(root: Path, fault_rates: dict[str, float], pupils: int = 300,
 SHARED_RATES: dict[str, float] = {}
 SHARED_PUPILS = 2500
 _SHARED: dict[str, Country] = {}
+_SHARED_ROOTS: list[Path] = []
 
 
 def shared_country() -> Country:
     """The faulty country shared by the domain tests (``SHARED_RATES``, ``SHARED_PUPILS`` pupils)."""
     if "country" not in _SHARED:
         root = Path(tempfile.mkdtemp(prefix="massar-domains-"))
+        _SHARED_ROOTS.append(root)
         _SHARED["country"] = faulty_country(root, SHARED_RATES, pupils=SHARED_PUPILS, seed=17)
     return _SHARED["country"]
+
+
+def remove_shared_country() -> None:
+    """Delete the shared country's folder (at the end of the test session)."""
+    while _SHARED_ROOTS:
+        shutil.rmtree(_SHARED_ROOTS.pop(), ignore_errors=True)
+    _SHARED.clear()
 
 
 def quarantine(lake: Path, entity: str) -> pl.DataFrame:
