@@ -44,37 +44,32 @@ def first_rows(table: pl.DataFrame, key: str, lang: str) -> None:
 
 
 def by_unit_chart(units: pl.DataFrame, lang: str, level: str) -> go.Figure:
-    """Today's and this week's rate per unit; each bar carries its unit's code (the drill-down)."""
+    """Today's and this week's rate per unit, as horizontal bars (a unit's name, twelve regions' Arabic
+    names included, reads on one line); each bar carries its unit's code (the drill-down)."""
     names = units[f"unit_name_{lang}"].to_list()
     codes = units["unit_code"].to_list()
     fig = go.Figure(
         [
             go.Bar(
-                name=t("absence.series.today", lang),
-                x=names,
-                y=units["rate_today"].to_list(),  # no bar (not 0) where no data was received
+                name=t(f"absence.series.{series}", lang),
+                y=names,
+                x=units[f"rate_{series}"].to_list(),  # no bar (not 0) where no data was received
+                orientation="h",
                 customdata=codes,
-                marker_color=TODAY_COLOR,
-                hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
-            ),
-            go.Bar(
-                name=t("absence.series.week", lang),
-                x=names,
-                y=units["rate_week"].to_list(),
-                customdata=codes,
-                marker_color=WEEK_COLOR,
-                hovertemplate="%{x}<br>%{y:.1%}<extra></extra>",
-            ),
+                marker_color=color,
+                hovertemplate="%{y}<br>%{x:.1%}<extra></extra>",
+            )
+            for series, color in (("today", TODAY_COLOR), ("week", WEEK_COLOR))
         ]
     )
     fig.update_layout(
         barmode="group",
-        height=460,
+        height=max(460, 34 * len(names) + 140),
         legend=top_legend(lang),
-        yaxis={"tickformat": ".0%", "title": {"text": t("absence.chart.rate", lang)}},
+        xaxis={"tickformat": ".0%", "title": {"text": t("absence.chart.rate", lang)}},
     )
     title = t("absence.chart.by_unit", lang, level=t(f"absence.level.{level}", lang))
-    return style_figure(mirror_axes(fig, lang), lang, title)
+    return style_figure(mirror_axes(fig, lang, horizontal=True), lang, title)
 
 
 def daily_chart(daily: pl.DataFrame, lang: str, year: str) -> go.Figure:
